@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "mmsim",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mmsim", targets: ["mmsim"]),
+        .library(name: "MMKernel", targets: ["MMKernel"]),
+        .library(name: "MMExplore", targets: ["MMExplore"]),
+        .library(name: "MMScenario", targets: ["MMScenario"]),
+        .library(name: "MMReport", targets: ["MMReport"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // The explorer: deterministic execution, scheduling points, strategies. Knows nothing of mm.
+        .target(name: "MMExplore"),
+        // The model: kernel state and algorithms, eras and knobs, checkers.
+        .target(name: "MMKernel", dependencies: ["MMExplore"]),
+        // The .litmus format: lexer, parser, AST, semantic checks, compiling tests into threads.
+        .target(name: "MMScenario", dependencies: ["MMKernel", "MMExplore"]),
+        // Renderers: herd-style text and JSON.
+        .target(name: "MMReport", dependencies: ["MMScenario"]),
+        .executableTarget(
+            name: "mmsim",
+            dependencies: [
+                "MMKernel", "MMExplore", "MMScenario", "MMReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(name: "MMExploreTests", dependencies: ["MMExplore"]),
+        .testTarget(name: "MMKernelTests", dependencies: ["MMKernel", "MMExplore"]),
+        .testTarget(name: "MMScenarioTests", dependencies: ["MMScenario", "MMKernel"]),
+        .testTarget(name: "MMReportTests", dependencies: ["MMReport", "MMScenario"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,105 @@
+/// A block device: a `disk` (or later a pmem namespace in raw/fsdax mode).
+public struct BlockDevice: Hashable, Sendable {
+    /// The scenario's name ("sda", "pmem0").
+    public var name: String
+    /// Size in bytes.
+    public var size: UInt64
+    /// The filesystem made on it, if any.
+    public var fsType: FSType?
+}
+
+/// Filesystem types the model knows.
+public enum FSType: String, Hashable, Sendable {
+    /// ext4.
+    case ext4
+    /// xfs.
+    case xfs
+}
+
+/// A mounted filesystem.
+public struct Mount: Hashable, Sendable {
+    /// Mount point ("/mnt").
+    public var path: String
+    /// Index in `Kernel.blockDevices`.
+    public var device: Int
+    /// Mounted with `-o dax`.
+    public var dax: Bool
+}
+
+/// How a file's blocks were allocated.
+public enum FileLayout: String, Hashable, Sendable {
+    /// 2M-aligned extents.
+    case contiguous
+    /// 4K extents scattered over the device.
+    case fragmented
+    /// Unwritten (fallocated, never written).
+    case hole
+}
+
+/// A modelled inode of a regular file with its page cache (`struct address_space`).
+public struct Inode: Hashable, Sendable {
+    /// The path.
+    public var path: String
+    /// The mount it lives on.
+    public var mount: Int
+    /// i_size in bytes.
+    public var size: UInt64
+    /// Block layout.
+    public var layout: FileLayout
+    /// Page cache: pfn per page index, -1 when not cached (the xarray of i_pages).
+    public var cache: [Int32]
+    /// i_mmap_rwsem.
+    public var iMmapRwsem = LockState()
+
+    /// Number of pages covering i_size.
+    public var pages: Int { Int((size + PAGE_SIZE - 1) / PAGE_SIZE) }
+}
+
+extension Kernel {
+    /// Adds a block device (a `disk` statement).
+    public func addDisk(name: String, size: UInt64) {
+        blockDevices.append(BlockDevice(name: name, size: size, fsType: nil))
+    }
+
+    /// The index of the block device named `name`.
+    public func blockDevice(named name: String) -> Int? {
+        blockDevices.firstIndex(where: { $0.name == name })
+    }
+
+    /// Models mkfs: records the filesystem on the device.
+    public func mkfs(device: Int, _ type: FSType) {
+        blockDevices[device].fsType = type
+    }
+
+    /// Models mount(2) of a device at `path`. Returns 0 or -errno: -EINVAL when the device
+    /// has no filesystem (the kernel's "can't find ext4 filesystem" / VFS: bad superblock).
+    public func mount(device: Int, at path: String, dax: Bool) -> Int {
+        guard blockDevices[device].fsType != nil else { return -Errno.EINVAL }
+        if mounts.contains(where: { $0.path == path }) { return -Errno.EBUSY }
+        mounts.append(Mount(path: path, device: device, dax: dax))
+        return 0
+    }
+
+    /// The mount whose path is the longest prefix of `path`.
+    public func mountFor(path: String) -> Int? {
+        var best: Int? = nil
+        for (i, m) in mounts.enumerated() where path.hasPrefix(m.path + "/") {
+            if best == nil || mounts[best!].path.count < m.path.count { best = i }
+        }
+        return best
+    }
+
+    /// Creates a regular file of `size` bytes (a `file` statement). -ENOENT when no
+    /// filesystem is mounted above it, -EEXIST when it exists.
+    public func createFile(path: String, size: UInt64, layout: FileLayout) -> Int {
+        guard let m = mountFor(path: path) else { return -Errno.ENOENT }
+        if inodes.contains(where: { $0.path == path }) { return -Errno.EEXIST }
+        let pages = Int((size + PAGE_SIZE - 1) / PAGE_SIZE)
+        inodes.append(Inode(path: path, mount: m, size: size, layout: layout,
+                            cache: Array(repeating: -1, count: pages)))
+        return 0
+    }
+
+    /// The inode of `path`.
+    public func inode(path: String) -> Int? { inodes.firstIndex(where: { $0.path == path }) }
+}

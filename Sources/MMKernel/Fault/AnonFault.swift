@@ -1,0 +1,139 @@
+/// Anonymous faults and write-protect faults (mm/memory.c).
+extension Kernel {
+    /// Models do_anonymous_page() (mm/memory.c): a read maps the shared zero page with a
+    /// special PTE; a write maps a new zeroed page, writable and dirty.
+    func doAnonymousPage(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
+        if vmf.vma.flags.contains(.shared) { return .sigbus }
+        guard let ref = await pteAlloc(t, vmf) else { return .oom }
+        let ptl = LockID.ptl(slot: ref.slot)
+        if !vmf.isWrite {
+            let entry = layout.mkSpecial(layout.make(pfn: zeroPfn, prot: vmf.vma.pageProt
+                                                     & ~PTEBits.rw))
+            await lock(t, ptl)
+            if tables.read(ref.slot, ref.index) == 0 {
+                await writeEntry(t, ref, entry, .pte, "do_anonymous_page(zero)")
+            }
+            await unlock(t, ptl)
+            return .done
+        }
+        guard let pfn = await allocPages(t) else { return .oom }
+        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        var entry = layout.make(pfn: pfn, prot: vmf.vma.pageProt)
+        if vmf.vma.flags.contains(.write) { entry |= PTEBits.rw | PTEBits.dirty }
+        await lock(t, ptl)
+        if tables.read(ref.slot, ref.index) != 0 {
+            await unlock(t, ptl)
+            await putPage(t, pfn)
+            return .done
+        }
+        mms[vmf.mm].anonPages += 1
+        pageAddNewAnonRmap(pfn)
+        await writeEntry(t, ref, entry, .pte, "do_anonymous_page")
+        await unlock(t, ptl)
+        return .done
+    }
+
+    /// Models page_add_new_anon_rmap() (mm/rmap.c) for a small page: mapped once,
+    /// anonymous and exclusive to this process.
+    func pageAddNewAnonRmap(_ pfn: Int) {
+        withPage(pfn) {
+            $0.mapcount = 1
+            $0.flags.formUnion([.anon, .anonExclusive, .swapBacked, .uptodate])
+        }
+    }
+
+    /// The index of the fault's vma in its MM (vmas do not move during a fault).
+    func vmaIndex(_ vmf: VMFault) -> Int { mms[vmf.mm].vmaContaining(vmf.address)! }
+
+    /// Models do_wp_page() (mm/memory.c): a write to a present read-only PTE. Called with
+    /// the PTL held; releases it.
+    func doWpPage(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ pte: UInt64) async
+        -> FaultResult
+    {
+        let ptl = LockID.ptl(slot: ref.slot)
+        let vma = vmf.vma
+        guard let pfn = vmNormalPage(vma, vmf.address, pte, t) else {
+            // A pfn mapping shared: wp_pfn_shared() just makes it writable.
+            if vma.flags.contains(.shared) && !vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty {
+                await writeEntry(t, ref, pte | PTEBits.rw | PTEBits.dirty | PTEBits.accessed,
+                                 .pte, "wp_pfn_shared")
+                await unlock(t, ptl)
+                return .done
+            }
+            await unlock(t, ptl)
+            return await wpPageCopy(t, &vmf, ref, pte, old: nil)
+        }
+        let page = self.page(pfn)
+        if page.flags.contains(.anon) && canReuseAnon(pfn) {
+            withPage(pfn) { $0.flags.insert(.anonExclusive) }
+            await writeEntry(t, ref, pte | PTEBits.rw | PTEBits.dirty | PTEBits.accessed, .pte,
+                             "wp_page_reuse")
+            await unlock(t, ptl)
+            return .done
+        }
+        if !page.flags.contains(.anon) && vma.flags.contains(.shared) {
+            // wp_page_shared(): page_mkwrite, then the PTE becomes writable and dirty.
+            withPage(pfn) { $0.flags.insert(.dirty) }
+            await writeEntry(t, ref, pte | PTEBits.rw | PTEBits.dirty | PTEBits.accessed, .pte,
+                             "wp_page_shared")
+            await unlock(t, ptl)
+            return .done
+        }
+        await getPage(t, pfn)  // do_wp_page holds the old page across the copy
+        await unlock(t, ptl)
+        let r = await wpPageCopy(t, &vmf, ref, pte, old: pfn)
+        await putPage(t, pfn)
+        return r
+    }
+
+    /// The era's reuse rule for an anonymous page under a write fault.
+    func canReuseAnon(_ pfn: Int) -> Bool {
+        let head = compoundHead(pfn)
+        let h = page(head)
+        switch config.era.cowReuse {
+        case .mapcount:
+            return page(pfn).mapcount + h.entireMapcount == 1
+        case .refcount:
+            return h.refcount == 1
+        case .anonExclusive:
+            return page(pfn).flags.contains(.anonExclusive) || h.refcount == 1
+        }
+    }
+
+    /// Models wp_page_copy() (mm/memory.c): copy the old page (or zero, for the zero page
+    /// or a pfn without struct page) into a new anonymous page and map it writable.
+    func wpPageCopy(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ orig: UInt64,
+                    old: Int?) async -> FaultResult {
+        guard let newPfn = await allocPages(t) else { return .oom }
+        let srcPfn = layout.pfn(orig)
+        if srcPfn != zeroPfn && memmap.pfnValid(srcPfn) { copyFrameData(from: srcPfn, to: newPfn) }
+        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        let ptl = LockID.ptl(slot: ref.slot)
+        await lock(t, ptl)
+        guard tables.read(ref.slot, ref.index) == orig else {
+            await unlock(t, ptl)
+            await putPage(t, newPfn)
+            return .done
+        }
+        if let old {
+            if page(old).flags.contains(.anon) { mms[vmf.mm].anonPages -= 1 } else {
+                mms[vmf.mm].filePages -= 1
+            }
+        }
+        mms[vmf.mm].anonPages += 1
+        pageAddNewAnonRmap(newPfn)
+        let entry = layout.make(pfn: newPfn, prot: vmf.vma.pageProt) | PTEBits.rw | PTEBits.dirty
+        // ptep_clear_flush(): the old translation is flushed before the new one is set.
+        await writeEntry(t, ref, 0, .pte, "ptep_clear_flush")
+        await flushTLBPage(t, mm: vmf.mm, vmf.address)
+        await writeEntry(t, ref, entry, .pte, "wp_page_copy")
+        if let old {
+            removePteMapping(t, old)
+            await unlock(t, ptl)
+            await putPage(t, old)  // the reference the old PTE held
+        } else {
+            await unlock(t, ptl)
+        }
+        return .done
+    }
+}

@@ -1,0 +1,164 @@
+/// Anonymous transparent huge pages at PMD level (mm/huge_memory.c).
+extension Kernel {
+    /// Models mm_get_huge_zero_page() (mm/huge_memory.c): the huge zero page is
+    /// allocated on first use and kept.
+    func getHugeZeroPage(_ t: KTask) async -> Int? {
+        if hugeZeroPfn >= 0 { return hugeZeroPfn }
+        guard let pfn = await allocPages(t, order: 9) else { return nil }
+        for i in 0..<512 { withPage(pfn + i) { $0.flags.insert(.zero) } }
+        withPage(pfn) { $0.flags.insert(.reserved) }
+        hugeZeroPfn = pfn
+        return pfn
+    }
+
+    /// Models do_huge_pmd_anonymous_page() (mm/huge_memory.c): a read maps the huge zero
+    /// page (use_zero_page), a write a new THP; each deposits a PTE table for a later
+    /// split (pgtable_trans_huge_deposit).
+    func doHugePmdAnonymousPage(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
+        let haddr = vmf.address & ~(PMD_SIZE - 1)
+        let ptl = LockID.ptl(slot: vmf.pmd.slot)
+        if !vmf.isWrite && config.has(.thpHugeZeroPage) {
+            guard let deposit = await allocTable(t) else { return .oom }
+            guard let zero = await getHugeZeroPage(t) else {
+                await freeTable(t, slot: deposit)
+                return .fallback
+            }
+            var entry = layout.make(pfn: zero, prot: vmf.vma.pageProt & ~PTEBits.rw) | PTEBits.pse
+            // v7.x marks the huge zero folio's PMD special; earlier eras leave it bare.
+            if config.era.normalPageRoutine == .unified { entry |= PTEBits.special }
+            await lock(t, ptl)
+            if tables.read(vmf.pmd.slot, vmf.pmd.index) == 0 {
+                await writeEntry(t, vmf.pmd, entry, .pmd, "set_huge_zero_page")
+                mms[vmf.mm].deposited[haddr] = deposit
+                await unlock(t, ptl)
+            } else {
+                await unlock(t, ptl)
+                await freeTable(t, slot: deposit)
+            }
+            return .done
+        }
+        guard let pfn = await allocPages(t, order: 9) else { return .fallback }
+        guard let deposit = await allocTable(t) else {
+            await putPage(t, pfn)
+            return .oom
+        }
+        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        var entry = layout.make(pfn: pfn, prot: vmf.vma.pageProt) | PTEBits.pse
+        if vmf.vma.flags.contains(.write) { entry |= PTEBits.rw | PTEBits.dirty }
+        await lock(t, ptl)
+        guard tables.read(vmf.pmd.slot, vmf.pmd.index) == 0 else {
+            await unlock(t, ptl)
+            await putPage(t, pfn)
+            await freeTable(t, slot: deposit)
+            return .done
+        }
+        withPage(pfn) {
+            $0.entireMapcount = 1
+            $0.flags.formUnion([.anon, .anonExclusive, .swapBacked, .uptodate])
+        }
+        mms[vmf.mm].anonPages += 512
+        await writeEntry(t, vmf.pmd, entry, .pmd, "__do_huge_pmd_anonymous_page")
+        mms[vmf.mm].deposited[haddr] = deposit
+        await unlock(t, ptl)
+        return .done
+    }
+
+    /// Models do_huge_pmd_wp_page() (mm/huge_memory.c): a write to a read-only huge PMD.
+    /// v5.8+ ("thp: change CoW semantics for anon-THP"): the huge zero page and a shared
+    /// THP are split and the write is retried at PTE level; before, a new THP was
+    /// allocated for the writer.
+    func doHugePmdWpPage(_ t: KTask, _ vmf: inout VMFault, _ pmd: UInt64) async -> FaultResult {
+        let pfn = layout.pfn(pmd)
+        let ptl = LockID.ptl(slot: vmf.pmd.slot)
+        if !isHugeZero(pfn) {
+            await lock(t, ptl)
+            guard tables.read(vmf.pmd.slot, vmf.pmd.index) == pmd else {
+                await unlock(t, ptl)
+                return .done
+            }
+            if canReuseAnon(pfn) {
+                withPage(pfn) { $0.flags.insert(.anonExclusive) }
+                await writeEntry(t, vmf.pmd, pmd | PTEBits.rw | PTEBits.dirty | PTEBits.accessed,
+                                 .pmd, "do_huge_pmd_wp_page(reuse)")
+                await unlock(t, ptl)
+                return .done
+            }
+            await unlock(t, ptl)
+        }
+        if config.has(.thpCowSplit) {
+            await splitHugePmd(t, vmf, reason: "do_huge_pmd_wp_page")
+            return .fallback
+        }
+        // Older semantics: allocate a THP for the writer and copy (or clear) into it.
+        guard let newPfn = await allocPages(t, order: 9) else {
+            await splitHugePmd(t, vmf, reason: "do_huge_pmd_wp_page(fallback)")
+            return .fallback
+        }
+        if !isHugeZero(pfn) {
+            for i in 0..<512 { copyFrameData(from: pfn + i, to: newPfn + i) }
+        }
+        await lock(t, ptl)
+        guard tables.read(vmf.pmd.slot, vmf.pmd.index) == pmd else {
+            await unlock(t, ptl)
+            await putPage(t, newPfn)
+            return .done
+        }
+        withPage(newPfn) {
+            $0.entireMapcount = 1
+            $0.flags.formUnion([.anon, .anonExclusive, .swapBacked, .uptodate])
+        }
+        let entry = layout.make(pfn: newPfn, prot: vmf.vma.pageProt) | PTEBits.pse | PTEBits.rw
+            | PTEBits.dirty
+        await writeEntry(t, vmf.pmd, 0, .pmd, "pmdp_huge_clear_flush")
+        await flushTLBRange(t, mm: vmf.mm, vmf.address & ~(PMD_SIZE - 1), PMD_SIZE)
+        await writeEntry(t, vmf.pmd, entry, .pmd, "do_huge_pmd_wp_page(copy)")
+        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        if isHugeZero(pfn) {
+            mms[vmf.mm].anonPages += 512
+            await unlock(t, ptl)
+        } else {
+            withPage(pfn) { $0.entireMapcount -= 1 }
+            await unlock(t, ptl)
+            await putPage(t, pfn)
+        }
+        return .done
+    }
+
+    /// Models __split_huge_pmd() → __split_huge_pmd_locked() (mm/huge_memory.c): the
+    /// huge PMD becomes a PTE table (the deposited one) of 512 entries to the subpages;
+    /// each PTE takes a reference and a mapcount of its own. For the huge zero page the
+    /// PTEs map the small zero page.
+    func splitHugePmd(_ t: KTask, _ vmf: VMFault, reason: StaticString) async {
+        let ptl = LockID.ptl(slot: vmf.pmd.slot)
+        let haddr = vmf.address & ~(PMD_SIZE - 1)
+        await lock(t, ptl)
+        let pmd = tables.read(vmf.pmd.slot, vmf.pmd.index)
+        guard layout.isLeaf(pmd), let deposit = mms[vmf.mm].deposited.removeValue(forKey: haddr)
+        else {
+            await unlock(t, ptl)
+            return
+        }
+        let pfn = layout.pfn(pmd)
+        // pmdp_invalidate(): clear and flush before the PTEs become visible.
+        await writeEntry(t, vmf.pmd, 0, .pmd, "pmdp_invalidate")
+        await flushTLBRange(t, mm: vmf.mm, haddr, PMD_SIZE)
+        let keep = pmd & (PTEBits.rw | PTEBits.dirty | PTEBits.accessed | PTEBits.user
+                          | PTEBits.present | PTEBits.nx)
+        if isHugeZero(pfn) {
+            let zero = layout.mkSpecial(layout.make(pfn: zeroPfn, prot: keep & ~PTEBits.rw))
+            for i in 0..<512 { tables.write(deposit, i, zero) }
+        } else {
+            for i in 0..<512 {
+                tables.write(deposit, i, layout.make(pfn: pfn + i, prot: keep))
+                withPage(pfn + i) { $0.mapcount += 1 }
+            }
+            withPage(pfn) {
+                $0.entireMapcount -= 1
+                $0.refcount += 511
+            }
+        }
+        let table = layout.make(pfn: Int(tables.pfnOfSlot[deposit]), prot: PTEBits.table)
+        await writeEntry(t, vmf.pmd, table, .pmd, reason)
+        await unlock(t, ptl)
+    }
+}

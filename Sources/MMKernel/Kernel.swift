@@ -1,0 +1,105 @@
+import MMExplore
+
+/// The whole modelled kernel of one execution: physical memory, page tables, processes,
+/// files, devices and what the checkers saw. Each execution owns one; nothing is global,
+/// so executions can run side by side on several workers.
+public final class Kernel {
+    /// The era and knobs.
+    public let config: KernelConfig
+    /// The era's page-table entry layout.
+    public let layout: EntryLayout
+    /// Struct pages by pfn.
+    public var memmap: MemMap
+    /// The page allocator's state.
+    public var allocator: PageAllocator
+    /// Page-table storage.
+    public var tables = TableStore()
+    /// Processes' address spaces, by `MM.id`.
+    public var mms: [MM] = []
+    /// Files, by inode number.
+    public var inodes: [Inode] = []
+    /// Block devices and the filesystems on them.
+    public var blockDevices: [BlockDevice] = []
+    /// Mounted filesystems.
+    public var mounts: [Mount] = []
+    /// Violations seen so far, in order.
+    public private(set) var violations: [Violation] = []
+    /// The shared zero page.
+    public let zeroPfn: Int
+    /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
+    public var hugeZeroPfn: Int = -1
+    /// Data written by user stores, by physical address, tagged with the frame's epoch.
+    var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
+    /// Highest pfn of hot-added device memory with a memmap (0 when none).
+    public var deviceHighestPfn = 0
+    /// Counters a reviewer may ask for (`--stats`).
+    public var stats = KernelStats()
+
+    /// Physical address space modelled: 64 GiB (RAM low, device memory above 4 GiB).
+    public static let maxPfn = 1 << 24
+    /// RAM: the first 4 GiB.
+    public static let ramPfns = 1 << 20
+    /// Frames below this are reserved at boot (BIOS area, kernel image): 16 MiB.
+    public static let firstAllocatablePfn = 0x1000
+
+    /// Boots a kernel of `config`: RAM online, low memory and the zero page reserved.
+    public init(config: KernelConfig) {
+        self.config = config
+        self.layout = EntryLayout(config: config)
+        var memmap = MemMap(maxPfn: Kernel.maxPfn)
+        memmap.online(startPfn: 0, count: Kernel.ramPfns)
+        self.memmap = memmap
+        self.allocator = PageAllocator(
+            firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramPfns,
+            lifo: config.has(.allocLifo))
+        // The zero page lives in the kernel image (empty_zero_page): reserved, never freed.
+        zeroPfn = Kernel.firstAllocatablePfn - 1
+        for pfn in 0..<Kernel.firstAllocatablePfn {
+            let s = self.memmap.slot(pfn)
+            self.memmap.pages[s].flags = [.reserved]
+            self.memmap.pages[s].refcount = 1
+        }
+        self.memmap.pages[self.memmap.slot(zeroPfn)].flags = [.reserved, .zero]
+    }
+
+    /// Records a violation.
+    public func report(_ kind: ViolationKind, _ detail: String, on thread: String) {
+        violations.append(Violation(kind: kind, detail: detail, thread: thread))
+    }
+
+    /// Records a violation seen by `task`.
+    func report(_ kind: ViolationKind, _ detail: String, _ task: KTask) {
+        report(kind, detail, on: task.name)
+        task.exec.note("!! \(kind.name): \(detail)")
+    }
+
+    /// The struct page of `pfn` (the pfn must have a memmap, online or removed).
+    @inline(__always) func page(_ pfn: Int) -> Page { memmap.pages[memmap.slot(pfn)] }
+
+    /// Mutates the struct page of `pfn` in place.
+    @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
+        let s = memmap.slot(pfn)
+        return body(&memmap.pages[s])
+    }
+
+    /// The head pfn of the compound page `pfn` belongs to (compound_head()).
+    @inline(__always) func compoundHead(_ pfn: Int) -> Int {
+        let p = page(pfn)
+        return p.flags.contains(.tail) ? pfn - Int(p.headOffset) : pfn
+    }
+
+    /// A process's address space.
+    @inline(__always) public func mm(_ id: Int) -> MM { mms[id] }
+}
+
+/// Counters of what the model did, per path (`--stats`).
+public struct KernelStats: Sendable, Hashable {
+    /// handle_mm_fault calls.
+    public var faults = 0
+    /// Pages allocated.
+    public var pagesAllocated = 0
+    /// Pages freed.
+    public var pagesFreed = 0
+    /// TLB flushes requested.
+    public var tlbFlushes = 0
+}

@@ -1,0 +1,115 @@
+/// The page allocator's free lists. Freed blocks go on a per-order list; allocation takes
+/// the most recently freed block first (LIFO, like the per-cpu lists of
+/// mm/page_alloc.c), so a use-after-free changes what the next owner sees. Frames never
+/// used yet come from a bump pointer, so booting costs nothing. Buddies are not merged:
+/// an order-0 request may split a free order-9 block, an order-9 request never gathers
+/// order-0 frames (documented limitation: fragmentation is not modelled).
+public struct PageAllocator: Hashable, Sendable {
+    /// Free blocks by order (0...10), as head pfns.
+    var free: [[Int32]] = Array(repeating: [], count: 11)
+    /// FIFO read positions (only used when not LIFO).
+    var fifoHead: [Int] = Array(repeating: 0, count: 11)
+    /// Next never-used frame.
+    var fresh: Int
+    /// End of RAM.
+    let end: Int
+    /// Hand out the most recently freed block first.
+    let lifo: Bool
+
+    /// An allocator over `[firstPfn, endPfn)`.
+    public init(firstPfn: Int, endPfn: Int, lifo: Bool) {
+        fresh = firstPfn
+        end = endPfn
+        self.lifo = lifo
+    }
+
+    /// Takes a block of 2^order frames; nil when memory is exhausted.
+    mutating func take(order: Int) -> Int? {
+        if let pfn = pop(order) { return pfn }
+        if order == 0, let big = pop(9) {
+            // Split a free 2M block: hand out its first frame, keep the rest free.
+            for pfn in stride(from: big + 511, to: big, by: -1) { free[0].append(Int32(pfn)) }
+            return big
+        }
+        let size = 1 << order
+        let start = (fresh + size - 1) & ~(size - 1)
+        guard start + size <= end else { return nil }
+        // Frames skipped to align the block stay usable as order-0 frames.
+        for pfn in fresh..<start { free[0].append(Int32(pfn)) }
+        fresh = start + size
+        return start
+    }
+
+    private mutating func pop(_ order: Int) -> Int? {
+        if lifo {
+            guard let pfn = free[order].popLast() else { return nil }
+            return Int(pfn)
+        }
+        guard fifoHead[order] < free[order].count else { return nil }
+        let pfn = free[order][fifoHead[order]]
+        fifoHead[order] += 1
+        if fifoHead[order] == free[order].count {
+            free[order].removeAll(keepingCapacity: true)
+            fifoHead[order] = 0
+        }
+        return Int(pfn)
+    }
+
+    /// Returns a block to its free list.
+    mutating func give(_ pfn: Int, order: Int) {
+        free[order].append(Int32(pfn))
+    }
+}
+
+extension Kernel {
+    /// Models alloc_pages() (mm/page_alloc.c): a block of 2^order frames with refcount 1,
+    /// zeroed (a fresh epoch: earlier data is gone); compound when order > 0.
+    /// nil when memory is exhausted.
+    func allocPages(_ t: KTask, order: Int = 0) async -> Int? {
+        await t.step(Obj.allocator, .write)
+        guard let pfn = allocator.take(order: order) else { return nil }
+        stats.pagesAllocated += 1 << order
+        let n = 1 << order
+        for i in 0..<n {
+            withPage(pfn + i) { p in
+                let epoch = p.epoch &+ 1
+                p = Page()
+                p.epoch = epoch
+                if order > 0 {
+                    if i == 0 {
+                        p.flags = [.head]
+                        p.order = UInt8(order)
+                    } else {
+                        p.flags = [.tail]
+                        p.headOffset = UInt16(i)
+                    }
+                }
+            }
+        }
+        withPage(pfn) { $0.refcount = 1 }
+        return pfn
+    }
+
+    /// Models __free_pages() → free_pages_prepare() (mm/page_alloc.c): the block goes back
+    /// to the allocator. A page still mapped is `freed-while-mapped` (the kernel's
+    /// bad_page() "nonzero mapcount").
+    func freePages(_ t: KTask, _ pfn: Int) async {
+        let head = page(pfn)
+        let order = Int(head.order)
+        for i in 0..<(1 << order) {
+            let p = page(pfn + i)
+            if p.mapcount > 0 || (i == 0 && p.entireMapcount > 0) {
+                report(.freedWhileMapped,
+                       "free_pages: pfn \(hex(pfn + i)) still mapped (mapcount \(p.mapcount), "
+                       + "entire \(p.entireMapcount))", t)
+            }
+            withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
+        }
+        await t.step(Obj.allocator, .write)
+        allocator.give(pfn, order: order)
+        stats.pagesFreed += 1 << order
+    }
+}
+
+/// `0x1a2b` formatting for trace lines and messages.
+@inline(__always) func hex<T: BinaryInteger>(_ v: T) -> String { "0x" + String(v, radix: 16) }

@@ -1,0 +1,67 @@
+/// Page reference counting: get_page/put_page and friends (include/linux/mm.h,
+/// include/linux/page_ref.h, mm/swap.c). References are counted on the compound head.
+extension Kernel {
+    /// Checks that `pfn` has a live struct page before a refcount operation; reports
+    /// `use-after-free` for a removed memmap or a freed frame, `bad-page-ref` for a pfn
+    /// with no struct page at all. Returns false when the operation must not proceed.
+    func checkRefTarget(_ t: KTask, _ pfn: Int, _ what: String) -> Bool {
+        if memmap.isRemoved(pfn) {
+            report(.useAfterFree, "\(what): struct page of pfn \(hex(pfn)) was removed", t)
+            return false
+        }
+        if !memmap.pfnValid(pfn) {
+            report(.badPageRef, "\(what): pfn \(hex(pfn)) has no struct page", t)
+            return false
+        }
+        return true
+    }
+
+    /// Models get_page() / folio_get(): +1 on the head's refcount.
+    func getPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
+        guard checkRefTarget(t, pfn, "get_page") else { return }
+        let head = compoundHead(pfn)
+        await t.step(Obj.page(head), .write)
+        let p = page(head)
+        if p.flags.contains(.free) {
+            report(.useAfterFree, "get_page: pfn \(hex(pfn)) is free in the allocator", t)
+        }
+        withPage(head) { $0.refcount += n }
+        t.exec.note("get_page pfn \(hex(head)) ref \(p.refcount) -> \(p.refcount + n)")
+    }
+
+    /// Models put_page() / folio_put(): -1 on the head's refcount; at zero the page is
+    /// freed (__put_page → free_unref_page). A put at zero is `refcount-underflow`.
+    func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
+        guard checkRefTarget(t, pfn, "put_page") else { return }
+        let head = compoundHead(pfn)
+        await t.step(Obj.page(head), .write)
+        let p = page(head)
+        if p.refcount < n {
+            report(.refcountUnderflow,
+                   "put_page: pfn \(hex(head)) refcount \(p.refcount), dropping \(n)", t)
+            withPage(head) { $0.refcount = 0 }
+            return
+        }
+        withPage(head) { $0.refcount -= n }
+        t.exec.note("put_page pfn \(hex(head)) ref \(p.refcount) -> \(p.refcount - n)")
+        if p.refcount == n && !p.flags.contains(.reserved) {
+            await freePages(t, head)
+        }
+    }
+
+    /// Models page_add_*_rmap for a PTE mapping: +1 on the subpage's mapcount.
+    func addPteMapping(_ t: KTask, _ pfn: Int) {
+        withPage(pfn) { $0.mapcount += 1 }
+    }
+
+    /// Models page_remove_rmap for a PTE mapping; a mapcount below zero is the kernel's
+    /// "Bad page map" BUG.
+    func removePteMapping(_ t: KTask, _ pfn: Int) {
+        let m = page(pfn).mapcount
+        if m <= 0 {
+            report(.bugOn, "page_remove_rmap: pfn \(hex(pfn)) mapcount underflow", t)
+            return
+        }
+        withPage(pfn) { $0.mapcount -= 1 }
+    }
+}

@@ -1,0 +1,80 @@
+/// Page tables live in frames from the page allocator; their 512 entries live here, in
+/// one flat array, at the slot recorded in the table page's struct page (`Page.index`,
+/// like the kernel's ptdesc). A freed table page is a freed frame: a walker that still
+/// follows it reads a frame the allocator may have handed to someone else.
+public struct TableStore: Hashable, Sendable {
+    /// Entries of every table, slot * 512 + index.
+    public var entries: [UInt64] = []
+    /// The frame each slot lives in.
+    public var pfnOfSlot: [Int32] = []
+    /// The split PTL of each table page.
+    public var locks: [LockState] = []
+    /// Slots free for reuse.
+    var freeSlots: [Int32] = []
+
+    /// Number of slots ever created.
+    public var slotCount: Int { pfnOfSlot.count }
+
+    /// Reads entry `index` of table `slot`.
+    @inline(__always) public func read(_ slot: Int, _ index: Int) -> UInt64 {
+        entries[slot << 9 | index]
+    }
+
+    /// Writes entry `index` of table `slot`.
+    @inline(__always) public mutating func write(_ slot: Int, _ index: Int, _ value: UInt64) {
+        entries[slot << 9 | index] = value
+    }
+
+    /// A zeroed slot for a table in frame `pfn`.
+    mutating func newSlot(pfn: Int) -> Int {
+        if let s = freeSlots.popLast() {
+            let slot = Int(s)
+            for i in 0..<512 { entries[slot << 9 | i] = 0 }
+            pfnOfSlot[slot] = Int32(pfn)
+            locks[slot] = LockState()
+            return slot
+        }
+        entries.append(contentsOf: repeatElement(0, count: 512))
+        pfnOfSlot.append(Int32(pfn))
+        locks.append(LockState())
+        return pfnOfSlot.count - 1
+    }
+
+    /// Gives a slot back when its table page is freed. Its entries are kept until reuse,
+    /// as the frame's contents are until it is reallocated.
+    mutating func releaseSlot(_ slot: Int) {
+        pfnOfSlot[slot] = -1
+        freeSlots.append(Int32(slot))
+    }
+}
+
+extension Kernel {
+    /// Models pte_alloc_one()/pmd_alloc_one() (mm/pgtable-generic.c, arch/x86/mm/pgtable.c):
+    /// a zeroed table page from the page allocator. nil when memory is exhausted.
+    func allocTable(_ t: KTask) async -> Int? {
+        guard let pfn = await allocPages(t) else { return nil }
+        let slot = tables.newSlot(pfn: pfn)
+        withPage(pfn) {
+            $0.flags.insert(.table)
+            $0.index = UInt32(slot)
+        }
+        return slot
+    }
+
+    /// Models pte_free()/pmd_free(): the table page goes back to the allocator.
+    func freeTable(_ t: KTask, slot: Int) async {
+        let pfn = Int(tables.pfnOfSlot[slot])
+        withPage(pfn) { $0.flags.remove(.table) }
+        tables.releaseSlot(slot)
+        await putPage(t, pfn)
+    }
+
+    /// The table slot a non-leaf entry points to, or nil when the frame no longer holds a
+    /// table (it was freed: following it is a use-after-free of the table page).
+    @inline(__always) func slotOf(entry e: UInt64) -> Int? {
+        let pfn = layout.pfn(e)
+        let p = page(pfn)
+        guard p.flags.contains(.table) else { return nil }
+        return Int(p.index)
+    }
+}

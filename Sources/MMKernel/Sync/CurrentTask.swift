@@ -1,0 +1,37 @@
+import MMExplore
+
+/// The kernel's view of a running thread (`current` and its CPU): which process it runs
+/// in, whether its CPU has IRQs off, which locks it holds. Model code receives one and
+/// passes it down, as kernel code uses `current`.
+public final class KTask {
+    /// The explorer's handle: scheduling points go through it.
+    public let exec: ExecThread
+    /// The scenario's name for the thread ("T0", "init", "dma0").
+    public let name: String
+    /// The simulated CPU the thread runs on.
+    public let cpu: Int
+    /// The process context (MM id), or -1 for a kernel thread.
+    public var mm: Int
+    /// local_irq_save() depth: IRQs are off while > 0.
+    public var irqsOffDepth = 0
+    /// Spinlocks held (lock object raw ids), for sleep-in-atomic checks.
+    public var spinlocksHeld = 0
+
+    /// Creates the task of a scenario thread.
+    public init(exec: ExecThread, name: String, cpu: Int, mm: Int) {
+        self.exec = exec
+        self.name = name
+        self.cpu = cpu
+        self.mm = mm
+    }
+
+    /// A task for running model code outside any exploration (unit tests).
+    public static func detached(name: String = "T0", cpu: Int = 0, mm: Int = -1) -> KTask {
+        KTask(exec: .detached(name: name), name: name, cpu: cpu, mm: mm)
+    }
+
+    /// Scheduling point before a step touching `object`.
+    @inline(__always) func step(_ object: ObjectID, _ kind: AccessKind) async {
+        await exec.step(object, kind)
+    }
+}

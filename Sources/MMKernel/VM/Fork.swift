@@ -1,0 +1,92 @@
+/// fork(): dup_mmap() and copy_page_range() (kernel/fork.c, mm/memory.c).
+extension Kernel {
+    /// Models dup_mmap() (kernel/fork.c): a child mm with a copy of every vma (except
+    /// VM_DONTCOPY); page tables are copied where vma_needs_copy() says so. Returns the
+    /// child's MM id, or nil on OOM.
+    public func fork(_ t: KTask, mm parent: Int) async -> Int? {
+        let childName = "\(mms[parent].name).\(mms.count)"
+        guard let child = await createProcess(t, name: childName) else { return nil }
+        await lock(t, .mmap(mm: parent))
+        for v in mms[parent].vmas where !v.flags.contains(.dontCopy) {
+            mms[child].vmas.append(v)
+            // vma_needs_copy(): pfn mappings and vmas with anonymous pages.
+            if v.hasAnonVMA || !v.flags.intersection([.pfnMap, .mixedMap, .hugetlb]).isEmpty {
+                await copyPageRange(t, parent: parent, child: child, vma: v)
+            }
+        }
+        await flushTLBRange(t, mm: parent, 0, 1 << 47)
+        await unlock(t, .mmap(mm: parent))
+        return child
+    }
+
+    /// Models copy_page_range() → copy_pmd_range()/copy_pte_range(): COW mappings are
+    /// write-protected in both processes and share their pages (one more reference and
+    /// mapcount each); special entries are copied as they are. Huge PMDs are shared by
+    /// copy_huge_pmd() with a new deposited table for the child.
+    func copyPageRange(_ t: KTask, parent: Int, child: Int, vma: VMA) async {
+        let cow = vma.flags.isCOW
+        var addr = vma.start
+        while addr < vma.end {
+            let pmdEnd = min((addr & ~(PMD_SIZE - 1)) + PMD_SIZE, vma.end)
+            guard let srcPmd = findEntry(mm: parent, addr, at: .pmd) else {
+                addr = pmdEnd
+                continue
+            }
+            let pmd = tables.read(srcPmd.slot, srcPmd.index)
+            if pmd == 0 {
+                addr = pmdEnd
+                continue
+            }
+            if layout.isLeaf(pmd) {
+                guard let dstPmd = await allocWalk(t, mm: child, addr, to: .pmd),
+                      let deposit = await allocTable(t) else { return }
+                var e = pmd
+                if cow {
+                    e &= ~PTEBits.rw
+                    if e != pmd { await writeEntry(t, srcPmd, e, .pmd, "copy_huge_pmd(wrprotect)") }
+                }
+                let pfn = layout.pfn(pmd)
+                if !isHugeZero(pfn) && page(pfn).flags.contains(.anon) {
+                    await getPage(t, pfn)
+                    withPage(pfn) {
+                        $0.entireMapcount += 1
+                        $0.flags.remove(.anonExclusive)
+                    }
+                    mms[child].anonPages += 512
+                }
+                await writeEntry(t, dstPmd, e, .pmd, "copy_huge_pmd")
+                mms[child].deposited[addr & ~(PMD_SIZE - 1)] = deposit
+                addr = pmdEnd
+                continue
+            }
+            guard let srcSlot = slotOf(entry: pmd) else { addr = pmdEnd; continue }
+            while addr < pmdEnd {
+                let sref = EntryRef(slot: srcSlot, index: PageTableLevel.pte.index(addr))
+                let pte = tables.read(srcSlot, sref.index)
+                if pte != 0 && layout.isPresent(pte) {
+                    var vmf = VMFault(mm: child, vma: vma, address: addr, flags: [])
+                    guard let dstPmd = await allocWalk(t, mm: child, addr, to: .pmd) else { return }
+                    vmf.pmd = dstPmd
+                    guard let dref = await pteAlloc(t, vmf) else { return }
+                    var e = pte
+                    if let pfn = vmNormalPage(vma, addr, pte, t) {
+                        await getPage(t, pfn)
+                        withPage(pfn) {
+                            $0.mapcount += 1
+                            $0.flags.remove(.anonExclusive)
+                        }
+                        if page(pfn).flags.contains(.anon) { mms[child].anonPages += 1 } else {
+                            mms[child].filePages += 1
+                        }
+                    }
+                    if cow && layout.isWrite(pte) {
+                        e &= ~PTEBits.rw
+                        await writeEntry(t, sref, e, .pte, "ptep_set_wrprotect")
+                    }
+                    await writeEntry(t, dref, e, .pte, "copy_present_pte")
+                }
+                addr += PAGE_SIZE
+            }
+        }
+    }
+}

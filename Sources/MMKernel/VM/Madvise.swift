@@ -1,0 +1,67 @@
+/// madvise advice the model knows.
+public enum MadviseAdvice: String, Hashable, Sendable {
+    /// MADV_DONTNEED.
+    case dontneed
+    /// MADV_HUGEPAGE.
+    case hugepage
+    /// MADV_NOHUGEPAGE.
+    case nohugepage
+    /// MADV_POPULATE_READ (v5.14+).
+    case populateRead = "populate_read"
+    /// MADV_POPULATE_WRITE (v5.14+).
+    case populateWrite = "populate_write"
+}
+
+extension Kernel {
+    /// Models do_madvise() (mm/madvise.c). Returns 0 or -errno: -EINVAL for a misaligned
+    /// start or advice the era does not know, -ENOMEM when part of the range is unmapped.
+    public func madvise(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64,
+                        _ advice: MadviseAdvice) async -> Int {
+        guard addr & (PAGE_SIZE - 1) == 0 else { return -Errno.EINVAL }
+        let end = addr + ((length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
+        switch advice {
+        case .populateRead, .populateWrite:
+            // MADV_POPULATE_* arrived in v5.14 ("mm/madvise: introduce
+            // MADV_POPULATE_(READ|WRITE) to prefault page tables", David Hildenbrand).
+            guard config.era >= .v6_1 else { return -Errno.EINVAL }
+            return await madvisePopulate(t, mm: mm, addr, end, write: advice == .populateWrite)
+        case .dontneed, .hugepage, .nohugepage:
+            break
+        }
+        await lock(t, .mmap(mm: mm))
+        guard isFullyMapped(mm: mm, addr, end) else {
+            await unlock(t, .mmap(mm: mm))
+            return -Errno.ENOMEM
+        }
+        var result = 0
+        switch advice {
+        case .dontneed:
+            // madvise_dontneed_free_valid_vma(): not for VM_LOCKED|VM_PFNMAP|VM_HUGETLB.
+            var tlb = MMUGather(mm: mm)
+            for v in mms[mm].vmas where v.start < end && v.end > addr {
+                if !v.flags.intersection([.locked, .pfnMap, .hugetlb]).isEmpty {
+                    result = -Errno.EINVAL
+                    break
+                }
+                await zapRange(t, mm: mm, vma: v, max(v.start, addr), min(v.end, end), &tlb)
+            }
+            await tlbFlushMMU(t, &tlb)
+        case .hugepage, .nohugepage:
+            // hugepage_madvise() (mm/khugepaged.c); splits the vmas at the range ends.
+            await t.step(Obj.vmas(mm), .write)
+            for i in splitVMAs(mm: mm, addr, end) {
+                if advice == .hugepage {
+                    mms[mm].vmas[i].flags.remove(.noHugePage)
+                    mms[mm].vmas[i].flags.insert(.hugePage)
+                } else {
+                    mms[mm].vmas[i].flags.remove(.hugePage)
+                    mms[mm].vmas[i].flags.insert(.noHugePage)
+                }
+            }
+        case .populateRead, .populateWrite:
+            break
+        }
+        await unlock(t, .mmap(mm: mm))
+        return result
+    }
+}

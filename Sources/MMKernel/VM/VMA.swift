@@ -1,0 +1,48 @@
+/// What backs a vma, and so which vm_ops it has.
+public enum VMABacking: Hashable, Sendable {
+    /// Anonymous memory (no vm_ops).
+    case anon
+    /// A regular file with a page cache (filemap vm_ops), by inode number.
+    case file(inode: Int)
+    /// /dev/mem: mmap_mem() → remap_pfn_range (drivers/char/mem.c).
+    case devMem
+}
+
+/// A modelled `struct vm_area_struct`: a value in its MM's sorted array.
+public struct VMA: Hashable, Sendable {
+    /// First address.
+    public var start: UInt64
+    /// One past the last address.
+    public var end: UInt64
+    /// vm_flags.
+    public var flags: VMFlags
+    /// vm_pgoff: file offset in pages (for PFNMAP: the first pfn).
+    public var pgoff: UInt64
+    /// What backs it.
+    public var backing: VMABacking
+    /// An anon_vma exists (a private page was faulted in): fork must copy the range.
+    public var hasAnonVMA = false
+
+    /// Length in bytes.
+    public var length: UInt64 { end - start }
+
+    /// Models vma_is_anonymous(): no vm_ops.
+    public var isAnonymous: Bool { backing == .anon }
+
+    /// File page index of `addr` (linear_page_index()).
+    @inline(__always) public func pageIndex(_ addr: UInt64) -> UInt64 {
+        ((addr - start) >> 12) + pgoff
+    }
+
+    /// Models vm_get_page_prot() (mm/mmap.c, x86 protection_map): the entry bits of a new
+    /// mapping. Private writable mappings are mapped read-only until a write fault (COW).
+    public var pageProt: UInt64 {
+        if !flags.contains(.read) && !flags.contains(.write) && !flags.contains(.exec) {
+            return PTEBits.protnone | PTEBits.accessed
+        }
+        var prot = PTEBits.present | PTEBits.user | PTEBits.accessed
+        if flags.contains(.write) && flags.contains(.shared) { prot |= PTEBits.rw }
+        if !flags.contains(.exec) { prot |= PTEBits.nx }
+        return prot
+    }
+}

@@ -1,0 +1,118 @@
+/// Tearing mappings down: unmap_page_range() and free_pgtables() (mm/memory.c).
+extension Kernel {
+    /// Models unmap_page_range() → zap_pmd_range()/zap_pte_range() (mm/memory.c) for
+    /// `[start, end)` inside vma `vma`: entries are cleared under their PTL, rmap and
+    /// counters dropped, pages queued on the mmu_gather.
+    func zapRange(_ t: KTask, mm: Int, vma: VMA, _ start: UInt64, _ end: UInt64,
+                  _ tlb: inout MMUGather) async {
+        var addr = start
+        while addr < end {
+            let next = min((addr & ~(PMD_SIZE - 1)) + PMD_SIZE, end)
+            guard let pmdRef = findEntry(mm: mm, addr, at: .pmd) else {
+                addr = next
+                continue
+            }
+            let pmd = tables.read(pmdRef.slot, pmdRef.index)
+            if pmd == 0 {
+                addr = next
+                continue
+            }
+            if layout.isLeaf(pmd) {
+                if addr & (PMD_SIZE - 1) == 0 && next - addr == PMD_SIZE {
+                    await zapHugePmd(t, mm: mm, pmdRef, pmd, addr, &tlb)
+                    addr = next
+                    continue
+                }
+                let vmf = VMFault(mm: mm, vma: vma, address: addr, flags: [], pmd: pmdRef)
+                await splitHugePmd(t, vmf, reason: "zap_pmd_range(split)")
+            }
+            await zapPteRange(t, mm: mm, vma: vma, pmdRef, addr, next, &tlb)
+            addr = next
+        }
+    }
+
+    /// Models zap_pte_range() (mm/memory.c).
+    func zapPteRange(_ t: KTask, mm: Int, vma: VMA, _ pmdRef: EntryRef, _ start: UInt64,
+                     _ end: UInt64, _ tlb: inout MMUGather) async {
+        let pmd = tables.read(pmdRef.slot, pmdRef.index)
+        guard pmd != 0, !layout.isLeaf(pmd), let slot = slotOf(entry: pmd) else { return }
+        let ptl = LockID.ptl(slot: slot)
+        await lock(t, ptl)
+        var addr = start
+        while addr < end {
+            let ref = EntryRef(slot: slot, index: PageTableLevel.pte.index(addr))
+            let pte = tables.read(slot, ref.index)
+            if pte != 0 {
+                await writeEntry(t, ref, 0, .pte, "ptep_get_and_clear_full")
+                tlb.cleared(addr, PAGE_SIZE)
+                if layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t) {
+                    if page(pfn).flags.contains(.anon) { mms[mm].anonPages -= 1 } else {
+                        mms[mm].filePages -= 1
+                    }
+                    removePteMapping(t, pfn)
+                    tlb.pages.append(pfn)
+                }
+            }
+            addr += PAGE_SIZE
+        }
+        await unlock(t, ptl)
+    }
+
+    /// Models zap_huge_pmd() (mm/huge_memory.c): clear the PMD, free the deposited table,
+    /// drop the THP's mapping (not the huge zero page's: it is never freed).
+    func zapHugePmd(_ t: KTask, mm: Int, _ pmdRef: EntryRef, _ pmd: UInt64, _ addr: UInt64,
+                    _ tlb: inout MMUGather) async {
+        let ptl = LockID.ptl(slot: pmdRef.slot)
+        await lock(t, ptl)
+        await writeEntry(t, pmdRef, 0, .pmd, "pmdp_huge_get_and_clear_full")
+        tlb.cleared(addr, PMD_SIZE)
+        if let deposit = mms[mm].deposited.removeValue(forKey: addr) { tlb.tables.append(deposit) }
+        let pfn = layout.pfn(pmd)
+        if !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).flags.contains(.anon) {
+            withPage(pfn) { $0.entireMapcount -= 1 }
+            mms[mm].anonPages -= 512
+            tlb.pages.append(pfn)
+        }
+        await unlock(t, ptl)
+    }
+
+    /// Models free_pgtables() → free_pgd_range() (mm/memory.c): page tables that map only
+    /// addresses in `[floor, ceiling)` (the gap between the neighbouring vmas; ceiling 0
+    /// means the top of user space) and intersect `[start, end)` are unhooked and queued
+    /// on the mmu_gather, to be freed after the TLB flush. Only existing tables are
+    /// visited.
+    func freePgtables(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64, floor: UInt64,
+                      ceiling: UInt64, _ tlb: inout MMUGather) async {
+        await freeTableLevel(t, slot: mms[mm].pgd, level: .pgd, base: 0, start, end,
+                             floor: floor, ceiling: ceiling == 0 ? 1 << 48 : ceiling, &tlb)
+    }
+
+    /// One level of free_pgd_range(): frees the lower tables of every entry of table
+    /// `slot` (whose entry 0 maps `base`) that lies within the bounds.
+    func freeTableLevel(_ t: KTask, slot: Int, level: PageTableLevel, base: UInt64,
+                        _ start: UInt64, _ end: UInt64, floor: UInt64, ceiling: UInt64,
+                        _ tlb: inout MMUGather) async {
+        let first = start > base ? Int((start - base) >> UInt64(level.shift)) : 0
+        let lastAddr = min(end - 1, base + level.size * 512 - 1)
+        guard lastAddr >= base else { return }
+        let last = Int((lastAddr - base) >> UInt64(level.shift))
+        guard first <= last else { return }
+        for idx in first...last {
+            let e = tables.read(slot, idx)
+            guard e != 0, level == .pgd || !layout.isLeaf(e), let child = slotOf(entry: e)
+            else { continue }
+            let blockStart = base + UInt64(idx) * level.size
+            if level != .pmd {
+                let lower = PageTableLevel(rawValue: level.rawValue - 1)!
+                await freeTableLevel(t, slot: child, level: lower, base: blockStart, start, end,
+                                     floor: floor, ceiling: ceiling, &tlb)
+            }
+            guard blockStart >= floor, blockStart + level.size <= ceiling else { continue }
+            let ref = EntryRef(slot: slot, index: idx)
+            await lock(t, .ptl(slot: slot))
+            await writeEntry(t, ref, 0, level, "free_pgd_range")
+            await unlock(t, .ptl(slot: slot))
+            tlb.tables.append(child)
+        }
+    }
+}

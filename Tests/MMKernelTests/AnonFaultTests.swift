@@ -1,0 +1,129 @@
+import Testing
+@testable import MMKernel
+
+/// Anonymous faults and their smaps/pagemap view, against what the Debian 6.1 kernel
+/// printed (../shared/oracle/samples/results-6.1-e820-notrace.jsonl, target "anon").
+@Suite struct AnonFaultTests {
+    @Test func freshMappingHasNoRss() async {
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 4 << 20, at: alignedBase)
+        let o = m.observe(a)
+        #expect(o.level == "none")
+        #expect(o.smaps.rss == 0)
+        // oracle smaps:after_mmap VmFlags
+        #expect(o.smaps.vmFlags == "rd wr mr mw me ac sd")
+    }
+
+    @Test func readTouchMapsHugeZeroPageWithoutRss() async {
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 4 << 20, at: alignedBase)
+        #expect(await m.kernel.touch(m.task, a, 4 << 20, write: false) == nil)
+        let o = m.observe(a)
+        // oracle: pagemap present, pm_file set (huge zero page is not anon), Rss 0.
+        #expect(o.level == "pmd")
+        #expect(o.pagemap.present && o.pagemap.file)
+        #expect(o.smaps.rss == 0 && o.smaps.anonHugePages == 0)
+        #expect(!o.normal)
+    }
+
+    @Test func writeAfterReadSplitsHugeZeroIntoSmallPages() async {
+        // oracle smaps:after_write_touch: Rss 4096, AnonHugePages 0 (6.1 splits the huge
+        // zero PMD on a write: "thp: change CoW semantics for anon-THP").
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 4 << 20, at: alignedBase)
+        _ = await m.kernel.touch(m.task, a, 4 << 20, write: false)
+        #expect(await m.kernel.touch(m.task, a, 4 << 20, write: true) == nil)
+        let o = m.observe(a)
+        #expect(o.level == "pte")
+        #expect(o.smaps.rss == 4096 && o.smaps.anonymous == 4096)
+        #expect(o.smaps.anonHugePages == 0)
+        #expect(!o.pagemap.file && o.pagemap.exclusive)
+    }
+
+    @Test func writeFirstAllocatesTHPs() async {
+        // oracle smaps:write_first: Rss 4096, AnonHugePages 4096.
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 4 << 20, at: alignedBase)
+        #expect(await m.kernel.touch(m.task, a, 4 << 20, write: true) == nil)
+        let o = m.observe(a)
+        #expect(o.level == "pmd" && o.normal)
+        #expect(o.smaps.rss == 4096 && o.smaps.anonHugePages == 4096)
+    }
+
+    @Test func misalignedWriteGetsOneTHP() async {
+        // oracle smaps:misaligned_after_write: 4 MiB at 2M+4K → one aligned 2M inside.
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 4 << 20, at: alignedBase + 4096)
+        _ = await m.kernel.touch(m.task, a, 4 << 20, write: true)
+        let o = m.observe(a)
+        #expect(o.smaps.rss == 4096 && o.smaps.anonHugePages == 2048)
+        #expect(o.level == "pte")
+        #expect(m.observe(alignedBase + (2 << 20)).level == "pmd")
+    }
+
+    @Test func populateFaultsInTHPs() async {
+        // oracle smaps:populate_fresh: MAP_POPULATE of private anon writes → THPs.
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 4 << 20, at: alignedBase, populate: true)
+        let o = m.observe(a)
+        #expect(o.smaps.rss == 4096 && o.smaps.anonHugePages == 4096)
+    }
+
+    @Test func thpOffGivesSmallPages() async {
+        let m = await Machine(.v6_1, [(.thpAlways, false)])
+        let a = await m.map(.anon, 4 << 20, at: alignedBase)
+        _ = await m.kernel.touch(m.task, a, 4 << 20, write: true)
+        #expect(m.observe(a).smaps.anonHugePages == 0)
+        #expect(m.observe(a).smaps.rss == 4096)
+    }
+
+    @Test func oldCowSemanticsAllocateTHPOnWriteToHugeZero() async {
+        // v4.4: do_huge_pmd_wp_page allocated a THP for a write to the huge zero page.
+        let m = await Machine(.v4_4)
+        let a = await m.map(.anon, 2 << 20, at: alignedBase)
+        _ = await m.kernel.touch(m.task, a, 2 << 20, write: false)
+        _ = await m.kernel.touch(m.task, a, 4096, write: true)
+        let o = m.observe(a)
+        #expect(o.level == "pmd" && o.smaps.anonHugePages == 2048)
+    }
+
+    @Test func readOfSmallAnonMapsZeroPageSpecial() async {
+        let m = await Machine(.v6_1, [(.thpAlways, false)])
+        let a = await m.map(.anon, 64 << 10)
+        let r = await m.kernel.load(m.task, a)
+        #expect((try? r.get()) == 0)
+        let o = m.observe(a)
+        #expect(o.level == "pte" && o.special && !o.normal && !o.writable)
+        #expect(o.pagemap.pfn == m.kernel.zeroPfn && !o.pagemap.file)
+    }
+
+    @Test func storeThenLoadReadsBack() async {
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 64 << 10)
+        #expect(await m.kernel.store(m.task, a + 8, 42) == nil)
+        #expect((try? await m.kernel.load(m.task, a + 8).get()) == 42)
+    }
+
+    @Test func accessOutsideAnyVmaIsSIGSEGV() async {
+        let m = await Machine(.v6_1)
+        #expect(await m.kernel.store(m.task, 0x1000_0000, 1) == .sigsegv)
+    }
+
+    @Test func readOnlyMappingWriteIsSIGSEGV() async {
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 64 << 10, write: false)
+        #expect(await m.kernel.store(m.task, a, 1) == .sigsegv)
+        #expect(m.observe(a).smaps.vmFlags == "rd mr mw me sd")
+    }
+
+    @Test func munmapFreesEverythingWithoutLeak() async {
+        let m = await Machine(.v6_1)
+        let a = await m.map(.anon, 4 << 20, at: alignedBase + 4096)
+        _ = await m.kernel.touch(m.task, a, 4 << 20, write: true)
+        #expect(await m.kernel.munmap(m.task, mm: m.mm, a, 4 << 20) == 0)
+        #expect(m.observe(a).level == "none")
+        await m.kernel.exitMMap(m.task, mm: m.mm)
+        m.kernel.auditReferences()
+        #expect(m.kernel.violations.isEmpty, "\(m.kernel.violations)")
+    }
+}
