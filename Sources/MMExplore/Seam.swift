@@ -13,6 +13,7 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     public let raw: UInt64
     /// Creates an identity from the model's encoding.
     @inlinable public init(_ raw: UInt64) { self.raw = raw }
+    /// "obj#" and the raw value in hex.
     public var description: String { "obj#\(String(raw, radix: 16))" }
 }
 

@@ -45,3 +45,11 @@ extension Kernel {
         return out
     }
 }
+
+extension Kernel {
+    /// The harness drops a frame it held (end of execution).
+    public func releaseHarnessPage(_ t: KTask, _ pfn: Int) async {
+        withPage(pfn) { $0.flags.remove(.harness) }
+        await putPage(t, pfn)
+    }
+}

@@ -1,0 +1,185 @@
+// Stateless depth-first exploration of the tree of executions: naive enumeration and
+// DPOR share it. One node per step of the concurrent phase; every execution re-runs
+// the plan from the start, following the nodes' chosen threads, then extends the path
+// with new nodes; afterwards the deepest node with an unexplored alternative is moved
+// to it.
+//
+// DPOR (source sets + sleep sets, Abdulla et al., POPL 2014, Algorithm 1):
+//   - a node's backtrack set starts with the thread taken first; races found in each
+//     execution (DPOR.swift) add initials of reversed sequences to earlier nodes;
+//   - sleep sets: a thread explored at a node (or asleep there) stays asleep in the
+//     child while the child's steps are independent of its pending step; an execution
+//     reaching a node where every enabled thread sleeps is redundant and not counted.
+//   - one deliberate exception: at the first node with a choice (the "partition node")
+//     every enabled thread is explored, in a fixed order. That costs only redundant
+//     (uncounted) prefixes, never an extra counted execution, because sleep sets keep
+//     complete executions pairwise non-equivalent; it makes the subtrees below the
+//     partition node independent, so parallel workers can explore them separately and
+//     the merged report equals the single-worker one (Parallel.swift).
+//
+// Preemption bounding: bounded search with sleep sets or DPOR is unsound (the
+// representative of a trace may need more preemptions than another member, Coons et
+// al., OOPSLA 2013), so with a bound both naive and dpor enumerate every schedule
+// within the bound, without reduction.
+
+/// One step of the explored path.
+struct DFSNode {
+    /// Threads enabled at the node.
+    var enabled: UInt64
+    /// Threads to explore at the node.
+    var backtrack: UInt64
+    /// Threads whose subtree is fully explored.
+    var done: UInt64 = 0
+    /// Threads asleep on entry.
+    var sleep: UInt64 = 0
+    /// Thread taken in the current execution.
+    var chosen: Int
+    /// Thread that ran the step before the node (-1 at the first).
+    var last: Int
+    /// Preemptions along the path before the node.
+    var preemptions: Int
+    /// Recorded pending step of each thread asleep on entry or done at the node (DPOR).
+    var stepOf: [(thread: Int, step: StepRecord)] = []
+
+    func step(of thread: Int) -> StepRecord? {
+        for e in stepOf where e.thread == thread { return e.step }
+        return nil
+    }
+}
+
+final class DFSExplorer: Chooser {
+    let dpor: Bool
+    let bound: Int?
+    /// Nodes below this index are a fixed prefix (a parallel worker's subtree root).
+    let floor: Int
+    private(set) var nodes: [DFSNode]
+    /// Index of the partition node (first node with a choice), once known.
+    private(set) var partition: Int?
+    /// First node whose choice changed since the previous execution.
+    private var divergence = 0
+    /// The current execution reached a node where every enabled thread sleeps (or that
+    /// the bound excludes) and just runs to its end uncounted.
+    private(set) var abandoned = false
+
+    /// A fresh explorer of the whole tree.
+    init(dpor: Bool, bound: Int?) {
+        self.dpor = dpor && bound == nil
+        self.bound = bound
+        floor = 0
+        nodes = []
+    }
+
+    /// An explorer of the subtree under a fixed prefix of nodes, the last one being the
+    /// partition node with its chosen child and the earlier children marked done.
+    init(dpor: Bool, bound: Int?, prefix: [DFSNode], partition: Int) {
+        self.dpor = dpor && bound == nil
+        self.bound = bound
+        floor = prefix.count
+        nodes = prefix
+        self.partition = partition
+        divergence = prefix.count
+    }
+
+    func choose(_ x: Execution, enabled: UInt64) -> Int {
+        let i = x.stepIndex
+        if abandoned { return defaultChoice(enabled, last: x.last) }
+        if i < nodes.count {
+            let n = nodes[i].chosen
+            precondition(
+                enabled & (1 << UInt64(n)) != 0 && enabled == nodes[i].enabled,
+                "replaying a prefix reached a different state: the model is not deterministic")
+            return n
+        }
+        let last = x.last
+        var preemptions = 0
+        var sleep: UInt64 = 0
+        var stepOf: [(thread: Int, step: StepRecord)] = []
+        if i > 0 {
+            let parent = nodes[i - 1]
+            preemptions = parent.preemptions + (isPreemption(parent, parent.chosen) ? 1 : 0)
+            if dpor {
+                // Sleepers of the parent, and threads explored there before the one just
+                // taken, stay asleep while the step just taken does not touch theirs.
+                let taken = x.records[i - 1]
+                var candidates = parent.sleep | parent.done
+                while candidates != 0 {
+                    let t = candidates.trailingZeroBitCount
+                    candidates &= candidates - 1
+                    if let s = parent.step(of: t), !dependent(s, taken) {
+                        sleep |= 1 << UInt64(t)
+                        stepOf.append((t, s))
+                    }
+                }
+            }
+        }
+        var node = DFSNode(enabled: enabled, backtrack: 0, sleep: sleep, chosen: -1, last: last,
+                           preemptions: preemptions, stepOf: stepOf)
+        var avail = enabled & ~sleep
+        if let bound, preemptions >= bound, last >= 0, enabled & (1 << UInt64(last)) != 0 {
+            avail &= 1 << UInt64(last)
+        }
+        if avail == 0 {
+            abandoned = true
+            return defaultChoice(enabled, last: last)
+        }
+        let pick = defaultChoice(avail, last: last)
+        node.chosen = pick
+        if partition == nil && enabled & (enabled - 1) != 0 { partition = i }
+        node.backtrack = (!dpor || partition == i) ? avail : 1 << UInt64(pick)
+        nodes.append(node)
+        return pick
+    }
+
+    private func isPreemption(_ node: DFSNode, _ t: Int) -> Bool {
+        node.last >= 0 && node.last != t && node.enabled & (1 << UInt64(node.last)) != 0
+    }
+
+    /// After an execution: analyses its races (DPOR) and moves to the next path.
+    /// Returns false when the subtree is exhausted.
+    func advance(_ records: [StepRecord]) -> Bool {
+        if dpor { analyzeRaces(records, nodes: nodes.count, from: divergence) }
+        abandoned = false
+        var i = nodes.count - 1
+        while i >= floor {
+            let t = nodes[i].chosen
+            nodes[i].done |= 1 << UInt64(t)
+            if dpor { nodes[i].stepOf.append((t, records[i])) }
+            let candidates = nodes[i].backtrack & ~nodes[i].done & ~nodes[i].sleep
+            if candidates != 0 {
+                nodes[i].chosen = candidates.trailingZeroBitCount
+                nodes.removeLast(nodes.count - i - 1)
+                divergence = i
+                return true
+            }
+            i -= 1
+        }
+        return false
+    }
+
+    /// Called by race analysis: the reversed sequence starting at node `i` has initial
+    /// threads `initials`; make sure one of them is (or was) explored there.
+    func addBacktrack(at i: Int, initials: UInt64, preferred: Int) {
+        guard i >= floor, i != partition, i < nodes.count else { return }
+        let n = nodes[i]
+        let initials = initials & n.enabled
+        if initials == 0 || initials & (n.backtrack | n.sleep | n.done) != 0 { return }
+        let t = initials & (1 << UInt64(preferred)) != 0 ? preferred : initials.trailingZeroBitCount
+        nodes[i].backtrack |= 1 << UInt64(t)
+    }
+}
+
+/// Two steps are dependent when their footprints (declared plus blocks and wakes)
+/// conflict. Steps of the same thread are ordered by program order separately.
+@inline(__always)
+func dependent(_ a: StepRecord, _ b: StepRecord) -> Bool {
+    if a.fp.conflicts(with: b.fp) { return true }
+    if a.extra.isEmpty && b.extra.isEmpty { return false }
+    for x in a.extra {
+        if b.extra.contains(where: { $0.conflicts(with: x) }) { return true }
+        for j in 0..<b.fp.count where b.fp[j].conflicts(with: x) { return true }
+    }
+    for y in b.extra {
+        for j in 0..<a.fp.count where a.fp[j].conflicts(with: y) { return true }
+    }
+    return false
+}

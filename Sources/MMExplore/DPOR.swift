@@ -1,0 +1,127 @@
+// Race detection for source-DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014).
+//
+// Happens-before over the steps of one execution is built with vector clocks: a step
+// happens after the previous step of its thread, the step that spawned its thread, and
+// every earlier step it conflicts with (per object: the last write, and for a write the
+// reads since). Two steps e < e' race when they conflict, belong to different threads,
+// and e happens before e' only directly (not through a third step). For each race,
+// v = notdep(e).e' (the steps after e that do not happen after it, then e') is a
+// sequence that reverses the race; one of its initials (threads whose first step in v
+// has no predecessor in v) must be explored at the node before e.
+//
+// Blocking: a step that blocks on, or wakes, an object writes it, so block/wake pairs
+// on one object race and get reversed (the wake first: the blocker then finds its
+// condition true). The step a blocked thread runs after being woken writes the object
+// too, and the wake that enabled it is a non-reversible race (the woken step cannot run
+// first): it counts as a happens-before edge like program order, never as a race.
+
+private struct ObjectState {
+    var lastWrite: Int32 = -1
+    var reads: [Int32] = []
+}
+
+extension DFSExplorer {
+    /// Finds the races of the steps at indices >= `from` of the first `count` steps.
+    func analyzeRaces(_ records: [StepRecord], nodes count: Int, from: Int) {
+        let n = count
+        if n < 2 { return }
+        var width = 0
+        for j in 0..<n { width = max(width, Int(records[j].thread) + 1) }
+        // clock[j * width + t] = number of steps of thread t that happen before or are j.
+        var clock = [UInt32](repeating: 0, count: n * width)
+        var local = [UInt32](repeating: 0, count: n)
+        var perThread = [UInt32](repeating: 0, count: width)
+        var lastOf = [Int32](repeating: -1, count: width)
+        var objects: [ObjectID: ObjectState] = [:]
+        var fixed: [Int32] = []   // happens-before edges that are never races
+        var preds: [Int32] = []   // conflicting earlier steps (candidate races)
+        fixed.reserveCapacity(4)
+        preds.reserveCapacity(8)
+
+        for j in 0..<n {
+            let r = records[j]
+            let q = Int(r.thread)
+            fixed.removeAll(keepingCapacity: true)
+            preds.removeAll(keepingCapacity: true)
+            if lastOf[q] >= 0 { fixed.append(lastOf[q]) }
+            if r.spawner >= 0 { fixed.append(r.spawner) }
+            if r.enabler >= 0 { fixed.append(r.enabler) }
+            func visit(_ a: Access) {
+                let s = objects[a.object] ?? ObjectState()
+                if s.lastWrite >= 0 && !preds.contains(s.lastWrite) { preds.append(s.lastWrite) }
+                if a.kind == .write {
+                    for k in s.reads where !preds.contains(k) { preds.append(k) }
+                }
+            }
+            for k in 0..<r.fp.count { visit(r.fp[k]) }
+            for a in r.extra { visit(a) }
+            // Steps of the same thread are ordered anyway; only other threads race.
+            preds.removeAll { Int(records[Int($0)].thread) == q }
+
+            perThread[q] += 1
+            local[j] = perThread[q]
+            let base = j * width
+            for k in fixed { join(&clock, into: base, from: Int(k) * width, width) }
+            for k in preds { join(&clock, into: base, from: Int(k) * width, width) }
+            clock[base + q] = local[j]
+
+            if j >= from {
+                for i in preds {
+                    let ii = Int(i)
+                    let p = Int(records[ii].thread)
+                    // Direct race: i does not happen before another predecessor of j.
+                    var through: UInt32 = 0
+                    for k in fixed { through = max(through, clock[Int(k) * width + p]) }
+                    for k in preds where k != i { through = max(through, clock[Int(k) * width + p]) }
+                    if through >= local[ii] { continue }
+                    reverse(race: ii, with: j, records, clock, local, width)
+                }
+            }
+
+            lastOf[q] = Int32(j)
+            func update(_ a: Access) {
+                if a.kind == .write {
+                    objects[a.object] = ObjectState(lastWrite: Int32(j), reads: [])
+                } else {
+                    objects[a.object, default: ObjectState()].reads.append(Int32(j))
+                }
+            }
+            // Writes last, so a step that reads and writes an object leaves it written.
+            for k in 0..<r.fp.count where r.fp[k].kind == .read { update(r.fp[k]) }
+            for k in 0..<r.fp.count where r.fp[k].kind == .write { update(r.fp[k]) }
+            for a in r.extra { update(a) }
+        }
+    }
+
+    /// Adds a backtrack point for the race of step `i` with the later step `j`.
+    private func reverse(race i: Int, with j: Int, _ records: [StepRecord],
+                         _ clock: [UInt32], _ local: [UInt32], _ width: Int) {
+        let p = Int(records[i].thread)
+        var firstInV = [UInt32](repeating: 0, count: width)
+        var initials: UInt64 = 0
+        var k = i + 1
+        while k <= j {
+            let t = Int(records[k].thread)
+            let base = k * width
+            // Steps happening after i are not in v (j is, by construction).
+            if k == j || clock[base + p] < local[i] {
+                var hasPredecessor = false
+                for u in 0..<width where firstInV[u] != 0 && clock[base + u] >= firstInV[u] {
+                    hasPredecessor = true
+                    break
+                }
+                if !hasPredecessor { initials |= 1 << UInt64(t) }
+                if firstInV[t] == 0 { firstInV[t] = local[k] }
+            }
+            k += 1
+        }
+        addBacktrack(at: i, initials: initials, preferred: Int(records[j].thread))
+    }
+}
+
+@inline(__always)
+private func join(_ clock: inout [UInt32], into base: Int, from other: Int, _ width: Int) {
+    for t in 0..<width where clock[other + t] > clock[base + t] {
+        clock[base + t] = clock[other + t]
+    }
+}

@@ -1,0 +1,245 @@
+// One execution: the threads of a plan, parked at scheduling points, run one step at a
+// time on a `LoopExecutor`, in the order a `Chooser` decides.
+//
+// Protocol between threads: a decision ("who runs the next step") is taken by the
+// thread that leaves the CPU (reaches a scheduling point, blocks or ends), but only once
+// every live thread has settled, i.e. reached its first scheduling point. A thread
+// created at phase start or by `spawn` runs its code up to that first point eagerly;
+// the seam requires that code to touch nothing shared. If the decision picks the
+// calling thread, `schedulingPoint` returns without suspending (the fast path).
+
+/// What a strategy decides at each step of the concurrent phase.
+protocol Chooser: AnyObject {
+    /// Returns the thread (a set bit of `enabled`) that runs the next step.
+    /// Called for every step, also when only one thread is enabled.
+    func choose(_ x: Execution, enabled: UInt64) -> Int
+}
+
+/// One step as recorded for dependency analysis (DPOR).
+struct StepRecord {
+    /// The thread that ran the step.
+    var thread: Int32
+    /// Index of the step whose wake made this (resume-from-block) step enabled, or -1.
+    var enabler: Int32
+    /// Index of the step that spawned this thread, when this is its first step, or -1.
+    var spawner: Int32
+    /// The footprint the thread declared for the step.
+    var fp: Footprint
+    /// Objects the step blocked on or woke, counted as writes beyond the declared footprint.
+    var extra: [Access]
+}
+
+final class Execution: SchedulingDriver {
+    enum Status: UInt8 { case starting, parked, running, blocked, ended }
+
+    struct Slot {
+        let handle: ExecThread
+        var cont: UnsafeContinuation<Void, Never>?
+        var status: Status = .starting
+        var fp = Footprint()
+        var blockedOn = ObjectID(0)
+        var enabler: Int32 = -1
+        var spawner: Int32 = -1
+    }
+
+    let executor = LoopExecutor()
+    let chooser: Chooser
+    /// Record a `StepRecord` per concurrent step (DPOR needs them).
+    let recording: Bool
+    /// Record trace notes (replay).
+    let tracing: Bool
+
+    private(set) var slots: [Slot] = []
+    private var starting = 0
+    private var alone = true
+    /// The thread that ran the previous step of this phase, or -1.
+    private(set) var last = -1
+    /// Steps of the concurrent phase taken so far (index of the next one).
+    private(set) var stepIndex = 0
+    /// Steps in all phases.
+    private(set) var totalSteps = 0
+    /// Thread chosen at each concurrent step that had more than one enabled thread.
+    private(set) var choices: [Int] = []
+    /// Per concurrent step, when `recording`.
+    var records: [StepRecord] = []
+    /// Per step of every phase, when `tracing`.
+    private(set) var trace: [TraceStep] = []
+    private(set) var deadlocked = false
+    private(set) var blockedNames: [String] = []
+
+    init(chooser: Chooser, recording: Bool = false, tracing: Bool = false) {
+        self.chooser = chooser
+        self.recording = recording
+        self.tracing = tracing
+        choices.reserveCapacity(64)
+        if recording { records.reserveCapacity(64) }
+    }
+
+    /// Runs the whole plan on the calling OS thread and reports how it ended.
+    func run(_ plan: ExecutionPlan) -> ExecutionEnd {
+        if let prologue = plan.prologue {
+            runPhase([("init", prologue)], alone: true)
+        }
+        if !deadlocked {
+            runPhase(plan.threads, alone: false)
+        }
+        if !deadlocked, let epilogue = plan.epilogue {
+            runPhase([("finally", epilogue)], alone: true)
+        }
+        return ExecutionEnd(deadlocked: deadlocked, blocked: blockedNames, steps: totalSteps)
+    }
+
+    private func runPhase(_ threads: [(name: String, body: (ExecThread) async -> Void)], alone: Bool) {
+        slots.removeAll(keepingCapacity: true)
+        starting = 0
+        last = -1
+        self.alone = alone
+        for t in threads { start(t.name, t.body, spawner: -1) }
+        executor.drain()
+        // Every thread has now ended or is blocked forever; anything else means a job
+        // left our executor (model code isolated to an actor), which we cannot drive.
+        for s in slots where s.status != .ended && s.status != .blocked {
+            preconditionFailure(
+                "thread \(s.handle.name) left the explorer's executor; model code must be nonisolated")
+        }
+        let blocked = slots.filter { $0.status == .blocked }
+        if !blocked.isEmpty {
+            // The blocked tasks stay suspended forever: Swift cannot unwind them. Their
+            // memory is leaked, once per deadlocked execution.
+            deadlocked = true
+            blockedNames = blocked.map { $0.handle.name }
+        }
+    }
+
+    private func start(_ name: String, _ body: @escaping (ExecThread) async -> Void, spawner: Int32) {
+        precondition(slots.count < 64, "at most 64 threads (agents included) per execution")
+        let handle = ExecThread(index: slots.count, name: name, driver: self)
+        handle.isTracing = tracing
+        var slot = Slot(handle: handle)
+        slot.spawner = spawner
+        slots.append(slot)
+        starting += 1
+        // unowned(unsafe): a task that deadlocks never finishes; it must not keep the
+        // execution alive, and it never touches it again either.
+        unowned(unsafe) let me = self
+        _ = Task(executorPreference: executor) {
+            await body(handle)
+            me.ended(handle.index)
+        }
+    }
+
+    // MARK: decisions
+
+    /// Picks the thread for the next step, marks it running and records the step;
+    /// -1 when no thread is enabled (the phase is over).
+    private func decide() -> Int {
+        var enabled: UInt64 = 0
+        for i in slots.indices where slots[i].status == .parked { enabled |= 1 << UInt64(i) }
+        if enabled == 0 { return -1 }
+        let n: Int
+        if alone {
+            // Alone phases run sequentially: keep the current thread, else the lowest.
+            n = (last >= 0 && enabled & (1 << UInt64(last)) != 0) ? last : enabled.trailingZeroBitCount
+        } else {
+            n = chooser.choose(self, enabled: enabled)
+            precondition(enabled & (1 << UInt64(n)) != 0, "strategy chose a thread that is not enabled")
+            if enabled & (enabled - 1) != 0 { choices.append(n) }
+            if recording {
+                records.append(StepRecord(thread: Int32(n), enabler: slots[n].enabler,
+                                          spawner: slots[n].spawner, fp: slots[n].fp, extra: []))
+            }
+            stepIndex += 1
+        }
+        slots[n].enabler = -1
+        slots[n].spawner = -1
+        slots[n].status = .running
+        last = n
+        totalSteps += 1
+        if tracing { trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [])) }
+        return n
+    }
+
+    /// Suspends thread `p` (its continuation is stored) and resumes thread `n` if >= 0.
+    private func park(_ p: Int, resume n: Int) async {
+        await withUnsafeContinuation { (c: UnsafeContinuation<Void, Never>) in
+            slots[p].cont = c
+            if n >= 0 { resumeThread(n) }
+        }
+    }
+
+    private func resumeThread(_ n: Int) {
+        let c = slots[n].cont.unsafelyUnwrapped
+        slots[n].cont = nil
+        c.resume()
+    }
+
+    /// Thread `p` left the CPU; decide who runs next, possibly `p` itself.
+    private func leave(_ p: Int) async {
+        if starting > 0 { return await park(p, resume: -1) }
+        let n = decide()
+        if n == p { return }
+        await park(p, resume: n)
+    }
+
+    private func settle(_ p: Int) {
+        if slots[p].status == .starting { starting -= 1 }
+    }
+
+    /// Adds an object the running step blocked on or woke to its recorded footprint.
+    private func addExtra(_ object: ObjectID) {
+        if recording && !alone && !records.isEmpty {
+            records[records.count - 1].extra.append(Access(object, .write))
+        }
+    }
+
+    // MARK: SchedulingDriver
+
+    func schedulingPoint(_ thread: ExecThread, _ footprint: Footprint) async {
+        let p = thread.index
+        settle(p)
+        slots[p].status = .parked
+        slots[p].fp = footprint
+        await leave(p)
+    }
+
+    func block(_ thread: ExecThread, on object: ObjectID) async {
+        let p = thread.index
+        settle(p)
+        addExtra(object)
+        slots[p].status = .blocked
+        slots[p].blockedOn = object
+        await leave(p)
+    }
+
+    func wake(_ object: ObjectID, by thread: ExecThread) {
+        addExtra(object)
+        for i in slots.indices where slots[i].status == .blocked && slots[i].blockedOn == object {
+            slots[i].status = .parked
+            // The step after waking re-examines the object: a write, so that it depends
+            // on every other wake and block of the same object.
+            slots[i].fp = Footprint(object, .write)
+            slots[i].enabler = Int32(stepIndex - 1)
+        }
+    }
+
+    func spawn(_ name: String, by thread: ExecThread, _ body: @escaping (ExecThread) async -> Void) {
+        start(name, body, spawner: alone ? -1 : Int32(stepIndex - 1))
+    }
+
+    func note(_ thread: ExecThread, _ text: String) {
+        guard tracing else { return }
+        if trace.last?.thread != thread.index || trace.last?.threadName != thread.name {
+            trace.append(TraceStep(thread: thread.index, threadName: thread.name, notes: []))
+        }
+        trace[trace.count - 1].notes.append(text)
+    }
+
+    /// Called by a thread's task after its body returned.
+    func ended(_ p: Int) {
+        settle(p)
+        slots[p].status = .ended
+        if starting > 0 { return }
+        let n = decide()
+        if n >= 0 { resumeThread(n) }
+    }
+}

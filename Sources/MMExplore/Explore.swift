@@ -1,0 +1,180 @@
+// The explorer's entry point: runs the executions a strategy asks for and counts their
+// outcomes.
+
+/// Explores the executions of the program `make` builds, with `options.strategy`.
+///
+/// `make` is called once per execution and returns fresh state captured in the plan's
+/// closures and in `finish`, which turns the way the execution ended into an outcome.
+/// With `options.jobs > 1`, `make`, `finish` and `isInteresting` are called from several
+/// OS threads at once (each execution's state is its own). Model closures must be
+/// nonisolated (not bound to an actor): every thread runs on the explorer's executor.
+public func explore<Outcome: Hashable>(
+    _ options: ExploreOptions,
+    testHash: UInt32,
+    isInteresting: (Outcome) -> Bool,
+    make: () -> (plan: ExecutionPlan, finish: (ExecutionEnd) -> Outcome)
+) -> ExploreReport<Outcome> {
+    withoutActuallyEscaping(make) { make in
+        withoutActuallyEscaping(isInteresting) { isInteresting in
+            let runner = Runner(make: make, isInteresting: isInteresting, options: options)
+            return runner.run(testHash: testHash)
+        }
+    }
+}
+
+/// The result of one part of an exploration (the whole of it with one job).
+struct PartResult<Outcome: Hashable> {
+    var tally: Tally<Outcome>
+    /// The part ran out of executions by itself (no budget or interesting stop).
+    var finished: Bool
+}
+
+struct Runner<Outcome: Hashable> {
+    let make: () -> (plan: ExecutionPlan, finish: (ExecutionEnd) -> Outcome)
+    let isInteresting: (Outcome) -> Bool
+    let options: ExploreOptions
+    let control: Control
+
+    init(make: @escaping () -> (plan: ExecutionPlan, finish: (ExecutionEnd) -> Outcome),
+         isInteresting: @escaping (Outcome) -> Bool, options: ExploreOptions) {
+        self.make = make
+        self.isInteresting = isInteresting
+        self.options = options
+        control = Control(options)
+    }
+
+    var jobs: Int { max(1, options.jobs) }
+    /// Keep per-execution logs when parallel parts may have to be cut by maxExecutions.
+    var keepLog: Bool { jobs > 1 && options.maxExecutions != nil }
+
+    func run(testHash: UInt32) -> ExploreReport<Outcome> {
+        var pctBound: Double?
+        let parts: [PartResult<Outcome>]
+        switch options.strategy {
+        case .sequential:
+            var tally = Tally<Outcome>()
+            let (x, end, finish) = execute(SequentialChooser(), recording: false)
+            count(finish(end), x, into: &tally, part: 0)
+            parts = [PartResult(tally: tally, finished: true)]
+        case .naive, .dpor:
+            let dpor = options.strategy == .dpor
+            parts = jobs == 1 ? [runDFS(DFSExplorer(dpor: dpor, bound: options.preemptionBound), part: 0)]
+                              : parallelDFS(dpor: dpor)
+        case .random(let seed, let runs):
+            parts = runRuns(runs) { run in
+                RandomChooser(seed: SplitMix64.seed(seed, run: run), preemptionBound: options.preemptionBound)
+            }
+        case .pct(let depth, let runs, let seed):
+            // Estimate k (steps) and t (threads) from one sequential run, not counted.
+            let (x, _, _) = execute(SequentialChooser(), recording: false)
+            let k = max(1, x.stepIndex)
+            pctBound = PCTChooser.bound(threads: x.slots.count, steps: k, depth: depth)
+            parts = runRuns(runs) { run in
+                PCTChooser(seed: SplitMix64.seed(seed, run: run), depth: depth, steps: k)
+            }
+        }
+        return report(merge(parts), testHash: testHash, pctBound: pctBound)
+    }
+
+    /// Runs one execution.
+    func execute(_ chooser: Chooser, recording: Bool)
+        -> (Execution, ExecutionEnd, (ExecutionEnd) -> Outcome)
+    {
+        let (plan, finish) = make()
+        let x = Execution(chooser: chooser, recording: recording)
+        let end = x.run(plan)
+        return (x, end, finish)
+    }
+
+    /// Counts an execution; returns true when it was interesting.
+    @discardableResult
+    func count(_ outcome: Outcome, _ x: Execution, into tally: inout Tally<Outcome>, part: Int) -> Bool {
+        let interesting = isInteresting(outcome)
+        tally.add(outcome, steps: x.totalSteps, interesting: interesting, schedule: Schedule(choices: x.choices))
+        if interesting && options.stopAtFirstInteresting { control.foundInteresting(part: part) }
+        return interesting
+    }
+
+    /// Explores a DFS tree (or a subtree) to its end or until a budget stops it.
+    func runDFS(_ dfs: DFSExplorer, part: Int) -> PartResult<Outcome> {
+        var tally = Tally<Outcome>(keepLog: keepLog)
+        var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
+        while true {
+            if control.shouldStop(part: part, executions: tally.executions) {
+                return PartResult(tally: tally, finished: false)
+            }
+            let (x, end, finish) = execute(dfs, recording: dfs.dpor)
+            var stop = false
+            if dfs.abandoned {
+                tally.redundant += 1
+            } else {
+                stop = count(finish(end), x, into: &tally, part: part) && options.stopAtFirstInteresting
+                if jobs > 1 { control.reportDone(1) }
+            }
+            progress?.tick(tally.executions)
+            if !dfs.advance(x.records) { return PartResult(tally: tally, finished: true) }
+            if stop { return PartResult(tally: tally, finished: false) }
+        }
+    }
+
+    /// Runs `runs` independent executions (random, PCT), split into parts for workers.
+    func runRuns(_ runs: Int, chooser: @escaping (Int) -> Chooser) -> [PartResult<Outcome>] {
+        let size = jobs == 1 ? max(1, runs) : max(1, (runs + jobs * 8 - 1) / (jobs * 8))
+        let partCount = (runs + size - 1) / size
+        return runParts(partCount) { part in
+            var tally = Tally<Outcome>(keepLog: keepLog)
+            var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
+            for run in (part * size)..<min(runs, (part + 1) * size) {
+                if control.shouldStop(part: part, executions: tally.executions) {
+                    return PartResult(tally: tally, finished: false)
+                }
+                let (x, end, finish) = execute(chooser(run), recording: false)
+                let interesting = count(finish(end), x, into: &tally, part: part)
+                if jobs > 1 { control.reportDone(1) }
+                progress?.tick(tally.executions)
+                if interesting && options.stopAtFirstInteresting && run + 1 < runs {
+                    return PartResult(tally: tally, finished: false)
+                }
+            }
+            return PartResult(tally: tally, finished: true)
+        }
+    }
+
+    /// Concatenates the parts in exploration order, applying the budgets as one worker
+    /// exploring them in that order would have.
+    func merge(_ parts: [PartResult<Outcome>]) -> (Tally<Outcome>, complete: Bool, reason: String?) {
+        var total = Tally<Outcome>()
+        var reason: String?
+        for (i, part) in parts.enumerated() {
+            let remaining = options.maxExecutions.map { $0 - total.executions }
+            let cut = remaining.map { part.tally.executions > $0 } ?? false
+            total.append(part.tally, limit: remaining)
+            let last = i == parts.count - 1
+            if options.stopAtFirstInteresting, total.firstInteresting != nil {
+                let more = !(part.finished && last) || cut
+                return (total, !more, more ? "first-interesting" : nil)
+            }
+            if let max = options.maxExecutions, total.executions >= max, !(last && part.finished && !cut) {
+                return (total, false, "max-executions")
+            }
+            if !part.finished {
+                // A timeout cuts parts anywhere: keep what every worker did.
+                if control.timedOut {
+                    reason = "timeout"
+                    continue
+                }
+                return (total, false, "max-executions")
+            }
+        }
+        return (total, reason == nil, reason)
+    }
+
+    func report(_ merged: (Tally<Outcome>, complete: Bool, reason: String?), testHash: UInt32,
+                pctBound: Double?) -> ExploreReport<Outcome> {
+        let (t, complete, reason) = merged
+        return ExploreReport(
+            executions: t.executions, outcomes: t.outcomes, firstInteresting: t.firstInteresting,
+            complete: complete, stopReason: reason, elapsed: now() - control.start,
+            totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant, testHash: testHash)
+    }
+}

@@ -1,0 +1,93 @@
+// What the caller asks `explore` for, and what it gets back.
+
+/// How the executions of a plan are chosen.
+public enum Strategy: Hashable, Sendable {
+    /// One execution: each thread runs until it ends or blocks, then the lowest-index
+    /// enabled thread runs.
+    case sequential
+    /// Every non-equivalent interleaving, by dynamic partial-order reduction (source
+    /// sets + sleep sets): one execution per Mazurkiewicz trace.
+    case dpor
+    /// Every interleaving, without reduction (validates DPOR; small programs only).
+    case naive
+    /// `runs` executions, each choosing uniformly among enabled threads; deterministic
+    /// for a given seed.
+    case random(seed: UInt64, runs: Int)
+    /// `runs` executions of probabilistic concurrency testing (Burckhardt et al. 2010)
+    /// for bugs of depth `depth`; deterministic for a given seed.
+    case pct(depth: Int, runs: Int, seed: UInt64)
+}
+
+/// Progress of a running exploration, reported to `ExploreOptions.progress`.
+public struct ExploreProgress: Sendable {
+    /// Executions finished so far.
+    public var executions: Int
+    /// Seconds since the exploration started.
+    public var elapsed: Double
+}
+
+/// Options of one exploration.
+public struct ExploreOptions {
+    /// The strategy.
+    public var strategy: Strategy
+    /// Explore only schedules with at most this many preemptions (switching away from a
+    /// thread that could have continued). With `.dpor` the bounded search is done
+    /// without partial-order reduction (see DFS.swift); nil for no bound.
+    public var preemptionBound: Int?
+    /// Stop (incomplete) after this many executions; nil for no limit.
+    public var maxExecutions: Int?
+    /// Stop (incomplete) after this many seconds; nil for no limit.
+    public var timeout: Double?
+    /// Worker OS threads. The report does not depend on it (except under `timeout`).
+    public var jobs: Int
+    /// Stop at the first execution whose outcome is interesting.
+    public var stopAtFirstInteresting: Bool
+    /// Called at most about four times a second with the progress, on the calling thread.
+    public var progress: ((ExploreProgress) -> Void)?
+
+    /// Creates options; by default DPOR, no budget, one job.
+    public init(
+        strategy: Strategy = .dpor, preemptionBound: Int? = nil, maxExecutions: Int? = nil,
+        timeout: Double? = nil, jobs: Int = 1, stopAtFirstInteresting: Bool = false,
+        progress: ((ExploreProgress) -> Void)? = nil
+    ) {
+        self.strategy = strategy
+        self.preemptionBound = preemptionBound
+        self.maxExecutions = maxExecutions
+        self.timeout = timeout
+        self.jobs = jobs
+        self.stopAtFirstInteresting = stopAtFirstInteresting
+        self.progress = progress
+    }
+}
+
+/// The result of an exploration.
+public struct ExploreReport<Outcome: Hashable> {
+    /// Complete executions explored (sleep-set-blocked DPOR prefixes are not counted).
+    public var executions: Int
+    /// Each distinct outcome with the number of executions that produced it, in the
+    /// order first seen.
+    public var outcomes: [(outcome: Outcome, count: Int)]
+    /// The first execution (in exploration order) whose outcome was interesting.
+    public var firstInteresting: (outcome: Outcome, schedule: Schedule)?
+    /// False when a budget or `stopAtFirstInteresting` ended the exploration early.
+    public var complete: Bool
+    /// Why it stopped early ("max-executions", "timeout", "first-interesting"), or nil.
+    public var stopReason: String?
+    /// Wall-clock seconds.
+    public var elapsed: Double
+    /// Steps over all counted executions.
+    public var totalSteps: Int
+    /// For PCT: the probability bound 1/(t * k^(d-1)) of finding a given depth-d bug in
+    /// one run, with t threads and k steps estimated from the first run.
+    public var pctBound: Double?
+    /// DPOR prefixes abandoned because every enabled thread was asleep (redundant work).
+    public var redundant: Int
+    /// The test hash the caller passed, for `firstInterestingToken`.
+    public var testHash: UInt32
+
+    /// The replay token of `firstInteresting`, if any.
+    public var firstInterestingToken: String? {
+        firstInteresting?.schedule.token(testHash: testHash)
+    }
+}

@@ -1,0 +1,83 @@
+// Counting the outcomes of executions, and merging counts of consecutive parts of one
+// exploration in order (parallel workers).
+
+struct Tally<Outcome: Hashable> {
+    var outcomes: [(outcome: Outcome, count: Int)] = []
+    private var index: [Outcome: Int] = [:]
+    var executions = 0
+    var totalSteps = 0
+    var redundant = 0
+    var firstInteresting: (outcome: Outcome, schedule: Schedule)?
+    /// Outcome index and steps of each execution, kept only when a merge may have to cut
+    /// this part short (a `maxExecutions` budget spread over parallel parts).
+    var log: [(outcome: Int32, steps: Int32)]?
+
+    init(keepLog: Bool = false) {
+        if keepLog { log = [] }
+    }
+
+    /// Counts one execution.
+    mutating func add(_ outcome: Outcome, steps: Int, interesting: Bool, schedule: @autoclosure () -> Schedule) {
+        let k: Int
+        if let existing = index[outcome] {
+            k = existing
+            outcomes[k].count += 1
+        } else {
+            k = outcomes.count
+            index[outcome] = k
+            outcomes.append((outcome, 1))
+        }
+        executions += 1
+        totalSteps += steps
+        log?.append((Int32(k), Int32(clamping: steps)))
+        if interesting && firstInteresting == nil {
+            firstInteresting = (outcome, schedule())
+        }
+    }
+
+    /// Appends the executions of `part`, which came after this tally's in exploration
+    /// order; only its first `limit` executions when a limit is given (needs its log).
+    mutating func append(_ part: Tally, limit: Int? = nil) {
+        redundant += part.redundant
+        if let limit, limit < part.executions, let log = part.log {
+            for e in log.prefix(limit) {
+                let o = part.outcomes[Int(e.outcome)].outcome
+                countOnly(o, steps: Int(e.steps))
+            }
+            if let fi = part.firstInteresting, firstInteresting == nil,
+               let at = log.firstIndex(where: { part.outcomes[Int($0.outcome)].outcome == fi.outcome }),
+               at < limit {
+                firstInteresting = fi
+            }
+            return
+        }
+        for (o, c) in part.outcomes {
+            if let k = index[o] {
+                outcomes[k].count += c
+            } else {
+                index[o] = outcomes.count
+                outcomes.append((o, c))
+            }
+        }
+        executions += part.executions
+        totalSteps += part.totalSteps
+        if firstInteresting == nil { firstInteresting = part.firstInteresting }
+        if log != nil, let plog = part.log {
+            // Re-index the part's log into this tally's outcome numbering.
+            for e in plog {
+                log!.append((Int32(index[part.outcomes[Int(e.outcome)].outcome]!), e.steps))
+            }
+        }
+    }
+
+    private mutating func countOnly(_ o: Outcome, steps: Int) {
+        if let k = index[o] {
+            outcomes[k].count += 1
+        } else {
+            index[o] = outcomes.count
+            outcomes.append((o, 1))
+        }
+        executions += 1
+        totalSteps += steps
+    }
+}

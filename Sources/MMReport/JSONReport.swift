@@ -1,0 +1,31 @@
+import Foundation
+import MMScenario
+
+/// The same facts as the text report, as one JSON object for tools.
+public enum JSONReport {
+    /// The document: every test's report plus the pass/fail counts.
+    public struct Document: Codable {
+        /// One report per test, in the order run.
+        public var tests: [TestReport]
+        /// Tests whose expectations all hold.
+        public var passed: Int
+        /// Tests with an expectation that does not hold.
+        public var failed: Int
+    }
+
+    /// Renders reports as a pretty-printed JSON document with sorted keys.
+    public static func render(_ reports: [TestReport]) -> String {
+        let passed = reports.filter(\.passed).count
+        let doc = Document(tests: reports, passed: passed, failed: reports.count - passed)
+        return encode(doc)
+    }
+
+    /// Encodes any Codable value the same way.
+    public static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let data = try? encoder.encode(value), let text = String(data: data, encoding: .utf8)
+        else { return "{}" }
+        return text + "\n"
+    }
+}

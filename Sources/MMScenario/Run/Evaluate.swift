@@ -1,0 +1,69 @@
+import MMKernel
+
+/// Evaluating conditions (`assert`, `exists`, `forall`) on the variables of one execution.
+extension ScenarioExecution {
+    /// The condition's value; a comparison with an unassigned variable is false (and its
+    /// `!=` true), so a thread that died early never satisfies `r == 0`.
+    func evaluate(_ c: Condition, scope: String) -> Bool {
+        switch c {
+        case .and(let a, let b): return evaluate(a, scope: scope) && evaluate(b, scope: scope)
+        case .or(let a, let b): return evaluate(a, scope: scope) || evaluate(b, scope: scope)
+        case .not(let a, _): return !evaluate(a, scope: scope)
+        case .comparison(let cmp): return compare(cmp, scope: scope)
+        }
+    }
+
+    /// An operand's value: a number or a word.
+    private enum Scalar: Equatable {
+        case number(Int64)
+        case word(String)
+    }
+
+    private func scalar(_ o: Operand, scope: String) -> Scalar? {
+        switch o.value {
+        case .integer(let v): return .number(v)
+        case .errno(let e): return .number(-Int64(e.code))
+        case .signal(let s): return .word(s.rawValue)
+        case .level(let l): return .word(l.rawValue)
+        case .string(let s): return .word(s)
+        case .variable(let ref):
+            switch vars.lookup(ref.name, thread: ref.thread, from: scope) {
+            case .int(let v)?: return .number(v)
+            case .signal(let s)?: return .word(s.rawValue)
+            case .observation(let obs)?: return .word(obs.level)
+            case .process(_, let name)?: return .word(name)
+            case nil: return nil
+            }
+        case .field(let ref, let field):
+            guard case .observation(let obs)? = vars.lookup(ref.name, thread: ref.thread, from: scope)
+            else { return nil }
+            switch field {
+            case .level: return .word(obs.level)
+            case .rss: return .number(Int64(obs.smaps.rss) * 1024)
+            case .anonHugePages: return .number(Int64(obs.smaps.anonHugePages) * 1024)
+            case .filePmdMapped: return .number(Int64(obs.smaps.filePmdMapped) * 1024)
+            case .anonymous: return .number(Int64(obs.smaps.anonymous) * 1024)
+            case .vmFlags: return .word(obs.smaps.vmFlags)
+            case .present: return .number(obs.pagemap.present ? 1 : 0)
+            case .file: return .number(obs.pagemap.file ? 1 : 0)
+            case .pfn: return .number(Int64(obs.pagemap.pfn))
+            }
+        }
+    }
+
+    private func compare(_ c: Comparison, scope: String) -> Bool {
+        guard let l = scalar(c.lhs, scope: scope), let r = scalar(c.rhs, scope: scope) else {
+            return c.op == .notEqual
+        }
+        switch (l, r, c.op) {
+        case (_, _, .equal): return l == r
+        case (_, _, .notEqual): return l != r
+        case (.word(let a), .word(let b), .has): return a.split(separator: " ").contains(Substring(b))
+        case (.number(let a), .number(let b), .less): return a < b
+        case (.number(let a), .number(let b), .lessOrEqual): return a <= b
+        case (.number(let a), .number(let b), .greater): return a > b
+        case (.number(let a), .number(let b), .greaterOrEqual): return a >= b
+        default: return false
+        }
+    }
+}

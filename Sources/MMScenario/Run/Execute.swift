@@ -1,0 +1,129 @@
+import MMExplore
+import MMKernel
+
+/// Statement execution: each op calls the kernel function a program's system call or
+/// memory access would reach.
+extension ScenarioExecution {
+    /// Runs one statement; returns its value (nil for ops without one).
+    func execute(_ s: Statement, scope: String, task t: KTask, threadProcess: Int?) async -> Value? {
+        // The process context: the prefix in init/finally, the thread's process otherwise.
+        if let p = s.process {
+            guard let mm = resolve(p, scope: scope) else { return fail(s, "unknown process \(p)", t) }
+            t.mm = mm
+        } else if let tp = threadProcess {
+            t.mm = tp
+        }
+        let k = kernel
+        switch s.op {
+        case .disk(let d):
+            k.addDisk(name: d.name, size: d.size)
+            return nil
+        case .mkfs(let m):
+            guard let dev = k.blockDevice(named: m.device) else { return fail(s, "no device \(m.device)", t) }
+            k.mkfs(device: dev, m.filesystem == .ext4 ? .ext4 : .xfs)
+            return .int(0)
+        case .mount(let m):
+            guard let dev = k.blockDevice(named: m.device) else { return fail(s, "no device \(m.device)", t) }
+            return .int(Int64(k.mount(device: dev, at: m.path, dax: m.dax)))
+        case .file(let f):
+            let layout = MMKernel.FileLayout(rawValue: (f.layout ?? .contiguous).rawValue)!
+            return .int(Int64(k.createFile(path: f.path, size: f.size, layout: layout)))
+        case .process(let name):
+            guard let mm = await k.createProcess(t, name: name) else { return .int(-Int64(Errno.ENOMEM)) }
+            return .process(mm, name)
+        case .mmap(let m):
+            return await mmap(m, s, scope: scope, t)
+        case .munmap(let r):
+            guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
+            return .int(Int64(await k.munmap(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
+        case .mprotect(let r):
+            guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
+            return .int(Int64(await k.mprotect(t, mm: t.mm, UInt64(bitPattern: a), r.len,
+                                               read: r.prot.read, write: r.prot.write, exec: false)))
+        case .madvise(let r):
+            guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
+            let advice = MMKernel.MadviseAdvice(rawValue: r.advice.rawValue)!
+            return .int(Int64(await k.madvise(t, mm: t.mm, UInt64(bitPattern: a), r.len, advice)))
+        case .fork:
+            guard let child = await k.fork(t, mm: t.mm) else { return .int(-Int64(Errno.ENOMEM)) }
+            return .process(child, k.mm(child).name)
+        case .load(let address):
+            guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
+            switch await k.load(t, UInt64(bitPattern: a)) {
+            case .success(let v): return .int(Int64(bitPattern: v))
+            case .failure(let e): return .signal(e.signal)
+            }
+        case .store(let st):
+            guard let a = value(of: st.address, scope: scope) else { return unset(s, st.address, t) }
+            guard let v = value(of: st.value, scope: scope) else { return unset(s, st.value, t) }
+            if let sig = await k.store(t, UInt64(bitPattern: a), UInt64(bitPattern: v)) { return .signal(sig) }
+            return .int(0)
+        case .touch(let tc):
+            guard let a = value(of: tc.address, scope: scope) else { return unset(s, tc.address, t) }
+            if let sig = await k.touch(t, UInt64(bitPattern: a), tc.len, write: tc.write) { return .signal(sig) }
+            return .int(0)
+        case .truncate(let tr):
+            guard let ino = k.inode(path: tr.path) else { return .int(-Int64(Errno.ENOENT)) }
+            return .int(Int64(await k.truncate(t, inode: ino, size: tr.size)))
+        case .allocPages(let n):
+            let got = await k.harnessAlloc(t, n)
+            harness += got
+            return .int(Int64(got.count))
+        case .observe(let address):
+            guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
+            let o = k.observe(mm: t.mm, UInt64(bitPattern: a))
+            t.exec.note("observe 0x\(String(a, radix: 16)): \(o.level) \(k.layout.describe(o.entry))")
+            return .observation(o)
+        case .assert(let c):
+            if !evaluate(c, scope: scope) {
+                k.report(.assert, "assert at \(s.location) failed: \(text(of: s))", on: t.name)
+            }
+            return nil
+        case .pmem, .hugetlbfs, .dmabuf, .p2pmem, .gup, .unpin, .put, .dioRead, .dioWrite,
+             .processVMReadv, .punch, .unbind, .bind, .free:
+            // Refused before the run by NotModelled.check; reaching here is a model bug.
+            return fail(s, "not modelled yet: \(s.op.name)", t)
+        }
+    }
+
+    private func mmap(_ m: MmapArgs, _ s: Statement, scope: String, _ t: KTask) async -> Value? {
+        let target: MMKernel.MapTarget
+        switch m.target {
+        case .anon: target = .anon
+        case .devMem: target = .devMem
+        case .file(let path):
+            guard let ino = kernel.inode(path: path) else { return .int(-Int64(Errno.ENOENT)) }
+            target = .file(inode: ino)
+        case .devDax, .dmabuf, .p2pmem:
+            return fail(s, "not modelled yet: mmap of \(m.target)", t)
+        }
+        var req = MmapRequest(target: target, length: m.len)
+        req.read = m.prot.read
+        req.write = m.prot.write
+        req.shared = m.shared
+        req.populate = m.populate
+        req.offset = m.offset
+        switch m.placement {
+        case .anywhere: req.placement = .anywhere
+        case .aligned(let a): req.placement = .aligned(a)
+        case .at(let e):
+            guard let a = value(of: e, scope: scope) else { return unset(s, e, t) }
+            req.placement = .at(UInt64(bitPattern: a))
+        }
+        return .int(await kernel.mmap(t, mm: t.mm, req))
+    }
+
+    /// A statement used a variable that has no number at run time (it was never assigned
+    /// because its thread died earlier, or holds a signal): the statement fails with
+    /// -EFAULT, as a syscall given a garbage pointer would, and the test says why.
+    private func unset(_ s: Statement, _ e: AddrExpr, _ t: KTask) -> Value {
+        t.exec.note("\(e) has no numeric value here; \(s.op.name) gets -EFAULT")
+        return .int(-Int64(Errno.EFAULT))
+    }
+
+    /// A statement the model cannot execute: an internal inconsistency, reported as bug-on.
+    private func fail(_ s: Statement, _ why: String, _ t: KTask) -> Value? {
+        kernel.report(.bugOn, "\(s.location): \(why)", on: t.name)
+        return nil
+    }
+}

@@ -1,0 +1,16 @@
+import MMKernel
+
+/// What one execution of a test came to: the kinds of violation seen and whether the
+/// final condition held. Executions with equal outcomes are counted together.
+public struct RunOutcome: Hashable, Sendable {
+    /// Violation kinds seen, sorted, each once.
+    public var violations: [ViolationKind]
+    /// The final condition's value, nil when the test has none.
+    public var condition: Bool?
+
+    /// Creates an outcome.
+    public init(violations: [ViolationKind], condition: Bool?) {
+        self.violations = violations
+        self.condition = condition
+    }
+}

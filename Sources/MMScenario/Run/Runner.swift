@@ -1,0 +1,167 @@
+import MMExplore
+import MMKernel
+
+/// Loads, checks and runs `.litmus` tests.
+public enum ScenarioRunner {
+    /// A test that failed to load: one diagnostic, nothing run.
+    public struct LoadError: Error, CustomStringConvertible {
+        /// The message, `FILE:LINE:COLUMN: error: ...`.
+        public let description: String
+    }
+
+    /// A loaded test and its source text.
+    public struct Loaded {
+        /// The parsed test.
+        public let test: LitmusTest
+        /// The source (statements are printed as written).
+        public let source: String
+        /// The file name used in messages.
+        public let file: String
+    }
+
+    /// Parses `source`, then refuses ops the model cannot run yet. Nothing is executed.
+    public static func load(source: String, file: String) throws -> Loaded {
+        let test: LitmusTest
+        do {
+            test = try LitmusParser.parse(source: source, file: file)
+        } catch {
+            throw LoadError(description: error.description)
+        }
+        if let d = NotModelled.check(test) { throw LoadError(description: d.description) }
+        return Loaded(test: test, source: source, file: file)
+    }
+
+    /// Runs a loaded test under `options` and checks its expectations.
+    public static func run(_ loaded: Loaded, options: ExploreOptions, verbose: Bool = false)
+        -> TestReport
+    {
+        let test = loaded.test
+        let explored = explore(options, testHash: test.sourceHash,
+                               isInteresting: { !$0.violations.isEmpty },
+                               make: { makeExecution(loaded, verbose: false) })
+        var positive = 0, negative = 0
+        var perKind: [ViolationKind: Int] = [:]
+        for (outcome, count) in explored.outcomes {
+            for kind in outcome.violations { perKind[kind, default: 0] += count }
+            if outcome.condition == true { positive += count }
+            if outcome.condition == false { negative += count }
+        }
+        var report = TestReport(
+            file: loaded.file, name: test.name, kernel: test.kernelConfig.description,
+            strategy: strategyName(options), executions: explored.executions,
+            seconds: explored.elapsed, complete: explored.complete,
+            stopReason: explored.stopReason,
+            violations: perKind.keys.sorted().map { ViolationCount(kind: $0.name, executions: perKind[$0]!) },
+            observation: nil, replayToken: nil, expectations: [], firstViolationDetails: [],
+            trace: [], log: [], pctBound: explored.pctBound, stats: [:])
+        if test.condition != nil {
+            let outcome = positive == 0 ? "Never" : negative == 0 ? "Always" : "Sometimes"
+            report.observation = ObservationCount(outcome: outcome, positive: positive, negative: negative)
+        }
+        // The first violating execution: replay it with tracing for its details and trace.
+        if let (_, schedule) = explored.firstInteresting {
+            report.replayToken = schedule.token(testHash: test.sourceHash)
+            let replayed = replayTrace(loaded, schedule)
+            report.firstViolationDetails = replayed.details
+            report.trace = replayed.trace
+        }
+        if verbose || report.stats.isEmpty {
+            // One sequential execution gives the statement log and the counters.
+            let x = makeExecutionObject(loaded, verbose: verbose)
+            _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: test.sourceHash,
+                                  isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
+            report.log = x.log ?? []
+            report.stats = [
+                "faults": x.kernel.stats.faults, "pages_allocated": x.kernel.stats.pagesAllocated,
+                "pages_freed": x.kernel.stats.pagesFreed, "tlb_flushes": x.kernel.stats.tlbFlushes,
+            ]
+        }
+        report.expectations = test.expectations.map { line in
+            ExpectationResult(line: describe(line.expectation), location: line.location.description,
+                              holds: holds(line.expectation, report))
+        }
+        return report
+    }
+
+    /// Replays the execution a token names and returns its report with the full trace.
+    /// nil when the token is malformed or belongs to another version of the test.
+    public static func replay(_ loaded: Loaded, token: String) -> (outcome: RunOutcome, details: [String], trace: [String])? {
+        guard let (schedule, hash) = Schedule.decode(token), hash == loaded.test.sourceHash else {
+            return nil
+        }
+        let r = replayTrace(loaded, schedule)
+        return (r.outcome, r.details, r.trace)
+    }
+
+    // MARK: Internals
+
+    static func makeExecutionObject(_ loaded: Loaded, verbose: Bool) -> ScenarioExecution {
+        ScenarioExecution(test: loaded.test, source: loaded.source, verbose: verbose)
+    }
+
+    static func makeExecution(_ loaded: Loaded, verbose: Bool)
+        -> (plan: ExecutionPlan, finish: (ExecutionEnd) -> RunOutcome)
+    {
+        let x = makeExecutionObject(loaded, verbose: verbose)
+        return (x.plan(), x.finish)
+    }
+
+    static func replayTrace(_ loaded: Loaded, _ schedule: Schedule)
+        -> (outcome: RunOutcome, details: [String], trace: [String])
+    {
+        let x = makeExecutionObject(loaded, verbose: false)
+        let result = MMExplore.replay(schedule, make: { (x.plan(), x.finish) })
+        let cpuOf = Dictionary(uniqueKeysWithValues: loaded.test.threads.map { ($0.name, $0.index) })
+        var lines: [String] = []
+        for step in result.trace {
+            let cpu = cpuOf[step.threadName].map { "cpu\($0)" } ?? "cpu0"
+            for note in step.notes {
+                lines.append(TraceFormat.line(thread: step.threadName, cpu: cpu, note: note))
+            }
+        }
+        return (result.outcome, x.kernel.violations.map(\.description), lines)
+    }
+
+    static func strategyName(_ o: ExploreOptions) -> String {
+        switch o.strategy {
+        case .sequential: return "sequential"
+        case .dpor: return o.preemptionBound.map { "DPOR, preemptions <= \($0)" } ?? "DPOR"
+        case .naive: return "naive"
+        case .random(let seed, _): return "random, seed \(seed)"
+        case .pct(let d, _, let seed): return "PCT depth \(d), seed \(seed)"
+        }
+    }
+
+    static func describe(_ e: Expectation) -> String {
+        switch e {
+        case .pass: return "expect pass"
+        case .violation(let k): return "expect violation \(k.name)"
+        case .observation(let o): return "expect \(o.rawValue)"
+        }
+    }
+
+    static func holds(_ e: Expectation, _ r: TestReport) -> Bool {
+        switch e {
+        case .pass: return r.violations.isEmpty
+        case .violation(let k): return r.violations.contains { $0.kind == k.name }
+        case .observation(let o): return r.observation?.outcome == o.rawValue
+        }
+    }
+}
+
+/// Trace lines: `T1   cpu1  note`, cut to 99 columns so they paste into an email.
+public enum TraceFormat {
+    /// Widest line printed.
+    public static let width = 99
+
+    /// One trace line.
+    public static func line(thread: String, cpu: String, note: String) -> String {
+        let head = thread.padded(to: 8) + cpu.padded(to: 6)
+        let full = head + note
+        return full.count <= width ? full : String(full.prefix(width - 1)) + "…"
+    }
+}
+
+extension String {
+    func padded(to n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+}

@@ -1,0 +1,138 @@
+import MMExplore
+import MMKernel
+
+/// One execution of a test: a fresh kernel, the variables, and the plan the explorer runs
+/// (init alone, the threads concurrently, finally alone, then every process exits and
+/// the references are audited).
+final class ScenarioExecution {
+    let test: LitmusTest
+    let kernel: Kernel
+    var vars = Variables()
+    /// Per-statement log (`--verbose`), nil when not kept.
+    var log: [String]?
+    /// Source lines, to print statements as written.
+    let lines: [Substring]
+    /// The final condition's value, once evaluated.
+    var conditionValue: Bool?
+    /// Harness-held frames (`alloc_pages`), released before the audit.
+    var harness: [Int] = []
+    /// MM id of the implicit process `main`.
+    var mainMM = -1
+
+    init(test: LitmusTest, source: String, verbose: Bool) {
+        self.test = test
+        kernel = Kernel(config: test.kernelConfig)
+        lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        log = verbose ? [] : nil
+    }
+
+    /// The explorer's program for this execution.
+    func plan() -> ExecutionPlan {
+        ExecutionPlan(
+            prologue: { exec in await self.runInit(exec) },
+            threads: test.threads.map { th in
+                (name: th.name, body: { exec in await self.runThread(th, exec) })
+            },
+            epilogue: { exec in await self.runFinally(exec) })
+    }
+
+    /// Turns the way the execution ended into its outcome.
+    func finish(_ end: ExecutionEnd) -> RunOutcome {
+        if end.deadlocked {
+            kernel.report(.deadlock, "no thread can run; blocked: "
+                          + end.blocked.joined(separator: ", "), on: "explorer")
+            if conditionValue == nil, let clause = test.condition {
+                conditionValue = evaluate(clause.condition, scope: "final")
+            }
+        }
+        let kinds = Set(kernel.violations.map(\.kind)).sorted()
+        return RunOutcome(violations: kinds, condition: conditionValue)
+    }
+
+    // MARK: Phases
+
+    private func runInit(_ exec: ExecThread) async {
+        let t = KTask(exec: exec, name: "init", cpu: 0, mm: -1)
+        mainMM = await kernel.createProcess(t, name: "main") ?? -1
+        await runBlock(test.initStatements, scope: "init", task: t, threadProcess: nil)
+    }
+
+    private func runThread(_ th: ScenarioThread, _ exec: ExecThread) async {
+        let t = KTask(exec: exec, name: th.name, cpu: th.index, mm: resolve(th.process, scope: th.name) ?? -1)
+        await runBlock(th.statements, scope: th.name, task: t, threadProcess: t.mm)
+    }
+
+    private func runFinally(_ exec: ExecThread) async {
+        let t = KTask(exec: exec, name: "finally", cpu: 0, mm: -1)
+        await runBlock(test.finallyStatements, scope: "finally", task: t, threadProcess: nil)
+        if let clause = test.condition { conditionValue = evaluate(clause.condition, scope: "final") }
+        // Every process exits; the harness lets go of its frames; then the audit.
+        let exitTask = KTask(exec: exec, name: "exit", cpu: 0, mm: -1)
+        for mm in kernel.mms.indices { await kernel.exitMMap(exitTask, mm: mm) }
+        for pfn in harness { await kernel.releaseHarnessPage(exitTask, pfn) }
+        kernel.auditReferences()
+    }
+
+    /// Runs statements in order; a signal ends the block (the thread dies).
+    private func runBlock(_ statements: [Statement], scope: String, task: KTask,
+                          threadProcess: Int?) async {
+        for s in statements {
+            if task.exec.isTracing { task.exec.note("» " + text(of: s)) }
+            let value = await execute(s, scope: scope, task: task, threadProcess: threadProcess)
+            if let name = s.result, let value { vars.set(name, value, in: scope) }
+            if log != nil {
+                let shown = value.map { " => \($0)" } ?? ""
+                log!.append("\(scope.padding(toLength: 7, withPad: " ", startingAt: 0))"
+                            + "\(s.location.line): \(text(of: s))\(shown)")
+            }
+            if case .signal = value { return }
+        }
+    }
+
+    /// The statement as written in the file (its source line, trimmed, without comment).
+    func text(of s: Statement) -> String {
+        let i = s.location.line - 1
+        guard i >= 0 && i < lines.count else { return s.op.name }
+        var line = String(lines[i])
+        if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]) }
+        return line.trimmingCharacters(in: .whitespaces)
+    }
+
+    // MARK: Values
+
+    /// The MM a process reference names, or nil.
+    func resolve(_ ref: ProcessRef, scope: String) -> Int? {
+        switch ref {
+        case .main: return mainMM
+        case .named(let name): return kernel.process(named: name)
+        case .forked(let variable):
+            if case .process(let mm, _)? = vars.lookup(variable, thread: nil, from: scope) { return mm }
+            return nil
+        }
+    }
+
+    /// An address expression's value.
+    func value(of e: AddrExpr, scope: String) -> Int64? {
+        guard let base = e.base else { return e.offset }
+        switch vars.lookup(base.name, thread: base.thread, from: scope) {
+        case .int(let v)?: return v &+ e.offset
+        default: return nil
+        }
+    }
+}
+
+private extension String {
+    func trimmingCharacters(in set: CharacterSetLite) -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
+        return String(s)
+    }
+
+    func padding(toLength n: Int, withPad pad: String, startingAt _: Int) -> String {
+        count >= n ? self : self + String(repeating: pad, count: n - count)
+    }
+}
+
+/// Only whitespace trimming is needed; avoids pulling Foundation into the hot module.
+enum CharacterSetLite { case whitespaces }

@@ -1,0 +1,70 @@
+import MMKernel
+
+/// Everything a run of one test established: what the text and JSON reports print.
+public struct TestReport: Codable, Hashable, Sendable {
+    /// The file it came from.
+    public var file: String
+    /// The test's name.
+    public var name: String
+    /// `v5.10 -knob` as on the kernel line (the era alone when none).
+    public var kernel: String
+    /// "sequential", "DPOR", ...
+    public var strategy: String
+    /// Executions run.
+    public var executions: Int
+    /// Wall-clock seconds.
+    public var seconds: Double
+    /// False when a budget stopped the exploration early.
+    public var complete: Bool
+    /// Why it stopped early, if it did.
+    public var stopReason: String?
+    /// Violation kind → number of executions that had it, in kind order.
+    public var violations: [ViolationCount]
+    /// The final condition's observation, when the test has one.
+    public var observation: ObservationCount?
+    /// A token replaying the first violating execution (or the first witness).
+    public var replayToken: String?
+    /// Each expect line and whether it holds.
+    public var expectations: [ExpectationResult]
+    /// What the first violating execution's checkers said.
+    public var firstViolationDetails: [String]
+    /// The first violating execution's trace (one line per note), when replayed.
+    public var trace: [String]
+    /// Per-statement log of a sequential run (`--verbose`).
+    public var log: [String]
+    /// PCT's probability bound, when PCT ran.
+    public var pctBound: Double?
+    /// Model counters of the first execution (`--stats`).
+    public var stats: [String: Int]
+
+    /// True when every expectation holds.
+    public var passed: Bool { expectations.allSatisfy(\.holds) }
+}
+
+/// One `Violation KIND: K of N executions` line.
+public struct ViolationCount: Codable, Hashable, Sendable {
+    /// The kind's stable name.
+    public var kind: String
+    /// Executions that had it.
+    public var executions: Int
+}
+
+/// The `Observation NAME Never|Sometimes|Always POS NEG` line.
+public struct ObservationCount: Codable, Hashable, Sendable {
+    /// Never, Sometimes or Always.
+    public var outcome: String
+    /// Executions where the condition held.
+    public var positive: Int
+    /// Executions where it did not.
+    public var negative: Int
+}
+
+/// One expect line's verdict.
+public struct ExpectationResult: Codable, Hashable, Sendable {
+    /// The line as written (`expect violation use-after-free`).
+    public var line: String
+    /// `FILE:LINE:COLUMN` of the line.
+    public var location: String
+    /// Whether it holds.
+    public var holds: Bool
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import MMExplore
+import MMKernel
+
+/// `mmsim bench`: populate 1 GiB of anonymous memory with 4K pages in the model and on
+/// the host kernel, in the same run, and print faults per second for both.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure faults per second: the model populating 1 GiB with 4K pages vs. "
+            + "this machine's kernel doing the same.")
+
+    @Option(name: .long, help: "Bytes to populate, in MiB.")
+    var mib: Int = 1024
+
+    @Option(name: .long, help: "Repetitions; the best is reported.")
+    var repetitions: Int = 3
+
+    @Flag(name: .long, help: "Skip the explorer's own throughput figures.")
+    var noExplorer = false
+
+    func validate() throws {
+        guard mib >= 2 && mib <= 2048 else { throw ValidationError("--mib must be 2...2048") }
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be >= 1") }
+    }
+
+    func run() throws {
+        let bytes = UInt64(mib) << 20
+        var best = (faults: 0, seconds: Double.infinity)
+        for _ in 0..<repetitions {
+            let r = Bench.model(bytes: bytes)
+            if r.seconds < best.seconds { best = r }
+        }
+        var host = (faults: 0, seconds: Double.infinity)
+        for _ in 0..<repetitions {
+            let r = Bench.host(bytes: bytes)
+            if r.seconds < host.seconds { host = r }
+        }
+        print("populate \(mib) MiB of anon memory with 4K pages (MADV_NOHUGEPAGE), best of \(repetitions)")
+        print(row("model (v6.1, release)", best.faults, best.seconds))
+        print(row("host kernel \(Bench.uname())", host.faults, host.seconds))
+        if !noExplorer {
+            let x = selfBenchmark(threads: 2, steps: 20, seconds: 1.0)
+            print("explorer: 2 threads x 20 steps: \(Int(x.executionsPerSecond)) executions/s, "
+                  + "\(Int(x.stepsPerSecond)) steps/s")
+        }
+    }
+
+    func row(_ what: String, _ faults: Int, _ s: Double) -> String {
+        let rate = s > 0 ? Int(Double(faults) / s) : 0
+        return "  \(what.padding(toLength: 34, withPad: " ", startingAt: 0)) \(faults) faults "
+            + "in \(String(format: "%.3f", s)) s = \(rate) faults/s"
+    }
+
+    /// The model: one thread maps 1 GiB with MAP_POPULATE in a v6.1 kernel with THP off,
+    /// run by the explorer's sequential executor (scheduling points included).
+    static func model(bytes: UInt64) -> (faults: Int, seconds: Double) {
+        let kernel = Kernel(config: KernelConfig(era: .v6_1, overrides: [(.thpAlways, false)]))
+        var seconds = 0.0
+        var faultsBefore = 0
+        let plan = ExecutionPlan(threads: [(name: "T0", body: { exec in
+            let t = KTask(exec: exec, name: "T0", cpu: 0, mm: -1)
+            t.mm = await kernel.createProcess(t, name: "P")!
+            var req = MmapRequest(target: .anon, length: bytes)
+            req.populate = true
+            faultsBefore = kernel.stats.faults
+            let start = DispatchTime.now().uptimeNanoseconds
+            let addr = await kernel.mmap(t, mm: t.mm, req)
+            seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            precondition(addr > 0, "model mmap failed: \(addr)")
+        })])
+        _ = explore(ExploreOptions(strategy: .sequential), testHash: 0,
+                    isInteresting: { (_: Int) in false }, make: { (plan, { _ in 0 }) })
+        return (kernel.stats.faults - faultsBefore, seconds)
+    }
+
+    /// The host: mmap, MADV_NOHUGEPAGE, MADV_POPULATE_WRITE (or a write per page where
+    /// the kernel lacks it); faults counted by getrusage's minor faults.
+    static func host(bytes: UInt64) -> (faults: Int, seconds: Double) {
+        let len = Int(bytes)
+        guard let p = mmap(nil, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              p != MAP_FAILED else { return (0, 0) }
+        defer { munmap(p, len) }
+        _ = madvise(p, len, 15)  // MADV_NOHUGEPAGE
+        var before = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        let start = DispatchTime.now().uptimeNanoseconds
+        if madvise(p, len, 23) != 0 {  // MADV_POPULATE_WRITE (Linux 5.14+)
+            let bytes = p.assumingMemoryBound(to: UInt8.self)
+            for off in stride(from: 0, to: len, by: 4096) { bytes[off] = 1 }
+        }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        var after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        return (after.ru_minflt - before.ru_minflt, seconds)
+    }
+
+    static func uname() -> String {
+        var u = utsname()
+        Glibc.uname(&u)
+        return withUnsafeBytes(of: &u.release) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import MMExplore
+import MMReport
+import MMScenario
+
+/// `mmsim check`: explore every meaningfully different interleaving of each test.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Explore each test's interleavings and compare the expect lines.")
+
+    @Argument(help: "Test files or directories of *.litmus files.")
+    var paths: [String]
+
+    @Option(name: .long, help: "dpor (default), naive, sequential, random, pct.")
+    var strategy: String = "dpor"
+
+    @Option(name: .long, help: "Explore only schedules with at most K preemptions.")
+    var preemptions: Int?
+
+    @Option(name: .long, parsing: .upToNextOption,
+            help: "PCT: depth=D runs=N [seed=S] (implies --strategy pct).")
+    var pct: [String] = []
+
+    @Option(name: .long, help: "Random strategy: number of runs.")
+    var runs: Int = 1000
+
+    @Option(name: .long, help: "Seed of the random and PCT strategies.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("max-executions"), help: "Stop after N executions per test.")
+    var maxExecutions: Int?
+
+    @Option(name: .long, help: "Stop exploring a test after this many seconds.")
+    var timeout: Double?
+
+    @Option(name: .long, help: "Parallel workers (results are identical to one worker's).")
+    var jobs: Int = 1
+
+    @Flag(name: .long, help: "Print the full trace and statement log.")
+    var verbose = false
+
+    @Flag(name: .long, help: "Print the model's counters.")
+    var stats = false
+
+    @Flag(name: .long, help: "Print one JSON document instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        if let p = preemptions, p < 0 { throw ValidationError("--preemptions must be >= 0") }
+        guard ["dpor", "naive", "sequential", "random", "pct"].contains(strategy) else {
+            throw ValidationError("unknown --strategy \(strategy): dpor, naive, sequential, random, pct")
+        }
+        _ = try pctSettings()
+    }
+
+    func pctSettings() throws -> (depth: Int, runs: Int, seed: UInt64)? {
+        guard !pct.isEmpty else { return nil }
+        var depth = 3, runs = 1000, seed = self.seed
+        for kv in pct {
+            let parts = kv.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let v = UInt64(parts[1]) else {
+                throw ValidationError("--pct takes depth=D runs=N seed=S, not \(kv)")
+            }
+            switch parts[0] {
+            case "depth": depth = Int(v)
+            case "runs": runs = Int(v)
+            case "seed": seed = v
+            default: throw ValidationError("--pct takes depth=D runs=N seed=S, not \(kv)")
+            }
+        }
+        guard depth >= 1, runs >= 1 else { throw ValidationError("--pct needs depth >= 1, runs >= 1") }
+        return (depth, runs, seed)
+    }
+
+    func run() throws {
+        let tests = try Loading.loadAll(paths)
+        var options = ExploreOptions(strategy: .dpor, preemptionBound: preemptions,
+                                     maxExecutions: maxExecutions, timeout: timeout, jobs: jobs)
+        if let p = try pctSettings() {
+            options.strategy = .pct(depth: p.depth, runs: p.runs, seed: p.seed)
+        } else {
+            switch strategy {
+            case "naive": options.strategy = .naive
+            case "sequential": options.strategy = .sequential
+            case "random": options.strategy = .random(seed: seed, runs: runs)
+            case "pct": options.strategy = .pct(depth: 3, runs: runs, seed: seed)
+            default: options.strategy = .dpor
+            }
+        }
+        let tty = isatty(STDERR_FILENO) == 1 && !json
+        var reports: [TestReport] = []
+        for t in tests {
+            var o = options
+            if tty {
+                o.progress = { p in
+                    let rate = p.elapsed > 0 ? Int(Double(p.executions) / p.elapsed) : 0
+                    printErrorInline("\r\(t.test.name): \(p.executions) executions, \(rate)/s, "
+                                     + "\(Int(p.elapsed)) s   ")
+                }
+            }
+            reports.append(ScenarioRunner.run(t, options: o, verbose: verbose))
+            if tty { printErrorInline("\r\u{1B}[K") }
+        }
+        try Output.finish(reports, json: json, verbose: verbose, stats: stats)
+    }
+}
+
+/// Writes to standard error without a newline (the progress line).
+func printErrorInline(_ s: String) {
+    FileHandle.standardError.write(s.data(using: .utf8)!)
+}

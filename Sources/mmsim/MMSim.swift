@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `mmsim` command: run, explore and replay `.litmus` tests of Linux memory management.
+@main
+struct MMSim: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mmsim",
+        abstract: "An executable model of how Linux maps, looks up, pins and tears down "
+            + "device and special memory.",
+        discussion: """
+            Exit status: 0 when every expectation of every test holds, 1 when one does \
+            not, 2 when a test is malformed or uses an op the model cannot run yet \
+            (nothing is run then).
+            """,
+        subcommands: [Run.self, Check.self, Replay.self, Knobs.self, Bench.self])
+}

@@ -1,0 +1,43 @@
+import ArgumentParser
+import MMExplore
+import MMReport
+import MMScenario
+
+/// `mmsim run`: one sequential execution per test (init, T0, T1, ..., finally).
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run tests sequentially: init, then T0, T1, ... one after another, then finally.")
+
+    @Argument(help: "Test files or directories of *.litmus files.")
+    var paths: [String]
+
+    @Flag(name: .long, help: "Print each statement with its result.")
+    var verbose = false
+
+    @Flag(name: .long, help: "Print the model's counters (faults, pages allocated, ...).")
+    var stats = false
+
+    @Flag(name: .long, help: "Print one JSON document instead of text.")
+    var json = false
+
+    func run() throws {
+        let tests = try Loading.loadAll(paths)
+        let reports = tests.map {
+            ScenarioRunner.run($0, options: ExploreOptions(strategy: .sequential), verbose: verbose)
+        }
+        try Output.finish(reports, json: json, verbose: verbose, stats: stats)
+    }
+}
+
+/// Printing reports and choosing the exit status.
+enum Output {
+    static func finish(_ reports: [TestReport], json: Bool, verbose: Bool, stats: Bool) throws {
+        if json {
+            emit(JSONReport.render(reports))
+        } else {
+            for r in reports { emit(TextReport.render(r, verbose: verbose, stats: stats) + "\n") }
+            emit(TextReport.summary(reports))
+        }
+        if !reports.allSatisfy(\.passed) { throw ExitCode(1) }
+    }
+}
