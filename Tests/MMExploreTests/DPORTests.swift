@@ -128,7 +128,7 @@ struct DPORTests {
 
     /// Random programs with two locks (built on block/wake), critical sections and
     /// unprotected accesses: DPOR finds the same final states and deadlocks as naive.
-    @Test(arguments: 0..<12)
+    @Test(arguments: 0..<8)
     func randomLockingProgramsAgreeWithNaive(seed: Int) {
         var g = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1
         func next(_ k: Int) -> Int {
@@ -136,8 +136,9 @@ struct DPORTests {
             return Int((g >> 33) % UInt64(k))
         }
         // Per thread: a list of (lock or -1, object, write, release the lock after).
-        let threads = (0..<(2 + seed % 2)).map { _ in
-            (0..<(1 + next(3))).map { _ in (next(3) - 1, next(2), next(3) != 0, next(2) == 0) }
+        let count = 2 + seed % 2
+        let threads = (0..<count).map { _ in
+            (0..<(1 + next(count == 2 ? 3 : 2))).map { _ in (next(3) - 1, next(2), next(3) != 0, next(2) == 0) }
         }
         let make = program(threads.enumerated().map { (i, ops) in
             { t, c in

@@ -113,7 +113,9 @@ struct EngineTests {
 
     @Test func worksFromSeveralOSThreadsAtOnce() {
         let lock = NSLock()
-        var results: [Int] = []
+        /// Results collected under `lock` from several OS threads.
+        final class Results: @unchecked Sendable { var values: [Int] = [] }
+        let results = Results()
         let group = DispatchGroup()
         for _ in 0..<4 {
             group.enter()
@@ -121,13 +123,13 @@ struct EngineTests {
                 let r = run(.naive, program([{ t, c in await increment(t, c, 0) }, { t, c in await increment(t, c, 0) },
                                              { t, c in await increment(t, c, 0) }]) { c, _ in c.v[0] })
                 lock.lock()
-                results.append(r.executions)
+                results.values.append(r.executions)
                 lock.unlock()
                 group.leave()
             }.start()
         }
         group.wait()
-        #expect(results == [90, 90, 90, 90])
+        #expect(results.values == [90, 90, 90, 90])
     }
 
     @Test func notesAreCollectedOnlyWhenTracing() {

@@ -56,7 +56,7 @@ import Testing
         ("MM t\nT0 { r = load 0 }\nexists (T0:r.Rss == 1)\n",
          "t.litmus:3:9: error: `T0:r` holds the result of `load`, not of `observe`: it has no fields"),
         ("MM t\nT0 { r = observe 0 }\nexists (T0:r.Pss == 1)\n",
-         "t.litmus:3:9: error: unknown observation field `Pss` (fields: level, Rss, AnonHugePages, FilePmdMapped, Anonymous, VmFlags, present, file, pfn)"),
+         "t.litmus:3:9: error: unknown observation field `Pss` (fields: level, Rss, AnonHugePages, FilePmdMapped, Anonymous, VmFlags, present, file, pfn, entry_pfn, special, devmap, writable, normal)"),
         ("MM t\nT0 { r = load 0 }\nexists (T0:r < SIGBUS)\n", "t.litmus:3:16: error: `<` compares numbers; SIGBUS is not a number"),
         ("MM t\nT0 { r = load 0 }\nexists (T0:r has hg)\n",
          "t.litmus:3:9: error: `has` tests a VmFlags letter pair: write `T0:m.VmFlags has hg`"),
@@ -97,8 +97,8 @@ import Testing
         ("mmap anon len=4Q", "17:17: error: bad size `4Q` for len= (write 4096, 0x1000, 4K, 2M or 1G; at most 2^63-1)"),
         ("mmap anon len=99999999999G", "17:17: error: bad size `99999999999G` for len= (write 4096, 0x1000, 4K, 2M or 1G; at most 2^63-1)"),
         ("mmap anon len=0", "17:17: error: len= must be positive"),
-        ("mmap anon len=4K prot=x", "17:24: error: prot= takes r, w, rw (or r,w) or none, not `x`"),
-        ("mmap anon len=4K prot=r,r", "17:24: error: prot= takes r, w, rw (or r,w) or none, not `r,r`"),
+        ("mmap anon len=4K prot=x", "17:25: error: prot= takes r, w, rw (or r,w) or none, not `x`"),
+        ("mmap anon len=4K prot=r,r", "17:25: error: prot= takes r, w, rw (or r,w) or none, not `r,r`"),
         ("mmap anon len=4K shared private", "17:20: error: `shared` and `private` exclude each other"),
         ("mmap anon len=4K private sync", "17:28: error: `sync` is MAP_SHARED_VALIDATE|MAP_SYNC: it cannot be `private`"),
         ("mmap anon len=4K align=2M at=buf", "17:29: error: `align=` and `at=` exclude each other: at= already fixes the address"),
@@ -125,8 +125,8 @@ import Testing
         ("store buf", "17:3: error: `store` is missing value= (usage: store ADDR value=V)"),
         ("madvise buf len=4K", "17:3: error: `madvise` needs an advice: dontneed, hugepage, nohugepage, populate_read, populate_write"),
         ("madvise buf len=4K dontneed hugepage", "17:31: error: `dontneed` and `hugepage` exclude each other: one advice per madvise"),
-        ("gup buf pages=0", "17:15: error: pages= must be positive"),
-        ("gup buf pages=2M", "17:15: error: pages= takes a count like 1 or 512, not `2M`"),
+        ("gup buf pages=0", "17:17: error: pages= must be positive"),
+        ("gup buf pages=2M", "17:17: error: pages= takes a count like 1 or 512, not `2M`"),
         ("gup buf pages=1 fast nowait", "17:24: error: `nowait` (FOLL_NOWAIT) is for the slow path: gup-fast refuses it"),
         ("gup buf pages=1 pin; put", "17:24: error: `put` after `gup ... pin`: those are FOLL_PIN pins; release them with `unpin`"),
         ("gup buf pages=1; unpin", "17:20: error: `unpin` after gup without `pin`: those are FOLL_GET references; release them with `put`"),
@@ -145,21 +145,21 @@ import Testing
         ("dio_read pmem1 into=buf len=4K", "17:12: error: `pmem1` is mode=devdax: it has no block device for direct I/O (use mode=fsdax)"),
         ("dio_read /mnt/g into=buf len=4K", "17:12: error: undefined file `/mnt/g` (create it with `file /mnt/g size=S`)"),
         ("pmem pmem0 size=2M", "17:8: error: device `pmem0` is already defined at 3:8"),
-        ("pmem p size=5000", "17:10: error: size= 5000 is not a multiple of 4K (the page size)"),
-        ("pmem p size=0", "17:10: error: size= must be positive"),
+        ("pmem p size=5000", "17:15: error: size= 5000 is not a multiple of 4K (the page size)"),
+        ("pmem p size=0", "17:15: error: size= must be positive"),
         ("pmem 4K size=2M", "17:8: error: pmem needs a device name, not the number `4K`"),
-        ("pmem p size=2M align=8K", "17:23: error: align= of pmem is 4K, 2M or 1G, not `8K`"),
-        ("pmem p size=3M align=2M", "17:23: error: size= is not a multiple of align=2M: the namespace is made of aligned pages"),
-        ("pmem p size=2M mode=devdax map=none", "17:33: error: mode=devdax needs struct pages: map=mem or map=dev, not map=none"),
-        ("pmem p size=2M mode=raw map=mem", "17:26: error: mode=raw has no memmap or alignment to set: drop map= (a raw namespace is the map=none situation)"),
-        ("pmem p size=2M mode=blk", "17:22: error: mode= takes one of fsdax, devdax, raw, not `blk`"),
-        ("disk d size=4097", "17:10: error: size= 4097 is not a multiple of 4K (the page size)"),
-        ("dmabuf d size=1K", "17:12: error: size= 1K is not a multiple of 4K (the page size)"),
+        ("pmem p size=2M align=8K", "17:24: error: align= of pmem is 4K, 2M or 1G, not `8K`"),
+        ("pmem p size=3M align=2M", "17:24: error: size= is not a multiple of align=2M: the namespace is made of aligned pages"),
+        ("pmem p size=2M mode=devdax map=none", "17:34: error: mode=devdax needs struct pages: map=mem or map=dev, not map=none"),
+        ("pmem p size=2M mode=raw map=mem", "17:27: error: mode=raw has no memmap or alignment to set: drop map= (a raw namespace is the map=none situation)"),
+        ("pmem p size=2M mode=blk", "17:23: error: mode= takes one of fsdax, devdax, raw, not `blk`"),
+        ("disk d size=4097", "17:15: error: size= 4097 is not a multiple of 4K (the page size)"),
+        ("dmabuf d size=1K", "17:17: error: size= 1K is not a multiple of 4K (the page size)"),
         ("dmabuf bo size=4K", "17:10: error: buffer `bo` is already defined (a dmabuf) at 11:10"),
         ("file /mnt/f size=4K", "17:8: error: file `/mnt/f` is already created at 7:8"),
         ("file /elsewhere/f size=4K", "17:8: error: `/elsewhere/f` is not on a mounted filesystem or hugetlbfs (mounts: /huge, /mnt)"),
-        ("file /huge/g size=4K", "17:20: error: size=4K of a hugetlbfs file must be a multiple of 2M"),
-        ("file /huge/g size=2M layout=contiguous", "17:23: error: layout= is for block filesystems; a hugetlbfs file is made of 2M pages"),
+        ("file /huge/g size=4K", "17:21: error: size=4K of a hugetlbfs file must be a multiple of 2M"),
+        ("file /huge/g size=2M layout=contiguous", "17:24: error: layout= is for block filesystems; a hugetlbfs file is made of 2M pages"),
         ("file mnt/f size=4K", "17:8: error: file needs a file path like /mnt/f, not `mnt/f`"),
         ("hugetlbfs /mnt", "17:13: error: /mnt is already a mount point"),
         ("process P", "17:11: error: process `P` is already defined at 13:11"),
@@ -170,7 +170,7 @@ import Testing
         ("alloc_pages 0", "17:15: error: alloc_pages must be positive"),
         ("alloc_pages many", "17:15: error: alloc_pages takes a count like 1 or 512, not `many`"),
         ("truncate /mnt/f", "17:3: error: `truncate` is missing size= (usage: truncate PATH size=S)"),
-        ("punch /mnt/f offset=0 len=0", "17:28: error: len= must be positive"),
+        ("punch /mnt/f offset=0 len=0", "17:29: error: len= must be positive"),
         ("= load buf", "17:3: error: expected a statement, not `=`"),
         ("r = ", "17:7: error: expected an op after `r =`, not the end of the line"),
     ]
@@ -219,13 +219,13 @@ import Testing
     }
 }
 
-/// The sample malformed files under scenarios/malformed/ each say on their first line which
+/// The sample malformed files under examples/malformed/ each say on their first line which
 /// diagnostic they must produce.
 @Suite struct ParseMalformedFileTests {
     static let directory: String = {
         var path = #filePath
         for _ in 0..<3 { path = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)]) }
-        return path + "/scenarios/malformed"
+        return path + "/examples/malformed"
     }()
 
     @Test(arguments: ["unknown-op", "bad-size", "undefined-var"])

@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func mmapTargetsAndOptions() throws {
-        func mmap(_ target: MapTarget, _ len: UInt64, prot: Protection = .readWrite, shared: Bool = false,
+        func mmap(_ target: MmapTarget, _ len: UInt64, prot: Protection = .readWrite, shared: Bool = false,
                   populate: Bool = false, sync: Bool = false, placement: Placement = .anywhere,
                   offset: UInt64 = 0) -> Operation {
             .mmap(MmapArgs(target: target, len: len, prot: prot, shared: shared, populate: populate, sync: sync,
@@ -65,7 +65,7 @@ import Testing
         s = "mprotect buf+4K len=4K prot=r"
         #expect(try threadOp(s) == .mprotect(MprotectArgs(address: addr(s, "buf", "buf", 4096), len: 4096,
                                                            prot: .readOnly)))
-        for advice in MadviseAdvice.allCases {
+        for advice in madviseAdvices {
             s = "madvise buf len=2M \(advice.rawValue)"
             #expect(try threadOp(s) == .madvise(MadviseArgs(address: addr(s, "buf", "buf", 0), len: 2 << 20,
                                                              advice: advice)))

@@ -72,10 +72,12 @@ extension Kernel {
         t.exec.wake(id.object)
     }
 
-    /// Takes an rwsem shared. Models down_read() (kernel/locking/rwsem.c).
+    /// Takes an rwsem shared. Models down_read() (kernel/locking/rwsem.c). Readers are
+    /// declared as reads of the lock: two readers commute (whatever their order, both hold
+    /// it), while any writer's acquire or release conflicts with them.
     func lockShared(_ t: KTask, _ id: LockID) async {
         while true {
-            await t.step(id.object, .write)
+            await t.step(id.object, .read)
             var s = lockState(id)
             if s.writer < 0 {
                 s.readers += 1
@@ -88,7 +90,7 @@ extension Kernel {
 
     /// Releases a shared hold. Models up_read().
     func unlockShared(_ t: KTask, _ id: LockID) async {
-        await t.step(id.object, .write)
+        await t.step(id.object, .read)
         var s = lockState(id)
         s.readers -= 1
         setLockState(id, s)

@@ -47,6 +47,11 @@ extension ScenarioExecution {
             case .present: return .number(obs.pagemap.present ? 1 : 0)
             case .file: return .number(obs.pagemap.file ? 1 : 0)
             case .pfn: return .number(Int64(obs.pagemap.pfn))
+            case .entryPfn: return .number(Int64((obs.entry & PTEBits.pfnMask) >> 12))
+            case .special: return .number(obs.special ? 1 : 0)
+            case .devmap: return .number(obs.devmap ? 1 : 0)
+            case .writable: return .number(obs.writable ? 1 : 0)
+            case .normal: return .number(obs.normal ? 1 : 0)
             }
         }
     }

@@ -39,6 +39,32 @@ public struct TestReport: Codable, Hashable, Sendable {
 
     /// True when every expectation holds.
     public var passed: Bool { expectations.allSatisfy(\.holds) }
+
+    /// Creates a report.
+    public init(file: String, name: String, kernel: String, strategy: String, executions: Int,
+                seconds: Double, complete: Bool, stopReason: String?,
+                violations: [ViolationCount], observation: ObservationCount?,
+                replayToken: String?, expectations: [ExpectationResult],
+                firstViolationDetails: [String], trace: [String], log: [String],
+                pctBound: Double?, stats: [String: Int]) {
+        self.file = file
+        self.name = name
+        self.kernel = kernel
+        self.strategy = strategy
+        self.executions = executions
+        self.seconds = seconds
+        self.complete = complete
+        self.stopReason = stopReason
+        self.violations = violations
+        self.observation = observation
+        self.replayToken = replayToken
+        self.expectations = expectations
+        self.firstViolationDetails = firstViolationDetails
+        self.trace = trace
+        self.log = log
+        self.pctBound = pctBound
+        self.stats = stats
+    }
 }
 
 /// One `Violation KIND: K of N executions` line.
@@ -47,6 +73,12 @@ public struct ViolationCount: Codable, Hashable, Sendable {
     public var kind: String
     /// Executions that had it.
     public var executions: Int
+
+    /// Creates a line.
+    public init(kind: String, executions: Int) {
+        self.kind = kind
+        self.executions = executions
+    }
 }
 
 /// The `Observation NAME Never|Sometimes|Always POS NEG` line.
@@ -57,6 +89,13 @@ public struct ObservationCount: Codable, Hashable, Sendable {
     public var positive: Int
     /// Executions where it did not.
     public var negative: Int
+
+    /// Creates a line.
+    public init(outcome: String, positive: Int, negative: Int) {
+        self.outcome = outcome
+        self.positive = positive
+        self.negative = negative
+    }
 }
 
 /// One expect line's verdict.
@@ -67,4 +106,11 @@ public struct ExpectationResult: Codable, Hashable, Sendable {
     public var location: String
     /// Whether it holds.
     public var holds: Bool
+
+    /// Creates a verdict.
+    public init(line: String, location: String, holds: Bool) {
+        self.line = line
+        self.location = location
+        self.holds = holds
+    }
 }

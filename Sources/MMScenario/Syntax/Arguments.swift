@@ -93,11 +93,11 @@ struct ArgumentReader {
     }
 
     /// One of a fixed set of words (`mode=devdax`).
-    func choice<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) throws(Diagnostic) -> T?
+    func choice<T: RawRepresentable>(_ key: String, _ cases: [T]) throws(Diagnostic) -> T?
     where T.RawValue == String {
         guard let argument = value(key) else { return nil }
         guard let value = T(rawValue: argument.text) else {
-            let valid = T.allCases.map(\.rawValue).joined(separator: ", ")
+            let valid = cases.map(\.rawValue).joined(separator: ", ")
             throw Diagnostic("\(key)= takes one of \(valid), not `\(argument.text)`", at: argument.location)
         }
         return value

@@ -1,3 +1,5 @@
+import MMKernel
+
 /// One builder per op: types the raw arguments and asks `Semantics` to resolve and record
 /// names, in argument order so the first error is the leftmost.
 extension Parser {
@@ -37,7 +39,7 @@ extension Parser {
         case "dmabuf":
             let name = try args.name(args.positional(0), for: "a buffer name")
             let size = try args.requiredSize("size", pageMultiple: true)
-            let backing = try args.choice("backing", DmabufBacking.self)
+            let backing = try args.choice("backing", DmabufBacking.allCases)
             try semantics.defineBuffer(name, kind: .dmabuf, at: args.positional(0).location)
             return .dmabuf(DmabufArgs(name: name, size: size, backing: backing, huge: args.flag("huge")))
         case "p2pmem":
@@ -125,8 +127,8 @@ extension Parser {
     mutating func buildPmem(_ args: ArgumentReader) throws(Diagnostic) -> Operation {
         let name = try args.name(args.positional(0), for: "a device name")
         let size = try args.requiredSize("size", pageMultiple: true)
-        let mode = try args.choice("mode", PmemMode.self)
-        let map = try args.choice("map", PmemMap.self)
+        let mode = try args.choice("mode", PmemMode.allCases)
+        let map = try args.choice("map", PmemMap.allCases)
         var align: UInt64?
         if let argument = args.value("align") {
             let value = try args.size(argument, for: "align=")
@@ -157,7 +159,7 @@ extension Parser {
         let argument = args.positional(0)
         let path = try args.path(argument, for: "a file path")
         let size = try args.requiredSize("size", pageMultiple: true)
-        let layout = try args.choice("layout", FileLayout.self)
+        let layout = try args.choice("layout", fileLayouts)
         let onHugetlbfs = try semantics.defineFile(path, at: argument.location)
         if onHugetlbfs {
             if let key = args.keyArgument("layout") {
@@ -214,7 +216,7 @@ extension Parser {
         let advices = args.raw.words.dropFirst(1)
         guard let first = advices.first, let advice = MadviseAdvice(rawValue: first.text) else {
             throw Diagnostic("`madvise` needs an advice: "
-                                 + MadviseAdvice.allCases.map(\.rawValue).joined(separator: ", "),
+                                 + madviseAdvices.map(\.rawValue).joined(separator: ", "),
                              at: args.raw.op.location)
         }
         if let second = advices.dropFirst().first {

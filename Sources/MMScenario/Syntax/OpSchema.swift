@@ -63,7 +63,7 @@ struct OpSchema {
                  positionals: ["an address"], keys: ["len", "prot"], flags: [], context: .required),
         OpSchema(name: "madvise",
                  usage: "madvise ADDR len=S dontneed|hugepage|nohugepage|populate_read|populate_write",
-                 positionals: ["an address"], keys: ["len"], flags: MadviseAdvice.allCases.map(\.rawValue),
+                 positionals: ["an address"], keys: ["len"], flags: madviseAdvices.map(\.rawValue),
                  context: .required),
         OpSchema(name: "fork", usage: "fork", positionals: [], keys: [], flags: [], context: .required),
         OpSchema(name: "load", usage: "load ADDR", positionals: ["an address"], keys: [], flags: [],

@@ -1,3 +1,5 @@
+import MMKernel
+
 /// One op of the format with its arguments typed. Sizes are bytes (`UInt64`) written as
 /// literals; addresses and stored values are `AddrExpr`s resolved at run time.
 public enum Operation: Hashable, Sendable {
@@ -179,18 +181,8 @@ public struct FileArgs: Hashable, Sendable {
     public let path: String
     /// Size in bytes (a positive multiple of 4K; of 2M on hugetlbfs).
     public let size: UInt64
-    /// `layout=`; nil means the filesystem's choice (contiguous on an empty device).
+    /// `layout=` (MMKernel's `FileLayout`); nil means the filesystem's choice.
     public let layout: FileLayout?
-}
-
-/// How a file's blocks are allocated.
-public enum FileLayout: String, Hashable, Sendable, CaseIterable {
-    /// 2M-aligned contiguous extents.
-    case contiguous
-    /// Discontiguous 4K extents.
-    case fragmented
-    /// No blocks: a sparse file.
-    case hole
 }
 
 /// `dmabuf` arguments.
@@ -222,7 +214,7 @@ public struct P2PMemArgs: Hashable, Sendable {
 }
 
 /// What `mmap` maps.
-public enum MapTarget: Hashable, Sendable {
+public enum MmapTarget: Hashable, Sendable {
     /// `anon`: anonymous memory.
     case anon
     /// A file created by `file` (on a mounted filesystem or hugetlbfs).
@@ -250,7 +242,7 @@ public enum Placement: Hashable, Sendable {
 /// `mmap` arguments.
 public struct MmapArgs: Hashable, Sendable {
     /// What to map.
-    public let target: MapTarget
+    public let target: MmapTarget
     /// Length in bytes (positive).
     public let len: UInt64
     /// `prot=`; default rw.
@@ -291,22 +283,8 @@ public struct MadviseArgs: Hashable, Sendable {
     public let address: AddrExpr
     /// Length in bytes (positive).
     public let len: UInt64
-    /// The advice: exactly one.
+    /// The advice: exactly one (MMKernel's `MadviseAdvice`).
     public let advice: MadviseAdvice
-}
-
-/// An madvise(2) advice.
-public enum MadviseAdvice: String, Hashable, Sendable, CaseIterable {
-    /// MADV_DONTNEED: zap the range.
-    case dontneed
-    /// MADV_HUGEPAGE: set VM_HUGEPAGE.
-    case hugepage
-    /// MADV_NOHUGEPAGE: set VM_NOHUGEPAGE (extension).
-    case nohugepage
-    /// MADV_POPULATE_READ: fault in as if read (extension, v5.14+).
-    case populateRead = "populate_read"
-    /// MADV_POPULATE_WRITE: fault in as if written (extension, v5.14+).
-    case populateWrite = "populate_write"
 }
 
 /// `store` arguments.
@@ -411,3 +389,9 @@ public enum BufferRef: Hashable, Sendable {
     /// A `p2pmem` name.
     case p2pmem(String)
 }
+
+/// Every `layout=` value, in documentation order.
+let fileLayouts: [FileLayout] = [.contiguous, .fragmented, .hole]
+
+/// Every madvise advice the format accepts, in documentation order.
+let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead, .populateWrite]

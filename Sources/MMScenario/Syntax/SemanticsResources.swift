@@ -141,7 +141,7 @@ extension Semantics {
     // MARK: Targets
 
     /// `mmap`'s TARGET.
-    func mapTarget(_ argument: RawArgument) throws(Diagnostic) -> MapTarget {
+    func mapTarget(_ argument: RawArgument) throws(Diagnostic) -> MmapTarget {
         let text = argument.text
         let location = argument.location
         if text == "anon" { return .anon }
@@ -164,7 +164,7 @@ extension Semantics {
     }
 
     /// `/dev/daxN.M`: region N must be a mode=devdax pmem, and M is 0 (one namespace each).
-    private func devDax(_ text: String, at location: SourceLocation) throws(Diagnostic) -> MapTarget {
+    private func devDax(_ text: String, at location: SourceLocation) throws(Diagnostic) -> MmapTarget {
         let numbers = text.dropFirst("/dev/dax".count).split(separator: ".", omittingEmptySubsequences: false)
         guard numbers.count == 2, let region = Int(numbers[0]), let index = Int(numbers[1]),
               region >= 0, index >= 0, numbers.allSatisfy({ $0.allSatisfy(\.isASCII) }) else {

@@ -123,8 +123,19 @@ public enum ObservationField: String, Hashable, Sendable, CaseIterable {
     case present
     /// 1 when the page is file-backed or shared anon (pagemap bit 61), else 0.
     case file
-    /// The page frame number the address translates to (0 when not present).
+    /// The page frame number pagemap reports (0 when not present, and for VM_PFNMAP
+    /// vmas, which pagemap does not walk).
     case pfn
+    /// The pfn in the page-table entry itself (0 when none), whatever pagemap says.
+    case entryPfn = "entry_pfn"
+    /// 1 when the leaf entry carries _PAGE_SPECIAL, else 0.
+    case special
+    /// 1 when the leaf entry carries _PAGE_DEVMAP (never in eras without the bit).
+    case devmap
+    /// 1 when the leaf entry is writable (_PAGE_RW), else 0.
+    case writable
+    /// 1 when vm_normal_page() (or vm_normal_page_pmd()) finds a refcounted page.
+    case normal
 }
 
 /// An operand of a comparison.

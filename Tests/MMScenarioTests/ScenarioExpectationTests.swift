@@ -1,0 +1,37 @@
+import Foundation
+import MMExplore
+import Testing
+@testable import MMScenario
+
+/// Every bundled scenario's expect lines hold under exploration (what `mmsim check
+/// scenarios` runs), and under a sequential run where the test has a single thread.
+@Suite struct ScenarioExpectationTests {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let files: [String] = {
+        let dir = root + "/scenarios"
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
+        return walker.compactMap { $0 as? String }.filter { $0.hasSuffix(".litmus") }.sorted()
+    }()
+
+    @Test func thereAreBundledScenarios() {
+        #expect(Self.files.filter { $0.hasPrefix("basics/") }.count >= 15)
+    }
+
+    @Test(arguments: files) func expectationsHold(file: String) throws {
+        let path = Self.root + "/scenarios/" + file
+        let source = try String(contentsOfFile: path, encoding: .utf8)
+        let loaded = try ScenarioRunner.load(source: source, file: "scenarios/" + file)
+        #expect(!loaded.test.expectations.isEmpty, "\(file) has no expect line")
+        let report = ScenarioRunner.run(loaded, options: ExploreOptions(strategy: .dpor))
+        #expect(report.complete)
+        for e in report.expectations {
+            let seen = "\(report.violations) \(String(describing: report.observation))"
+            #expect(e.holds, "\(file): \(e.line) does not hold: \(seen)")
+        }
+    }
+}
