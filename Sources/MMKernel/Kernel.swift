@@ -30,6 +30,8 @@ public final class Kernel {
     public var hugeZeroPfn: Int = -1
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
     var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
+    /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
+    public var pgmaps: [DevPagemap] = []
     /// Highest pfn of hot-added device memory with a memmap (0 when none).
     public var deviceHighestPfn = 0
     /// Counters a reviewer may ask for (`--stats`).

@@ -42,6 +42,10 @@ extension Kernel {
             withPage(head) { $0.refcount = 0 }
             return
         }
+        if p.flags.contains(.zoneDevice) {
+            await zoneDevicePut(t, head, n)
+            return
+        }
         withPage(head) { $0.refcount -= n }
         t.exec.note("put_page pfn \(hex(head)) ref \(p.refcount) -> \(p.refcount - n)")
         if p.refcount == n && !p.flags.contains(.reserved) {

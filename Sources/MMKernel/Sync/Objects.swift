@@ -24,4 +24,6 @@ enum Obj {
     static let allocator = make(8, 0)
     /// A frame's contents (user data).
     static func frame(_ pfn: Int) -> ObjectID { make(9, pfn) }
+    /// A dev_pagemap's percpu_ref.
+    static func pgmap(_ index: Int) -> ObjectID { make(10, index) }
 }

@@ -1,0 +1,183 @@
+import MMExplore
+
+/// The type of a ZONE_DEVICE mapping (`enum memory_type`, include/linux/memremap.h).
+public enum PgmapType: String, Hashable, Sendable {
+    /// MEMORY_DEVICE_FS_DAX: pmem under a DAX filesystem.
+    case fsDax = "FS_DAX"
+    /// MEMORY_DEVICE_GENERIC: device-dax.
+    case generic = "GENERIC"
+    /// MEMORY_DEVICE_PCI_P2PDMA: a PCI BAR.
+    case pciP2PDMA = "PCI_P2PDMA"
+    /// MEMORY_DEVICE_PRIVATE: not CPU-addressable (HMM).
+    case devicePrivate = "PRIVATE"
+    /// MEMORY_DEVICE_COHERENT.
+    case coherent = "COHERENT"
+}
+
+/// The state of a dev_pagemap's percpu_ref (include/linux/percpu-refcount.h).
+public enum PercpuRefState: String, Hashable, Sendable {
+    /// Live: percpu_ref_tryget_live() succeeds.
+    case live
+    /// percpu_ref_kill() ran: tryget_live fails, existing references drain.
+    case dying
+    /// The count reached zero after the kill: the release callback completed `done`.
+    case dead
+}
+
+/// A modelled `struct dev_pagemap` with its embedded percpu_ref.
+public struct DevPagemap: Hashable, Sendable {
+    /// The type.
+    public var type: PgmapType
+    /// First pfn of the range.
+    public var startPfn: Int
+    /// Number of pfns.
+    public var count: Int
+    /// The percpu_ref's state.
+    public var state: PercpuRefState = .live
+    /// The percpu_ref's count (the base reference included while live).
+    public var refs: Int = 1
+    /// The memmap was removed (pageunmap_range ran).
+    public var removed = false
+    /// Who registered it ("pmem0", "p2pmem p").
+    public var owner: String
+
+    /// True when `pfn` lies in the range.
+    public func contains(_ pfn: Int) -> Bool { pfn >= startPfn && pfn < startPfn + count }
+}
+
+extension Kernel {
+    /// Models memremap_pages() (mm/memremap.c): hot-adds `[startPfn, +count)` to
+    /// ZONE_DEVICE, initialises its struct pages (refcount as the era keeps idle pages),
+    /// and takes one pgmap reference per pfn where the era does. Returns the pgmap index,
+    /// or -EBUSY when the range overlaps an existing pgmap.
+    public func memremapPages(_ t: KTask, type: PgmapType, startPfn: Int, count: Int,
+                              owner: String) async -> Int {
+        if pgmaps.contains(where: {
+            !$0.removed && ($0.contains(startPfn) || $0.contains(startPfn + count - 1))
+        }) {
+            return -Errno.EBUSY
+        }
+        let index = pgmaps.count
+        var pgmap = DevPagemap(type: type, startPfn: startPfn, count: count, owner: owner)
+        memmap.online(startPfn: startPfn, count: count)
+        let idle = zoneDeviceIdleRefcount(type)
+        for pfn in startPfn..<(startPfn + count) {
+            withPage(pfn) { p in
+                let epoch = p.epoch &+ 1
+                p = Page()
+                p.epoch = epoch
+                p.flags = [.zoneDevice]
+                p.pgmap = Int16(index)
+                p.refcount = idle
+            }
+        }
+        // One pgmap reference per pfn (percpu_ref_get_many), except the era without
+        // pgmap references at all.
+        if config.era.zoneDeviceRefcount != .noPgmapRef { pgmap.refs += count }
+        pgmaps.append(pgmap)
+        deviceHighestPfn = max(deviceHighestPfn, startPfn + count - 1)
+        t.exec.note("memremap_pages \(type.rawValue) pfn \(hex(startPfn))+\(count)")
+        return index
+    }
+
+    /// The refcount of an idle ZONE_DEVICE page of `type` in this era (§6.3).
+    func zoneDeviceIdleRefcount(_ type: PgmapType) -> Int32 {
+        switch config.era.zoneDeviceRefcount {
+        case .noPgmapRef, .oneBasedIdle: return 1
+        case .extraRefRemoved: return type == .devicePrivate || type == .coherent ? 0 : 1
+        case .zeroBasedFolios: return type == .generic ? 1 : 0
+        }
+    }
+
+    /// Models get_dev_pagemap() (mm/memremap.c): the pgmap covering `pfn` with a reference
+    /// taken by percpu_ref_tryget_live(), or nil when there is none or it is dying.
+    public func getDevPagemap(_ t: KTask, pfn: Int) async -> Int? {
+        guard let i = pgmaps.firstIndex(where: { !$0.removed && $0.contains(pfn) }) else {
+            await t.step(Obj.pgmap(0x7fff), .read)
+            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (no pgmap)")
+            return nil
+        }
+        await t.step(Obj.pgmap(i), .write)
+        guard pgmaps[i].state == .live else {
+            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(pgmaps[i].state))")
+            return nil
+        }
+        pgmaps[i].refs += 1
+        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref \(pgmaps[i].refs)")
+        return i
+    }
+
+    /// Models put_dev_pagemap() → percpu_ref_put(): at zero after a kill the release
+    /// callback completes `done`, waking memunmap_pages().
+    public func putDevPagemap(_ t: KTask, _ i: Int, _ n: Int = 1) async {
+        await t.step(Obj.pgmap(i), .write)
+        pgmaps[i].refs -= n
+        if pgmaps[i].refs < 0 {
+            report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(pgmaps[i].owner)) below zero", t)
+            pgmaps[i].refs = 0
+        }
+        if pgmaps[i].refs == 0 && pgmaps[i].state == .dying {
+            pgmaps[i].state = .dead
+            t.exec.wake(Obj.pgmap(i))
+        }
+    }
+
+    /// Models memunmap_pages() (mm/memremap.c, 6.1/7.2 steps): percpu_ref_kill, drop the
+    /// per-pfn references, wait_for_completion until every holder let go, then
+    /// pageunmap_range: the struct pages are gone and pfn_valid() is false.
+    public func memunmapPages(_ t: KTask, _ i: Int) async {
+        await t.step(Obj.pgmap(i), .write)
+        pgmaps[i].state = .dying
+        pgmaps[i].refs -= 1  // percpu_ref_kill drops the base reference
+        t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(pgmaps[i].refs)")
+        if config.era.zoneDeviceRefcount != .noPgmapRef {
+            await putDevPagemap(t, i, pgmaps[i].count)
+        } else if pgmaps[i].refs == 0 {
+            pgmaps[i].state = .dead
+        }
+        while pgmaps[i].state != .dead {
+            t.exec.note("wait_for_completion(pgmap\(i)->done): \(pgmaps[i].refs) refs left")
+            await t.exec.block(on: Obj.pgmap(i))
+            await t.step(Obj.pgmap(i), .read)
+        }
+        await t.step(Obj.pgmap(i), .write)
+        memmap.remove(startPfn: pgmaps[i].startPfn, count: pgmaps[i].count)
+        pgmaps[i].removed = true
+        t.exec.note("pageunmap_range(pgmap\(i)): memmap of \(pgmaps[i].count) pfns removed")
+    }
+}
+
+extension Kernel {
+    /// Models put_page() on a ZONE_DEVICE page per era (§6.3): put_devmap_managed_page()
+    /// in the 1-based era (FS_DAX wakes waiters when the count falls back to the idle 1;
+    /// at 0 the page's pgmap reference is dropped), free_zone_device_page() /
+    /// free_zone_device_folio() later. The page never returns to the page allocator.
+    func zoneDevicePut(_ t: KTask, _ pfn: Int, _ n: Int32) async {
+        let p = page(pfn)
+        let type = p.pgmap >= 0 ? pgmaps[Int(p.pgmap)].type : .generic
+        withPage(pfn) { $0.refcount -= n }
+        let now = p.refcount - n
+        t.exec.note("put_page zone-device pfn \(hex(pfn)) ref \(p.refcount) -> \(now)")
+        let idle = zoneDeviceIdleRefcount(type)
+        if now == idle && type == .fsDax {
+            t.exec.wake(Obj.page(pfn))  // wake_up_var(&page->_refcount): layouts may break
+        }
+        guard now == 0 else { return }
+        switch config.era.zoneDeviceRefcount {
+        case .noPgmapRef:
+            break
+        case .oneBasedIdle:
+            // __put_page(): a ZONE_DEVICE page drops its pgmap reference.
+            if p.pgmap >= 0 { await putDevPagemap(t, Int(p.pgmap)) }
+        case .extraRefRemoved, .zeroBasedFolios:
+            // free_zone_device_page()/folio(): page_free; PRIVATE/COHERENT drop their
+            // pgmap reference, the others are reset to their idle count.
+            if type == .devicePrivate || type == .coherent {
+                if p.pgmap >= 0 { await putDevPagemap(t, Int(p.pgmap)) }
+            } else if idle > 0 {
+                withPage(pfn) { $0.refcount = idle }
+            }
+            if type == .pciP2PDMA { t.exec.wake(Obj.page(pfn)) }  // back to the genpool
+        }
+    }
+}
