@@ -1,15 +1,16 @@
 /// errno values (include/uapi/asm-generic/errno-base.h, errno.h). Results are returned
 /// as negative values, as the kernel returns them.
 public enum Errno {
-    public static let EPERM = 1, ENOENT = 2, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7
+    public static let EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7
+    public static let EBADF = 9
     public static let EAGAIN = 11, ENOMEM = 12, EFAULT = 14, EBUSY = 16, EEXIST = 17
     public static let ENODEV = 19, EINVAL = 22, ENOSPC = 28, ERANGE = 34, EOPNOTSUPP = 95
     public static let EOVERFLOW = 75, EREMOTEIO = 121, EHWPOISON = 133
 
     /// Name → value, for the scenario language and for printing.
     public static let byName: [String: Int] = [
-        "EPERM": EPERM, "ENOENT": ENOENT, "EINTR": EINTR, "EIO": EIO, "ENXIO": ENXIO,
-        "E2BIG": E2BIG, "EAGAIN": EAGAIN, "ENOMEM": ENOMEM, "EFAULT": EFAULT, "EBUSY": EBUSY,
+        "EPERM": EPERM, "ENOENT": ENOENT, "ESRCH": ESRCH, "EINTR": EINTR, "EIO": EIO, "ENXIO": ENXIO,
+        "E2BIG": E2BIG, "EBADF": EBADF, "EAGAIN": EAGAIN, "ENOMEM": ENOMEM, "EFAULT": EFAULT, "EBUSY": EBUSY,
         "EEXIST": EEXIST, "ENODEV": ENODEV, "EINVAL": EINVAL, "ENOSPC": ENOSPC,
         "ERANGE": ERANGE, "EOPNOTSUPP": EOPNOTSUPP, "EOVERFLOW": EOVERFLOW,
         "EREMOTEIO": EREMOTEIO, "EHWPOISON": EHWPOISON,

@@ -28,14 +28,34 @@ public final class Kernel {
     public let zeroPfn: Int
     /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
     public var hugeZeroPfn: Int = -1
+    /// File contents by inode, then byte offset (see FS/FileData.swift).
+    var fileData: [Int: [UInt64: UInt64]] = [:]
+    /// Block-device contents by device, then byte offset.
+    var deviceData: [Int: [UInt64: UInt64]] = [:]
+    /// Direct I/O requests submitted so far (names DMA agents and completions).
+    var dioCount = 0
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
     var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
     /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
     public var pgmaps: [DevPagemap] = []
+    /// pmem namespaces, by region number (Drivers/Pmem.swift).
+    public var pmems: [PmemNamespace] = []
+    /// Block maps and DAX entries of files on DAX mounts (FS/DaxFile.swift).
+    public var daxFiles: [DaxFile] = []
     /// Highest pfn of hot-added device memory with a memmap (0 when none).
     public var deviceHighestPfn = 0
     /// Counters a reviewer may ask for (`--stats`).
     public var stats = KernelStats()
+    /// TTM buffer objects exported as dma-bufs (Drivers/TTMBufferObject.swift).
+    public var ttm = TTMState()
+    /// PCI P2PDMA providers and their genpools (Drivers/P2PDMA.swift).
+    public var p2pdma = P2PDMAState()
+    /// Per-CPU TLBs, IRQ state and mm_cpumask (TLB/TLB.swift).
+    public var tlb = TLBState()
+    /// Failures of the model's own invariants, reported apart from violations.
+    public internal(set) var internalErrors: [String] = []
+    /// Lock-class order seen in this execution (Sync/LockOrder.swift).
+    var lockdep = LockDep()
 
     /// Physical address space modelled: 64 GiB (RAM low, device memory above 4 GiB).
     public static let maxPfn = 1 << 24
@@ -104,4 +124,14 @@ public struct KernelStats: Sendable, Hashable {
     public var pagesFreed = 0
     /// TLB flushes requested.
     public var tlbFlushes = 0
+    /// gup-fast walks that took every page they were asked for.
+    public var gupFastSuccesses = 0
+    /// gup-fast walks that stopped early and left the rest to the slow path.
+    public var gupFastFallbacks = 0
+    /// get_dev_pagemap() calls.
+    public var getDevPagemapCalls = 0
+    /// is_pci_p2pdma_page() checks made on pages GUP returns.
+    public var p2pdmaChecks = 0
+    /// Faults taken by the GUP slow path (faultin_page).
+    public var gupSlowFaults = 0
 }

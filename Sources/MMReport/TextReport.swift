@@ -23,6 +23,14 @@ public enum TextReport {
         if let token = r.replayToken {
             out.append("Replay: mmsim replay \(r.file) --token \(token)")
         }
+        if r.internalErrorExecutions > 0 {
+            out.append("Internal error (a bug of the model, not of the kernel): "
+                       + "\(r.internalErrorExecutions) of \(r.executions) executions")
+            out += r.internalErrors.map { clip("  Internal error: " + $0) }
+            if let token = r.internalErrorToken {
+                out.append("Replay: mmsim replay \(r.file) --token \(token)")
+            }
+        }
         for e in r.expectations {
             out.append("\(e.line): \(e.holds ? "holds" : "FAILS (\(e.location))")")
         }
@@ -39,7 +47,7 @@ public enum TextReport {
             out += r.firstViolationDetails.map { clip("  " + $0) }
         }
         if !r.trace.isEmpty {
-            out.append("Trace (first violation):")
+            out.append(r.replayToken != nil ? "Trace (first violation):" : "Trace (first internal error):")
             let shown = verbose ? r.trace : Array(r.trace.suffix(traceLines))
             if shown.count < r.trace.count {
                 out.append("  ... \(r.trace.count - shown.count) earlier lines (--verbose shows all)")

@@ -46,6 +46,13 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
+    @Flag(name: .customLong("compare-naive"),
+          help: "Also enumerate every interleaving without reduction; print naive count, DPOR count and times.")
+    var compareNaive = false
+
+    @Option(name: .customLong("naive-limit"), help: "With --compare-naive: stop naive after N.")
+    var naiveLimit: Int = 20000
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let p = preemptions, p < 0 { throw ValidationError("--preemptions must be >= 0") }
@@ -103,7 +110,36 @@ struct Check: ParsableCommand {
             reports.append(ScenarioRunner.run(t, options: o, verbose: verbose))
             if tty { printErrorInline("\r\u{1B}[K") }
         }
+        if compareNaive && !json {
+            emit(NaiveComparison.table(tests, dpor: reports, limit: naiveLimit, jobs: jobs))
+        }
         try Output.finish(reports, json: json, verbose: verbose, stats: stats)
+    }
+}
+
+/// `--compare-naive`: DPOR's executions against the full naive enumeration, per test.
+enum NaiveComparison {
+    /// Runs each test naively (up to `limit` executions) and renders the table.
+    static func table(_ tests: [ScenarioRunner.Loaded], dpor: [TestReport], limit: Int,
+                      jobs: Int) -> String {
+        var out = ["Test".padding(toLength: 38, withPad: " ", startingAt: 0)
+                   + "   naive  naive s    DPOR  DPOR s  outcomes"]
+        for (t, d) in zip(tests, dpor) {
+            let o = ExploreOptions(strategy: .naive, maxExecutions: limit, jobs: jobs)
+            let n = ScenarioRunner.run(t, options: o)
+            let count = n.complete ? "\(n.executions)" : ">\(n.executions)"
+            let same = !n.complete ? "-" : (n.violations.map(\.kind) == d.violations.map(\.kind)
+                && n.observation?.outcome == d.observation?.outcome) ? "same" : "DIFFER"
+            out.append(String(t.test.name.prefix(38)).padding(toLength: 38, withPad: " ", startingAt: 0)
+                       + col(count, 8) + col(String(format: "%.2f", n.seconds), 9)
+                       + col("\(d.executions)", 8) + col(String(format: "%.2f", d.seconds), 8)
+                       + "  " + same)
+        }
+        return out.joined(separator: "\n") + "\n\n"
+    }
+
+    static func col(_ s: String, _ w: Int) -> String {
+        s.count >= w ? " " + s : String(repeating: " ", count: w - s.count) + s
     }
 }
 

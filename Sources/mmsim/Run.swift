@@ -38,6 +38,8 @@ enum Output {
             for r in reports { emit(TextReport.render(r, verbose: verbose, stats: stats) + "\n") }
             emit(TextReport.summary(reports))
         }
+        // An internal error is the model's own bug: exit 3, whatever the expectations say.
+        if reports.contains(where: { $0.internalErrorExecutions > 0 }) { throw ExitCode(3) }
         if !reports.allSatisfy(\.passed) { throw ExitCode(1) }
     }
 }

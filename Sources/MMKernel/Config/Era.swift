@@ -58,6 +58,11 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// `pfn_t` with PFN_DEV/PFN_MAP/PFN_SPECIAL exists (v4.5–v6.16).
     public var hasPfnT: Bool { self != .v4_4 && self != .v7_2 }
 
+    /// smaps_pmd_entry() finds the page with vm_normal_page_pmd() (v6.12 here; v6.1 used
+    /// follow_trans_huge_pmd(FOLL_DUMP)), so a devmap PMD (fs-dax, device-dax) is not
+    /// counted in Rss (fs/proc/task_mmu.c; oracle: Debian 6.12.117 shows Rss 0).
+    public var smapsPmdUsesNormalPage: Bool { self >= .v6_12 }
+
     /// `pmd_trans_huge` excludes devmap PMDs (v4.5–v6.16: `(val & (PSE|DEVMAP)) == PSE`).
     public var transHugeExcludesDevmap: Bool { devmapBit != nil }
 
@@ -97,6 +102,65 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     public var hasGenericGupFast: Bool { self >= .v5_2 }
     /// FOLL_PCI_P2PDMA and user P2PDMA mappings exist (v6.2+).
     public var hasP2PDMAUser: Bool { self >= .v6_12 }
+    /// In-kernel PCI P2PDMA (pci_p2pdma_add_resource, MEMORY_DEVICE_PCI_P2PDMA) exists
+    /// ("PCI/P2PDMA: Support peer-to-peer memory", Logan Gunthorpe, v4.20).
+    public var hasP2PDMA: Bool { self >= .v5_2 }
+    /// How GUP refuses FOLL_LONGTERM on fs-dax vmas (§4.2 step 3).
+    public var longtermFsdaxCheck: LongtermFsdaxCheck {
+        switch self {
+        case .v4_4: return .none
+        case .v5_2, .v5_10: return .afterPinning
+        case .v6_1, .v6_12, .v7_2: return .checkVmaFlags
+        }
+    }
+    /// FOLL_LONGTERM without FOLL_PIN is refused with a WARN (is_valid_gup_flags, 6.x).
+    public var longtermRequiresPin: Bool { self >= .v6_1 }
+    /// __get_user_pages stops with -EEXIST for a pfn without struct page when pages are
+    /// wanted (6.1+); before, follow_pfn_pte returned -EFAULT when FOLL_GET was set.
+    public var eexistStopsWithPages: Bool { self >= .v6_1 }
+    /// mm->write_protect_seq makes a pinning gup-fast back off while fork copies page
+    /// tables ("mm/gup: prevent gup_fast from racing with COW during fork", v5.11).
+    public var hasWriteProtectSeq: Bool { self >= .v6_1 }
+    /// Direct I/O pins user pages (iov_iter_extract_pages, v6.3) instead of taking plain
+    /// references (iov_iter_get_pages2).
+    public var directIOPins: Bool { self >= .v6_12 }
+    /// PIN|LONGTERM|WRITE of a file mapping that needs dirty tracking is refused
+    /// ("mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings", v6.5).
+    public var longtermWriteFileRefused: Bool { self >= .v6_12 }
+
+    // MARK: PFN insertion and DAX (§3.3–3.6, §7)
+
+    /// How DAX (fs-dax and device-dax) puts its pages into page tables.
+    public var daxInsertion: DaxInsertion {
+        switch self {
+        case .v4_4: return .mixedMapSpecial
+        case .v5_2, .v5_10, .v6_1, .v6_12: return .devmap
+        case .v7_2: return .refcountedFolios
+        }
+    }
+
+    /// vm_mixed_ok() failing is a BUG_ON (≤v6.x); v7.x returns VM_FAULT_SIGBUS instead.
+    public var mixedOkIsBugOn: Bool { self != .v7_2 }
+
+    /// PUD-level huge faults (create_huge_pud, vmf_insert_pfn_pud) exist (v4.11+).
+    public var hasPudHugeFault: Bool { self >= .v5_2 }
+
+    /// fs-dax vmas get VM_MIXEDMAP at mmap (until "dax: stop using VM_MIXEDMAP for dax",
+    /// v4.15); later only VM_HUGEPAGE.
+    public var daxVmaMixedMap: Bool { self == .v4_4 }
+
+    /// MAP_SYNC and MAP_SHARED_VALIDATE exist ("mm: Define MAP_SYNC and VM_SYNC flags",
+    /// Jan Kara, v4.15).
+    public var hasMapSync: Bool { self >= .v5_2 }
+
+    /// pmem/fs-dax pfns have struct pages (pfn_t + devm_memremap_pages for pmem, v4.5);
+    /// before, pmem had no memmap and fs-dax mapped raw pfns.
+    public var pmemHasMemmap: Bool { self != .v4_4 }
+
+    /// Device-dax memmaps are compound pages of the namespace alignment
+    /// ("device-dax: compound devmap support", Joao Martins, v5.17), so smaps counts a
+    /// devdax PMD as 2048 kB; before, each page was order 0.
+    public var devDaxCompoundPages: Bool { self >= .v6_1 }
 
     // MARK: ZONE_DEVICE (§6.3)
 
@@ -123,6 +187,17 @@ public enum NormalPageRoutine: Sendable {
     case unified
 }
 
+/// Where FOLL_LONGTERM on an fs-dax vma is refused (§4.2).
+public enum LongtermFsdaxCheck: Sendable {
+    /// No FOLL_LONGTERM (v4.4; get_user_pages_longterm came in v4.15).
+    case none
+    /// v5.2–~v5.18: __gup_longterm_locked pins, then check_dax_vmas drops the pins and
+    /// returns -EOPNOTSUPP.
+    case afterPinning
+    /// ~v6.0+: check_vma_flags returns -EOPNOTSUPP before anything is pinned.
+    case checkVmaFlags
+}
+
 /// do_wp_page()'s reuse rule for anonymous pages (mm/memory.c).
 public enum CowReuseRule: Sendable {
     /// ≤v5.8: reuse_swap_page(): reuse when the page is mapped once.
@@ -133,6 +208,19 @@ public enum CowReuseRule: Sendable {
     /// v5.19+ "mm/rmap: use page_anon_exclusive" (David Hildenbrand): reuse when
     /// PageAnonExclusive, or when the refcount shows no other user.
     case anonExclusive
+}
+
+/// How DAX maps its pages (§7.2 step 5, §7.3, §7.5).
+public enum DaxInsertion: Sendable {
+    /// v4.4: vm_insert_mixed() of a raw pfn into a VM_MIXEDMAP vma: a special PTE; PMDs
+    /// through vmf_insert_pfn_pmd() are bare PSE entries (4.4, inferred).
+    case mixedMapSpecial
+    /// v4.5–v6.14: pfn_t PFN_DEV|PFN_MAP through vmf_insert_mixed / vmf_insert_pfn_pmd /
+    /// _pud: devmap entries, no page reference held by the mapping.
+    case devmap
+    /// v6.15+: vmf_insert_page_mkwrite / vmf_insert_folio_pmd / _pud: normal refcounted
+    /// entries with rmap ("fs/dax: Fix ZONE_DEVICE page reference counts").
+    case refcountedFolios
 }
 
 /// ZONE_DEVICE page refcount conventions (§6.3).

@@ -18,6 +18,30 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// The page allocator hands out the most recently freed frames first (per-cpu lists
     /// are LIFO); off: first in, first out.
     case allocLifo
+    /// gup-fast takes a dev_pagemap reference (get_dev_pagemap) before grabbing a devmap
+    /// page, and backs off when the pgmap is dying. Seed 003.
+    case gupFastPgmapCheck
+    /// gup-fast falls back to the slow path on a special PTE. Seed 000 (claim C0.4).
+    case gupFastSpecialCheck
+
+    /// The mmu_gather flushes the TLB before it frees the gathered pages and page tables
+    /// (clear, flush, free); off: pages and tables are freed first, the flush comes last.
+    case tlbFlushBeforeFree
+    /// Page-table pages are freed after an RCU grace period (MMU_GATHER_RCU_TABLE_FREE
+    /// in effect), not right after the TLB flush.
+    case rcuTableFree
+    /// TTM's huge fault path (ttm_bo_vm_insert_huge): 2M-aligned contiguous BOs are mapped
+    /// with huge PMDs inserted with bare PFN_DEV (v5.8–v5.15). Seed 002.
+    case ttmHugeFault
+    /// TTM BO mappings are VM_PFNMAP (not VM_MIXEDMAP) and COW mappings are refused
+    /// ("drm/ttm: nuke VM_MIXEDMAP on BO mappings v3", v5.14). Seed 002.
+    case ttmNukeMixedmap
+    /// TTM's huge PMDs are inserted with PFN_DEV|PFN_MAP (devmap), Thomas Hellström's
+    /// proposal in seed 002: get_dev_pagemap() finds nothing and gup-fast backs off.
+    case ttmPfnMap
+    /// dma_buf_mmap_internal()/dma_buf_mmap() WARN when the exporter's mmap leaves the vma
+    /// without VM_PFNMAP (Daniel Vetter's proposed patch, not merged). Seed 002.
+    case dmabufRequirePfnmap
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -61,6 +85,64 @@ public enum Knob: Int, CaseIterable, Sendable {
                 summary: "PTEs carry _PAGE_SPECIAL; off: vm_normal_page uses the linearity rule",
                 source: "\"mm: introduce ARCH_HAS_PTE_SPECIAL\" (Laurent Dufour, v4.18; "
                     + "x86 had __HAVE_ARCH_PTE_SPECIAL since v2.6.26)")
+        case .gupFastPgmapCheck:
+            return KnobInfo(
+                name: "gup_fast_pgmap_check",
+                summary: "gup-fast calls get_dev_pagemap() on devmap entries and backs off "
+                    + "when it fails",
+                source: "\"mm, x86: get_user_pages() for dax mappings\" (Dan Williams, v4.5); "
+                    + "thread \"Re: ... gup-fast and dev_pagemap\" (Dan Williams, Feb 2021)")
+        case .gupFastSpecialCheck:
+            return KnobInfo(
+                name: "gup_fast_special_check",
+                summary: "gup-fast falls back on a PTE with _PAGE_SPECIAL",
+                source: "\"mm: introduce get_user_pages_fast\" (Nick Piggin, v2.6.27); "
+                    + "thread \"mm: Fix mmap MAP_POPULATE for DAX pmd mapping\" (Dec 2015)")
+        case .tlbFlushBeforeFree:
+            return KnobInfo(
+                name: "tlb_flush_before_free",
+                summary: "mmu_gather: clear entries, flush the TLB, then free pages and tables",
+                source: "mm/mmu_gather.c tlb_flush_mmu(): tlb_flush_mmu_tlbonly() before "
+                    + "tlb_flush_mmu_free(); breaches fixed after Jann Horn's reports: "
+                    + "\"mremap: properly flush TLB before releasing the page\" (Linus "
+                    + "Torvalds, v4.19, CVE-2018-18281), \"mm/tlb, x86/mm: Support "
+                    + "invalidating TLB caches for RCU_TABLE_FREE\" (Peter Zijlstra, v4.19)")
+        case .rcuTableFree:
+            return KnobInfo(
+                name: "rcu_table_free",
+                summary: "page tables freed after an RCU grace period (IRQs-off holds it up)",
+                source: "6.1 arch/x86/Kconfig: select MMU_GATHER_RCU_TABLE_FREE if PARAVIRT "
+                    + "(Debian: XEN=y, so PARAVIRT=y), but arch/x86/kernel/paravirt.c's native "
+                    + "pv_ops.mmu.tlb_remove_table is tlb_remove_page: on bare metal tables are "
+                    + "freed like pages; Xen PV, Hyper-V and KVM PV flush use tlb_remove_table. "
+                    + "\"x86/mm: Make MMU_GATHER_RCU_TABLE_FREE unconditional\" (Rik van "
+                    + "Riel, v6.15)")
+        case .ttmHugeFault:
+            return KnobInfo(
+                name: "ttm_huge_fault",
+                summary: "TTM maps 2M-aligned contiguous BOs with bare PFN_DEV huge PMDs",
+                source: "\"drm/ttm, drm/vmwgfx: Support huge TTM pagefaults\" (Thomas "
+                    + "Hellström, v5.8); removed by \"drm/ttm: remove ttm_bo_vm_insert_huge()\" "
+                    + "(Jason Gunthorpe, 0d979509539e, v5.16; 5.14.y/5.15.y)")
+        case .ttmNukeMixedmap:
+            return KnobInfo(
+                name: "ttm_nuke_mixedmap",
+                summary: "TTM BO vmas are VM_PFNMAP|VM_IO|VM_DONTEXPAND|VM_DONTDUMP; COW refused",
+                source: "\"drm/ttm: nuke VM_MIXEDMAP on BO mappings v3\" (Christian König, "
+                    + "v5.14)")
+        case .ttmPfnMap:
+            return KnobInfo(
+                name: "ttm_pfn_map",
+                summary: "TTM huge PMDs carry PFN_DEV|PFN_MAP: devmap, get_dev_pagemap() is NULL",
+                source: "Thomas Hellström, dri-devel \"[PATCH 1/2] dma-buf: Require VM_PFNMAP "
+                    + "vma for mmap\" thread (Mar 2021): \"set PFN_DEV | PFN_MAP for huge PTEs\"")
+        case .dmabufRequirePfnmap:
+            return KnobInfo(
+                name: "dmabuf_require_pfnmap",
+                summary: "dma-buf mmap WARN_ON_ONCE(!(vma->vm_flags & VM_PFNMAP)) after the "
+                    + "exporter's mmap",
+                source: "\"dma-buf: Require VM_PFNMAP vma for mmap\" (Daniel Vetter, v3 Feb "
+                    + "2021, resent 22 Nov 2022; not merged)")
         case .allocLifo:
             return KnobInfo(
                 name: "alloc_lifo",
@@ -73,7 +155,14 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// The knob's value in `era` when the `kernel` line does not set it.
     public func defaultValue(in era: Era) -> Bool {
         switch self {
-        case .thpAlways, .thpHugeZeroPage, .pteSpecial, .allocLifo: return true
+        case .thpAlways, .thpHugeZeroPage, .pteSpecial, .allocLifo, .gupFastPgmapCheck,
+             .gupFastSpecialCheck:
+            return true
+        case .tlbFlushBeforeFree: return true
+        case .ttmHugeFault: return era == .v5_10
+        case .ttmNukeMixedmap: return era >= .v6_1
+        case .ttmPfnMap, .dmabufRequirePfnmap: return false
+        case .rcuTableFree: return era >= .v7_2
         case .thpCowSplit: return era >= .v5_10
         case .anonThpAlign: return era >= .v6_12
         }

@@ -130,9 +130,28 @@ extension Kernel {
         pgmaps[i].state = .dying
         pgmaps[i].refs -= 1  // percpu_ref_kill drops the base reference
         t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(pgmaps[i].refs)")
-        if config.era.zoneDeviceRefcount != .noPgmapRef {
+        switch config.era.zoneDeviceRefcount {
+        case .oneBasedIdle:
+            // v5.x: put_page() on every pfn; an idle page goes 1 -> 0 and drops its pgmap
+            // reference, a page someone still holds keeps it until its holder's put.
+            // Idle pages are dropped in one step (nobody else can hold them).
+            var idle = 0
+            for pfn in pgmaps[i].startPfn..<(pgmaps[i].startPfn + pgmaps[i].count) {
+                if page(pfn).refcount == 1 {
+                    withPage(pfn) { $0.refcount = 0 }
+                    idle += 1
+                } else {
+                    await putPage(t, pfn)
+                }
+            }
+            await putDevPagemap(t, i, idle)
+        case .extraRefRemoved, .zeroBasedFolios:
+            // 6.x: percpu_ref_put_many() of the per-pfn references.
             await putDevPagemap(t, i, pgmaps[i].count)
-        } else if pgmaps[i].refs == 0 {
+        case .noPgmapRef:
+            break
+        }
+        if pgmaps[i].refs == 0 && pgmaps[i].state == .dying {
             pgmaps[i].state = .dead
         }
         while pgmaps[i].state != .dead {
@@ -177,7 +196,7 @@ extension Kernel {
             } else if idle > 0 {
                 withPage(pfn) { $0.refcount = idle }
             }
-            if type == .pciP2PDMA { t.exec.wake(Obj.page(pfn)) }  // back to the genpool
+            if type == .pciP2PDMA { await p2pdmaPageFree(t, pfn) }  // back to the genpool
         }
     }
 }

@@ -17,6 +17,9 @@ extension Kernel {
                 $0.index = UInt32(index)
             }
             inodes[inode].cache[index] = Int32(newPfn)
+            for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
+                writePhys(UInt64(newPfn) << 12 | (off & 0xfff), v)
+            }
             pfn = newPfn
         }
         await getPage(t, pfn)
@@ -25,6 +28,8 @@ extension Kernel {
 
     /// Models do_fault() (mm/memory.c): read, COW or shared fault of a file vma.
     func doFault(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
+        if case .dmabuf(let bo) = vmf.vma.backing { return await ttmBoVmFault(t, &vmf, bo: bo) }
+        if vmf.vma.isDax { return await daxFault(t, &vmf) }  // Fault/DaxFault.swift
         guard case .file(let inode) = vmf.vma.backing else {
             // /dev/mem vmas are fully populated by remap_pfn_range: no ->fault.
             return .sigbus

@@ -5,6 +5,7 @@ extension Kernel {
     /// copies too: even_cows), then the page cache drops its pages. Growing only sets
     /// i_size. Returns 0 or -errno.
     public func truncate(_ t: KTask, inode: Int, size: UInt64) async -> Int {
+        if let f = daxFile(inode: inode) { return await daxTruncate(t, f, size: size) }  // FS/DaxTruncate.swift
         let oldPages = inodes[inode].pages
         inodes[inode].size = size
         let newPages = inodes[inode].pages

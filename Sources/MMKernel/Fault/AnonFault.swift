@@ -52,6 +52,12 @@ extension Kernel {
     {
         let ptl = LockID.ptl(slot: ref.slot)
         let vma = vmf.vma
+        if vma.isDax && vma.flags.contains(.shared) {
+            // wp_pfn_shared → ->pfn_mkwrite, or wp_page_shared → ->page_mkwrite (v6.15+):
+            // both run the DAX write fault (Fault/DaxFault.swift).
+            await unlock(t, ptl)
+            return await daxPfnMkwrite(t, &vmf)
+        }
         guard let pfn = vmNormalPage(vma, vmf.address, pte, t) else {
             // A pfn mapping shared: wp_pfn_shared() just makes it writable.
             if vma.flags.contains(.shared) && !vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty {

@@ -36,6 +36,8 @@ struct VMFault {
     var flags: FaultFlags
     /// The PMD entry covering the address.
     var pmd = EntryRef(slot: 0, index: 0)
+    /// The PUD entry covering the address (set before PUD-level huge faults).
+    var pud = EntryRef(slot: 0, index: 0)
 
     var isWrite: Bool { flags.contains(.write) }
 }
@@ -48,11 +50,15 @@ extension Kernel {
         stats.faults += 1
         var vmf = VMFault(mm: mm, vma: mms[mm].vmas[vmaIndex], address: address, flags: flags)
         t.exec.note("handle_mm_fault \(hex(address))\(vmf.isWrite ? " write" : "")")
-        // p4d and pud tables; no huge PUD faults for anon or page-cache files.
+        // p4d and pud tables; PUD-level huge faults for DAX vmas (create_huge_pud,
+        // wp_huge_pud; Fault/DaxHugePud.swift); none for anon or page-cache files.
+        if vmf.vma.isDax && config.era.hasPudHugeFault {
+            if let r = await daxPudStep(t, &vmf) { return r }
+        }
         guard let pmdRef = await allocWalk(t, mm: mm, address, to: .pmd) else { return .oom }
         vmf.pmd = pmdRef
         let pmd = await readEntry(t, pmdRef)
-        if pmd == 0 && thpSuitable(vmf.vma, address) {
+        if pmd == 0 && (thpSuitable(vmf.vma, address) || ttmHugeFaultEnabled(vmf.vma)) {
             let r = await createHugePmd(t, &vmf)
             if r != .fallback { return r }
         } else if layout.isLeaf(pmd) {
@@ -71,12 +77,22 @@ extension Kernel {
     /// page; others have no huge_fault in this model yet and fall back.
     func createHugePmd(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
         if vmf.vma.isAnonymous { return await doHugePmdAnonymousPage(t, &vmf) }
+        if vmf.vma.isDax { return await daxHugeFault(t, &vmf, .pmd) }
+        if case .dmabuf(let bo) = vmf.vma.backing { return await ttmBoVmHugeFault(t, &vmf, bo: bo) }
         return .fallback
     }
 
     /// Models wp_huge_pmd() (mm/memory.c).
     func wpHugePmd(_ t: KTask, _ vmf: inout VMFault, _ pmd: UInt64) async -> FaultResult {
         if vmf.vma.isAnonymous { return await doHugePmdWpPage(t, &vmf, pmd) }
+        if case .dmabuf(let bo) = vmf.vma.backing {
+            let r = await ttmBoVmHugeFault(t, &vmf, bo: bo)
+            if r != .fallback { return r }
+        }
+        if vmf.vma.isDax && !vmf.vma.flags.intersection([.shared, .mayShare]).isEmpty {
+            let r = await daxHugeFault(t, &vmf, .pmd)
+            if r != .fallback { return r }
+        }
         await splitHugePmd(t, vmf, reason: "wp_huge_pmd")
         return .fallback
     }
@@ -154,6 +170,9 @@ extension Kernel {
     /// Models transhuge_vma_suitable() + hugepage_vma_check() (mm/huge_memory.c) for
     /// anonymous memory: the aligned 2M range lies inside the vma and THP is allowed.
     func thpSuitable(_ vma: VMA, _ address: UInt64) -> Bool {
+        // hugepage_vma_check(): a DAX vma may always try ->huge_fault (it checks the
+        // range itself), unless VM_NOHUGEPAGE.
+        if vma.isDax { return !vma.flags.contains(.noHugePage) }
         guard vma.isAnonymous, !vma.flags.contains(.noHugePage),
               vma.flags.intersection(.special).isEmpty else { return false }
         let enabled = config.has(.thpAlways) || vma.flags.contains(.hugePage)

@@ -133,6 +133,23 @@ extension Kernel {
         let haddr = vmf.address & ~(PMD_SIZE - 1)
         await lock(t, ptl)
         let pmd = tables.read(vmf.pmd.slot, vmf.pmd.index)
+        if layout.isLeaf(pmd) && (vmf.vma.isDax
+                                  || !vmf.vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty) {
+            // vma_is_special_huge(): the PMD is only cleared (pmdp_huge_clear_flush); the
+            // next fault maps the range again, at PTE level if the PMD path falls back.
+            await writeEntry(t, vmf.pmd, 0, .pmd, "pmdp_huge_clear_flush(special)")
+            await flushTLBRange(t, mm: vmf.mm, haddr, PMD_SIZE)
+            // v6.15+ DAX PMDs map refcounted folios: the split drops rmap and reference.
+            let pfn = layout.pfn(pmd)
+            let folio = !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).entireMapcount > 0
+            if folio {
+                withPage(pfn) { $0.entireMapcount -= 1 }
+                mms[vmf.mm].filePages -= 512
+            }
+            await unlock(t, ptl)
+            if folio { await putPage(t, pfn) }
+            return
+        }
         guard layout.isLeaf(pmd), let deposit = mms[vmf.mm].deposited.removeValue(forKey: haddr)
         else {
             await unlock(t, ptl)

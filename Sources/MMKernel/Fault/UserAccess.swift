@@ -1,3 +1,5 @@
+import MMExplore
+
 /// A user-mode memory access: the CPU's page walk and the page-fault handler
 /// (arch/x86/mm/fault.c do_user_addr_fault).
 public enum AccessResult: Hashable, Sendable {
@@ -8,13 +10,25 @@ public enum AccessResult: Hashable, Sendable {
 }
 
 extension Kernel {
-    /// One user access to `addr` by `t`: the MMU walks the tables (one scheduling point
-    /// per entry read, as another CPU may change them meanwhile); on a miss or a
-    /// permission fault, do_user_addr_fault() runs and the access is retried.
-    public func userAccess(_ t: KTask, _ addr: UInt64, write: Bool) async -> AccessResult {
+    /// One user access to `addr` by `t`: the CPU's TLB first (a hit uses the cached
+    /// translation even if the entry was cleared since, until a flush drops it); on a miss
+    /// the MMU walks the tables (one scheduling point per entry read, as another CPU may
+    /// change them meanwhile) and fills the TLB; on a miss or a permission fault,
+    /// do_user_addr_fault() runs and the access is retried.
+    /// `data` declares the load or store of the frame's contents that the same instruction
+    /// makes: it happens in the step that translates, so nothing can free or reuse the
+    /// frame between the translation and the access.
+    public func userAccess(_ t: KTask, _ addr: UInt64, write: Bool,
+                           data: AccessKind? = nil) async -> AccessResult {
         let mm = t.mm
+        tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
+        if let phys = await tlbLookup(t, mm: mm, addr, write: write, data: data) {
+            return .ok(phys: phys)
+        }
         for _ in 0..<16 {
-            if let phys = await hardwareWalk(t, mm: mm, addr, write: write) { return .ok(phys: phys) }
+            if let phys = await hardwareWalk(t, mm: mm, addr, write: write, data: data) {
+                return .ok(phys: phys)
+            }
             if let sig = await doUserAddrFault(t, mm: mm, addr, write: write) { return .signal(sig) }
         }
         report(.bugOn, "user access to \(hex(addr)) kept faulting (16 retries)", t)
@@ -22,29 +36,50 @@ extension Kernel {
     }
 
     /// The MMU's walk: returns the physical address if a present leaf permits the access,
-    /// setting ACCESSED/DIRTY as the CPU does; nil means a page fault.
-    func hardwareWalk(_ t: KTask, mm: Int, _ addr: UInt64, write: Bool) async -> UInt64? {
-        var slot = mms[mm].pgd
-        var level = PageTableLevel.pgd
-        while true {
-            let ref = EntryRef(slot: slot, index: level.index(addr))
-            let e = await readEntry(t, ref)
-            guard e & PTEBits.present != 0 else { return nil }
-            if level == .pte || (level != .pgd && layout.isLeaf(e)) {
-                guard layout.accessPermitted(e, write: write) else { return nil }
-                let want = PTEBits.accessed | (write ? PTEBits.dirty : 0)
-                if e & want != want { await writeEntry(t, ref, e | want, level, "cpu sets A/D") }
-                let offset = addr & (level.size - 1)
-                let frame = e & PTEBits.pfnMask & ~(level.size - 1)
-                return frame | offset
+    /// setting ACCESSED/DIRTY as the CPU does and filling the TLB; nil means a page fault.
+    /// The A/D update and the fill are one more step that re-reads the leaf: if another
+    /// CPU changed it since the walk read it, the walk starts over (the hardware's locked
+    /// A/D update fails; and a walk+fill is atomic with respect to a flush IPI).
+    func hardwareWalk(_ t: KTask, mm: Int, _ addr: UInt64, write: Bool,
+                      data: AccessKind? = nil) async -> UInt64? {
+        walk: while true {
+            var slot = mms[mm].pgd
+            var level = PageTableLevel.pgd
+            while true {
+                let ref = EntryRef(slot: slot, index: level.index(addr))
+                let e = await readEntry(t, ref)
+                guard e & PTEBits.present != 0 else { return nil }
+                if level == .pte || (level != .pgd && layout.isLeaf(e)) {
+                    guard layout.accessPermitted(e, write: write) else { return nil }
+                    let want = PTEBits.accessed | (write ? PTEBits.dirty : 0)
+                    var fp = Footprint(Obj.entry(ref.slot, ref.index), e & want != want ? .write : .read)
+                    fp.add(Obj.tlb(t.cpu), .write)
+                    if let data {
+                        let pfn = Int((e & PTEBits.pfnMask & ~(level.size - 1) | (addr & (level.size - 1))) >> 12)
+                        fp.add(Obj.frame(pfn), data)
+                        fp.add(Obj.allocator, .read)  // a reallocation zeroes the frame
+                    }
+                    await t.exec.step(fp)
+                    guard tables.read(ref.slot, ref.index) == e else { continue walk }
+                    var leaf = e
+                    if e & want != want {
+                        leaf = e | want
+                        tables.write(ref.slot, ref.index, leaf)
+                        t.exec.note("cpu\(t.cpu) walk sets A/D \(level)[\(ref.slot):\(ref.index)] "
+                                    + "\(layout.describe(e)) -> \(layout.describe(leaf))")
+                    }
+                    tlbFill(t, mm: mm, addr, size: level.size, entry: leaf)
+                    let frame = leaf & PTEBits.pfnMask & ~(level.size - 1)
+                    return frame | (addr & (level.size - 1))
+                }
+                guard let next = slotOf(entry: e) else {
+                    report(.useAfterFree, "MMU walked \(level) entry into freed table page "
+                           + hex(layout.pfn(e)), t)
+                    return nil
+                }
+                slot = next
+                level = PageTableLevel(rawValue: level.rawValue - 1)!
             }
-            guard let next = slotOf(entry: e) else {
-                report(.useAfterFree, "MMU walked \(level) entry into freed table page "
-                       + hex(layout.pfn(e)), t)
-                return nil
-            }
-            slot = next
-            level = PageTableLevel(rawValue: level.rawValue - 1)!
         }
     }
 
@@ -76,9 +111,8 @@ extension Kernel {
 
     /// `load ADDR`: the word at `addr`, or the signal.
     public func load(_ t: KTask, _ addr: UInt64) async -> Result<UInt64, SignalError> {
-        switch await userAccess(t, addr, write: false) {
+        switch await userAccess(t, addr, write: false, data: .read) {
         case .ok(let phys):
-            await t.step(Obj.frame(Int(phys >> 12)), .read)
             return .success(readPhys(phys))
         case .signal(let s): return .failure(SignalError(signal: s))
         }
@@ -86,9 +120,8 @@ extension Kernel {
 
     /// `store ADDR value=V`.
     public func store(_ t: KTask, _ addr: UInt64, _ value: UInt64) async -> Signal? {
-        switch await userAccess(t, addr, write: true) {
+        switch await userAccess(t, addr, write: true, data: .write) {
         case .ok(let phys):
-            await t.step(Obj.frame(Int(phys >> 12)), .write)
             writePhys(phys, value)
             return nil
         case .signal(let s): return s

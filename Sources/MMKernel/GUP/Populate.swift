@@ -17,9 +17,13 @@ extension Kernel {
             addr = max(addr, v.start)
             let stop = min(v.end, end)
             if v.flags.intersection([.io, .pfnMap]).isEmpty {
-                // populate_vma_page_range(): write (to break COW) for private writable.
-                let write = v.flags.contains(.write) && !v.flags.contains(.shared)
-                let r = await populateRange(t, mm: mm, addr, stop, write: write)
+                // populate_vma_page_range(): FOLL_TOUCH, FOLL_WRITE to break COW of a
+                // private writable vma, FOLL_FORCE for any accessible one.
+                var flags: FollFlags = [.touch]
+                if v.flags.intersection([.write, .shared]) == .write { flags.insert(.write) }
+                if !v.flags.intersection([.read, .write, .exec]).isEmpty { flags.insert(.force) }
+                let r = v.flags.intersection([.read, .write, .exec]).isEmpty ? -Errno.EFAULT
+                    : await populateRange(t, mm: mm, addr, stop, flags: flags)
                 if r < 0 && !ignoreErrors {
                     result = r
                     break
@@ -31,9 +35,9 @@ extension Kernel {
         return result
     }
 
-    /// Models faultin_vma_page_range() for MADV_POPULATE_READ/WRITE (mm/madvise.c):
-    /// -ENOMEM on a gap, -EINVAL on VM_IO|VM_PFNMAP (the -EFAULT of check_vma_flags
-    /// becomes -EINVAL), -EFAULT when a fault fails.
+    /// Models madvise_populate() → faultin_vma_page_range() (mm/madvise.c, mm/gup.c):
+    /// -ENOMEM on a gap, -EINVAL where check_vma_flags() refuses (VM_IO|VM_PFNMAP, a
+    /// write to a read-only vma), -EFAULT when a fault fails (SIGBUS/SIGSEGV).
     func madvisePopulate(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64,
                          write: Bool) async -> Int {
         await lockShared(t, .mmap(mm: mm))
@@ -45,18 +49,18 @@ extension Kernel {
                 break
             }
             let v = mms[mm].vmas[i]
-            if !v.flags.intersection([.io, .pfnMap]).isEmpty {
+            let flags: FollFlags = write ? [.touch, .write] : [.touch]
+            if checkVmaFlags(v, flags) != 0 {
                 result = -Errno.EINVAL
                 break
             }
-            if write && !v.flags.contains(.write) {
-                result = -Errno.EFAULT
-                break
-            }
             let stop = min(v.end, end)
-            let r = await populateRange(t, mm: mm, addr, stop, write: write)
+            let r = await populateRange(t, mm: mm, addr, stop, flags: flags)
             if r < 0 {
-                result = r == -Errno.ENOMEM ? -Errno.ENOMEM : -Errno.EFAULT
+                switch -r {
+                case Errno.EINVAL, Errno.EFAULT, Errno.EINTR: result = r
+                default: result = -Errno.ENOMEM
+                }
                 break
             }
             addr = stop
@@ -65,29 +69,14 @@ extension Kernel {
         return result
     }
 
-    /// The __get_user_pages() loop with pages == NULL over `[start, end)` of one vma
-    /// (caller holds mmap_lock): follow the entry; fault where it is missing or lacks
-    /// write permission. Returns 0 or -errno.
+    /// __get_user_pages() with pages == NULL over `[start, end)` (caller holds
+    /// mmap_lock): entries present with the needed permission are left alone, anything
+    /// else is faulted in. Returns 0 or -errno.
     func populateRange(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64,
-                       write: Bool) async -> Int {
-        var addr = start
-        while addr < end {
-            let w = walkSnapshot(mm: mm, addr)
-            let e = w.entry
-            let leaf = w.level == .pte || (w.level != .pgd && layout.isLeaf(e))
-            if leaf && e & PTEBits.present != 0 && (!write || layout.isWrite(e)) {
-                addr = (addr & ~(w.level.size - 1)) + w.level.size
-                continue
-            }
-            guard let vi = mms[mm].vmaContaining(addr) else { return -Errno.EFAULT }
-            let r = await handleMMFault(t, mm: mm, vma: vi, addr,
-                                        write ? [.write] : [])
-            switch r {
-            case .done, .fallback: continue
-            case .oom: return -Errno.ENOMEM
-            case .sigbus, .sigsegv: return -Errno.EFAULT
-            }
-        }
-        return 0
+                       flags: FollFlags) async -> Int {
+        var none: HeldPages? = nil
+        let r = await getUserPagesLocked(t, mm: mm, start, Int((end - start) >> 12), flags,
+                                         pages: &none)
+        return r < 0 ? r : 0
     }
 }

@@ -17,6 +17,13 @@ public struct Observation: Hashable, Sendable {
     public var smaps: SmapsEntry
     /// vm_normal_page() (or _pmd) finds a page: the mapping is refcounted.
     public var normal: Bool
+    /// page_ref_count() of the folio behind the entry (0 when there is no struct page).
+    public var refcount: Int = 0
+    /// page_mapcount() of the subpage behind the entry (PTE mappings plus the folio's
+    /// entire mapcount).
+    public var mapcount: Int = 0
+    /// The large folio's pincount (0 for small pages, which count pins in refcount).
+    public var pincount: Int = 0
 }
 
 extension Kernel {
@@ -39,10 +46,22 @@ extension Kernel {
             if level == "pte" { normal = vmNormalPage(vma, addr, entry, nil) != nil }
             if level == "pmd" { normal = vmNormalPagePmd(vma, addr, entry, nil) != nil }
         }
-        return Observation(
+        var o = Observation(
             level: level, entry: entry,
             special: entry & PTEBits.special != 0, devmap: layout.isDevmap(entry),
             writable: entry & PTEBits.rw != 0, pagemap: pagemap(mm: mm, addr), smaps: smaps,
             normal: normal)
+        if entry != 0 {
+            let pfn = layout.pfn(entry) + (level == "pte" ? 0
+                : Int((addr & ((level == "pmd" ? PMD_SIZE : PUD_SIZE) - 1)) >> 12))
+            if memmap.pfnValid(pfn) {
+                let head = compoundHead(pfn)
+                let h = page(head)
+                o.refcount = Int(h.refcount)
+                o.mapcount = Int(page(pfn).mapcount + h.entireMapcount)
+                o.pincount = Int(h.pincount)
+            }
+        }
+        return o
     }
 }

@@ -33,6 +33,11 @@ extension Kernel {
                 smapsPmdEntry(vma, addr, w.entry, &out)
                 addr = (addr & ~(PMD_SIZE - 1)) + PMD_SIZE
                 continue
+            case .pud where layout.isLeaf(w.entry):
+                // walk_pud_range() splits a huge PUD (split_huge_pud) before descending:
+                // smaps never counts a device-dax PUD.
+                addr = (addr & ~(PUD_SIZE - 1)) + PUD_SIZE
+                continue
             case .pte where w.entry != 0 && layout.isPresent(w.entry):
                 if let pfn = vmNormalPage(vma, addr, w.entry, nil) {
                     out.rss += 4
@@ -46,11 +51,13 @@ extension Kernel {
         return out
     }
 
-    /// Models smaps_pmd_entry() + smaps_account() (fs/proc/task_mmu.c).
+    /// Models smaps_pmd_entry() + smaps_account() (fs/proc/task_mmu.c); from v6.12 the
+    /// page is vm_normal_page_pmd()'s, so devmap PMDs count nothing.
     func smapsPmdEntry(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ out: inout SmapsEntry) {
         let pfn = layout.pfn(pmd)
         if isHugeZero(pfn) { return }  // follow_trans_huge_pmd(FOLL_DUMP) → -EFAULT
         guard memmap.pfnValid(pfn) else { return }
+        if config.era.smapsPmdUsesNormalPage && vmNormalPagePmd(vma, addr, pmd, nil) == nil { return }
         let p = page(pfn)
         let kb: UInt64 = p.flags.contains(.head) ? (4 << UInt64(p.order)) : 4
         if p.flags.contains(.anon) {

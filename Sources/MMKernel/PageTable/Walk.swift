@@ -33,7 +33,7 @@ extension Kernel {
         await t.step(Obj.entry(ref.slot, ref.index), .write)
         let old = tables.read(ref.slot, ref.index)
         tables.write(ref.slot, ref.index, value)
-        t.exec.note("\(why): \(level) [\(ref.slot):\(ref.index)] "
+        t.exec.note("\(why) \(level)[\(ref.slot):\(ref.index)] "
                     + "\(layout.describe(old)) -> \(layout.describe(value))")
     }
 

@@ -16,6 +16,15 @@ public final class KTask {
     public var irqsOffDepth = 0
     /// Spinlocks held (lock object raw ids), for sleep-in-atomic checks.
     public var spinlocksHeld = 0
+    /// Locks held per lockdep class (`LockClass` raw value), for lock-order checks.
+    var heldCounts: [UInt16] = Array(repeating: 0, count: LockClass.allCases.count)
+
+    /// The lockdep classes held, one bit per class.
+    var heldClasses: UInt32 {
+        var m: UInt32 = 0
+        for (c, n) in heldCounts.enumerated() where n > 0 { m |= 1 << UInt32(c) }
+        return m
+    }
 
     /// Creates the task of a scenario thread.
     public init(exec: ExecThread, name: String, cpu: Int, mm: Int) {

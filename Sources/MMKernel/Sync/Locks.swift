@@ -47,8 +47,10 @@ extension Kernel {
 
     /// Takes `id` exclusively, waiting while anyone holds it. Models spin_lock()
     /// (kernel/locking/spinlock.c) for PTLs and down_write() (kernel/locking/rwsem.c)
-    /// for rwsems; a spinning CPU is modelled as waiting for the release.
+    /// for rwsems; a spinning CPU is modelled as waiting for the release (it still takes
+    /// IPIs while its IRQs are on), a sleeping one leaves its CPU idle (lazy TLB).
     func lock(_ t: KTask, _ id: LockID) async {
+        if id.sleeps { mightSleep(t, "down_write(\(id.lockClass.name))") }
         while true {
             await t.step(id.object, .write)
             var s = lockState(id)
@@ -56,9 +58,11 @@ extension Kernel {
                 s.writer = Int32(t.exec.index)
                 setLockState(id, s)
                 if case .ptl = id { t.spinlocksHeld += 1 }
+                lockdepAcquire(t, id)
+                t.exec.note("\(id.sleeps ? "down_write" : "spin_lock") \(id)")
                 return
             }
-            await t.exec.block(on: id.object)
+            await wait(t, id)
         }
     }
 
@@ -66,9 +70,14 @@ extension Kernel {
     func unlock(_ t: KTask, _ id: LockID) async {
         await t.step(id.object, .write)
         var s = lockState(id)
+        if s.writer != Int32(t.exec.index) {
+            internalError("unlock of \(id.lockClass.name) not held exclusively by \(t.name)", t)
+        }
         s.writer = -1
         setLockState(id, s)
         if case .ptl = id { t.spinlocksHeld -= 1 }
+        lockdepRelease(t, id)
+        t.exec.note("\(id.sleeps ? "up_write" : "spin_unlock") \(id)")
         t.exec.wake(id.object)
     }
 
@@ -76,15 +85,18 @@ extension Kernel {
     /// declared as reads of the lock: two readers commute (whatever their order, both hold
     /// it), while any writer's acquire or release conflicts with them.
     func lockShared(_ t: KTask, _ id: LockID) async {
+        mightSleep(t, "down_read(\(id.lockClass.name))")
         while true {
             await t.step(id.object, .read)
             var s = lockState(id)
             if s.writer < 0 {
                 s.readers += 1
                 setLockState(id, s)
+                lockdepAcquire(t, id)
+                t.exec.note("down_read \(id) (readers \(s.readers))")
                 return
             }
-            await t.exec.block(on: id.object)
+            await wait(t, id)
         }
     }
 
@@ -92,8 +104,44 @@ extension Kernel {
     func unlockShared(_ t: KTask, _ id: LockID) async {
         await t.step(id.object, .read)
         var s = lockState(id)
+        if s.readers <= 0 {
+            internalError("up_read of \(id.lockClass.name) with no reader", t)
+            return
+        }
         s.readers -= 1
         setLockState(id, s)
+        lockdepRelease(t, id)
+        t.exec.note("up_read \(id) (readers \(s.readers))")
         if s.readers == 0 { t.exec.wake(id.object) }
+    }
+
+    /// Waits for `id` to be released: a sleeping lock leaves the CPU idle (lazy TLB mode,
+    /// IPIs serviced at once) until the wake-up.
+    private func wait(_ t: KTask, _ id: LockID) async {
+        let sleeping = id.sleeps
+        if sleeping {
+            tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
+            tlb.lazy[t.cpu] = true
+        }
+        t.exec.note("\(id) held: \(t.name) \(sleeping ? "sleeps (cpu\(t.cpu) idle, lazy TLB)" : "spins")")
+        await t.exec.block(on: id.object)
+        if sleeping { tlb.lazy[t.cpu] = false }
+    }
+}
+
+extension LockID: CustomStringConvertible {
+    /// `mmap_lock(mm0)`, `ptl[3]`, `i_mmap_rwsem(ino2)` for trace lines.
+    public var description: String {
+        switch self {
+        case .ptl(let slot): return "ptl[\(slot)]"
+        case .mmap(let mm): return "mmap_lock(mm\(mm))"
+        case .iMmap(let inode): return "i_mmap_rwsem(ino\(inode))"
+        }
+    }
+
+    /// True for sleeping locks (rwsems); false for spinlocks.
+    var sleeps: Bool {
+        if case .ptl = self { return false }
+        return true
     }
 }

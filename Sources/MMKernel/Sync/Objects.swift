@@ -24,6 +24,22 @@ enum Obj {
     static let allocator = make(8, 0)
     /// A frame's contents (user data).
     static func frame(_ pfn: Int) -> ObjectID { make(9, pfn) }
+    /// A process's mm->write_protect_seq.
+    static func writeProtectSeq(_ mm: Int) -> ObjectID { make(12, mm) }
+    /// A direct I/O request's completion.
+    static func dio(_ id: Int) -> ObjectID { make(13, id) }
+    /// A CPU's local IRQ state (and the IPIs it services).
+    static func cpuIrq(_ cpu: Int) -> ObjectID { make(11, cpu) }
+    /// A CPU's TLB (filled by its user accesses, flushed locally or by IPI).
+    static func tlb(_ cpu: Int) -> ObjectID { make(32, cpu) }
+    /// A DAX entry of a file's mapping xarray (fs/dax.c), by DAX file and page index.
+    static func daxEntry(_ file: Int, _ index: Int) -> ObjectID { make(40, file << 32 | index) }
+    /// A pmem namespace's driver binding (bind/unbind vs. direct_access).
+    static func pmemNs(_ region: Int) -> ObjectID { make(41, region) }
     /// A dev_pagemap's percpu_ref.
     static func pgmap(_ index: Int) -> ObjectID { make(10, index) }
+    /// A TTM buffer object's state (reservation, references, backing pages).
+    static func bo(_ index: Int) -> ObjectID { make(20, index) }
+    /// A P2PDMA provider's genpool.
+    static func genpool(_ index: Int) -> ObjectID { make(21, index) }
 }

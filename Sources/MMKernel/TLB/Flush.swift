@@ -1,18 +1,59 @@
-/// TLB flushing (arch/x86/mm/tlb.c). Until per-CPU TLBs are modelled, a user access
-/// always walks the page tables, so a flush has nothing to invalidate: these functions
-/// mark where the kernel flushes (traces, statistics) and are the hook the per-CPU TLB
-/// model fills in.
+import MMExplore
+
+/// TLB shootdown (arch/x86/mm/tlb.c): the local TLB is flushed, then every other CPU in
+/// the mm's cpumask gets a synchronous IPI and the initiator waits until each one has
+/// run the flush handler. A CPU only takes the IPI while its IRQs are on, so a CPU in an
+/// IRQs-off section (gup-fast) holds the initiator up until it re-enables them.
 extension Kernel {
     /// Models flush_tlb_page() (flush_tlb_mm_range of one page).
     func flushTLBPage(_ t: KTask, mm: Int, _ addr: UInt64) async {
         await flushTLBRange(t, mm: mm, addr, PAGE_SIZE)
     }
 
-    /// Models flush_tlb_mm_range() (arch/x86/mm/tlb.c).
+    /// Models flush_tlb_mm_range() (arch/x86/mm/tlb.c) → flush_tlb_multi(): flush the local
+    /// TLB, then IPI the other CPUs of the mm's cpumask and wait for each handler
+    /// (flush_tlb_func). Lazy CPUs (idle: their thread sleeps in a blocking lock) get the
+    /// IPI only when page tables are freed (`freedTables`, "x86/mm/tlb: Only send page
+    /// table free TLB flush to lazy TLB CPUs", Rik van Riel, v4.20); otherwise they catch
+    /// up through tlb_gen when they switch back to the mm (switch_mm_irqs_off), which the
+    /// model applies at once since a lazy CPU runs no user code of the mm before that.
     func flushTLBRange(_ t: KTask, mm: Int, _ start: UInt64, _ length: UInt64,
                        freedTables: Bool = false) async {
         stats.tlbFlushes += 1
-        t.exec.note("flush_tlb_mm_range \(hex(start))+\(hex(length))"
-                    + (freedTables ? " freed_tables" : ""))
+        tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
+        await t.step(Obj.tlb(t.cpu), .write)
+        let local = tlb.flush(cpu: t.cpu, mm: mm, start, length)
+        t.exec.note("flush_tlb_mm_range mm\(mm) \(hex(start))+\(hex(length))"
+                    + (freedTables ? " freed_tables" : "") + ": cpu\(t.cpu) \(local) entries")
+        var targets = tlb.cpus(of: mm) & ~(1 << UInt64(t.cpu))
+        if targets != 0 && t.irqsOffDepth > 0 {
+            // smp_call_function_many_cond() warns: waiting for IPIs with IRQs off can deadlock.
+            report(.bugOn, "WARN smp_call_function_many_cond: flush IPI sent with IRQs off", t)
+        }
+        while targets != 0 {
+            let cpu = targets.trailingZeroBitCount
+            targets &= targets - 1
+            await flushTLBOther(t, cpu: cpu, mm: mm, start, length, freedTables: freedTables)
+        }
+    }
+
+    /// Sends the flush IPI to `cpu` and waits for its handler (flush_tlb_func).
+    private func flushTLBOther(_ t: KTask, cpu: Int, mm: Int, _ start: UInt64, _ length: UInt64,
+                               freedTables: Bool) async {
+        if tlb.lazy[cpu] && !freedTables {
+            let n = tlb.flush(cpu: cpu, mm: mm, start, length)
+            t.exec.note("cpu\(cpu) lazy: no IPI, tlb_gen catch-up drops \(n) entries")
+            return
+        }
+        while true {
+            var fp = Footprint(Obj.cpuIrq(cpu), .read)
+            fp.add(Obj.tlb(cpu), .write)
+            await t.exec.step(fp)
+            if servicesIPI(cpu: cpu) { break }
+            t.exec.note("IPI to cpu\(cpu) pending: its IRQs are off; waiting")
+            await t.exec.block(on: Obj.cpuIrq(cpu))
+        }
+        let n = tlb.flush(cpu: cpu, mm: mm, start, length)
+        t.exec.note("IPI cpu\(cpu)\(tlb.lazy[cpu] ? " (lazy)" : ""): flush_tlb_func drops \(n) entries")
     }
 }

@@ -24,16 +24,64 @@ struct MMUGather {
 }
 
 extension Kernel {
-    /// Models tlb_flush_mmu() (mm/mmu_gather.c): flush the TLB for what was cleared, then
-    /// free the gathered tables and drop the gathered page references.
+    /// Models tlb_flush_mmu() (mm/mmu_gather.c): tlb_flush_mmu_tlbonly() flushes the TLB
+    /// for what was cleared, then tlb_flush_mmu_free() frees the gathered tables (after an
+    /// RCU grace period with `rcu_table_free`) and drops the gathered page references.
+    /// With `-tlb_flush_before_free` the frees come first and the flush last: the broken
+    /// order of the bugs that knob's source names.
     func tlbFlushMMU(_ t: KTask, _ tlb: inout MMUGather) async {
-        if tlb.end > tlb.start || !tlb.tables.isEmpty {
-            let start = tlb.end > tlb.start ? tlb.start : 0
-            let len = tlb.end > tlb.start ? tlb.end - tlb.start : 0
-            await flushTLBRange(t, mm: tlb.mm, start, len, freedTables: !tlb.tables.isEmpty)
+        let flushFirst = config.has(.tlbFlushBeforeFree)
+        if flushFirst { await tlbFlushMMUTLBOnly(t, tlb) }
+        if config.has(.rcuTableFree) && flushFirst {
+            await tlbRemoveTableRCU(t, tlb.tables)
+        } else {
+            for slot in tlb.tables { await freeTable(t, slot: slot) }
         }
-        for slot in tlb.tables { await freeTable(t, slot: slot) }
         for pfn in tlb.pages { await putPage(t, pfn) }
+        if !flushFirst { await tlbFlushMMUTLBOnly(t, tlb) }
         tlb = MMUGather(mm: tlb.mm)
+    }
+
+    /// Models tlb_flush_mmu_tlbonly(): flush_tlb_mm_range() over the cleared range,
+    /// with freed_tables when tables were gathered.
+    private func tlbFlushMMUTLBOnly(_ t: KTask, _ tlb: MMUGather) async {
+        guard tlb.end > tlb.start || !tlb.tables.isEmpty else { return }
+        let start = tlb.end > tlb.start ? tlb.start : 0
+        let len = tlb.end > tlb.start ? tlb.end - tlb.start : 0
+        await flushTLBRange(t, mm: tlb.mm, start, len, freedTables: !tlb.tables.isEmpty)
+    }
+
+    /// Models tlb_remove_table_free() → call_rcu(tlb_remove_table_rcu) (mm/mmu_gather.c,
+    /// MMU_GATHER_RCU_TABLE_FREE): the tables are freed once every CPU has passed a
+    /// quiescent state. An IRQs-off section is a read-side critical section, so the free
+    /// waits for every CPU that has IRQs off now to re-enable them. With no CPU in such a
+    /// section the free happens at once (the earliest moment a grace period could end);
+    /// otherwise an "rcu" agent waits for those sections and then frees.
+    func tlbRemoveTableRCU(_ t: KTask, _ slots: [Int]) async {
+        guard !slots.isEmpty else { return }
+        var readers: [(cpu: Int, section: UInt32)] = []
+        for cpu in 0..<tlb.cpuCount where tlb.irqsOff[cpu] > 0 {
+            readers.append((cpu, tlb.irqSections[cpu]))
+        }
+        if readers.isEmpty {
+            for slot in slots { await freeTable(t, slot: slot) }
+            return
+        }
+        t.exec.note("call_rcu(tlb_remove_table_rcu): \(slots.count) tables wait for cpu"
+                    + readers.map { String($0.cpu) }.joined(separator: ",cpu"))
+        t.exec.spawn("rcu") { exec in
+            let agent = KTask(exec: exec, name: "rcu", cpu: t.cpu, mm: -1)
+            for r in readers {
+                while true {
+                    await agent.step(Obj.cpuIrq(r.cpu), .read)
+                    if self.tlb.irqsOff[r.cpu] == 0 || self.tlb.irqSections[r.cpu] != r.section {
+                        break
+                    }
+                    await exec.block(on: Obj.cpuIrq(r.cpu))
+                }
+            }
+            agent.exec.note("RCU grace period over: tlb_remove_table_rcu frees \(slots.count) tables")
+            for slot in slots { await self.freeTable(agent, slot: slot) }
+        }
     }
 }

@@ -7,6 +7,11 @@ extension Kernel {
         let childName = "\(mms[parent].name).\(mms.count)"
         guard let child = await createProcess(t, name: childName) else { return nil }
         await lock(t, .mmap(mm: parent))
+        if config.era.hasWriteProtectSeq {
+            // raw_write_seqcount_begin(&mm->write_protect_seq) around copy_page_range.
+            await t.step(Obj.writeProtectSeq(parent), .write)
+            mms[parent].writeProtectSeq &+= 1
+        }
         for v in mms[parent].vmas where !v.flags.contains(.dontCopy) {
             mms[child].vmas.append(v)
             // vma_needs_copy(): pfn mappings and vmas with anonymous pages.
@@ -14,9 +19,22 @@ extension Kernel {
                 await copyPageRange(t, parent: parent, child: child, vma: v)
             }
         }
+        if config.era.hasWriteProtectSeq {
+            await t.step(Obj.writeProtectSeq(parent), .write)
+            mms[parent].writeProtectSeq &+= 1
+        }
         await flushTLBRange(t, mm: parent, 0, 1 << 47)
         await unlock(t, .mmap(mm: parent))
         return child
+    }
+
+    /// Models page_maybe_dma_pinned() (include/linux/mm.h): a large folio with a
+    /// pincount, or a small page whose refcount reaches the pin bias (false positives
+    /// possible, as in the kernel).
+    func pageMaybeDMAPinned(_ pfn: Int) -> Bool {
+        let h = page(compoundHead(pfn))
+        if h.flags.contains(.head) && h.order > 1 { return h.pincount > 0 }
+        return h.refcount >= GUP_PIN_COUNTING_BIAS
     }
 
     /// Models copy_page_range() → copy_pmd_range()/copy_pte_range(): COW mappings are
@@ -69,6 +87,20 @@ extension Kernel {
                     vmf.pmd = dstPmd
                     guard let dref = await pteAlloc(t, vmf) else { return }
                     var e = pte
+                    if cow, let pfn = vmNormalPage(vma, addr, pte, t), page(pfn).flags.contains(.anon),
+                       config.era >= .v5_10, pageMaybeDMAPinned(pfn) {
+                        // copy_present_page() (v5.9+ "mm: Do early cow for pinned pages during
+                        // fork() for ptes"): a page that may be pinned for DMA is copied for the
+                        // child now, so the parent's pinned page stays the parent's.
+                        guard let copy = await allocPages(t) else { return }
+                        copyFrameData(from: pfn, to: copy)
+                        pageAddNewAnonRmap(copy)
+                        mms[child].anonPages += 1
+                        let ce = layout.make(pfn: copy, prot: vma.pageProt) | PTEBits.rw | PTEBits.dirty
+                        await writeEntry(t, dref, ce, .pte, "copy_present_page(pinned)")
+                        addr += PAGE_SIZE
+                        continue
+                    }
                     if let pfn = vmNormalPage(vma, addr, pte, t) {
                         await getPage(t, pfn)
                         withPage(pfn) {

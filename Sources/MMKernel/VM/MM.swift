@@ -17,6 +17,8 @@ public final class MM {
     public var filePages = 0
     /// Deposited PTE tables for huge PMDs (pgtable_trans_huge_deposit), by PMD address.
     public var deposited: [UInt64: Int] = [:]
+    /// mm->write_protect_seq: odd while fork copies page tables (v5.11+).
+    public var writeProtectSeq: UInt32 = 0
     /// The process has exited: its mm was torn down.
     public var exited = false
     /// Top of the mmap area (mmap_base); allocation goes down from here.

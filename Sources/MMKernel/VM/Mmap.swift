@@ -6,6 +6,12 @@ public enum MapTarget: Hashable, Sendable {
     case file(inode: Int)
     /// /dev/mem.
     case devMem
+    /// /dev/daxN.0, by pmem region (Drivers/DevDax.swift).
+    case devDax(region: Int)
+    /// A dma-buf fd of a TTM buffer object (`dmabuf:NAME`), by BO index.
+    case dmabuf(bo: Int)
+    /// A P2PDMA provider's sysfs allocate file (`p2pmem:NAME`), by provider index.
+    case p2pmem(provider: Int)
 }
 
 /// Where an mmap is placed.
@@ -29,6 +35,8 @@ public struct MmapRequest: Hashable, Sendable {
     public var populate = false
     public var placement = MapPlacement.anywhere
     public var offset: UInt64 = 0
+    /// MAP_SHARED_VALIDATE|MAP_SYNC (FS/DaxMmap.swift).
+    public var sync = false
 
     public init(target: MapTarget, length: UInt64) {
         self.target = target
@@ -62,6 +70,13 @@ extension Kernel {
             backing = .devMem
             let err = devMemAllowed(pfn: Int(pgoff), pages: Int(len >> 12))
             if err != 0 { return Int64(err) }
+        case .devDax(let region):
+            backing = .devDax(region: region)
+        case .dmabuf(let bo):
+            backing = .dmabuf(bo: bo)
+        case .p2pmem(let provider):
+            backing = .p2pmem(provider: provider)
+            flags.remove(.mayExec)  // path_noexec(): kernfs superblocks are SB_I_NOEXEC
         }
         // accountable_mapping(): private writable memory is charged (VM_ACCOUNT).
         if !req.shared && req.write { flags.insert(.account) }
@@ -73,6 +88,12 @@ extension Kernel {
         }
         var vma = VMA(start: UInt64(addr), end: UInt64(addr) + len, flags: flags, pgoff: pgoff,
                       backing: backing)
+        // MAP_SHARED_VALIDATE's flag check and the DAX ->mmap (FS/DaxMmap.swift).
+        let daxErr = daxMmapPrepare(req, &vma)
+        if daxErr != 0 {
+            await unlock(t, .mmap(mm: mm))
+            return Int64(daxErr)
+        }
         await t.step(Obj.vmas(mm), .write)
         if case .devMem = req.target {
             // mmap_mem(): remap_pfn_range() over the whole vma (sets PFNMAP, IO...).
@@ -81,6 +102,13 @@ extension Kernel {
                 await unlock(t, .mmap(mm: mm))
                 return Int64(r)
             }
+        } else if let r = await driverMmap(t, mm: mm, &vma) {
+            // call_mmap(): the driver's f_op->mmap (Drivers/DmaBuf.swift, P2PDMA.swift).
+            if r != 0 {
+                await unlock(t, .mmap(mm: mm))
+                return Int64(r)
+            }
+            mms[mm].insert(vma)
         } else {
             mms[mm].insert(vma)
         }
@@ -106,6 +134,7 @@ extension Kernel {
         }
         var align = PAGE_SIZE
         if case .aligned(let a) = req.placement { align = max(a, PAGE_SIZE) }
+        align = max(align, daxUnmappedAreaAlign(req, len))
         if req.target == .anon && !req.shared && config.has(.anonThpAlign)
             && len % PMD_SIZE == 0 && align < PMD_SIZE {
             align = PMD_SIZE

@@ -41,9 +41,11 @@ extension Kernel {
         let floor = range.lowerBound > 0 ? mms[mm].vmas[range.lowerBound - 1].end : 0
         let ceiling = range.upperBound < mms[mm].vmas.count
             ? mms[mm].vmas[range.upperBound].start : 0
+        let closed = Array(mms[mm].vmas[range])
         mms[mm].vmas.removeSubrange(range)
         await freePgtables(t, mm: mm, addr, end, floor: floor, ceiling: ceiling, &tlb)
         await tlbFlushMMU(t, &tlb)
+        await driverVMAsClosed(t, closed)  // remove_vma(): vm_ops->close
         await unlock(t, .mmap(mm: mm))
         return 0
     }
@@ -55,11 +57,13 @@ extension Kernel {
         await lock(t, .mmap(mm: mm))
         var tlb = MMUGather(mm: mm)
         for v in mms[mm].vmas { await zapRange(t, mm: mm, vma: v, v.start, v.end, &tlb) }
+        let closed = mms[mm].vmas
         mms[mm].vmas.removeAll()
         await freePgtables(t, mm: mm, 0, 1 << 47, floor: 0, ceiling: 0, &tlb)
         await tlbFlushMMU(t, &tlb)
         await freeTable(t, slot: mms[mm].pgd)
         mms[mm].exited = true
+        await driverVMAsClosed(t, closed)  // remove_vma(): vm_ops->close
         await unlock(t, .mmap(mm: mm))
     }
 }

@@ -6,6 +6,15 @@ public enum VMABacking: Hashable, Sendable {
     case file(inode: Int)
     /// /dev/mem: mmap_mem() → remap_pfn_range (drivers/char/mem.c).
     case devMem
+    /// A file on a filesystem mounted with `-o dax` (ext4_dax_vm_ops / xfs_file_vm_ops
+    /// with IS_DAX): faults go to dax_iomap_fault (fs/dax.c), by inode number.
+    case fsDax(inode: Int)
+    /// A device-dax character device /dev/daxN.0 (drivers/dax/device.c), by pmem region.
+    case devDax(region: Int)
+    /// A dma-buf exported from a TTM buffer object (ttm_bo_vm_ops), by BO index.
+    case dmabuf(bo: Int)
+    /// A PCI P2PDMA provider's sysfs `p2pmem/allocate` file (p2pmem_alloc_mmap), by index.
+    case p2pmem(provider: Int)
 }
 
 /// A modelled `struct vm_area_struct`: a value in its MM's sorted array.
@@ -28,6 +37,29 @@ public struct VMA: Hashable, Sendable {
 
     /// Models vma_is_anonymous(): no vm_ops.
     public var isAnonymous: Bool { backing == .anon }
+
+    /// Models vma_is_dax(): an fs-dax file or a device-dax mapping.
+    public var isDax: Bool {
+        if case .fsDax = backing { return true }
+        if case .devDax = backing { return true }
+        return false
+    }
+
+    /// Models vma_is_fsdax(): DAX on a regular file (not device-dax).
+    public var isFsDax: Bool {
+        if case .fsDax = backing { return true }
+        return false
+    }
+
+    /// Models vma_wants_writenotify() for the modelled vm_ops: a shared mapping whose
+    /// vm_ops have page_mkwrite/pfn_mkwrite (page-cache files, fs-dax). Device-dax and
+    /// the PFN-map drivers have none.
+    public var wantsWriteNotify: Bool {
+        guard flags.contains(.shared) else { return false }
+        if case .file = backing { return true }
+        if case .fsDax = backing { return true }
+        return false
+    }
 
     /// File page index of `addr` (linear_page_index()).
     @inline(__always) public func pageIndex(_ addr: UInt64) -> UInt64 {

@@ -72,6 +72,12 @@ extension Kernel {
             withPage(pfn) { $0.entireMapcount -= 1 }
             mms[mm].anonPages -= 512
             tlb.pages.append(pfn)
+        } else if !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).flags.contains(.zoneDevice)
+                    && page(pfn).entireMapcount > 0 {
+            // v6.15+ DAX folio PMD (vmf_insert_folio_pmd): file rmap and reference.
+            withPage(pfn) { $0.entireMapcount -= 1 }
+            mms[mm].filePages -= 512
+            tlb.pages.append(pfn)
         }
         await unlock(t, ptl)
     }

@@ -52,6 +52,9 @@ extension ScenarioExecution {
             case .devmap: return .number(obs.devmap ? 1 : 0)
             case .writable: return .number(obs.writable ? 1 : 0)
             case .normal: return .number(obs.normal ? 1 : 0)
+            case .refcount: return .number(Int64(obs.refcount))
+            case .mapcount: return .number(Int64(obs.mapcount))
+            case .pincount: return .number(Int64(obs.pincount))
             }
         }
     }

@@ -24,10 +24,11 @@ extension ScenarioExecution {
             return .int(0)
         case .mount(let m):
             guard let dev = k.blockDevice(named: m.device) else { return fail(s, "no device \(m.device)", t) }
-            return .int(Int64(k.mount(device: dev, at: m.path, dax: m.dax)))
+            if m.dax { return .int(Int64(k.mountDax(device: dev, at: m.path))) }
+            return .int(Int64(k.mount(device: dev, at: m.path, dax: false)))
         case .file(let f):
             let layout = MMKernel.FileLayout(rawValue: (f.layout ?? .contiguous).rawValue)!
-            return .int(Int64(k.createFile(path: f.path, size: f.size, layout: layout)))
+            return .int(Int64(k.createFileWithBlocks(path: f.path, size: f.size, layout: layout)))
         case .process(let name):
             guard let mm = await k.createProcess(t, name: name) else { return .int(-Int64(Errno.ENOMEM)) }
             return .process(mm, name)
@@ -79,11 +80,84 @@ extension ScenarioExecution {
                 k.report(.assert, "assert at \(s.location) failed: \(text(of: s))", on: t.name)
             }
             return nil
-        case .pmem, .hugetlbfs, .dmabuf, .p2pmem, .gup, .unpin, .put, .dioRead, .dioWrite,
-             .processVMReadv, .punch, .unbind, .bind, .free:
+        case .gup(let g):
+            guard let a = value(of: g.address, scope: scope) else { return unset(s, g.address, t) }
+            return .int(Int64(await gup(g, UInt64(bitPattern: a), scope: scope, t)))
+        case .unpin, .put:
+            let pinned: Bool
+            if case .unpin = s.op { pinned = true } else { pinned = false }
+            var mine = held[scope, default: HeldPages()]
+            let release = HeldPages(pfns: zip(mine.pfns, mine.pinned).filter { $0.1 == pinned }.map(\.0),
+                                    pinned: mine.pinned.filter { $0 == pinned })
+            await k.releaseHeld(t, release, pinned: pinned)
+            let keep = zip(mine.pfns, mine.pinned).filter { $0.1 != pinned }
+            mine = HeldPages(pfns: keep.map(\.0), pinned: keep.map(\.1))
+            held[scope] = mine
+            return .int(Int64(release.pfns.count))
+        case .dioRead(let d), .dioWrite(let d):
+            var isRead = false
+            if case .dioRead = s.op { isRead = true }
+            guard let a = value(of: d.buffer, scope: scope) else { return unset(s, d.buffer, t) }
+            let store: DataStore
+            switch d.target {
+            case .file(let path):
+                guard let ino = k.inode(path: path) else { return .int(-Int64(Errno.ENOENT)) }
+                store = .file(ino)
+            case .device(let name):
+                let bare = name.hasPrefix("/dev/") ? String(name.dropFirst(5)) : name
+                guard let dev = k.blockDevice(named: bare) else { return .int(-Int64(Errno.ENODEV)) }
+                store = .device(dev)
+            }
+            return .int(Int64(await k.directIO(t, read: isRead, store: store, buffer: UInt64(bitPattern: a),
+                                               len: d.len, offset: d.offset)))
+        case .processVMReadv(let p):
+            guard let a = value(of: p.address, scope: scope) else { return unset(s, p.address, t) }
+            guard let remote = resolve(p.process, scope: scope) else { return .int(-Int64(Errno.ESRCH)) }
+            return .int(Int64(await k.processVMReadv(t, remote: remote, UInt64(bitPattern: a), p.len)))
+        case .dmabuf(let d):
+            let placement: TTMPlacement = d.backing == .vram ? .vram : .system
+            return .int(Int64(await k.dmabufCreate(t, name: d.name, size: d.size,
+                                                   placement: placement, huge: d.huge)))
+        case .p2pmem(let p):
+            return .int(Int64(await k.p2pmemCreate(t, name: p.name, size: p.size)))
+        case .free(.dmabuf(let name)):
+            return .int(Int64(await k.dmabufFree(t, name: name)))
+        case .free(.p2pmem(let name)):
+            return .int(Int64(await k.p2pmemFree(t, name: name)))
+        case .pmem(let p):
+            let mode = MMKernel.NamespaceMode(rawValue: (p.mode ?? .fsdax).rawValue)!
+            let map = p.map.map { MMKernel.NamespaceMap(rawValue: $0.rawValue)! }
+            return .int(Int64(await k.addPmem(t, name: p.name, size: p.size, mode: mode, map: map,
+                                              align: p.align)))
+        case .unbind(let dev):
+            guard let ns = k.pmemNamespace(named: deviceName(dev)) else { return .int(-Int64(Errno.ENODEV)) }
+            return .int(Int64(await k.pmemUnbind(t, ns)))
+        case .bind(let dev):
+            guard let ns = k.pmemNamespace(named: deviceName(dev)) else { return .int(-Int64(Errno.ENODEV)) }
+            return .int(Int64(await k.pmemBind(t, ns)))
+        case .punch(let p):
+            guard let ino = k.inode(path: p.path) else { return .int(-Int64(Errno.ENOENT)) }
+            return .int(Int64(await k.punchHole(t, inode: ino, offset: p.offset, length: p.len)))
+        case .hugetlbfs:
             // Refused before the run by NotModelled.check; reaching here is a model bug.
             return fail(s, "not modelled yet: \(s.op.name)", t)
         }
+    }
+
+    /// `gup`: get_user_pages[_fast] or pin_user_pages[_fast] with the statement's flags;
+    /// the pages stay held by the thread until `unpin`/`put`.
+    private func gup(_ g: GupArgs, _ addr: UInt64, scope: String, _ t: KTask) async -> Int {
+        var flags: FollFlags = g.flags.pin ? [.pin] : [.get]
+        if g.flags.write { flags.insert(.write) }
+        if g.flags.longterm { flags.insert(.longterm) }
+        if g.flags.p2pdma { flags.insert(.pciP2PDMA) }
+        if g.flags.nowait { flags.insert(.nowait) }
+        var mine = held[scope, default: HeldPages()]
+        let r = g.flags.fast
+            ? await kernel.getUserPagesFast(t, mm: t.mm, addr, g.pages, flags, held: &mine)
+            : await kernel.getUserPages(t, mm: t.mm, addr, g.pages, flags, held: &mine)
+        held[scope] = mine
+        return r
     }
 
     private func mmap(_ m: MmapArgs, _ s: Statement, scope: String, _ t: KTask) async -> Value? {
@@ -94,8 +168,14 @@ extension ScenarioExecution {
         case .file(let path):
             guard let ino = kernel.inode(path: path) else { return .int(-Int64(Errno.ENOENT)) }
             target = .file(inode: ino)
-        case .devDax, .dmabuf, .p2pmem:
-            return fail(s, "not modelled yet: mmap of \(m.target)", t)
+        case .dmabuf(let name):
+            guard let bo = kernel.dmabuf(named: name) else { return .int(-Int64(Errno.EBADF)) }
+            target = .dmabuf(bo: bo)
+        case .p2pmem(let name):
+            guard let p = kernel.p2pmem(named: name) else { return .int(-Int64(Errno.ENOENT)) }
+            target = .p2pmem(provider: p)
+        case .devDax(let region, _):
+            target = .devDax(region: region)
         }
         var req = MmapRequest(target: target, length: m.len)
         req.read = m.prot.read
@@ -103,6 +183,7 @@ extension ScenarioExecution {
         req.shared = m.shared
         req.populate = m.populate
         req.offset = m.offset
+        req.sync = m.sync
         switch m.placement {
         case .anywhere: req.placement = .anywhere
         case .aligned(let a): req.placement = .aligned(a)
@@ -111,6 +192,11 @@ extension ScenarioExecution {
             req.placement = .at(UInt64(bitPattern: a))
         }
         return .int(await kernel.mmap(t, mm: t.mm, req))
+    }
+
+    /// `pmem0`, `/dev/pmem0`, `dax2.0` or `/dev/dax2.0` as a device name.
+    private func deviceName(_ d: String) -> String {
+        d.hasPrefix("/dev/") ? String(d.dropFirst(5)) : d
     }
 
     /// A statement used a variable that has no number at run time (it was never assigned

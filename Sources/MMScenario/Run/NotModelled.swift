@@ -17,20 +17,13 @@ enum NotModelled {
     /// Why `op` cannot run yet, or nil when it can.
     static func reason(_ op: Operation) -> String? {
         switch op {
-        case .pmem, .hugetlbfs, .dmabuf, .p2pmem, .gup, .unpin, .put, .dioRead, .dioWrite,
-             .processVMReadv, .punch, .unbind, .bind, .free:
+        case .hugetlbfs:
             return op.name
-        case .mount(let m) where m.dax:
-            return "mount -o dax"
         case .mmap(let m):
             switch m.target {
-            case .devDax: return "mmap of /dev/dax"
-            case .dmabuf: return "mmap of dmabuf:"
-            case .p2pmem: return "mmap of p2pmem:"
             case .anon where m.shared: return "shared anonymous mapping (shmem)"
-            case .anon, .file, .devMem: break
+            case .anon, .file, .devMem, .dmabuf, .p2pmem, .devDax: break
             }
-            if m.sync { return "mmap sync (MAP_SYNC needs fs-dax)" }
             return nil
         default:
             return nil

@@ -7,10 +7,14 @@ public struct RunOutcome: Hashable, Sendable {
     public var violations: [ViolationKind]
     /// The final condition's value, nil when the test has none.
     public var condition: Bool?
+    /// The model broke one of its own invariants (Kernel.internalErrors): not a kernel
+    /// violation, reported apart.
+    public var internalError: Bool
 
     /// Creates an outcome.
-    public init(violations: [ViolationKind], condition: Bool?) {
+    public init(violations: [ViolationKind], condition: Bool?, internalError: Bool = false) {
         self.violations = violations
         self.condition = condition
+        self.internalError = internalError
     }
 }

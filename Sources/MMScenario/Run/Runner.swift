@@ -37,11 +37,13 @@ public enum ScenarioRunner {
     {
         let test = loaded.test
         let explored = explore(options, testHash: test.sourceHash,
-                               isInteresting: { !$0.violations.isEmpty },
+                               isInteresting: { !$0.violations.isEmpty || $0.internalError },
                                make: { makeExecution(loaded, verbose: false) })
         var positive = 0, negative = 0
         var perKind: [ViolationKind: Int] = [:]
+        var internalErrorExecutions = 0
         for (outcome, count) in explored.outcomes {
+            if outcome.internalError { internalErrorExecutions += count }
             for kind in outcome.violations { perKind[kind, default: 0] += count }
             if outcome.condition == true { positive += count }
             if outcome.condition == false { negative += count }
@@ -58,11 +60,19 @@ public enum ScenarioRunner {
             let outcome = positive == 0 ? "Never" : negative == 0 ? "Always" : "Sometimes"
             report.observation = ObservationCount(outcome: outcome, positive: positive, negative: negative)
         }
+        report.internalErrorExecutions = internalErrorExecutions
         // The first violating execution: replay it with tracing for its details and trace.
-        if let (_, schedule) = explored.firstInteresting {
-            report.replayToken = schedule.token(testHash: test.sourceHash)
+        if let (outcome, schedule) = explored.firstInteresting {
+            let token = schedule.token(testHash: test.sourceHash)
             let replayed = replayTrace(loaded, schedule)
-            report.firstViolationDetails = replayed.details
+            if !outcome.violations.isEmpty {
+                report.replayToken = token
+                report.firstViolationDetails = replayed.details
+            }
+            if outcome.internalError {
+                report.internalErrorToken = token
+                report.internalErrors = replayed.internalErrors
+            }
             report.trace = replayed.trace
         }
         if verbose || report.stats.isEmpty {
@@ -90,7 +100,7 @@ public enum ScenarioRunner {
             return nil
         }
         let r = replayTrace(loaded, schedule)
-        return (r.outcome, r.details, r.trace)
+        return (r.outcome, r.details + r.internalErrors.map { "internal error: " + $0 }, r.trace)
     }
 
     // MARK: Internals
@@ -107,7 +117,7 @@ public enum ScenarioRunner {
     }
 
     static func replayTrace(_ loaded: Loaded, _ schedule: Schedule)
-        -> (outcome: RunOutcome, details: [String], trace: [String])
+        -> (outcome: RunOutcome, details: [String], internalErrors: [String], trace: [String])
     {
         let x = makeExecutionObject(loaded, verbose: false)
         let result = MMExplore.replay(schedule, make: { (x.plan(), x.finish) })
@@ -119,7 +129,8 @@ public enum ScenarioRunner {
                 lines.append(TraceFormat.line(thread: step.threadName, cpu: cpu, note: note))
             }
         }
-        return (result.outcome, x.kernel.violations.map(\.description), lines)
+        return (result.outcome, x.kernel.violations.map(\.description), x.kernel.internalErrors,
+                lines)
     }
 
     static func strategyName(_ o: ExploreOptions) -> String {

@@ -16,6 +16,8 @@ final class ScenarioExecution {
     var conditionValue: Bool?
     /// Harness-held frames (`alloc_pages`), released before the audit.
     var harness: [Int] = []
+    /// Pages each thread (scope) holds from `gup`, until `unpin`/`put`.
+    var held: [String: HeldPages] = [:]
     /// MM id of the implicit process `main`.
     var mainMM = -1
 
@@ -46,7 +48,8 @@ final class ScenarioExecution {
             }
         }
         let kinds = Set(kernel.violations.map(\.kind)).sorted()
-        return RunOutcome(violations: kinds, condition: conditionValue)
+        return RunOutcome(violations: kinds, condition: conditionValue,
+                          internalError: !kernel.internalErrors.isEmpty)
     }
 
     // MARK: Phases
@@ -69,6 +72,7 @@ final class ScenarioExecution {
         // Every process exits; the harness lets go of its frames; then the audit.
         let exitTask = KTask(exec: exec, name: "exit", cpu: 0, mm: -1)
         for mm in kernel.mms.indices { await kernel.exitMMap(exitTask, mm: mm) }
+        await kernel.closeDmabufFds(exitTask)
         for pfn in harness { await kernel.releaseHarnessPage(exitTask, pfn) }
         kernel.auditReferences()
     }

@@ -36,6 +36,12 @@ public struct TestReport: Codable, Hashable, Sendable {
     public var pctBound: Double?
     /// Model counters of the first execution (`--stats`).
     public var stats: [String: Int]
+    /// Executions in which the model broke its own invariants (not kernel violations).
+    public var internalErrorExecutions = 0
+    /// The first such execution's internal errors and its trace, when there was one.
+    public var internalErrors: [String] = []
+    /// The first internal error's replay token.
+    public var internalErrorToken: String?
 
     /// True when every expectation holds.
     public var passed: Bool { expectations.allSatisfy(\.holds) }

@@ -136,6 +136,12 @@ public enum ObservationField: String, Hashable, Sendable, CaseIterable {
     case writable
     /// 1 when vm_normal_page() (or vm_normal_page_pmd()) finds a refcounted page.
     case normal
+    /// page_ref_count() of the folio behind the entry (0 without a struct page).
+    case refcount
+    /// page_mapcount() of the page behind the entry.
+    case mapcount
+    /// The large folio's pincount (small pages count pins in refcount, 1024 each).
+    case pincount
 }
 
 /// An operand of a comparison.

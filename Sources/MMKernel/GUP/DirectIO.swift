@@ -1,0 +1,128 @@
+import MMExplore
+
+/// O_DIRECT reads and writes (fs/iomap/direct-io.c, block/bio.c): the user buffer is
+/// pinned (iov_iter_extract_pages, v6.3+) or referenced (iov_iter_get_pages2) through
+/// gup-fast, a bio is submitted, and the device's DMA engine — an agent of its own —
+/// moves the data later, then releases the pages and completes the request.
+extension Kernel {
+    /// Models a synchronous O_DIRECT read (`read: true`, device → memory, the pages are
+    /// taken with FOLL_WRITE) or write (memory → device) of `len` bytes at `offset` of
+    /// `store`, with the user buffer at `buffer`. Returns bytes transferred or -errno.
+    public func directIO(_ t: KTask, read: Bool, store: DataStore, buffer: UInt64, len: UInt64,
+                         offset: UInt64) async -> Int {
+        // The block layer's alignment rule: 512-byte logical blocks.
+        guard buffer & 511 == 0, len & 511 == 0, offset & 511 == 0, len > 0 else {
+            return -Errno.EINVAL
+        }
+        if case .file(let inode) = store, mounts[inodes[inode].mount].dax {
+            return await daxCopyIO(t, read: read, inode: inode, buffer: buffer, len: len, offset: offset)
+        }
+        let first = buffer & ~(PAGE_SIZE - 1)
+        let nrPages = Int((buffer + len - first + PAGE_SIZE - 1) >> 12)
+        var flags: FollFlags = config.era.directIOPins ? [.pin] : [.get]
+        if read { flags.insert(.write) }
+        if config.era.hasP2PDMAUser { flags.insert(.pciP2PDMA) }  // ITER_ALLOW_P2PDMA: NVMe
+        var held = HeldPages()
+        let got = await getUserPagesFast(t, mm: t.mm, first, nrPages, flags, held: &held)
+        guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
+        let bytes = min(len, UInt64(got) << 12 - (buffer - first))
+        if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }
+        let epochs = held.pfns.map { memmap.pfnValid($0) ? page($0).epoch : 0 }
+        // submit_bio(): the DMA engine runs as its own agent; the caller sleeps until
+        // the bio completes (the end_io releases the pages).
+        let id = dioCount
+        dioCount += 1
+        var finished = false
+        let pinned = flags.contains(.pin)
+        t.exec.note("submit_bio dio\(id): \(read ? "read" : "write") \(bytes) bytes, "
+                    + "\(held.pfns.count) pages \(pinned ? "pinned" : "referenced")")
+        t.exec.spawn("dma\(id)") { exec in
+            let agent = KTask(exec: exec, name: "dma\(id)", cpu: 100 + id, mm: -1)
+            await self.dmaTransfer(agent, read: read, store: store, pfns: held.pfns, epochs: epochs,
+                                   buffer: buffer, bytes: bytes, offset: offset)
+            // bio_release_pages(): unpin or put each page.
+            await self.releaseHeld(agent, held, pinned: pinned)
+            await agent.step(Obj.dio(id), .write)
+            finished = true
+            agent.exec.wake(Obj.dio(id))
+        }
+        while !finished {
+            await t.exec.block(on: Obj.dio(id))
+            await t.step(Obj.dio(id), .read)
+        }
+        if case .file(let inode) = store, !read { refreshCachedPages(inode: inode, offset, bytes) }
+        return Int(bytes)
+    }
+
+    /// The DMA engine: one step per page; a frame freed or reused since it was pinned is
+    /// `dma-after-free` (the device still writes or reads it, as hardware would).
+    func dmaTransfer(_ t: KTask, read: Bool, store: DataStore, pfns: [Int], epochs: [UInt32],
+                     buffer: UInt64, bytes: UInt64, offset: UInt64) async {
+        let first = buffer & ~(PAGE_SIZE - 1)
+        for (i, pfn) in pfns.enumerated() {
+            let pageStart = first + UInt64(i) << 12
+            let lo = max(pageStart, buffer), hi = min(pageStart + PAGE_SIZE, buffer + bytes)
+            guard lo < hi else { continue }
+            await t.step(Obj.frame(pfn), read ? .write : .read)
+            if memmap.isRemoved(pfn) || (memmap.pfnValid(pfn)
+                                         && (page(pfn).flags.contains(.free) || page(pfn).epoch != epochs[i])) {
+                report(.dmaAfterFree, "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
+                       + "freed or reused while the I/O held it", t)
+            }
+            let fileOff = offset + (lo - buffer)
+            let phys = UInt64(pfn) << 12
+            if read {
+                for a in stride(from: lo & ~7, to: hi, by: 8) where readPhys(phys | (a & 0xfff)) != 0 {
+                    writePhys(phys | (a & 0xfff), 0)
+                }
+                for (off, v) in storedWords(store, fileOff, hi - lo) {
+                    writePhys(phys | ((lo + (off - fileOff)) & 0xfff), v)
+                }
+            } else {
+                for a in stride(from: lo & ~7, to: hi, by: 8) {
+                    storeWord(store, fileOff + (a - lo), readPhys(phys | (a & 0xfff)))
+                }
+            }
+            t.exec.note("dma \(read ? "write" : "read") pfn \(hex(pfn)) [\(hex(lo))..\(hex(hi))]")
+        }
+    }
+
+    /// After a direct write, cached pages of the range show the new contents (the kernel
+    /// invalidates them; the next read brings the same words back).
+    func refreshCachedPages(inode: Int, _ offset: UInt64, _ len: UInt64) {
+        let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
+        for index in first...last where index < inodes[inode].cache.count {
+            let pfn = Int(inodes[inode].cache[index])
+            guard pfn >= 0 else { continue }
+            for (off, _) in frameWords(pfn) { writePhys(UInt64(pfn) << 12 | off, 0) }
+            for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
+                writePhys(UInt64(pfn) << 12 | (off & 0xfff), v)
+            }
+        }
+    }
+
+    /// Models dax_iomap_rw() (fs/dax.c): direct I/O on an fs-dax file is a copy between
+    /// the user buffer and the device through the kernel's direct map: the user buffer is
+    /// touched like any user access (faults, no GUP).
+    func daxCopyIO(_ t: KTask, read: Bool, inode: Int, buffer: UInt64, len: UInt64,
+                   offset: UInt64) async -> Int {
+        var addr = buffer
+        while addr < buffer + len {
+            let pageEnd = min((addr & ~(PAGE_SIZE - 1)) + PAGE_SIZE, buffer + len)
+            guard case .ok(let phys) = await userAccess(t, addr, write: read) else {
+                return addr > buffer ? Int(addr - buffer) : -Errno.EFAULT
+            }
+            let base = phys & ~(PAGE_SIZE - 1)
+            for a in stride(from: addr, to: pageEnd, by: 8) {
+                let p = base | (a & (PAGE_SIZE - 1))
+                if read {
+                    writePhys(p, storedWord(.file(inode), offset + (a - buffer)))
+                } else {
+                    storeWord(.file(inode), offset + (a - buffer), readPhys(p))
+                }
+            }
+            addr = pageEnd
+        }
+        return Int(len)
+    }
+}

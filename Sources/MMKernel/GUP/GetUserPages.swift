@@ -1,0 +1,110 @@
+/// The GUP slow path: __get_user_pages() and its callers (mm/gup.c; reference §4.3–4.6).
+extension Kernel {
+    /// Models __get_user_pages() (mm/gup.c) over `nrPages` pages from `start` of `mm`,
+    /// with mmap_lock held for read. Pages are appended to `pages` when GET or PIN is
+    /// asked. Returns the number of pages done, or -errno when none was.
+    func getUserPagesLocked(_ t: KTask, mm: Int, _ start: UInt64, _ nrPages: Int,
+                            _ flags: FollFlags, pages: inout HeldPages?) async -> Int {
+        var done = 0
+        var addr = start & ~(PAGE_SIZE - 1)
+        var vma: VMA? = nil
+        let wantPages = !flags.intersection([.get, .pin]).isEmpty && pages != nil
+        var retries = 0
+        while done < nrPages {
+            if vma == nil || addr >= vma!.end {
+                guard let i = mms[mm].vmaContaining(addr) else { return done > 0 ? done : -Errno.EFAULT }
+                vma = mms[mm].vmas[i]
+                let err = checkVmaFlags(vma!, flags)
+                if err != 0 { return done > 0 ? done : err }
+            }
+            switch await followPageMask(t, mm: mm, vma: vma!, addr, flags) {
+            case .page(let pfn, let mask):
+                retries = 0
+                // page_increm: the rest of a huge leaf is taken in one go.
+                let increm = min(1 + (~Int(addr >> 12) & mask), nrPages - done)
+                if wantPages {
+                    pages!.pfns.append(pfn)
+                    pages!.pinned.append(flags.contains(.pin))
+                    for i in 1..<max(increm, 1) {
+                        _ = await tryGrabFolio(t, pfn + i, refs: 1, flags, fast: false)
+                        pages!.pfns.append(pfn + i)
+                        pages!.pinned.append(flags.contains(.pin))
+                    }
+                }
+                done += increm
+                addr += UInt64(increm) << 12
+            case .noPage:
+                retries += 1
+                if retries > 8 {
+                    report(.bugOn, "__get_user_pages: \(hex(addr)) never became followable", t)
+                    return done > 0 ? done : -Errno.EFAULT
+                }
+                let r = await faultinPage(t, mm: mm, addr, flags)
+                if r != 0 { return done > 0 || r == -Errno.EBUSY ? done : r }
+            case .exists:
+                retries = 0
+                if wantPages && config.era.eexistStopsWithPages {
+                    return done > 0 ? done : -Errno.EEXIST
+                }
+                done += 1
+                addr += PAGE_SIZE
+            case .error(let err):
+                return done > 0 ? done : err
+            }
+        }
+        return done
+    }
+
+    /// Models faultin_page() (mm/gup.c): 0 to retry the follow, or -errno
+    /// (-EBUSY when FOLL_NOWAIT finds a fault that would sleep).
+    func faultinPage(_ t: KTask, mm: Int, _ addr: UInt64, _ flags: FollFlags) async -> Int {
+        guard let vi = mms[mm].vmaContaining(addr) else { return -Errno.EFAULT }
+        if flags.contains(.nowait) && faultWouldSleep(mm: mm, vmaIndex: vi, addr) {
+            t.exec.note("faultin_page \(hex(addr)): FOLL_NOWAIT, VM_FAULT_RETRY -> -EBUSY")
+            return -Errno.EBUSY
+        }
+        stats.gupSlowFaults += 1
+        var fflags: FaultFlags = flags.contains(.remote) ? [.remote] : []
+        if flags.contains(.write) { fflags.insert(.write) }
+        switch await handleMMFault(t, mm: mm, vma: vi, addr, fflags) {
+        case .done, .fallback: return 0
+        case .oom: return -Errno.ENOMEM
+        case .sigbus, .sigsegv: return -Errno.EFAULT
+        }
+    }
+
+    /// A fault that must wait for I/O (a page-cache page not cached yet): with
+    /// ALLOW_RETRY|RETRY_NOWAIT filemap_fault() returns VM_FAULT_RETRY instead.
+    func faultWouldSleep(mm: Int, vmaIndex: Int, _ addr: UInt64) -> Bool {
+        let vma = mms[mm].vmas[vmaIndex]
+        guard case .file(let inode) = vma.backing else { return false }
+        let index = Int(vma.pageIndex(addr))
+        return index < inodes[inode].cache.count && inodes[inode].cache[index] < 0
+    }
+
+    /// Models get_user_pages() / pin_user_pages() / get_user_pages_remote() through
+    /// __gup_longterm_locked() (mm/gup.c): takes mmap_lock, checks the flags, and for
+    /// FOLL_LONGTERM in v5.2–v5.18 drops everything again if a vma is fs-dax
+    /// (check_dax_vmas). Returns pages done or -errno.
+    public func getUserPages(_ t: KTask, mm: Int, _ start: UInt64, _ nrPages: Int,
+                             _ flags: FollFlags, held: inout HeldPages) async -> Int {
+        let err = validGupFlags(t, flags)
+        if err != 0 { return err }
+        await lockShared(t, .mmap(mm: mm))
+        var pages: HeldPages? = HeldPages()
+        var r = await getUserPagesLocked(t, mm: mm, start, nrPages, flags, pages: &pages)
+        if r > 0 && flags.contains(.longterm) && config.era.longtermFsdaxCheck == .afterPinning {
+            let end = (start & ~(PAGE_SIZE - 1)) + UInt64(r) << 12
+            if mms[mm].vmas.contains(where: { $0.start < end && $0.end > start && vmaIsFsdax($0) }) {
+                t.exec.note("check_dax_vmas: fs-dax vma with FOLL_LONGTERM -> -EOPNOTSUPP")
+                await releaseHeld(t, pages!, pinned: flags.contains(.pin))
+                pages = HeldPages()
+                r = -Errno.EOPNOTSUPP
+            }
+        }
+        await unlockShared(t, .mmap(mm: mm))
+        held.pfns += pages!.pfns
+        held.pinned += pages!.pinned
+        return r
+    }
+}
