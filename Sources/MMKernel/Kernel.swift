@@ -116,6 +116,14 @@ public final class Kernel {
 
 /// Counters of what the model did, per path (`--stats`).
 public struct KernelStats: Sendable, Hashable {
+    /// The counters by name, as `--stats` prints them.
+    public var dictionary: [String: Int] {
+        ["faults": faults, "pages_allocated": pagesAllocated, "pages_freed": pagesFreed,
+         "tlb_flushes": tlbFlushes, "gup_fast_successes": gupFastSuccesses,
+         "gup_fast_fallbacks": gupFastFallbacks, "get_dev_pagemap": getDevPagemapCalls,
+         "p2pdma_page_checks": p2pdmaChecks, "gup_slow_faults": gupSlowFaults]
+    }
+
     /// handle_mm_fault calls.
     public var faults = 0
     /// Pages allocated.

@@ -43,6 +43,11 @@ struct Bench: ParsableCommand {
             let x = selfBenchmark(threads: 2, steps: 20, seconds: 1.0)
             print("explorer: 2 threads x 20 steps: \(Int(x.executionsPerSecond)) executions/s, "
                   + "\(Int(x.stepsPerSecond)) steps/s")
+            let m = Bench.modelExploration(runs: 2000)
+            print("model: 2 threads x 20 user accesses (v6.1, TLB hits and walks), random order: "
+                  + "\(m.executions) executions, \(m.steps / max(m.executions, 1)) steps each, "
+                  + "\(Int(Double(m.executions) / m.seconds)) executions/s, "
+                  + "\(Int(Double(m.steps) / m.seconds)) steps/s")
         }
     }
 
@@ -72,6 +77,42 @@ struct Bench: ParsableCommand {
         _ = explore(ExploreOptions(strategy: .sequential), testHash: 0,
                     isInteresting: { (_: Int) in false }, make: { (plan, { _ in 0 }) })
         return (kernel.stats.faults - faultsBefore, seconds)
+    }
+
+    /// The model under the explorer: each execution boots a v6.1 kernel, maps four pages
+    /// and writes them on cpu0 (alone), then T0 (cpu0) stores and T1 (cpu1) loads 20 times
+    /// each over those pages, in a random order per execution. Counts only the explored
+    /// executions, kernel boot included, as `mmsim check` pays for it.
+    static func modelExploration(runs: Int) -> (executions: Int, steps: Int, seconds: Double) {
+        let config = KernelConfig(era: .v6_1, overrides: [(.thpAlways, false)])
+        let base: UInt64 = 0x7f00_0000_0000
+        let r = explore(ExploreOptions(strategy: .random(seed: 1, runs: runs)), testHash: 0,
+                        isInteresting: { (_: Int) in false }, make: {
+            let kernel = Kernel(config: config)
+            var mm = -1
+            let plan = ExecutionPlan(
+                prologue: { exec in
+                    let t = KTask(exec: exec, name: "init", cpu: 0, mm: -1)
+                    mm = await kernel.createProcess(t, name: "P")!
+                    t.mm = mm
+                    var req = MmapRequest(target: .anon, length: 4 * 4096)
+                    req.placement = .at(base)
+                    _ = await kernel.mmap(t, mm: mm, req)
+                    for i in 0..<4 { _ = await kernel.store(t, base + UInt64(i) * 4096, 1) }
+                },
+                threads: [
+                    (name: "T0", body: { exec in
+                        let t = KTask(exec: exec, name: "T0", cpu: 0, mm: mm)
+                        for i in 0..<20 { _ = await kernel.store(t, base + UInt64(i % 4) * 4096, 2) }
+                    }),
+                    (name: "T1", body: { exec in
+                        let t = KTask(exec: exec, name: "T1", cpu: 1, mm: mm)
+                        for i in 0..<20 { _ = await kernel.load(t, base + UInt64(i % 4) * 4096) }
+                    }),
+                ])
+            return (plan, { _ in 0 })
+        })
+        return (r.executions, r.totalSteps, r.elapsed)
     }
 
     /// The host: mmap, MADV_NOHUGEPAGE, MADV_POPULATE_WRITE (or a write per page where

@@ -110,8 +110,10 @@ struct Check: ParsableCommand {
             reports.append(ScenarioRunner.run(t, options: o, verbose: verbose))
             if tty { printErrorInline("\r\u{1B}[K") }
         }
-        if compareNaive && !json {
-            emit(NaiveComparison.table(tests, dpor: reports, limit: naiveLimit, jobs: jobs))
+        defer {
+            if compareNaive && !json {
+                emit("\n" + NaiveComparison.table(tests, dpor: reports, limit: naiveLimit, jobs: jobs))
+            }
         }
         try Output.finish(reports, json: json, verbose: verbose, stats: stats)
     }
@@ -135,7 +137,7 @@ enum NaiveComparison {
                        + col("\(d.executions)", 8) + col(String(format: "%.2f", d.seconds), 8)
                        + "  " + same)
         }
-        return out.joined(separator: "\n") + "\n\n"
+        return out.joined(separator: "\n") + "\n"
     }
 
     static func col(_ s: String, _ w: Int) -> String {

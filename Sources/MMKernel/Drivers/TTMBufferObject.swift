@@ -152,6 +152,9 @@ extension Kernel {
     func ttmPoolFree(_ t: KTask, _ blocks: [TTMBlock], checkReferences: Bool) async {
         for b in blocks {
             let n = 1 << b.order
+            // One scheduling point on the first frame: only it can gain references
+            // concurrently (gup-fast adds them to pmd_page(); GUP's slow path refuses the
+            // VM_IO vma, and without pte_special there is no gup-fast PTE walk).
             await t.step(Obj.page(b.pfn), .write)
             var held: [String] = []
             for i in 0..<n {

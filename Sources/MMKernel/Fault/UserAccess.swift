@@ -20,6 +20,7 @@ extension Kernel {
     /// frame between the translation and the access.
     public func userAccess(_ t: KTask, _ addr: UInt64, write: Bool,
                            data: AccessKind? = nil) async -> AccessResult {
+        guard addr < TASK_SIZE, t.mm >= 0 else { return .signal(.sigsegv) }  // not a user address
         let mm = t.mm
         tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
         if let phys = await tlbLookup(t, mm: mm, addr, write: write, data: data) {
@@ -130,6 +131,7 @@ extension Kernel {
 
     /// `touch ADDR len=S [write]`: one access per page.
     public func touch(_ t: KTask, _ addr: UInt64, _ length: UInt64, write: Bool) async -> Signal? {
+        guard userRangeOK(addr, length) else { return .sigsegv }
         var a = addr & ~(PAGE_SIZE - 1)
         while a < addr + length {
             if case .signal(let s) = await userAccess(t, a, write: write) { return s }

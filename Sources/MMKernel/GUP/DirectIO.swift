@@ -11,7 +11,8 @@ extension Kernel {
     public func directIO(_ t: KTask, read: Bool, store: DataStore, buffer: UInt64, len: UInt64,
                          offset: UInt64) async -> Int {
         // The block layer's alignment rule: 512-byte logical blocks.
-        guard buffer & 511 == 0, len & 511 == 0, offset & 511 == 0, len > 0 else {
+        guard buffer & 511 == 0, len & 511 == 0, offset & 511 == 0, len > 0,
+              userRangeOK(buffer, len), offset <= UInt64(Int64.max) - len else {
             return -Errno.EINVAL
         }
         if case .file(let inode) = store, mounts[inodes[inode].mount].dax {
@@ -102,24 +103,39 @@ extension Kernel {
     }
 
     /// Models dax_iomap_rw() (fs/dax.c): direct I/O on an fs-dax file is a copy between
-    /// the user buffer and the device through the kernel's direct map: the user buffer is
-    /// touched like any user access (faults, no GUP).
+    /// the user buffer and the pmem blocks through the kernel's direct map (iomap_begin,
+    /// dax_direct_access, copy_to/from_iter): the user buffer is touched like any user
+    /// access (faults, no GUP). A read of a hole or unwritten extent gives zeros; a write
+    /// allocates.
     func daxCopyIO(_ t: KTask, read: Bool, inode: Int, buffer: UInt64, len: UInt64,
                    offset: UInt64) async -> Int {
+        guard let f = daxFile(inode: inode) else { return -Errno.EIO }
         var addr = buffer
         while addr < buffer + len {
             let pageEnd = min((addr & ~(PAGE_SIZE - 1)) + PAGE_SIZE, buffer + len)
             guard case .ok(let phys) = await userAccess(t, addr, write: read) else {
                 return addr > buffer ? Int(addr - buffer) : -Errno.EFAULT
             }
-            let base = phys & ~(PAGE_SIZE - 1)
-            for a in stride(from: addr, to: pageEnd, by: 8) {
-                let p = base | (a & (PAGE_SIZE - 1))
-                if read {
-                    writePhys(p, storedWord(.file(inode), offset + (a - buffer)))
-                } else {
-                    storeWord(.file(inode), offset + (a - buffer), readPhys(p))
+            let userBase = phys & ~(PAGE_SIZE - 1)
+            var a = addr
+            while a < pageEnd {
+                let fileOff = offset + (a - buffer)
+                let index = Int(fileOff >> 12)
+                var devPhys: UInt64? = nil
+                if let map = daxIomap(f, index: index, count: 1, write: !read), map.kind != .hole,
+                   !(read && map.kind == .unwritten),
+                   let pfn = daxDirectAccess(daxFiles[f].region, block: map.block, pages: 1, extent: 1) {
+                    devPhys = UInt64(pfn.pfn) << 12 | (fileOff & (PAGE_SIZE - 1))
                 }
+                let user = userBase | (a & (PAGE_SIZE - 1))
+                if read {
+                    writePhys(user, devPhys.map { readPhys($0) } ?? 0)
+                } else if let devPhys {
+                    writePhys(devPhys, readPhys(user))
+                } else {
+                    return a > buffer ? Int(a - buffer) : -Errno.ENOSPC
+                }
+                a += 8
             }
             addr = pageEnd
         }

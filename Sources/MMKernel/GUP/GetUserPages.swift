@@ -90,6 +90,9 @@ extension Kernel {
                              _ flags: FollFlags, held: inout HeldPages) async -> Int {
         let err = validGupFlags(t, flags)
         if err != 0 { return err }
+        guard nrPages > 0, nrPages < 1 << 28, userRangeOK(start, UInt64(nrPages) << 12) else {
+            return -Errno.EFAULT
+        }
         await lockShared(t, .mmap(mm: mm))
         var pages: HeldPages? = HeldPages()
         var r = await getUserPagesLocked(t, mm: mm, start, nrPages, flags, pages: &pages)

@@ -10,6 +10,9 @@ extension Kernel {
                                  _ flags: FollFlags, held: inout HeldPages) async -> Int {
         let err = validGupFlags(t, flags)
         if err != 0 { return err }
+        guard nrPages > 0, nrPages < 1 << 28, userRangeOK(start, UInt64(nrPages) << 12) else {
+            return -Errno.EFAULT
+        }
         let start = start & ~(PAGE_SIZE - 1)
         var got = HeldPages()
         var seq: UInt32 = 0

@@ -6,6 +6,7 @@ extension Kernel {
     /// into the caller. Returns bytes read or -errno (-EFAULT when nothing could be read).
     public func processVMReadv(_ t: KTask, remote: Int, _ addr: UInt64, _ len: UInt64) async -> Int {
         guard len > 0 else { return 0 }
+        guard userRangeOK(addr, len) else { return -Errno.EFAULT }
         guard !mms[remote].exited else { return -Errno.ESRCH }
         let first = addr & ~(PAGE_SIZE - 1)
         let nrPages = Int((addr + len - first + PAGE_SIZE - 1) >> 12)

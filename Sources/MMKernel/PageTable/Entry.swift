@@ -160,3 +160,11 @@ public let PAGE_SIZE: UInt64 = 4096
 public let PMD_SIZE: UInt64 = 1 << 21
 /// 1 GiB.
 public let PUD_SIZE: UInt64 = 1 << 30
+
+/// TASK_SIZE_MAX on x86-64 with 4-level paging: user addresses lie below it.
+public let TASK_SIZE: UInt64 = 0x7fff_ffff_f000
+
+/// True when `[addr, addr+len)` lies in user space without wrapping (access_ok()).
+@inline(__always) public func userRangeOK(_ addr: UInt64, _ len: UInt64) -> Bool {
+    addr <= TASK_SIZE && len <= TASK_SIZE - addr
+}

@@ -18,6 +18,7 @@ extension Kernel {
     public func madvise(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64,
                         _ advice: MadviseAdvice) async -> Int {
         guard addr & (PAGE_SIZE - 1) == 0 else { return -Errno.EINVAL }
+        guard userRangeOK(addr, length) else { return -Errno.ENOMEM }
         let end = addr + ((length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
         switch advice {
         case .populateRead, .populateWrite:

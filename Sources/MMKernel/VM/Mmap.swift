@@ -51,7 +51,7 @@ extension Kernel {
     /// Models do_mmap() → mmap_region() (mm/mmap.c), then mm_populate() for
     /// MAP_POPULATE. Returns the address, or -errno.
     public func mmap(_ t: KTask, mm: Int, _ req: MmapRequest) async -> Int64 {
-        guard req.length > 0 else { return -Int64(Errno.EINVAL) }
+        guard req.length > 0, req.length <= TASK_SIZE else { return -Int64(req.length == 0 ? Errno.EINVAL : Errno.ENOMEM) }
         guard req.offset & (PAGE_SIZE - 1) == 0 else { return -Int64(Errno.EINVAL) }
         let len = (req.length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
         var flags: VMFlags = [.mayRead, .mayWrite, .mayExec, .softDirty]
@@ -127,6 +127,7 @@ extension Kernel {
             guard addr & (PAGE_SIZE - 1) == 0, addr >= mmapMinAddr else {
                 return -Int64(Errno.EINVAL)
             }
+            guard userRangeOK(addr, len) else { return -Int64(Errno.ENOMEM) }
             if m.vmas.contains(where: { $0.start < addr + len && addr < $0.end }) {
                 return -Int64(Errno.EEXIST)
             }

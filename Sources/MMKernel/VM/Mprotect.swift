@@ -5,6 +5,7 @@ extension Kernel {
     public func mprotect(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64, read: Bool,
                          write: Bool, exec: Bool) async -> Int {
         guard addr & (PAGE_SIZE - 1) == 0 else { return -Errno.EINVAL }
+        guard userRangeOK(addr, length) else { return -Errno.ENOMEM }
         let end = addr + ((length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1))
         await lock(t, .mmap(mm: mm))
         guard isFullyMapped(mm: mm, addr, end) else {

@@ -27,7 +27,9 @@ extension Kernel {
     /// Models do_munmap() → unmap_region() (mm/mmap.c): zap, free the page tables only
     /// this range used, flush, free. Returns 0 or -errno.
     public func munmap(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64) async -> Int {
-        guard addr & (PAGE_SIZE - 1) == 0, length > 0 else { return -Errno.EINVAL }
+        guard addr & (PAGE_SIZE - 1) == 0, length > 0, userRangeOK(addr, length) else {
+            return -Errno.EINVAL
+        }
         let len = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
         let end = addr + len
         await lock(t, .mmap(mm: mm))

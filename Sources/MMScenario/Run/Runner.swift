@@ -81,16 +81,34 @@ public enum ScenarioRunner {
             _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: test.sourceHash,
                                   isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
             report.log = x.log ?? []
-            report.stats = [
-                "faults": x.kernel.stats.faults, "pages_allocated": x.kernel.stats.pagesAllocated,
-                "pages_freed": x.kernel.stats.pagesFreed, "tlb_flushes": x.kernel.stats.tlbFlushes,
-            ]
+            report.stats = x.kernel.stats.dictionary
         }
         report.expectations = test.expectations.map { line in
             ExpectationResult(line: describe(line.expectation), location: line.location.description,
                               holds: holds(line.expectation, report))
         }
         return report
+    }
+
+    /// The result of one sequential execution: every variable's final value as printed,
+    /// the model's counters and the violations' descriptions (tools built on mmsim, such
+    /// as `mmsim gup-matrix`, read these).
+    public struct SequentialResult {
+        /// Scope ("init", "T0", ..., "finally") → variable → value.
+        public var variables: [String: [String: Value]]
+        /// The kernel's counters after the run.
+        public var stats: [String: Int]
+        /// Violations seen, described.
+        public var violations: [String]
+    }
+
+    /// Runs a loaded test once, sequentially, and returns its variables and counters.
+    public static func runSequential(_ loaded: Loaded) -> SequentialResult {
+        let x = makeExecutionObject(loaded, verbose: false)
+        _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: loaded.test.sourceHash,
+                              isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
+        return SequentialResult(variables: x.vars.scopes, stats: x.kernel.stats.dictionary,
+                                violations: x.kernel.violations.map(\.description))
     }
 
     /// Replays the execution a token names and returns its report with the full trace.
