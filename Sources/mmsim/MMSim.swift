@@ -12,5 +12,5 @@ struct MMSim: ParsableCommand {
             not, 2 when a test is malformed or uses an op the model cannot run yet \
             (nothing is run then).
             """,
-        subcommands: [Run.self, Check.self, Replay.self, Knobs.self, Bench.self, Oracle.self, Entries.self, GupMatrix.self])
+        subcommands: [Run.self, Check.self, Replay.self, Knobs.self, Bench.self, Oracle.self, Entries.self, GupMatrix.self, Matrix.self])
 }

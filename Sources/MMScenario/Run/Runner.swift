@@ -17,6 +17,11 @@ public enum ScenarioRunner {
         public let source: String
         /// The file name used in messages.
         public let file: String
+        /// Run under this era and knobs instead of the `kernel` line's (`mmsim matrix`).
+        public var config: KernelConfig? = nil
+
+        /// The configuration runs use.
+        public var effectiveConfig: KernelConfig { config ?? test.kernelConfig }
     }
 
     /// Parses `source`, then refuses ops the model cannot run yet. Nothing is executed.
@@ -49,7 +54,7 @@ public enum ScenarioRunner {
             if outcome.condition == false { negative += count }
         }
         var report = TestReport(
-            file: loaded.file, name: test.name, kernel: test.kernelConfig.description,
+            file: loaded.file, name: test.name, kernel: loaded.effectiveConfig.description,
             strategy: strategyName(options), executions: explored.executions,
             seconds: explored.elapsed, complete: explored.complete,
             stopReason: explored.stopReason,
@@ -124,7 +129,8 @@ public enum ScenarioRunner {
     // MARK: Internals
 
     static func makeExecutionObject(_ loaded: Loaded, verbose: Bool) -> ScenarioExecution {
-        ScenarioExecution(test: loaded.test, source: loaded.source, verbose: verbose)
+        ScenarioExecution(test: loaded.test, source: loaded.source, verbose: verbose,
+                          config: loaded.config)
     }
 
     static func makeExecution(_ loaded: Loaded, verbose: Bool)

@@ -21,9 +21,9 @@ final class ScenarioExecution {
     /// MM id of the implicit process `main`.
     var mainMM = -1
 
-    init(test: LitmusTest, source: String, verbose: Bool) {
+    init(test: LitmusTest, source: String, verbose: Bool, config: KernelConfig? = nil) {
         self.test = test
-        kernel = Kernel(config: test.kernelConfig)
+        kernel = Kernel(config: config ?? test.kernelConfig)
         lines = source.split(separator: "\n", omittingEmptySubsequences: false)
         log = verbose ? [] : nil
     }
