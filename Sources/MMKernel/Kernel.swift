@@ -50,6 +50,8 @@ public final class Kernel {
     public var ttm = TTMState()
     /// PCI P2PDMA providers and their genpools (Drivers/P2PDMA.swift).
     public var p2pdma = P2PDMAState()
+    /// hugetlbfs mounts and files, the huge page pool, vma locks, PMD share counts (Hugetlb/).
+    public var hugetlb = HugetlbState()
     /// Per-CPU TLBs, IRQ state and mm_cpumask (TLB/TLB.swift).
     public var tlb = TLBState()
     /// Failures of the model's own invariants, reported apart from violations.

@@ -7,7 +7,7 @@ import Testing
 /// written by `mmsim oracle --record`, refreshed by oracle/refresh.sh) is compared with a
 /// fresh sequential run of the model in the record's era. Each observable must agree, or
 /// carry an explanation recorded for exactly this pair of values.
-@Suite struct OracleRecordTests {
+@Suite(.serialized) struct OracleRecordTests {
     static let root: String = {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<3 { url.deleteLastPathComponent() }

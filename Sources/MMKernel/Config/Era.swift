@@ -162,6 +162,23 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// devdax PMD as 2048 kB; before, each page was order 0.
     public var devDaxCompoundPages: Bool { self >= .v6_1 }
 
+    // MARK: hugetlb PMD sharing (§8.1)
+
+    /// How a shared hugetlb PMD table counts its sharers: the table page's refcount
+    /// (get_page/page_count, v3.x–v6.12 mainline) or `pt_share_count` ("mm: hugetlb:
+    /// independent PMD page table shared count", Liu Shixin, v6.13; the Debian 6.1.192
+    /// and 6.12.117 sources read carry the backport, so v6.1 and later use it here).
+    public var hugetlbShareCount: HugetlbShareCount { self >= .v6_1 ? .ptShareCount : .pageRefcount }
+
+    /// What serialises hugetlb faults against huge_pmd_unshare (§8.1).
+    public var hugetlbFaultLocking: HugetlbFaultLocking {
+        switch self {
+        case .v4_4, .v5_2: return .shareTakesIMmapWrite
+        case .v5_10: return .faultTakesIMmapRead
+        case .v6_1, .v6_12, .v7_2: return .vmaLock
+        }
+    }
+
     // MARK: ZONE_DEVICE (§6.3)
 
     /// The ZONE_DEVICE page refcount convention of the era.
@@ -233,4 +250,30 @@ public enum ZoneDeviceRefcount: Sendable {
     case extraRefRemoved
     /// v6.15+: FS_DAX, PRIVATE, COHERENT, P2PDMA idle at 0; GENERIC at 1.
     case zeroBasedFolios
+}
+
+/// How a shared hugetlb PMD table counts its sharers (§8.1).
+public enum HugetlbShareCount: Sendable {
+    /// ≤v6.12 mainline: huge_pmd_share takes get_page() on the table page; shared when
+    /// page_count() > 1.
+    case pageRefcount
+    /// v6.13 (backported to 6.1.y/6.12.y): a separate `pt_share_count`; shared when > 0.
+    case ptShareCount
+}
+
+/// The locking that keeps a hugetlb fault from using a PMD table huge_pmd_unshare is
+/// detaching (§8.1; mm/hugetlb.c hugetlb_fault, huge_pmd_share).
+public enum HugetlbFaultLocking: Sendable {
+    /// ≤v5.6: the fault holds only the fault mutex; huge_pmd_share takes i_mmap_rwsem
+    /// for write around its walk (the seed-001 quote). A fault that already found the
+    /// table is not serialised against unshare (fixed by "hugetlbfs: use i_mmap_rwsem for
+    /// more pmd sharing synchronization", Mike Kravetz, v5.7).
+    case shareTakesIMmapWrite
+    /// v5.7–v6.0: hugetlb_fault holds i_mmap_rwsem for read across huge_pte_alloc and the
+    /// fault; huge_pmd_share relies on it.
+    case faultTakesIMmapRead
+    /// v6.1+: the hugetlb vma lock ("hugetlb: use new vma_lock for pmd sharing
+    /// synchronization", Mike Kravetz, v6.1): faults hold it for read, unshare paths for
+    /// write; huge_pmd_share takes i_mmap_rwsem for read; sharing needs the lock to exist.
+    case vmaLock
 }

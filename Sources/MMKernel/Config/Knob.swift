@@ -18,6 +18,9 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// The page allocator hands out the most recently freed frames first (per-cpu lists
     /// are LIFO); off: first in, first out.
     case allocLifo
+    /// Device removal first unmaps every fs-dax mapping of the device and flushes TLBs
+    /// (the alternative in the seed 003 thread; MF_MEM_PRE_REMOVE later). C3.3.
+    case daxUnmapOnRemove
     /// gup-fast takes a dev_pagemap reference (get_dev_pagemap) before grabbing a devmap
     /// page, and backs off when the pgmap is dying. Seed 003.
     case gupFastPgmapCheck
@@ -42,6 +45,12 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// dma_buf_mmap_internal()/dma_buf_mmap() WARN when the exporter's mmap leaves the vma
     /// without VM_PFNMAP (Daniel Vetter's proposed patch, not merged). Seed 002.
     case dmabufRequirePfnmap
+    /// huge_pmd_unshare's TLB flush covers only the unmapped huge page instead of the
+    /// whole PUD range the shared table mapped. Seed 001 (claim C1.3).
+    case hugetlbUnshareNarrowFlush
+    /// Larry Bassel's RFC: fs-dax vmas share PMD tables like hugetlb (pmd_share() in
+    /// __handle_mm_fault, unshare in zap_huge_pmd). Seed 001 (claim C1.4).
+    case fsdaxPmdShare
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -143,6 +152,30 @@ public enum Knob: Int, CaseIterable, Sendable {
                     + "exporter's mmap",
                 source: "\"dma-buf: Require VM_PFNMAP vma for mmap\" (Daniel Vetter, v3 Feb "
                     + "2021, resent 22 Nov 2022; not merged)")
+        case .hugetlbUnshareNarrowFlush:
+            return KnobInfo(
+                name: "hugetlb_unshare_narrow_flush",
+                summary: "huge_pmd_unshare flushes only the unmapped huge page, not the PUD range",
+                source: "before \"hugetlb: take PMD sharing into account when flushing "
+                    + "tlb/caches\" (Mike Kravetz, dff11abe280b, v4.19): the fix widens the "
+                    + "flush with adjust_range_if_pmd_sharing_possible and "
+                    + "tlb_flush_pmd_range(addr & PUD_MASK, PUD_SIZE); cited in seed 001")
+        case .fsdaxPmdShare:
+            return KnobInfo(
+                name: "fsdax_pmd_share",
+                summary: "fs-dax faults share PMD tables (pmd_share); zap_huge_pmd unshares "
+                    + "with pud_clear under the PMD lock only",
+                source: "\"[PATCH, RFC 2/2] Implement sharing/unsharing of PMDs for FS/DAX\" "
+                    + "(Larry Bassel, 9 May 2019; v2 7 Jun 2019; not merged); Kirill A. "
+                    + "Shutemov: \"You don't have proper locking in place to do this.\"")
+        case .daxUnmapOnRemove:
+            return KnobInfo(
+                name: "dax_unmap_on_remove",
+                summary: "unbind zaps every fs-dax mapping of the device and flushes TLBs "
+                    + "before memunmap_pages",
+                source: "Dan Williams, \"Re: ... dev_pagemap\" (Feb 2021: \"tell the filesystem "
+                    + "to unmap all dax files\"); \"mm, pmem, xfs: Introduce MF_MEM_PRE_REMOVE "
+                    + "for unbind\" (Shiyang Ruan, v6.7, xfs); 7.x refcounted DAX folios")
         case .allocLifo:
             return KnobInfo(
                 name: "alloc_lifo",
@@ -161,8 +194,10 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .tlbFlushBeforeFree: return true
         case .ttmHugeFault: return era == .v5_10
         case .ttmNukeMixedmap: return era >= .v6_1
-        case .ttmPfnMap, .dmabufRequirePfnmap: return false
+        case .ttmPfnMap, .dmabufRequirePfnmap, .hugetlbUnshareNarrowFlush, .fsdaxPmdShare:
+            return false
         case .rcuTableFree: return era >= .v7_2
+        case .daxUnmapOnRemove: return era.daxInsertion == .refcountedFolios
         case .thpCowSplit: return era >= .v5_10
         case .anonThpAlign: return era >= .v6_12
         }

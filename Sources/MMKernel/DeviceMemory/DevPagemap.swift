@@ -134,7 +134,11 @@ extension Kernel {
         case .oneBasedIdle:
             // v5.x: put_page() on every pfn; an idle page goes 1 -> 0 and drops its pgmap
             // reference, a page someone still holds keeps it until its holder's put.
-            // Idle pages are dropped in one step (nobody else can hold them).
+            // Idle pages are dropped in one step (nobody else holds them; a racing
+            // speculative get sees the zero and fails).
+            var fp = Footprint(Obj.pgmap(i), .write)
+            fp.add(Obj.section(pgmaps[i].startPfn), .write)
+            await t.exec.step(fp)
             var idle = 0
             for pfn in pgmaps[i].startPfn..<(pgmaps[i].startPfn + pgmaps[i].count) {
                 if page(pfn).refcount == 1 {
@@ -159,7 +163,15 @@ extension Kernel {
             await t.exec.block(on: Obj.pgmap(i))
             await t.step(Obj.pgmap(i), .read)
         }
-        await t.step(Obj.pgmap(i), .write)
+        // pageunmap_range(): every struct page of the range goes (one section object per
+        // 128 MiB; the model's namespaces span at most a few).
+        var fp = Footprint(Obj.pgmap(i), .write)
+        var pfn = pgmaps[i].startPfn
+        while pfn < pgmaps[i].startPfn + pgmaps[i].count && fp.count < 4 {
+            fp.add(Obj.section(pfn), .write)
+            pfn += MemMap.sectionPages
+        }
+        await t.exec.step(fp)
         memmap.remove(startPfn: pgmaps[i].startPfn, count: pgmaps[i].count)
         pgmaps[i].removed = true
         t.exec.note("pageunmap_range(pgmap\(i)): memmap of \(pgmaps[i].count) pfns removed")

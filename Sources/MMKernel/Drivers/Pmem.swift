@@ -162,7 +162,8 @@ extension Kernel {
         guard pmems[region].bound else { return -Errno.ENODEV }
         pmems[region].bound = false
         t.exec.note("unbind \(pmems[region].name)")
-        let zap = pmems[region].mode == .devdax || config.era.daxInsertion == .refcountedFolios
+        // Zap and flush first: device-dax always; fs-dax with the knob (default in 7.x).
+        let zap = pmems[region].mode == .devdax || config.has(.daxUnmapOnRemove)
         if zap {
             for mm in mms.indices where !mms[mm].exited {
                 await lockShared(t, .mmap(mm: mm))

@@ -24,6 +24,8 @@ public struct Mount: Hashable, Sendable {
     public var device: Int
     /// Mounted with `-o dax`.
     public var dax: Bool
+    /// A hugetlbfs mount (no device; `device` is -1). Hugetlb/Hugetlbfs.swift.
+    public var hugetlbfs = false
 }
 
 /// How a file's blocks were allocated.

@@ -6,6 +6,7 @@ extension Kernel {
     /// i_size. Returns 0 or -errno.
     public func truncate(_ t: KTask, inode: Int, size: UInt64) async -> Int {
         if let f = daxFile(inode: inode) { return await daxTruncate(t, f, size: size) }  // FS/DaxTruncate.swift
+        if let f = hugetlbFile(inode: inode) { return await hugetlbTruncate(t, f, size: size) }  // Hugetlb/
         let oldPages = inodes[inode].pages
         inodes[inode].size = size
         let newPages = inodes[inode].pages

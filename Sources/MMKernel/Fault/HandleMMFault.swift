@@ -38,6 +38,8 @@ struct VMFault {
     var pmd = EntryRef(slot: 0, index: 0)
     /// The PUD entry covering the address (set before PUD-level huge faults).
     var pud = EntryRef(slot: 0, index: 0)
+    /// With `fsdax_pmd_share`: the PMD table page the walk found (-1 otherwise).
+    var sharedTablePfn = -1
 
     var isWrite: Bool { flags.contains(.write) }
 }
@@ -50,14 +52,17 @@ extension Kernel {
         stats.faults += 1
         var vmf = VMFault(mm: mm, vma: mms[mm].vmas[vmaIndex], address: address, flags: flags)
         t.exec.note("handle_mm_fault \(hex(address))\(vmf.isWrite ? " write" : "")")
+        if vmf.vma.flags.contains(.hugetlb) { return await hugetlbFault(t, &vmf) }  // Hugetlb/
         // p4d and pud tables; PUD-level huge faults for DAX vmas (create_huge_pud,
         // wp_huge_pud; Fault/DaxHugePud.swift); none for anon or page-cache files.
         if vmf.vma.isDax && config.era.hasPudHugeFault {
             if let r = await daxPudStep(t, &vmf) { return r }
         }
-        guard let pmdRef = await allocWalk(t, mm: mm, address, to: .pmd) else { return .oom }
+        guard let pmdRef = await pmdAllocMaybeShared(t, &vmf) else { return .oom }
         vmf.pmd = pmdRef
         let pmd = await readEntry(t, pmdRef)
+        if vmf.sharedTablePfn >= 0,
+           !pmdTableStillLive(t, pmdRef, pfn: vmf.sharedTablePfn, "__handle_mm_fault") { return .done }
         if pmd == 0 && (thpSuitable(vmf.vma, address) || ttmHugeFaultEnabled(vmf.vma)) {
             let r = await createHugePmd(t, &vmf)
             if r != .fallback { return r }

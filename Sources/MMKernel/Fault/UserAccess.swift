@@ -58,7 +58,6 @@ extension Kernel {
                     if let data {
                         let pfn = Int((e & PTEBits.pfnMask & ~(level.size - 1) | (addr & (level.size - 1))) >> 12)
                         fp.add(Obj.frame(pfn), data)
-                        fp.add(Obj.allocator, .read)  // a reallocation zeroes the frame
                     }
                     await t.exec.step(fp)
                     guard tables.read(ref.slot, ref.index) == e else { continue walk }

@@ -35,10 +35,12 @@ extension Kernel {
     func tryGrabFolio(_ t: KTask, _ pfn: Int, refs: Int32, _ flags: FollFlags, fast: Bool)
         async -> GrabResult
     {
+        // One step: the reference is taken on whatever struct page is there at that moment.
+        let head = headIfMemmap(pfn)
+        await stepPage(t, head)
         guard checkRefTarget(t, pfn, fast ? "try_grab_folio_fast" : "try_grab_folio") else {
             return .failed(-Errno.EFAULT)
         }
-        let head = compoundHead(pfn)
         if config.era.hasP2PDMAUser && !flags.contains(.pciP2PDMA) {
             stats.p2pdmaChecks += 1
             if isP2PDMAPage(pfn) { return .failed(-Errno.EREMOTEIO) }
@@ -51,7 +53,6 @@ extension Kernel {
         if fast && flags.contains(.pin) && flags.contains(.longterm) && !isLongtermPinnable(pfn) {
             return .failed(-Errno.EFAULT)
         }
-        await t.step(Obj.page(head), .write)
         let h = page(head)
         // folio_ref_try_add_rcu(): fails on a frame whose count already dropped to zero.
         if h.refcount <= 0 || h.flags.contains(.free) {

@@ -1,6 +1,21 @@
+import MMExplore
+
 /// Page reference counting: get_page/put_page and friends (include/linux/mm.h,
 /// include/linux/page_ref.h, mm/swap.c). References are counted on the compound head.
 extension Kernel {
+    /// A scheduling point before a step that changes `pfn`'s struct page: it writes the
+    /// page and reads the memmap section it lives in (so memmap removal conflicts with it).
+    func stepPage(_ t: KTask, _ pfn: Int, _ kind: AccessKind = .write) async {
+        var fp = Footprint(Obj.page(pfn), kind)
+        fp.add(Obj.section(pfn), .read)
+        await t.exec.step(fp)
+    }
+
+    /// compound_head() where a memmap (live or removed) exists; the pfn itself otherwise.
+    func headIfMemmap(_ pfn: Int) -> Int {
+        memmap.pfnValid(pfn) || memmap.isRemoved(pfn) ? compoundHead(pfn) : pfn
+    }
+
     /// Checks that `pfn` has a live struct page before a refcount operation; reports
     /// `use-after-free` for a removed memmap or a freed frame, `bad-page-ref` for a pfn
     /// with no struct page at all. Returns false when the operation must not proceed.
@@ -18,9 +33,9 @@ extension Kernel {
 
     /// Models get_page() / folio_get(): +1 on the head's refcount.
     func getPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
+        let head = headIfMemmap(pfn)
+        await stepPage(t, head)
         guard checkRefTarget(t, pfn, "get_page") else { return }
-        let head = compoundHead(pfn)
-        await t.step(Obj.page(head), .write)
         let p = page(head)
         if p.flags.contains(.free) {
             report(.useAfterFree, "get_page: pfn \(hex(pfn)) is free in the allocator", t)
@@ -32,9 +47,9 @@ extension Kernel {
     /// Models put_page() / folio_put(): -1 on the head's refcount; at zero the page is
     /// freed (__put_page → free_unref_page). A put at zero is `refcount-underflow`.
     func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
+        let head = headIfMemmap(pfn)
+        await stepPage(t, head)
         guard checkRefTarget(t, pfn, "put_page") else { return }
-        let head = compoundHead(pfn)
-        await t.step(Obj.page(head), .write)
         let p = page(head)
         if p.refcount < n {
             report(.refcountUnderflow,

@@ -24,6 +24,9 @@ public struct Observation: Hashable, Sendable {
     public var mapcount: Int = 0
     /// The large folio's pincount (0 for small pages, which count pins in refcount).
     public var pincount: Int = 0
+    /// The pfn of the page-table page holding the address's PMD entry (0 when the PUD
+    /// has no PMD table): equal in two processes sharing a hugetlb PMD table.
+    public var pmdTable: Int = 0
 }
 
 extension Kernel {
@@ -51,6 +54,7 @@ extension Kernel {
             special: entry & PTEBits.special != 0, devmap: layout.isDevmap(entry),
             writable: entry & PTEBits.rw != 0, pagemap: pagemap(mm: mm, addr), smaps: smaps,
             normal: normal)
+        o.pmdTable = pmdTablePfn(mm: mm, addr)
         if entry != 0 {
             let pfn = layout.pfn(entry) + (level == "pte" ? 0
                 : Int((addr & ((level == "pmd" ? PMD_SIZE : PUD_SIZE) - 1)) >> 12))

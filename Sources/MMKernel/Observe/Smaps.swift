@@ -10,6 +10,10 @@ public struct SmapsEntry: Hashable, Sendable {
     public var shmemPmdMapped: UInt64 = 0
     /// FilePmdMapped.
     public var filePmdMapped: UInt64 = 0
+    /// Shared_Hugetlb (hugetlb vmas: pages with page_mapcount() >= 2).
+    public var sharedHugetlb: UInt64 = 0
+    /// Private_Hugetlb (hugetlb vmas: the other present huge pages).
+    public var privateHugetlb: UInt64 = 0
     /// VmFlags, as printed ("rd wr mr mw me ac sd").
     public var vmFlags: String = ""
 }
@@ -22,6 +26,7 @@ extension Kernel {
     /// size. VM_PFNMAP vmas are not walked at all (walk_page_test).
     public func smaps(mm: Int, vmaIndex: Int) -> SmapsEntry {
         let vma = mms[mm].vmas[vmaIndex]
+        if vma.flags.contains(.hugetlb) { return smapsHugetlb(mm: mm, vma) }  // Hugetlb/HugetlbSmaps.swift
         var out = SmapsEntry()
         out.vmFlags = vma.flags.mnemonics
         if vma.flags.contains(.pfnMap) { return out }
@@ -43,6 +48,10 @@ extension Kernel {
                     out.rss += 4
                     if page(pfn).flags.contains(.anon) { out.anonymous += 4 }
                 }
+            case .pmd, .pud, .pgd where w.entry == 0:
+                // A hole above the PTE level maps nothing: skip the whole block.
+                addr = (addr & ~(w.level.size - 1)) + w.level.size
+                continue
             default:
                 break
             }

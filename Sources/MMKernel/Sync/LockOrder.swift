@@ -11,6 +11,8 @@ public enum LockClass: Int, CaseIterable, Sendable {
     case iMmapRwsem
     /// A split page-table lock (spinlock).
     case ptl
+    /// The hugetlb vma lock (an rwsem, v6.1+).
+    case hugetlbVmaLock
 
     /// The lock's name as lockdep prints it.
     public var name: String {
@@ -18,6 +20,7 @@ public enum LockClass: Int, CaseIterable, Sendable {
         case .mmapLock: return "&mm->mmap_lock"
         case .iMmapRwsem: return "&mapping->i_mmap_rwsem"
         case .ptl: return "ptlock"
+        case .hugetlbVmaLock: return "&vma_lock->rw_sema"
         }
     }
 }
@@ -52,6 +55,7 @@ extension LockID {
         case .ptl: return .ptl
         case .mmap: return .mmapLock
         case .iMmap: return .iMmapRwsem
+        case .hugetlbVma: return .hugetlbVmaLock
         }
     }
 }

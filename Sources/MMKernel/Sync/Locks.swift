@@ -9,6 +9,8 @@ public enum LockID: Hashable, Sendable {
     case mmap(mm: Int)
     /// A file's i_mmap_rwsem.
     case iMmap(inode: Int)
+    /// A hugetlb vma lock (an rwsem, v6.1+), by index in `Kernel.hugetlb.vmaLocks`.
+    case hugetlbVma(lock: Int)
 
     /// The object the explorer sees for this lock.
     var object: ObjectID {
@@ -16,6 +18,7 @@ public enum LockID: Hashable, Sendable {
         case .ptl(let slot): return Obj.ptl(slot)
         case .mmap(let mm): return Obj.mmapLock(mm)
         case .iMmap(let inode): return Obj.iMmap(inode)
+        case .hugetlbVma(let lock): return Obj.hugetlbVmaLock(lock)
         }
     }
 }
@@ -34,6 +37,7 @@ extension Kernel {
         case .ptl(let slot): return tables.locks[slot]
         case .mmap(let mm): return mms[mm].mmapLock
         case .iMmap(let inode): return inodes[inode].iMmapRwsem
+        case .hugetlbVma(let lock): return hugetlb.vmaLocks[lock]
         }
     }
 
@@ -42,6 +46,7 @@ extension Kernel {
         case .ptl(let slot): tables.locks[slot] = state
         case .mmap(let mm): mms[mm].mmapLock = state
         case .iMmap(let inode): inodes[inode].iMmapRwsem = state
+        case .hugetlbVma(let lock): hugetlb.vmaLocks[lock] = state
         }
     }
 
@@ -136,6 +141,7 @@ extension LockID: CustomStringConvertible {
         case .ptl(let slot): return "ptl[\(slot)]"
         case .mmap(let mm): return "mmap_lock(mm\(mm))"
         case .iMmap(let inode): return "i_mmap_rwsem(ino\(inode))"
+        case .hugetlbVma(let lock): return "hugetlb_vma_lock[\(lock)]"
         }
     }
 

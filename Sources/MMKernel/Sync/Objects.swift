@@ -28,6 +28,8 @@ enum Obj {
     static func writeProtectSeq(_ mm: Int) -> ObjectID { make(12, mm) }
     /// A direct I/O request's completion.
     static func dio(_ id: Int) -> ObjectID { make(13, id) }
+    /// A memmap section (128 MiB of struct pages): removed as a whole by memunmap_pages.
+    static func section(_ pfn: Int) -> ObjectID { make(14, pfn >> MemMap.sectionShift) }
     /// A CPU's local IRQ state (and the IPIs it services).
     static func cpuIrq(_ cpu: Int) -> ObjectID { make(11, cpu) }
     /// A CPU's TLB (filled by its user accesses, flushed locally or by IPI).
@@ -40,6 +42,12 @@ enum Obj {
     static func pgmap(_ index: Int) -> ObjectID { make(10, index) }
     /// A TTM buffer object's state (reservation, references, backing pages).
     static func bo(_ index: Int) -> ObjectID { make(20, index) }
+    /// A hugetlb vma lock (struct hugetlb_vma_lock's rw_sema), by index.
+    static func hugetlbVmaLock(_ index: Int) -> ObjectID { make(42, index) }
+    /// A hugetlbfs file's page cache (huge page per index) and i_size.
+    static func hugetlbFile(_ file: Int) -> ObjectID { make(43, file) }
+    /// A hugetlb PMD table's share count (pt_share_count), by table slot.
+    static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
     /// A P2PDMA provider's genpool.
     static func genpool(_ index: Int) -> ObjectID { make(21, index) }
 }

@@ -120,7 +120,9 @@ extension Kernel {
     ///
     /// Only this CPU fills its TLB, so the entry seen before the step is the one the step
     /// uses unless a flush dropped it: the step declares the frame's struct page (the
-    /// checker reads it), its contents (`data`) and the allocator (a reuse changes them).
+    /// checker reads it; freeing writes it) and its contents (`data`). The allocator's
+    /// epoch bump on reuse is not declared by allocPages (it declares only the free
+    /// lists), so DPOR orders a hit against the free, not against a later reuse.
     func tlbLookup(_ t: KTask, mm: Int, _ addr: UInt64, write: Bool,
                    data: AccessKind? = nil) async -> UInt64? {
         var fp = Footprint(Obj.tlb(t.cpu), .read)
@@ -128,7 +130,6 @@ extension Kernel {
             let size = tlb.entrySize[i]
             let phys = tlb.entryValue[i] & PTEBits.pfnMask & ~(size - 1) | (addr & (size - 1))
             fp.add(Obj.page(Int(phys >> 12) & ~(Int(size >> 12) - 1)), .read)
-            fp.add(Obj.allocator, .read)
             if let data { fp.add(Obj.frame(Int(phys >> 12)), data) }
         }
         await t.exec.step(fp)

@@ -42,6 +42,10 @@ extension Kernel {
     /// mapcount each); special entries are copied as they are. Huge PMDs are shared by
     /// copy_huge_pmd() with a new deposited table for the child.
     func copyPageRange(_ t: KTask, parent: Int, child: Int, vma: VMA) async {
+        if vma.flags.contains(.hugetlb) {  // Hugetlb/HugetlbUnmap.swift
+            await copyHugetlbPageRange(t, parent: parent, child: child, vma: vma)
+            return
+        }
         let cow = vma.flags.isCOW
         var addr = vma.start
         while addr < vma.end {

@@ -53,7 +53,8 @@ extension Kernel {
     public func mmap(_ t: KTask, mm: Int, _ req: MmapRequest) async -> Int64 {
         guard req.length > 0, req.length <= TASK_SIZE else { return -Int64(req.length == 0 ? Errno.EINVAL : Errno.ENOMEM) }
         guard req.offset & (PAGE_SIZE - 1) == 0 else { return -Int64(Errno.EINVAL) }
-        let len = (req.length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
+        let granule = hugetlbMmapGranule(req.target)  // hugetlbfs: 2M (Hugetlb/Hugetlbfs.swift)
+        let len = (req.length + granule - 1) & ~(granule - 1)
         var flags: VMFlags = [.mayRead, .mayWrite, .mayExec, .softDirty]
         if req.read { flags.insert(.read) }
         if req.write { flags.insert(.write) }
@@ -89,7 +90,8 @@ extension Kernel {
         var vma = VMA(start: UInt64(addr), end: UInt64(addr) + len, flags: flags, pgoff: pgoff,
                       backing: backing)
         // MAP_SHARED_VALIDATE's flag check and the DAX ->mmap (FS/DaxMmap.swift).
-        let daxErr = daxMmapPrepare(req, &vma)
+        var daxErr = daxMmapPrepare(req, &vma)
+        if daxErr == 0 { daxErr = hugetlbfsMmapPrepare(req, &vma) }  // Hugetlb/Hugetlbfs.swift
         if daxErr != 0 {
             await unlock(t, .mmap(mm: mm))
             return Int64(daxErr)
@@ -135,7 +137,7 @@ extension Kernel {
         }
         var align = PAGE_SIZE
         if case .aligned(let a) = req.placement { align = max(a, PAGE_SIZE) }
-        align = max(align, daxUnmappedAreaAlign(req, len))
+        align = max(align, daxUnmappedAreaAlign(req, len), hugetlbMmapGranule(req.target))
         if req.target == .anon && !req.shared && config.has(.anonThpAlign)
             && len % PMD_SIZE == 0 && align < PMD_SIZE {
             align = PMD_SIZE

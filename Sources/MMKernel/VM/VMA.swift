@@ -15,6 +15,9 @@ public enum VMABacking: Hashable, Sendable {
     case dmabuf(bo: Int)
     /// A PCI P2PDMA provider's sysfs `p2pmem/allocate` file (p2pmem_alloc_mmap), by index.
     case p2pmem(provider: Int)
+    /// A file on a hugetlbfs mount (hugetlb_vm_ops, VM_HUGETLB), by inode number
+    /// (Hugetlb/).
+    case hugetlb(inode: Int)
 }
 
 /// A modelled `struct vm_area_struct`: a value in its MM's sorted array.
@@ -31,6 +34,9 @@ public struct VMA: Hashable, Sendable {
     public var backing: VMABacking
     /// An anon_vma exists (a private page was faulted in): fork must copy the range.
     public var hasAnonVMA = false
+    /// The hugetlb vma lock (vm_private_data, v6.1+), an index into
+    /// `Kernel.hugetlb.vmaLocks`; -1 when the vma has none.
+    public var hugetlbVmaLock: Int32 = -1
 
     /// Length in bytes.
     public var length: UInt64 { end - start }

@@ -5,6 +5,10 @@ extension Kernel {
     /// counters dropped, pages queued on the mmu_gather.
     func zapRange(_ t: KTask, mm: Int, vma: VMA, _ start: UInt64, _ end: UInt64,
                   _ tlb: inout MMUGather) async {
+        if vma.flags.contains(.hugetlb) {  // unmap_single_vma(): Hugetlb/HugetlbUnmap.swift
+            await unmapHugepageRangeFinal(t, mm: mm, vma: vma, start, end, &tlb)
+            return
+        }
         var addr = start
         while addr < end {
             let next = min((addr & ~(PMD_SIZE - 1)) + PMD_SIZE, end)
@@ -19,6 +23,11 @@ extension Kernel {
             }
             if layout.isLeaf(pmd) {
                 if addr & (PMD_SIZE - 1) == 0 && next - addr == PMD_SIZE {
+                    if vma.isFsDax && config.has(.fsdaxPmdShare),
+                       await unshareHugePmdRFC(t, mm: mm, pmdRef, addr) {
+                        addr = next
+                        continue
+                    }
                     await zapHugePmd(t, mm: mm, pmdRef, pmd, addr, &tlb)
                     addr = next
                     continue

@@ -55,6 +55,9 @@ extension ScenarioExecution {
             case .refcount: return .number(Int64(obs.refcount))
             case .mapcount: return .number(Int64(obs.mapcount))
             case .pincount: return .number(Int64(obs.pincount))
+            case .sharedHugetlb: return .number(Int64(obs.smaps.sharedHugetlb) * 1024)
+            case .privateHugetlb: return .number(Int64(obs.smaps.privateHugetlb) * 1024)
+            case .pmdTable: return .number(Int64(obs.pmdTable))
             }
         }
     }

@@ -27,6 +27,9 @@ extension ScenarioExecution {
             if m.dax { return .int(Int64(k.mountDax(device: dev, at: m.path))) }
             return .int(Int64(k.mount(device: dev, at: m.path, dax: false)))
         case .file(let f):
+            if k.isOnHugetlbfs(path: f.path) {
+                return .int(Int64(k.createHugetlbFile(path: f.path, size: f.size)))
+            }
             let layout = MMKernel.FileLayout(rawValue: (f.layout ?? .contiguous).rawValue)!
             return .int(Int64(k.createFileWithBlocks(path: f.path, size: f.size, layout: layout)))
         case .process(let name):
@@ -138,9 +141,8 @@ extension ScenarioExecution {
         case .punch(let p):
             guard let ino = k.inode(path: p.path) else { return .int(-Int64(Errno.ENOENT)) }
             return .int(Int64(await k.punchHole(t, inode: ino, offset: p.offset, length: p.len)))
-        case .hugetlbfs:
-            // Refused before the run by NotModelled.check; reaching here is a model bug.
-            return fail(s, "not modelled yet: \(s.op.name)", t)
+        case .hugetlbfs(let path):
+            return .int(Int64(k.mountHugetlbfs(at: path)))
         }
     }
 

@@ -17,8 +17,6 @@ enum NotModelled {
     /// Why `op` cannot run yet, or nil when it can.
     static func reason(_ op: Operation) -> String? {
         switch op {
-        case .hugetlbfs:
-            return op.name
         case .mmap(let m):
             switch m.target {
             case .anon where m.shared: return "shared anonymous mapping (shmem)"

@@ -142,6 +142,13 @@ public enum ObservationField: String, Hashable, Sendable, CaseIterable {
     case mapcount
     /// The large folio's pincount (small pages count pins in refcount, 1024 each).
     case pincount
+    /// smaps Shared_Hugetlb, in bytes.
+    case sharedHugetlb = "Shared_Hugetlb"
+    /// smaps Private_Hugetlb, in bytes.
+    case privateHugetlb = "Private_Hugetlb"
+    /// The pfn of the page-table page holding the PMD entry of the address (0 when none):
+    /// equal in two processes that share a hugetlb PMD table.
+    case pmdTable = "pmd_table"
 }
 
 /// An operand of a comparison.
