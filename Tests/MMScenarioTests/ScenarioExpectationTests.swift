@@ -27,8 +27,11 @@ import Testing
         let source = try String(contentsOfFile: path, encoding: .utf8)
         let loaded = try ScenarioRunner.load(source: source, file: "scenarios/" + file)
         #expect(!loaded.test.expectations.isEmpty, "\(file) has no expect line")
-        let report = ScenarioRunner.run(loaded, options: ExploreOptions(strategy: .dpor))
-        #expect(report.complete)
+        // A bundled scenario must explore completely within this budget: a scenario whose
+        // racing section grew too large fails here instead of hanging the suite.
+        let report = ScenarioRunner.run(loaded, options: ExploreOptions(strategy: .dpor,
+                                                                        maxExecutions: 20_000))
+        #expect(report.complete, "\(file) did not finish exploring within 20,000 executions")
         for e in report.expectations {
             let seen = "\(report.violations) \(String(describing: report.observation))"
             #expect(e.holds, "\(file): \(e.line) does not hold: \(seen)")
