@@ -1,3 +1,5 @@
+import MMExplore
+
 /// The page allocator's free lists. Freed blocks go on a per-order list; allocation takes
 /// the most recently freed block first (LIFO, like the per-cpu lists of
 /// mm/page_alloc.c), so a use-after-free changes what the next owner sees. Frames never
@@ -68,6 +70,11 @@ extension Kernel {
     func allocPages(_ t: KTask, order: Int = 0) async -> Int? {
         await t.step(Obj.allocator, .write)
         guard let pfn = allocator.take(order: order) else { return nil }
+        // The new owner's clear_page() writes the frame: a stale TLB entry or DMA that
+        // still reaches it conflicts with this step, so DPOR orders them both ways.
+        var fp = Footprint(Obj.frame(pfn), .write)
+        fp.add(Obj.page(pfn), .write)
+        await t.exec.step(fp)
         stats.pagesAllocated += 1 << order
         let n = 1 << order
         for i in 0..<n {
