@@ -51,7 +51,7 @@ struct Oracle: ParsableCommand {
         let known = loadExplanations()
         var reports: [OracleReport] = []
         for (i, (loaded, plan)) in zip(tests, plans).enumerated() {
-            let lines = guest.tests[String(format: "%02d", i)] ?? GuestResults.Test()
+            let lines = guest.tests[String(format: "%02d", i)] ?? GuestResults.Test(problem: "no output from the guest")
             let kernelObs = OracleObservables.kernel(plan, lines.statements)
             let modelObs = OracleObservables.model(plan, OracleModelRun.values(loaded, era: era))
             var ex: [String: (kernel: String, model: String, reason: String)] = [:]

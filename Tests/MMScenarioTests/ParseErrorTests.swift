@@ -56,7 +56,7 @@ import Testing
         ("MM t\nT0 { r = load 0 }\nexists (T0:r.Rss == 1)\n",
          "t.litmus:3:9: error: `T0:r` holds the result of `load`, not of `observe`: it has no fields"),
         ("MM t\nT0 { r = observe 0 }\nexists (T0:r.Pss == 1)\n",
-         "t.litmus:3:9: error: unknown observation field `Pss` (fields: level, Rss, AnonHugePages, FilePmdMapped, Anonymous, VmFlags, present, file, pfn, entry_pfn, special, devmap, writable, normal, refcount, mapcount, pincount)"),
+         "t.litmus:3:9: error: unknown observation field `Pss` (fields: level, Rss, AnonHugePages, FilePmdMapped, Anonymous, VmFlags, present, file, pfn, entry_pfn, special, devmap, writable, normal, refcount, mapcount, pincount, Shared_Hugetlb, Private_Hugetlb, pmd_table)"),
         ("MM t\nT0 { r = load 0 }\nexists (T0:r < SIGBUS)\n", "t.litmus:3:16: error: `<` compares numbers; SIGBUS is not a number"),
         ("MM t\nT0 { r = load 0 }\nexists (T0:r has hg)\n",
          "t.litmus:3:9: error: `has` tests a VmFlags letter pair: write `T0:m.VmFlags has hg`"),

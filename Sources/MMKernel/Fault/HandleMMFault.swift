@@ -62,7 +62,7 @@ extension Kernel {
         vmf.pmd = pmdRef
         let pmd = await readEntry(t, pmdRef)
         if vmf.sharedTablePfn >= 0,
-           !pmdTableStillLive(t, pmdRef, pfn: vmf.sharedTablePfn, "__handle_mm_fault") { return .done }
+           !(await pmdTableStillLive(t, pmdRef, pfn: vmf.sharedTablePfn, "__handle_mm_fault")) { return .done }
         if pmd == 0 && (thpSuitable(vmf.vma, address) || ttmHugeFaultEnabled(vmf.vma)) {
             let r = await createHugePmd(t, &vmf)
             if r != .fallback { return r }

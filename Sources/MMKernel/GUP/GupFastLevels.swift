@@ -111,11 +111,13 @@ extension Kernel {
         }
         // Treated as a THP: one grab of n references on pmd_page(). A bare PSE leaf whose
         // pfn has no struct page is dereferenced all the same (the TTM bug, §10.2).
+        // try_grab_compound_head(pmd_page(orig), refs): the references go to the first page
+        // of the block, while the pages array records the subpages — for a real THP both
+        // name the same folio; for a driver's non-compound block they do not.
         let head = layout.pfn(e)
-        guard checkRefTarget(t, head, "gup_huge_pmd: pmd_page()") else { return 0 }
-        if case .failed = await tryGrabFolio(t, first, refs: Int32(n), flags, fast: true) { return 0 }
+        if case .failed = await tryGrabFolio(t, head, refs: Int32(n), flags, fast: true) { return 0 }
         if config.era.hasGenericGupFast, await readEntry(t, ref) != e {
-            await gupPutFolio(t, first, refs: Int32(n), pinned: flags.contains(.pin))
+            await gupPutFolio(t, head, refs: Int32(n), pinned: flags.contains(.pin))
             return 0
         }
         for i in 0..<n {

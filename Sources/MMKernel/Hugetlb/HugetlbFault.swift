@@ -18,7 +18,7 @@ extension Kernel {
         }
         vmf.pmd = ref
         let entry = await readEntry(t, ref)
-        guard pmdTableStillLive(t, ref, pfn: tablePfn, "hugetlb_fault") else {
+        guard await pmdTableStillLive(t, ref, pfn: tablePfn, "hugetlb_fault") else {
             await hugetlbFaultUnlock(t, held, inode)
             return .done
         }

@@ -215,8 +215,11 @@ extension Kernel {
 
     /// A walker that found PMD table page `pfn` at `ref.slot` checks it is still that
     /// table before using it: a table freed meanwhile (by an unshare and the last
-    /// sharer's teardown) is a use-after-free of the table page. Returns false then.
-    func pmdTableStillLive(_ t: KTask, _ ref: EntryRef, pfn: Int, _ who: String) -> Bool {
+    /// sharer's teardown) is a use-after-free of the table page. The use is a scheduling
+    /// point that reads the table page (its struct page: freeing it conflicts). Returns
+    /// false then.
+    func pmdTableStillLive(_ t: KTask, _ ref: EntryRef, pfn: Int, _ who: String) async -> Bool {
+        await t.step(Obj.page(pfn), .read)
         if Int(tables.pfnOfSlot[ref.slot]) == pfn && page(pfn).flags.contains(.table) { return true }
         report(.useAfterFree, "\(who): PMD table page \(hex(pfn)) was freed after the walk "
                + "found it (unshared, then torn down by its last sharer)", t)

@@ -64,6 +64,12 @@ extension Kernel {
     /// Models pte_free()/pmd_free(): the table page goes back to the allocator.
     func freeTable(_ t: KTask, slot: Int) async {
         let pfn = Int(tables.pfnOfSlot[slot])
+        if page(pfn).refcount > 1 {
+            // A PMD table shared by page refcount (hugetlb ≤v6.12, the fs-dax RFC) that
+            // another PUD still points to: pmd_free's put_page leaves it alive and in use.
+            await putPage(t, pfn)
+            return
+        }
         withPage(pfn) { $0.flags.remove(.table) }
         tables.releaseSlot(slot)
         await putPage(t, pfn)

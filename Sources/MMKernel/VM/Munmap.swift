@@ -44,7 +44,7 @@ extension Kernel {
         let ceiling = range.upperBound < mms[mm].vmas.count
             ? mms[mm].vmas[range.upperBound].start : 0
         let closed = Array(mms[mm].vmas[range])
-        mms[mm].vmas.removeSubrange(range)
+        await unlinkSharedFileVMAs(t, mm: mm, range)  // Hugetlb/PmdShareUnlink.swift
         await freePgtables(t, mm: mm, addr, end, floor: floor, ceiling: ceiling, &tlb)
         await tlbFlushMMU(t, &tlb)
         await driverVMAsClosed(t, closed)  // remove_vma(): vm_ops->close
@@ -60,7 +60,7 @@ extension Kernel {
         var tlb = MMUGather(mm: mm)
         for v in mms[mm].vmas { await zapRange(t, mm: mm, vma: v, v.start, v.end, &tlb) }
         let closed = mms[mm].vmas
-        mms[mm].vmas.removeAll()
+        await unlinkSharedFileVMAs(t, mm: mm, mms[mm].vmas.indices)  // Hugetlb/PmdShareUnlink.swift
         await freePgtables(t, mm: mm, 0, 1 << 47, floor: 0, ceiling: 0, &tlb)
         await tlbFlushMMU(t, &tlb)
         await freeTable(t, slot: mms[mm].pgd)
