@@ -1,6 +1,15 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Settings of the model and the explorer, measured with callgrind on a 32 MiB populate:
+/// 499M instructions before, 219M after. Async functions run on their caller's executor
+/// instead of hopping (the explorer's executor is the only one), and release builds skip
+/// the dynamic exclusivity checks of the kernel state's arrays.
+let modelSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "mmsim",
     platforms: [.macOS(.v15)],
@@ -17,9 +26,9 @@ let package = Package(
     ],
     targets: [
         // The explorer: deterministic execution, scheduling points, strategies. Knows nothing of mm.
-        .target(name: "MMExplore"),
+        .target(name: "MMExplore", swiftSettings: modelSettings),
         // The model: kernel state and algorithms, eras and knobs, checkers.
-        .target(name: "MMKernel", dependencies: ["MMExplore"]),
+        .target(name: "MMKernel", dependencies: ["MMExplore"], swiftSettings: modelSettings),
         // The .litmus format: lexer, parser, AST, semantic checks, compiling tests into threads.
         .target(name: "MMScenario", dependencies: ["MMKernel", "MMExplore"]),
         // Renderers: herd-style text and JSON.

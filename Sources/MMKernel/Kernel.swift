@@ -101,7 +101,7 @@ public final class Kernel {
     @inline(__always) func page(_ pfn: Int) -> Page { memmap.pages[memmap.slot(pfn)] }
 
     /// Mutates the struct page of `pfn` in place.
-    @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
+    @discardableResult @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
         let s = memmap.slot(pfn)
         return body(&memmap.pages[s])
     }

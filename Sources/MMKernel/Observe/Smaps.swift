@@ -48,7 +48,7 @@ extension Kernel {
                     out.rss += 4
                     if page(pfn).flags.contains(.anon) { out.anonymous += 4 }
                 }
-            case .pmd, .pud, .pgd where w.entry == 0:
+            case .pmd where w.entry == 0, .pud where w.entry == 0, .pgd where w.entry == 0:
                 // A hole above the PTE level maps nothing: skip the whole block.
                 addr = (addr & ~(w.level.size - 1)) + w.level.size
                 continue

@@ -29,9 +29,12 @@ extension Kernel {
         case .dontneed, .hugepage, .nohugepage:
             break
         }
-        await lock(t, .mmap(mm: mm))
+        // madvise_need_mmap_write(): DONTNEED runs under mmap_lock held for read, the
+        // advice that changes vm_flags (HUGEPAGE/NOHUGEPAGE) under it held for write.
+        let shared = advice == .dontneed
+        if shared { await lockShared(t, .mmap(mm: mm)) } else { await lock(t, .mmap(mm: mm)) }
         guard isFullyMapped(mm: mm, addr, end) else {
-            await unlock(t, .mmap(mm: mm))
+            if shared { await unlockShared(t, .mmap(mm: mm)) } else { await unlock(t, .mmap(mm: mm)) }
             return -Errno.ENOMEM
         }
         var result = 0
@@ -62,7 +65,7 @@ extension Kernel {
         case .populateRead, .populateWrite:
             break
         }
-        await unlock(t, .mmap(mm: mm))
+        if shared { await unlockShared(t, .mmap(mm: mm)) } else { await unlock(t, .mmap(mm: mm)) }
         return result
     }
 }
