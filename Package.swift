@@ -10,6 +10,10 @@ let modelSettings: [SwiftSetting] = [
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
+/// Every other target, tests included, shares the model's async semantics (closure types
+/// such as ExecThread.spawn's must agree across modules).
+let sameAsync: [SwiftSetting] = [.enableUpcomingFeature("NonisolatedNonsendingByDefault")]
+
 let package = Package(
     name: "mmsim",
     platforms: [.macOS(.v15)],
@@ -30,19 +34,20 @@ let package = Package(
         // The model: kernel state and algorithms, eras and knobs, checkers.
         .target(name: "MMKernel", dependencies: ["MMExplore"], swiftSettings: modelSettings),
         // The .litmus format: lexer, parser, AST, semantic checks, compiling tests into threads.
-        .target(name: "MMScenario", dependencies: ["MMKernel", "MMExplore"]),
+        .target(name: "MMScenario", dependencies: ["MMKernel", "MMExplore"], swiftSettings: sameAsync),
         // Renderers: herd-style text and JSON.
-        .target(name: "MMReport", dependencies: ["MMScenario"]),
+        .target(name: "MMReport", dependencies: ["MMScenario"], swiftSettings: sameAsync),
         .executableTarget(
             name: "mmsim",
             dependencies: [
                 "MMKernel", "MMExplore", "MMScenario", "MMReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .testTarget(name: "MMExploreTests", dependencies: ["MMExplore"]),
-        .testTarget(name: "MMKernelTests", dependencies: ["MMKernel", "MMExplore"]),
-        .testTarget(name: "MMScenarioTests", dependencies: ["MMScenario", "MMKernel"]),
-        .testTarget(name: "MMReportTests", dependencies: ["MMReport", "MMScenario"]),
+            ],
+            swiftSettings: sameAsync),
+        .testTarget(name: "MMExploreTests", dependencies: ["MMExplore"], swiftSettings: sameAsync),
+        .testTarget(name: "MMKernelTests", dependencies: ["MMKernel", "MMExplore"], swiftSettings: sameAsync),
+        .testTarget(name: "MMScenarioTests", dependencies: ["MMScenario", "MMKernel"], swiftSettings: sameAsync),
+        .testTarget(name: "MMReportTests", dependencies: ["MMReport", "MMScenario"], swiftSettings: sameAsync),
     ],
     swiftLanguageModes: [.v5]
 )
