@@ -4,8 +4,11 @@
 # the first violating trace. Nothing in the tables is typed by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product mmsim >/dev/null
-MMSIM=.build/release/mmsim
+# MMSIM=path/to/mmsim reuses a built binary; otherwise a release build is made.
+if [ -z "${MMSIM:-}" ]; then
+  swift build -c release --product mmsim >/dev/null
+  MMSIM=.build/release/mmsim
+fi
 out=docs/seeds.md
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
