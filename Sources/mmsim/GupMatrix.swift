@@ -59,15 +59,17 @@ struct GupMatrix: ParsableCommand {
         for kind in Self.kinds {
             print("")
             print(kind.title)
-            print("  " + "era".padding(toLength: 7, withPad: " ", startingAt: 0)
-                  + "entry".padding(toLength: 26, withPad: " ", startingAt: 0)
-                  + "gup-fast".padding(toLength: 34, withPad: " ", startingAt: 0) + "slow path")
-            for era in selected {
+            let rows = selected.map { era -> [String] in
                 let fast = Self.cell(kind, era, fast: true)
                 let slow = Self.cell(kind, era, fast: false)
-                print("  " + era.name.padding(toLength: 7, withPad: " ", startingAt: 0)
-                      + fast.entry.padding(toLength: 26, withPad: " ", startingAt: 0)
-                      + fast.result.padding(toLength: 34, withPad: " ", startingAt: 0) + slow.result)
+                return [era.name, fast.entry, fast.result, slow.result]
+            }
+            let header = ["era", "entry", "gup-fast", "slow path"]
+            let widths = (0..<3).map { c in (rows.map { $0[c].count } + [header[c].count]).max()! + 2 }
+            for row in [header] + rows {
+                let line = (0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                    .joined() + row[3]
+                print("  " + String(line.prefix(97)))
             }
         }
     }
