@@ -36,6 +36,8 @@ public final class Kernel {
     var dioCount = 0
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
     var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
+    /// Pages AF_PACKET rings hold until their sockets close (Drivers/PacketRing.swift).
+    var socketPages: [Int] = []
     /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
     public var pgmaps: [DevPagemap] = []
     /// pmem namespaces, by region number (Drivers/Pmem.swift).

@@ -116,7 +116,7 @@ import Testing
         ("mmap dmabuf:nope len=4K", "17:8: error: undefined dmabuf `nope` (create it with `dmabuf nope size=S`)"),
         ("mmap dmabuf:bar len=4K", "17:8: error: `bar` is a p2pmem, not a dmabuf: map it as p2pmem:bar"),
         ("mmap p2pmem:bo len=4K", "17:8: error: `bo` is a dmabuf, not a p2pmem: map it as dmabuf:bo"),
-        ("mmap 42 len=4K", "17:8: error: bad mmap target `42`: anon, a file path, /dev/daxN.M, /dev/mem, dmabuf:NAME or p2pmem:NAME"),
+        ("mmap 42 len=4K", "17:8: error: bad mmap target `42`: anon, a file path, /dev/daxN.M, /dev/mem, dmabuf:NAME, p2pmem:NAME or packet_ring"),
         ("free nope", "17:8: error: undefined buffer `nope` (create it with `dmabuf nope size=S` or `p2pmem nope size=S`)"),
         ("r = load nope", "17:12: error: undefined variable `nope` (not assigned earlier in T0, nor in init)"),
         ("r = load buf+off", "17:12: error: `off` in the address `buf+off` is not a size: address arithmetic adds sizes to one variable"),

@@ -18,6 +18,7 @@ extension Kernel {
         switch vma.backing {
         case .dmabuf(let bo): return await dmaBufMmapInternal(t, &vma, bo: bo)
         case .p2pmem(let provider): return await p2pmemAllocMmap(t, mm: mm, &vma, provider)
+        case .packetRing: return await packetMmap(t, mm: mm, &vma)
         default: return nil
         }
     }

@@ -10,6 +10,8 @@ public enum MapTarget: Hashable, Sendable {
     case devDax(region: Int)
     /// A dma-buf fd of a TTM buffer object (`dmabuf:NAME`), by BO index.
     case dmabuf(bo: Int)
+    /// An AF_PACKET socket's RX ring (net/packet/af_packet.c packet_mmap).
+    case packetRing
     /// A P2PDMA provider's sysfs allocate file (`p2pmem:NAME`), by provider index.
     case p2pmem(provider: Int)
 }
@@ -75,6 +77,8 @@ extension Kernel {
             backing = .devDax(region: region)
         case .dmabuf(let bo):
             backing = .dmabuf(bo: bo)
+        case .packetRing:
+            backing = .packetRing
         case .p2pmem(let provider):
             backing = .p2pmem(provider: provider)
             flags.remove(.mayExec)  // path_noexec(): kernfs superblocks are SB_I_NOEXEC

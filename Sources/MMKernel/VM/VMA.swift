@@ -13,6 +13,8 @@ public enum VMABacking: Hashable, Sendable {
     case devDax(region: Int)
     /// A dma-buf exported from a TTM buffer object (ttm_bo_vm_ops), by BO index.
     case dmabuf(bo: Int)
+    /// An AF_PACKET socket's RX ring, mapped by packet_mmap() with vm_insert_page.
+    case packetRing
     /// A PCI P2PDMA provider's sysfs `p2pmem/allocate` file (p2pmem_alloc_mmap), by index.
     case p2pmem(provider: Int)
     /// A file on a hugetlbfs mount (hugetlb_vm_ops, VM_HUGETLB), by inode number

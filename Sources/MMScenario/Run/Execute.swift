@@ -178,6 +178,8 @@ extension ScenarioExecution {
             target = .p2pmem(provider: p)
         case .devDax(let region, _):
             target = .devDax(region: region)
+        case .packetRing:
+            target = .packetRing
         }
         var req = MmapRequest(target: target, length: m.len)
         req.read = m.prot.read

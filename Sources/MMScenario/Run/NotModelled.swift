@@ -20,7 +20,7 @@ enum NotModelled {
         case .mmap(let m):
             switch m.target {
             case .anon where m.shared: return "shared anonymous mapping (shmem)"
-            case .anon, .file, .devMem, .dmabuf, .p2pmem, .devDax: break
+            case .anon, .file, .devMem, .dmabuf, .p2pmem, .devDax, .packetRing: break
             }
             return nil
         default:

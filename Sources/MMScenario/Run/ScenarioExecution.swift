@@ -74,6 +74,7 @@ final class ScenarioExecution {
         for mm in kernel.mms.indices { await kernel.exitMMap(exitTask, mm: mm) }
         await kernel.closeDmabufFds(exitTask)
         for pfn in harness { await kernel.releaseHarnessPage(exitTask, pfn) }
+        await kernel.closeSockets(exitTask)
         kernel.auditReferences()
     }
 

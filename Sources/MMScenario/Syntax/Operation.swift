@@ -227,6 +227,8 @@ public enum MmapTarget: Hashable, Sendable {
     case dmabuf(String)
     /// `p2pmem:NAME`.
     case p2pmem(String)
+    /// `packet_ring`: an AF_PACKET socket's RX ring (packet_mmap, vm_insert_page).
+    case packetRing
 }
 
 /// Where `mmap` places the mapping.

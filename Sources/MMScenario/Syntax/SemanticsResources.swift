@@ -146,6 +146,7 @@ extension Semantics {
         let location = argument.location
         if text == "anon" { return .anon }
         if text == "/dev/mem" { return .devMem }
+        if text == "packet_ring" { return .packetRing }
         if text.hasPrefix("/dev/dax") { return try devDax(text, at: location) }
         for kind in [BufferKind.dmabuf, .p2pmem] where text.hasPrefix(kind.rawValue + ":") {
             let name = String(text.dropFirst(kind.rawValue.count + 1))
@@ -159,8 +160,8 @@ extension Semantics {
             try checkFile(text, at: location)
             return .file(text)
         }
-        throw Diagnostic("bad mmap target `\(text)`: anon, a file path, /dev/daxN.M, /dev/mem, dmabuf:NAME "
-                             + "or p2pmem:NAME", at: location)
+        throw Diagnostic("bad mmap target `\(text)`: anon, a file path, /dev/daxN.M, /dev/mem, dmabuf:NAME, "
+                             + "p2pmem:NAME or packet_ring", at: location)
     }
 
     /// `/dev/daxN.M`: region N must be a mode=devdax pmem, and M is 0 (one namespace each).
