@@ -10,7 +10,9 @@ struct MMSim: ParsableCommand {
         discussion: """
             Exit status: 0 when every expectation of every test holds, 1 when one does \
             not, 2 when a test is malformed or uses an op the model cannot run yet \
-            (nothing is run then).
+            (nothing is run then), 3 when the model's own invariants failed (an internal \
+            error, reported apart with its trace).
             """,
-        subcommands: [Run.self, Check.self, Replay.self, Knobs.self, Bench.self, Oracle.self, Entries.self, GupMatrix.self, Matrix.self])
+        subcommands: [Run.self, Check.self, Replay.self, Matrix.self, GupMatrix.self, Entries.self,
+                      Knobs.self, Bench.self, Oracle.self])
 }

@@ -46,6 +46,14 @@ import Testing
         #expect(o.smaps.vmFlags == "rd wr mr mw me ac sd")
     }
 
+    @Test func filesMustFitOnTheirDevice() async {
+        // The blocks of a `file` are allocated (fallocate): a file larger than what is
+        // left on the device fails with -ENOSPC, as fallocate does.
+        let m = await machineWithFile()
+        #expect(m.kernel.createFile(path: "/mnt/big", size: 2 << 30, layout: .contiguous) == -Errno.ENOSPC)
+        #expect(m.kernel.createFile(path: "/mnt/fits", size: 1 << 20, layout: .contiguous) == 0)
+    }
+
     @Test func accessBeyondEOFIsSIGBUS() async {
         let m = await machineWithFile()
         let a = await m.map(.file(inode: 0), 8 << 20, shared: true)

@@ -96,6 +96,13 @@ extension Kernel {
     public func createFile(path: String, size: UInt64, layout: FileLayout) -> Int {
         guard let m = mountFor(path: path) else { return -Errno.ENOENT }
         if inodes.contains(where: { $0.path == path }) { return -Errno.EEXIST }
+        // The blocks are allocated as the layout says (fallocate): they must fit on the
+        // device, next to the other files of the same filesystem (-ENOSPC otherwise).
+        if mounts[m].device >= 0 {
+            let used = inodes.filter { $0.mount == m }.reduce(UInt64(0)) { $0 + $1.size }
+            let capacity = blockDevices[mounts[m].device].size
+            guard size <= capacity, used <= capacity - size else { return -Errno.ENOSPC }
+        }
         let pages = Int((size + PAGE_SIZE - 1) / PAGE_SIZE)
         inodes.append(Inode(path: path, mount: m, size: size, layout: layout,
                             cache: Array(repeating: -1, count: pages)))
