@@ -26,10 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
 
 #ifndef MAP_SYNC
 #define MAP_SYNC 0x80000
@@ -163,6 +166,34 @@ static int o_touch(uint64_t addr, uint64_t len, int write)
 
 /* ------------------------------------------------------------------ mmap */
 /* kind: 0 anon, 1 a path. align: 0 or the alignment; at: nonzero for at=ADDR. */
+/*
+ * `mmap packet_ring len=S`: an AF_PACKET socket with a TPACKET_V2 RX ring of S/4K blocks of
+ * one page each. packet_mmap() maps the ring with vm_insert_page(), so the vma is
+ * VM_MIXEDMAP over ordinary kernel pages. Protocol 0 binds no protocol: the socket receives
+ * nothing and the ring stays as packet_set_ring() allocated it (zeroed).
+ */
+#define O_PACKET_RING ((const char *)1)
+
+static int o_packet_ring(uint64_t len, int *err)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+	if (fd < 0) { *err = errno; return -1; }
+	int version = TPACKET_V2;
+	struct tpacket_req req = {
+		.tp_block_size = PG,
+		.tp_block_nr = (unsigned)((len + PG - 1) / PG),
+		.tp_frame_size = PG / 2,
+		.tp_frame_nr = (unsigned)((len + PG - 1) / PG) * 2,
+	};
+	if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version, sizeof version) ||
+	    setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req)) {
+		*err = errno;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static long o_mmap(const char *path, uint64_t len, int prot, int shared, int populate, int sync,
 		   uint64_t align, int has_at, uint64_t at, uint64_t off, int *err)
 {
@@ -170,7 +201,10 @@ static long o_mmap(const char *path, uint64_t len, int prot, int shared, int pop
 	if (sync) flags = MAP_SHARED_VALIDATE | MAP_SYNC;
 	if (populate) flags |= MAP_POPULATE;
 	int fd = -1;
-	if (path) {
+	if (path == O_PACKET_RING) {
+		fd = o_packet_ring(len, err);
+		if (fd < 0) return -1;
+	} else if (path) {
 		fd = open(path, O_RDWR);
 		if (fd < 0) { *err = errno; return -1; }
 	} else {

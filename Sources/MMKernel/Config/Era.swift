@@ -142,6 +142,12 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// vm_mixed_ok() failing is a BUG_ON (≤v6.x); v7.x returns VM_FAULT_SIGBUS instead.
     public var mixedOkIsBugOn: Bool { self != .v7_2 }
 
+    /// Pseudo filesystems (sockfs, the dma-buf fs, ...) are SB_I_NOEXEC, so do_mmap()'s
+    /// path_noexec() test drops VM_MAYEXEC from mappings of their files ("libfs: set
+    /// SB_I_NOEXEC and SB_I_NODEV by default in init_pseudo()", John Hubbard, 2026; in the
+    /// Debian 7.2.13 source, not in 6.12.117). Before, only kernfs (sysfs) files were noexec.
+    public var pseudoFsNoexec: Bool { self >= .v7_2 }
+
     /// PUD-level huge faults (create_huge_pud, vmf_insert_pfn_pud) exist (v4.11+).
     public var hasPudHugeFault: Bool { self >= .v5_2 }
 

@@ -77,8 +77,12 @@ extension Kernel {
             backing = .devDax(region: region)
         case .dmabuf(let bo):
             backing = .dmabuf(bo: bo)
+            // path_noexec(): dma-buf files live on a pseudo filesystem (init_pseudo).
+            if config.era.pseudoFsNoexec { flags.remove(.mayExec) }
         case .packetRing:
             backing = .packetRing
+            // path_noexec(): socket files live on sockfs, a pseudo filesystem.
+            if config.era.pseudoFsNoexec { flags.remove(.mayExec) }
         case .p2pmem(let provider):
             backing = .p2pmem(provider: provider)
             flags.remove(.mayExec)  // path_noexec(): kernfs superblocks are SB_I_NOEXEC

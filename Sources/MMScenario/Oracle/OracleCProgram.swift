@@ -91,7 +91,8 @@ public enum OracleCProgram {
             case .file(let p): path = cString(p)
             case .devDax(let region, let index): path = cString("/dev/dax\(region).\(index)")
             case .devMem: path = cString("/dev/mem")
-            case .dmabuf, .p2pmem, .packetRing: path = "NULL"  // refused by the plan
+            case .packetRing: path = "O_PACKET_RING"
+            case .dmabuf, .p2pmem: path = "NULL"  // refused by the plan
             }
             let prot = m.prot.read || m.prot.write
                 ? [m.prot.read ? "PROT_READ" : nil, m.prot.write ? "PROT_WRITE" : nil].compactMap { $0 }.joined(separator: "|")

@@ -94,7 +94,7 @@ public struct OraclePlan: Sendable {
                              + "device or mount set up", at: s.location)
         case .mmap(let m):
             switch m.target {
-            case .dmabuf, .p2pmem, .packetRing:
+            case .dmabuf, .p2pmem:
                 throw Diagnostic("the oracle cannot map \(m.target) yet: the guest has no such "
                                  + "device", at: s.location)
             default: break

@@ -87,7 +87,7 @@ final class ScenarioExecution {
             if let name = s.result, let value { vars.set(name, value, in: scope) }
             if log != nil {
                 let shown = value.map { " => \($0)" } ?? ""
-                log!.append("\(scope.padding(toLength: 7, withPad: " ", startingAt: 0))"
+                log!.append("\(scope.padding(toLength: 8, withPad: " ", startingAt: 0))"
                             + "\(s.location.line): \(text(of: s))\(shown)")
             }
             if case .signal = value { return }
