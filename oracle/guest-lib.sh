@@ -90,16 +90,20 @@ o_mount() { # INDEX LINE DEV PATH FS DAX
 	[ "$5" = xfs ] && xfs_io -c "extsize 2m" "$4" 2>/dev/null
 	true
 }
-o_file() { # INDEX LINE PATH SIZE LAYOUT
-	local blocks=$(($4 / 4096)) cmds= b
+o_file() { # INDEX LINE PATH SIZE LAYOUT UNCACHED
+	local blocks=$(($4 / 4096)) cmds= b drop=
+	# uncached: written and synced, then dropped from the page cache (POSIX_FADV_DONTNEED)
+	[ "${6:-0}" = 1 ] && drop="fadvise -d 0 $4"
 	case $5 in
 	contiguous) # allocated in one go (2M-aligned on these filesystems), then written
-		o_run "$1" "$2" file xfs_io -f -c "falloc 0 $4" -c "pwrite -q -S 0 -b 2m 0 $4" -c fsync "$3" ;;
+		o_run "$1" "$2" file xfs_io -f -c "falloc 0 $4" -c "pwrite -q -S 0 -b 2m 0 $4" -c fsync \
+			${drop:+-c "$drop"} "$3" ;;
 	hole) # allocated, never written: unwritten extents
-		o_run "$1" "$2" file xfs_io -f -c "falloc 0 $4" "$3" ;;
+		o_run "$1" "$2" file xfs_io -f -c "falloc 0 $4" ${drop:+-c "$drop"} "$3" ;;
 	fragmented) # written 4K at a time from the end backwards: no 2M-aligned ascending run
 		b=$blocks
 		while [ $b -gt 0 ]; do b=$((b - 1)); cmds="$cmds -c \"pwrite -q -S 0 $((b * 4096)) 4096\" -c fsync"; done
+		[ -n "$drop" ] && cmds="$cmds -c \"$drop\""
 		eval o_run "$1" "$2" file xfs_io -f $cmds "$3" ;;
 	esac
 }

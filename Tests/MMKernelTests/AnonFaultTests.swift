@@ -87,6 +87,21 @@ import Testing
         #expect(o.level == "pmd" && o.smaps.anonHugePages == 2048)
     }
 
+    @Test func v7WriteToHugeZeroMapsAFreshTHP() async {
+        // oracle 7.2 anon-huge-zero-read T0:4: pmd, Rss = AnonHugePages = 2048 after the
+        // store (do_huge_zero_wp_pmd, v6.14); 6.12 splits and COWs one 4K page.
+        for (era, level, rss) in [(Era.v7_2, "pmd", 2048), (.v6_12, "pte", 4)] {
+            let m = await Machine(era)
+            let a = await m.map(.anon, 2 << 20, at: alignedBase)
+            _ = await m.kernel.touch(m.task, a, 2 << 20, write: false)
+            #expect(await m.kernel.store(m.task, a + 4096, 7) == nil)
+            let o = m.observe(a)
+            #expect(o.level == level && o.smaps.rss == rss && o.smaps.anonymous == rss)
+            #expect((try? await m.kernel.load(m.task, a + 4096).get()) == 7)
+            #expect((try? await m.kernel.load(m.task, a + 8192).get()) == 0)
+        }
+    }
+
     @Test func readOfSmallAnonMapsZeroPageSpecial() async {
         let m = await Machine(.v6_1, [(.thpAlways, false)])
         let a = await m.map(.anon, 64 << 10)

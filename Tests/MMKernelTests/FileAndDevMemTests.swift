@@ -74,6 +74,24 @@ import Testing
         #expect(m.kernel.layout.pfn(o.entry) == 0xA0)
     }
 
+    @Test func v7DevMemHasNoVmPat() async {
+        // oracle 7.2 devmem: "mm: remove VM_PAT" (v6.17) leaves `ar` out of VmFlags.
+        let m = await Machine(.v7_2)
+        let a = await m.map(.devMem, 128 << 10, shared: true, offset: 0xA0000)
+        #expect(m.observe(a).smaps.vmFlags == "rd wr sh mr mw me ms pf io de dd sd")
+    }
+
+    @Test func packetRingIsMixedMapAndNoexecOnV7() async {
+        // oracle mixedmap-packet-ring: vm_insert_page sets VM_MIXEDMAP (`mm`); 7.2's
+        // init_pseudo() makes sockfs SB_I_NOEXEC, so `me` is gone there.
+        for (era, flags) in [(Era.v6_12, "rd wr sh mr mw me ms sd mm"), (.v7_2, "rd wr sh mr mw ms sd mm")] {
+            let m = await Machine(era)
+            let a = await m.map(.packetRing, 64 << 10, shared: true)
+            let o = m.observe(a + (60 << 10))
+            #expect(o.smaps.vmFlags == flags && o.smaps.rss == 64 && o.normal && o.pagemap.file)
+        }
+    }
+
     @Test func devMemOfRamIsRefused() async {
         let m = await Machine(.v6_1)
         var req = MmapRequest(target: .devMem, length: 4096)

@@ -160,6 +160,7 @@ import Testing
         ("file /elsewhere/f size=4K", "17:8: error: `/elsewhere/f` is not on a mounted filesystem or hugetlbfs (mounts: /huge, /mnt)"),
         ("file /huge/g size=4K", "17:21: error: size=4K of a hugetlbfs file must be a multiple of 2M"),
         ("file /huge/g size=2M layout=contiguous", "17:24: error: layout= is for block filesystems; a hugetlbfs file is made of 2M pages"),
+        ("file /huge/g size=2M uncached", "17:24: error: uncached is for block filesystems; a hugetlbfs file has no backing store to read its pages back from"),
         ("file mnt/f size=4K", "17:8: error: file needs a file path like /mnt/f, not `mnt/f`"),
         ("hugetlbfs /mnt", "17:13: error: /mnt is already a mount point"),
         ("process P", "17:11: error: process `P` is already defined at 13:11"),

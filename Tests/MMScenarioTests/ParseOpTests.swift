@@ -16,6 +16,8 @@ import Testing
         #expect(try threadOp("disk d2 size=4K") == .disk(DiskArgs(name: "d2", size: 4096)))
         #expect(try threadOp("mkfs disk0 xfs") == .mkfs(MkfsArgs(device: "disk0", filesystem: .xfs)))
         #expect(try threadOp("file /mnt/g size=8K") == .file(FileArgs(path: "/mnt/g", size: 8192, layout: nil)))
+        #expect(try threadOp("file /mnt/h size=8K uncached")
+                    == .file(FileArgs(path: "/mnt/h", size: 8192, layout: nil, uncached: true)))
         #expect(try threadOp("hugetlbfs /huge2") == .hugetlbfs(path: "/huge2"))
         #expect(try threadOp("process Q") == .process(name: "Q"))
         #expect(try threadOp("dmabuf b2 size=4K") == .dmabuf(DmabufArgs(name: "b2", size: 4096, backing: nil, huge: false)))

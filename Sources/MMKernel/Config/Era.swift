@@ -148,6 +148,17 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// Debian 7.2.13 source, not in 6.12.117). Before, only kernfs (sysfs) files were noexec.
     public var pseudoFsNoexec: Bool { self >= .v7_2 }
 
+    /// remap_pfn_range() marks the vma VM_PAT (smaps `ar`, VM_ARCH_1 on x86) when
+    /// track_pfn_remap() reserves the range's memtype. 7.x tracks the range in a
+    /// pfnmap_track_ctx on the vma instead ("mm: remove VM_PAT", David Hildenbrand, v6.17).
+    public var remapSetsVmPat: Bool { self < .v7_2 }
+
+    /// A write fault on a huge zero PMD maps a freshly allocated THP with a PMD
+    /// (do_huge_zero_wp_pmd(); "mm: huge_memory: replace huge zero page with THP on wp
+    /// fault", Dev Jain, v6.14) instead of splitting it as thp_cow_split does; the split
+    /// remains the fallback when no THP can be allocated.
+    public var hugeZeroWpAllocatesThp: Bool { self >= .v7_2 }
+
     /// PUD-level huge faults (create_huge_pud, vmf_insert_pfn_pud) exist (v4.11+).
     public var hasPudHugeFault: Bool { self >= .v5_2 }
 

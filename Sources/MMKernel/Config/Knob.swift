@@ -9,6 +9,9 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// A write to a huge zero PMD or shared anon THP splits it and COWs 4K pages (v5.8+);
     /// off: a THP is allocated for the write (the older anon-THP COW semantics).
     case thpCowSplit
+    /// A read fault on a page-cache file maps the cached neighbours in a 64K window too
+    /// (fault_around_bytes = 65536); off: fault_around_bytes = 4096, one page per fault.
+    case faultAround
     /// Larger anonymous mappings are placed on a THP boundary (v6.7; PMD-sized lengths
     /// only from v6.12).
     case anonThpAlign
@@ -81,6 +84,13 @@ public enum Knob: Int, CaseIterable, Sendable {
                 name: "thp_cow_split",
                 summary: "write to a huge zero PMD or shared anon THP splits the PMD, COW at 4K",
                 source: "\"thp: change CoW semantics for anon-THP\" (Kirill A. Shutemov, v5.8)")
+        case .faultAround:
+            return KnobInfo(
+                name: "fault_around",
+                summary: "a file read fault maps the cached pages of its 64K window too",
+                source: "\"mm: introduce vm_ops->map_pages()\" and \"mm: introduce "
+                    + "do_fault_around()\" (Kirill A. Shutemov, v3.15); debugfs "
+                    + "fault_around_bytes")
         case .anonThpAlign:
             return KnobInfo(
                 name: "anon_thp_align",
@@ -189,7 +199,7 @@ public enum Knob: Int, CaseIterable, Sendable {
     public func defaultValue(in era: Era) -> Bool {
         switch self {
         case .thpAlways, .thpHugeZeroPage, .pteSpecial, .allocLifo, .gupFastPgmapCheck,
-             .gupFastSpecialCheck:
+             .gupFastSpecialCheck, .faultAround:
             return true
         case .tlbFlushBeforeFree: return true
         case .ttmHugeFault: return era == .v5_10

@@ -1,29 +1,70 @@
 /// The page cache and file faults (mm/filemap.c, mm/memory.c do_fault paths).
 extension Kernel {
     /// Models filemap_fault() (mm/filemap.c): the page-cache page of `index`, read in
-    /// from the device if absent; returned with a reference for the caller. nil with
-    /// SIGBUS beyond EOF, OOM when no frame is left.
-    func filemapFault(_ t: KTask, inode: Int, index: Int) async -> (pfn: Int?, FaultResult) {
-        guard index < inodes[inode].pages else { return (nil, .sigbus) }
+    /// with its neighbours by mmap read-around if absent; returned with a reference for
+    /// the caller. nil with SIGBUS beyond EOF, OOM when no frame is left. `readIn` says
+    /// that readahead I/O was started, for which the kernel drops the mmap lock and
+    /// answers VM_FAULT_RETRY (maybe_unlock_mmap_for_io).
+    func filemapFault(_ t: KTask, inode: Int, index: Int) async
+        -> (pfn: Int?, FaultResult, readIn: Bool) {
+        guard index < inodes[inode].pages else { return (nil, .sigbus, false) }
+        var readIn = false
         await t.step(Obj.pageCache(inode), .write)
-        var pfn = Int(inodes[inode].cache[index])
-        if pfn < 0 {
-            // page_cache_ra/read_pages: a new page, uptodate after the read; the page
-            // cache holds the allocation's reference.
-            guard let newPfn = await allocPages(t) else { return (nil, .oom) }
-            withPage(newPfn) {
+        if inodes[inode].cache[index] < 0 {
+            // do_sync_mmap_readahead(): a window of ra_pages centred on the miss, its
+            // marker ra_pages/4 from the window's end.
+            let ra = Kernel.raPages
+            let start = max(0, index - ra / 2)
+            guard await readPages(t, inode: inode, from: start, count: ra, lookahead: ra / 4),
+                  inodes[inode].cache[index] >= 0 else { return (nil, .oom, true) }
+            readIn = true
+        } else if page(Int(inodes[inode].cache[index])).flags.contains(.readahead) {
+            // do_async_mmap_readahead() → page_cache_async_ra(): the marker is reached, so
+            // the next window (ra_pages, all of it async: the marker is its first page)
+            // starts at the first page not cached yet.
+            withPage(Int(inodes[inode].cache[index])) { $0.flags.remove(.readahead) }
+            var next = index + 1
+            while next < inodes[inode].pages && inodes[inode].cache[next] >= 0 { next += 1 }
+            if next < inodes[inode].pages && next - index <= Kernel.raPages {
+                _ = await readPages(t, inode: inode, from: next, count: Kernel.raPages,
+                                    lookahead: Kernel.raPages)
+                readIn = true
+            }
+        }
+        let pfn = Int(inodes[inode].cache[index])
+        await getPage(t, pfn)
+        return (pfn, .done, readIn)
+    }
+
+    /// The block device's readahead window, bdi->ra_pages at its default
+    /// (VM_READAHEAD_PAGES: 128K, read_ahead_kb = 128).
+    static let raPages = 32
+
+    /// Models do_page_cache_ra() → page_cache_ra_unbounded() → read_pages()
+    /// (mm/readahead.c): the window `[from, from+count)` is cut at EOF; every page of it
+    /// not cached yet is allocated, filled from the file and added to the cache, uptodate;
+    /// the page `lookahead` pages before the cut window's end, if read now, gets
+    /// PG_readahead (none when the cut window is shorter than `lookahead`). false when
+    /// the allocator runs dry.
+    func readPages(_ t: KTask, inode: Int, from: Int, count: Int, lookahead: Int) async -> Bool {
+        let end = min(from + count, inodes[inode].pages)
+        guard from < end else { return true }
+        let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
+        for index in from..<end where inodes[inode].cache[index] < 0 {
+            // The page cache holds the allocation's reference.
+            guard let pfn = await allocPages(t) else { return false }
+            withPage(pfn) {
                 $0.flags.formUnion([.pageCache, .uptodate])
+                if index - from == marker { $0.flags.insert(.readahead) }
                 $0.inode = Int32(inode)
                 $0.index = UInt32(index)
             }
-            inodes[inode].cache[index] = Int32(newPfn)
+            inodes[inode].cache[index] = Int32(pfn)
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
-                writePhys(UInt64(newPfn) << 12 | (off & 0xfff), v)
+                writePhys(UInt64(pfn) << 12 | (off & 0xfff), v)
             }
-            pfn = newPfn
         }
-        await getPage(t, pfn)
-        return (pfn, .done)
+        return true
     }
 
     /// Models do_fault() (mm/memory.c): read, COW or shared fault of a file vma.
@@ -34,8 +75,18 @@ extension Kernel {
             // /dev/mem vmas are fully populated by remap_pfn_range: no ->fault.
             return .sigbus
         }
+        // do_read_fault(): fault-around first (FS/FaultAround.swift), then ->fault.
+        if !vmf.isWrite && config.has(.faultAround),
+           let r = await doFaultAround(t, vmf, inode: inode) { return r }
         let index = Int(vmf.vma.pageIndex(vmf.address))
-        let (got, r) = await filemapFault(t, inode: inode, index: index)
+        var (got, r, readIn) = await filemapFault(t, inode: inode, index: index)
+        if readIn && !vmf.isWrite && config.has(.faultAround), let pfn = got {
+            // VM_FAULT_RETRY after readahead I/O: the fault starts over and its
+            // fault-around now finds the pages just read (the model keeps the mmap lock).
+            await putPage(t, pfn)
+            if let r = await doFaultAround(t, vmf, inode: inode) { return r }
+            (got, r, _) = await filemapFault(t, inode: inode, index: index)
+        }
         guard let pfn = got else { return r }
         if vmf.isWrite && !vmf.vma.flags.contains(.shared) {
             // do_cow_fault(): copy into a private anonymous page.

@@ -66,7 +66,8 @@ extension Kernel {
     /// Models do_huge_pmd_wp_page() (mm/huge_memory.c): a write to a read-only huge PMD.
     /// v5.8+ ("thp: change CoW semantics for anon-THP"): the huge zero page and a shared
     /// THP are split and the write is retried at PTE level; before, a new THP was
-    /// allocated for the writer.
+    /// allocated for the writer. Where the era has do_huge_zero_wp_pmd() the huge zero
+    /// page is replaced by a fresh THP again, and split only when none can be allocated.
     func doHugePmdWpPage(_ t: KTask, _ vmf: inout VMFault, _ pmd: UInt64) async -> FaultResult {
         let pfn = layout.pfn(pmd)
         let ptl = LockID.ptl(slot: vmf.pmd.slot)
@@ -85,11 +86,12 @@ extension Kernel {
             }
             await unlock(t, ptl)
         }
-        if config.has(.thpCowSplit) {
+        let zeroToThp = isHugeZero(pfn) && config.era.hugeZeroWpAllocatesThp
+        if config.has(.thpCowSplit) && !zeroToThp {
             await splitHugePmd(t, vmf, reason: "do_huge_pmd_wp_page")
             return .fallback
         }
-        // Older semantics: allocate a THP for the writer and copy (or clear) into it.
+        // Pre-v5.8 semantics, or do_huge_zero_wp_pmd(): a THP for the writer, copied or clear.
         guard let newPfn = await allocPages(t, order: 9) else {
             await splitHugePmd(t, vmf, reason: "do_huge_pmd_wp_page(fallback)")
             return .fallback
@@ -111,7 +113,8 @@ extension Kernel {
             | PTEBits.dirty
         await writeEntry(t, vmf.pmd, 0, .pmd, "pmdp_huge_clear_flush")
         await flushTLBRange(t, mm: vmf.mm, vmf.address & ~(PMD_SIZE - 1), PMD_SIZE)
-        await writeEntry(t, vmf.pmd, entry, .pmd, "do_huge_pmd_wp_page(copy)")
+        await writeEntry(t, vmf.pmd, entry, .pmd,
+                         zeroToThp ? "do_huge_zero_wp_pmd" : "do_huge_pmd_wp_page(copy)")
         mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
         if isHugeZero(pfn) {
             mms[vmf.mm].anonPages += 512

@@ -1,11 +1,12 @@
 /// remap_pfn_range() (mm/memory.c, §3.2 of the reference).
 extension Kernel {
     /// Models remap_pfn_range(): marks the vma VM_IO|VM_PFNMAP|VM_DONTEXPAND|VM_DONTDUMP
-    /// (+VM_PAT from track_pfn_remap), sets vm_pgoff to the pfn for a COW mapping (the
+    /// (+VM_PAT from track_pfn_remap in eras that have it), sets vm_pgoff to the pfn for a COW mapping (the
     /// linearity rule depends on it), inserts the vma and writes one special PTE per
     /// page. A PTE that is not none is the kernel's BUG_ON(!pte_none(*pte)).
     func remapPfnRange(_ t: KTask, mm: Int, _ vma: inout VMA, pfn: Int) async -> Int {
-        vma.flags.formUnion([.io, .pfnMap, .dontExpand, .dontDump, .pat])
+        vma.flags.formUnion([.io, .pfnMap, .dontExpand, .dontDump])
+        if config.era.remapSetsVmPat { vma.flags.insert(.pat) }
         vma.pgoff = UInt64(pfn)
         mms[mm].insert(vma)
         let prot = vma.pageProt

@@ -32,6 +32,9 @@ public struct PageFlags: OptionSet, Hashable, Sendable {
     public static let swapBacked = PageFlags(rawValue: 1 << 12)
     /// Held by the test harness (`alloc_pages`), not by the kernel.
     public static let harness = PageFlags(rawValue: 1 << 13)
+    /// PG_readahead: the readahead marker; reaching it starts the next (async) window,
+    /// and fault-around leaves the page alone.
+    public static let readahead = PageFlags(rawValue: 1 << 14)
 }
 
 /// A modelled `struct page`: plain values, stored in arrays indexed by pfn (`MemMap`).

@@ -30,7 +30,8 @@ public enum OracleSetup {
                 let fs = filesystems[m.device]?.rawValue ?? "ext4"
                 lines.append("o_mount \(head) \(m.device) \(quoted(m.path)) \(fs) \(m.dax ? 1 : 0)")
             case .file(let f):
-                lines.append("o_file \(head) \(quoted(f.path)) \(f.size) \((f.layout ?? .contiguous).rawValue)")
+                lines.append("o_file \(head) \(quoted(f.path)) \(f.size) \((f.layout ?? .contiguous).rawValue)"
+                             + " \(f.uncached ? 1 : 0)")
             default:
                 break
             }

@@ -31,7 +31,9 @@ extension ScenarioExecution {
                 return .int(Int64(k.createHugetlbFile(path: f.path, size: f.size)))
             }
             let layout = MMKernel.FileLayout(rawValue: (f.layout ?? .contiguous).rawValue)!
-            return .int(Int64(k.createFileWithBlocks(path: f.path, size: f.size, layout: layout)))
+            let r = k.createFileWithBlocks(path: f.path, size: f.size, layout: layout)
+            guard r == 0, !f.uncached, let inode = k.inode(path: f.path) else { return .int(Int64(r)) }
+            return .int(Int64(await k.writeFileThroughCache(t, inode: inode)))
         case .process(let name):
             guard let mm = await k.createProcess(t, name: name) else { return .int(-Int64(Errno.ENOMEM)) }
             return .process(mm, name)

@@ -160,18 +160,23 @@ extension Parser {
         let path = try args.path(argument, for: "a file path")
         let size = try args.requiredSize("size", pageMultiple: true)
         let layout = try args.choice("layout", fileLayouts)
+        let uncached = args.flag("uncached")
         let onHugetlbfs = try semantics.defineFile(path, at: argument.location)
         if onHugetlbfs {
             if let key = args.keyArgument("layout") {
                 throw Diagnostic("layout= is for block filesystems; a hugetlbfs file is made of 2M pages",
                                  at: key.location)
             }
+            if let flag = args.flagArgument("uncached") {
+                throw Diagnostic("uncached is for block filesystems; a hugetlbfs file has no "
+                                 + "backing store to read its pages back from", at: flag.location)
+            }
             // hugetlbfs_setattr() refuses sizes that are not a multiple of the huge page size.
             if size % (2 << 20) != 0, let value = args.value("size") {
                 throw Diagnostic("size=\(value.text) of a hugetlbfs file must be a multiple of 2M", at: value.location)
             }
         }
-        return .file(FileArgs(path: path, size: size, layout: layout))
+        return .file(FileArgs(path: path, size: size, layout: layout, uncached: uncached))
     }
 
     func buildMmap(_ args: ArgumentReader) throws(Diagnostic) -> Operation {

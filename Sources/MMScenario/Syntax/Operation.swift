@@ -11,7 +11,7 @@ public enum Operation: Hashable, Sendable {
     case mkfs(MkfsArgs)
     /// `mount DEV PATH [dax]`.
     case mount(MountArgs)
-    /// `file PATH size=S [layout=]`.
+    /// `file PATH size=S [layout=] [uncached]`.
     case file(FileArgs)
     /// `hugetlbfs PATH`: a hugetlbfs mount with 2M pages.
     case hugetlbfs(path: String)
@@ -183,6 +183,9 @@ public struct FileArgs: Hashable, Sendable {
     public let size: UInt64
     /// `layout=` (MMKernel's `FileLayout`); nil means the filesystem's choice.
     public let layout: FileLayout?
+    /// `uncached`: the written pages were dropped from the page cache (POSIX_FADV_DONTNEED),
+    /// so the first access reads them in; without it they stay cached after the write.
+    public var uncached = false
 }
 
 /// `dmabuf` arguments.

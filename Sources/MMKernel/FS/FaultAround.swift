@@ -1,0 +1,69 @@
+/// Fault-around: a read fault on a page-cache file also maps the neighbouring pages that
+/// are already uptodate in the cache (mm/memory.c do_fault_around, mm/filemap.c
+/// filemap_map_pages), so one fault can make a whole 64K window present.
+extension Kernel {
+    /// fault_around_bytes at its default, 64K, in pages (mm/memory.c).
+    static let faultAroundPages: UInt64 = 16
+
+    /// Models do_fault_around() (mm/memory.c) → filemap_map_pages() (mm/filemap.c): the
+    /// window is the fault_around_bytes-aligned block around the address, clipped to the
+    /// vma, the PMD and i_size; every page of it that is cached and uptodate and whose
+    /// PTE is none is mapped read-only with a reference and a mapcount of its own.
+    /// Returns .done when the faulting page itself was mapped (VM_FAULT_NOPAGE), .oom
+    /// when no PTE table could be allocated, nil when the fault must go on to ->fault.
+    func doFaultAround(_ t: KTask, _ vmf: VMFault, inode: Int) async -> FaultResult? {
+        let vma = vmf.vma
+        let window = Kernel.faultAroundPages * PAGE_SIZE
+        let pmdEnd = (vmf.address & ~(PMD_SIZE - 1)) + PMD_SIZE
+        let start = max(vmf.address & ~(window - 1), vma.start)
+        var end = min(start + window, vma.end, pmdEnd)
+        // filemap_map_pages(): nothing at or beyond EOF.
+        let eof = vma.start + (UInt64(inodes[inode].pages) - min(vma.pgoff, UInt64(inodes[inode].pages))) << 12
+        end = min(end, eof)
+        guard start < end else { return nil }
+        guard let ref = await pteAlloc(t, vmf) else { return .oom }
+        await t.step(Obj.pageCache(inode), .read)  // the RCU walk of i_pages
+        let ptl = LockID.ptl(slot: ref.slot)
+        await lock(t, ptl)
+        let faultPage = vmf.address & ~(PAGE_SIZE - 1)
+        var mappedFault = false
+        var addr = start
+        while addr < end {
+            defer { addr += PAGE_SIZE }
+            let pfn = Int(inodes[inode].cache[Int(vma.pageIndex(addr))])
+            // next_uptodate_page(): uptodate pages only, and not the readahead marker.
+            guard pfn >= 0, page(pfn).flags.contains(.uptodate),
+                  !page(pfn).flags.contains(.readahead) else { continue }
+            let pte = EntryRef(slot: ref.slot, index: ref.index + (Int(addr >> 12) - Int(faultPage >> 12)))
+            guard tables.read(pte.slot, pte.index) == 0 else { continue }
+            await getPage(t, pfn)
+            addPteMapping(t, pfn)
+            mms[vmf.mm].filePages += 1
+            let entry = layout.make(pfn: pfn, prot: vma.pageProt & ~PTEBits.rw)
+            await writeEntry(t, pte, entry, .pte, "filemap_map_pages")
+            if addr == faultPage { mappedFault = true }
+        }
+        await unlock(t, ptl)
+        return mappedFault ? .done : nil
+    }
+
+    /// Models generic_perform_write() (mm/filemap.c) over a whole new file, as the
+    /// `file` statement writes it (the oracle's guest: xfs_io pwrite, then fsync): every
+    /// page ends up in the page cache, uptodate and clean. Hole files are only
+    /// fallocated and DAX files have no page cache, so they stay uncached.
+    public func writeFileThroughCache(_ t: KTask, inode: Int) async -> Int {
+        guard inodes[inode].layout != .hole, !mounts[inodes[inode].mount].dax,
+              !mounts[inodes[inode].mount].hugetlbfs else { return 0 }
+        await t.step(Obj.pageCache(inode), .write)
+        for index in 0..<inodes[inode].pages where inodes[inode].cache[index] < 0 {
+            guard let pfn = await allocPages(t) else { return -Errno.ENOMEM }
+            withPage(pfn) {
+                $0.flags.formUnion([.pageCache, .uptodate])
+                $0.inode = Int32(inode)
+                $0.index = UInt32(index)
+            }
+            inodes[inode].cache[index] = Int32(pfn)
+        }
+        return 0
+    }
+}
