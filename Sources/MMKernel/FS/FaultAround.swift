@@ -56,13 +56,8 @@ extension Kernel {
               !mounts[inodes[inode].mount].hugetlbfs else { return 0 }
         await t.step(Obj.pageCache(inode), .write)
         for index in 0..<inodes[inode].pages where inodes[inode].cache[index] < 0 {
-            guard let pfn = await allocPages(t) else { return -Errno.ENOMEM }
-            withPage(pfn) {
-                $0.flags.formUnion([.pageCache, .uptodate])
-                $0.inode = Int32(inode)
-                $0.index = UInt32(index)
-            }
-            inodes[inode].cache[index] = Int32(pfn)
+            guard await addToPageCache(t, inode: inode, index: index, readahead: false) != nil
+            else { return -Errno.ENOMEM }
         }
         return 0
     }

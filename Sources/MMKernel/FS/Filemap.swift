@@ -51,20 +51,28 @@ extension Kernel {
         guard from < end else { return true }
         let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
         for index in from..<end where inodes[inode].cache[index] < 0 {
-            // The page cache holds the allocation's reference.
-            guard let pfn = await allocPages(t) else { return false }
-            withPage(pfn) {
-                $0.flags.formUnion([.pageCache, .uptodate])
-                if index - from == marker { $0.flags.insert(.readahead) }
-                $0.inode = Int32(inode)
-                $0.index = UInt32(index)
-            }
-            inodes[inode].cache[index] = Int32(pfn)
+            guard let pfn = await addToPageCache(t, inode: inode, index: index,
+                                                 readahead: index - from == marker) else { return false }
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
                 writePhys(UInt64(pfn) << 12 | (off & 0xfff), v)
             }
         }
         return true
+    }
+
+    /// Models filemap_add_folio() (mm/filemap.c) of a new order-0 folio: allocated,
+    /// uptodate, in the cache at `index`; the cache holds the allocation's reference.
+    /// nil when the allocator runs dry.
+    func addToPageCache(_ t: KTask, inode: Int, index: Int, readahead: Bool) async -> Int? {
+        guard let pfn = await allocPages(t) else { return nil }
+        withPage(pfn) {
+            $0.flags.formUnion([.pageCache, .uptodate])
+            if readahead { $0.flags.insert(.readahead) }
+            $0.inode = Int32(inode)
+            $0.index = UInt32(index)
+        }
+        inodes[inode].cache[index] = Int32(pfn)
+        return pfn
     }
 
     /// Models do_fault() (mm/memory.c): read, COW or shared fault of a file vma.
