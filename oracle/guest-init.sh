@@ -2,7 +2,7 @@
 # guest-init.sh - PID 1 of the `mmsim oracle` guest. Loads the modules, then runs each test
 # of the batch under /oracle/run/NN/ (setup.sh, then prog, then teardown) and powers off.
 # Console (ttyS0): kernel log and progress. Results (ttyS1): JSON lines only:
-#   {"oracle":"boot","release":R}  {"oracle":"begin","test":N}  ...statement lines...
+#   {"oracle":"boot","release":R}  {"oracle":"begin","test":N,"name":NAME}  ...statement lines...
 #   {"oracle":"end","test":N,"setup":0|1,"rc":RC}  {"oracle":"done"}
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
@@ -28,7 +28,7 @@ for d in /oracle/run/*/; do
 	[ -f "$d/prog" ] || continue
 	n=$(basename "$d")
 	o_log "test $n: $(cat "$d/name")"
-	o_say "{\"oracle\":\"begin\",\"test\":\"$n\"}"
+	o_say "{\"oracle\":\"begin\",\"test\":\"$n\",\"name\":\"$(cat "$d/name")\"}"
 	O_FAILED=0
 	. "$d/setup.sh"
 	rc=-1

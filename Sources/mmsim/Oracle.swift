@@ -51,7 +51,20 @@ struct Oracle: ParsableCommand {
         let known = loadExplanations()
         var reports: [OracleReport] = []
         for (i, (loaded, plan)) in zip(tests, plans).enumerated() {
-            let lines = guest.tests[String(format: "%02d", i)] ?? GuestResults.Test(problem: "no output from the guest")
+            let named = guest.tests.values.filter { $0.name != nil }
+            let byName = named.first { $0.name == loaded.test.name }
+            if let file = results, !named.isEmpty, byName == nil {
+                var lines = ["error: \(loaded.file): no run of test \(loaded.test.name) in \(file)",
+                             "  it has:"]
+                for name in named.compactMap(\.name).sorted() {
+                    if lines[lines.count - 1].count + name.count + 1 > 96 { lines.append("   ") }
+                    lines[lines.count - 1] += " " + name
+                }
+                printError(lines.joined(separator: "\n"))
+                throw ExitCode(2)
+            }
+            let lines = byName ?? guest.tests[String(format: "%02d", i)]
+                ?? GuestResults.Test(problem: "no output from the guest")
             let kernelObs = OracleObservables.kernel(plan, lines.statements)
             let modelObs = OracleObservables.model(plan, OracleModelRun.values(loaded, era: era))
             var ex: [String: (kernel: String, model: String, reason: String)] = [:]
@@ -170,6 +183,8 @@ struct GuestResults {
         var statements: [String: [String: String]] = [:]
         /// Why the test did not run completely, if it did not.
         var problem: String?
+        /// The test's `MM` name (results of older guests have none).
+        var name: String?
     }
 
     var tests: [String: Test] = [:]
@@ -195,7 +210,7 @@ struct GuestResults {
             case "boot": r.release = fields["release"] ?? "?"
             case "begin":
                 current = fields["test"]
-                if let c = current { r.tests[c] = Test(problem: "did not finish") }
+                if let c = current { r.tests[c] = Test(problem: "did not finish", name: fields["name"]) }
             case "end":
                 if let c = current {
                     if fields["setup"] != "0" { r.tests[c]?.problem = "setup failed" }
