@@ -12,10 +12,10 @@ struct Knobs: ParsableCommand {
             let info = knob.info
             print("")
             print(info.name)
-            print("  " + info.summary)
-            print("  source: " + info.source)
-            print("  default: " + Era.allCases.map { "\($0.name) \(knob.defaultValue(in: $0) ? "on" : "off")" }
-                .joined(separator: ", "))
+            print(info.summary.wrapped(indent: "  "), terminator: "")
+            print(info.source.wrapped(indent: "  source:"), terminator: "")
+            print(Era.allCases.map { "\($0.name) \(knob.defaultValue(in: $0) ? "on" : "off")" }
+                .joined(separator: ", ").wrapped(indent: "  default:"), terminator: "")
         }
     }
 }

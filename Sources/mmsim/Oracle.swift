@@ -54,13 +54,9 @@ struct Oracle: ParsableCommand {
             let named = guest.tests.values.filter { $0.name != nil }
             let byName = named.first { $0.name == loaded.test.name }
             if let file = results, !named.isEmpty, byName == nil {
-                var lines = ["error: \(loaded.file): no run of test \(loaded.test.name) in \(file)",
-                             "  it has:"]
-                for name in named.compactMap(\.name).sorted() {
-                    if lines[lines.count - 1].count + name.count + 1 > 96 { lines.append("   ") }
-                    lines[lines.count - 1] += " " + name
-                }
-                printError(lines.joined(separator: "\n"))
+                printError("error: \(loaded.file): no run of test \(loaded.test.name) in \(file)\n"
+                           + named.compactMap(\.name).sorted().joined(separator: " ")
+                               .wrapped(indent: "  it has:"))
                 throw ExitCode(2)
             }
             let lines = byName ?? guest.tests[String(format: "%02d", i)]
@@ -262,7 +258,7 @@ struct OracleReport: Codable {
                 out += fit(tag + what) + "\n"
                 out += fit("      kernel: \(v.kernel ?? "(none)")") + "\n"
                 out += fit("      model:  \(v.model ?? "(none)")") + "\n"
-                if let e = v.explained { out += wrap(e, indent: "      why:    ") }
+                if let e = v.explained { out += e.wrapped(indent: "      why:    ") }
             }
         }
         out += "Agreed \(agreed)/\(verdicts.count), \(explained) explained, \(unexplained) disagree\n\n"
@@ -270,18 +266,6 @@ struct OracleReport: Codable {
     }
 
     private func fit(_ s: String) -> String { s.count < 100 ? s : String(s.prefix(98)) + "…" }
-
-    private func wrap(_ s: String, indent: String) -> String {
-        var out = "", line = indent
-        for word in s.split(separator: " ") {
-            if line.count + word.count + 1 > 98 && line.count > indent.count {
-                out += line + "\n"
-                line = String(repeating: " ", count: indent.count)
-            }
-            line += (line.hasSuffix(" ") ? "" : " ") + word
-        }
-        return out + line + "\n"
-    }
 }
 
 extension String {
