@@ -33,6 +33,48 @@ import Testing
         #expect(total >= 60)
     }
 
+    /// Every kernel series has a record of every test of scenarios/oracle, and at least
+    /// 60 observables, including the VM_MIXEDMAP driver's and the PFNMAP mapping's.
+    @Test func everySeriesRecordsTheWholeCorpus() throws {
+        let tests = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/scenarios/oracle")
+            .filter { $0.hasSuffix(".litmus") }
+        for series in ["5.10", "6.1", "6.12", "7.2"] {
+            let mine = Self.records.filter { $0.hasPrefix(series + "/") }
+            #expect(mine.count == tests.count, "\(series): \(mine.count) records, \(tests.count) tests")
+            let loaded = try mine.map(Self.load)
+            #expect(loaded.map(\.observables.count).reduce(0, +) >= 60)
+            for name in ["oracle-mixedmap-packet-ring", "oracle-devmem", "oracle-devdax"] {
+                #expect(loaded.contains { $0.name == name && !$0.observables.isEmpty }, "\(series): \(name)")
+            }
+        }
+    }
+
+    /// The guest's side of two extensions: the packet ring is mapped through the runtime's
+    /// AF_PACKET socket, and an `uncached` file is dropped from the cache after its write.
+    @Test func guestProgramAndSetupCarryTheExtensions() throws {
+        let src = """
+            MM t
+            kernel v6.1
+            init {
+              disk sda size=64M
+              mkfs sda ext4
+              mount sda /mnt
+              file /mnt/f size=64K uncached
+              file /mnt/g size=64K
+            }
+            T0 {
+              a = mmap packet_ring len=16K shared
+              m = observe a
+            }
+            expect pass
+            """
+        let plan = try OraclePlan(LitmusParser.parse(source: src, file: "t.litmus"))
+        #expect(OracleCProgram.source(plan).contains("o_mmap(O_PACKET_RING, 16384ULL"))
+        let setup = OracleSetup.script(plan)
+        #expect(setup.contains("o_file 3 7 '/mnt/f' 65536 contiguous 1"))
+        #expect(setup.contains("o_file 4 8 '/mnt/g' 65536 contiguous 0"))
+    }
+
     @Test(arguments: records) func modelMatchesRecord(rel: String) throws {
         let record = try Self.load(rel)
         let era = try #require(Era.allCases.first { $0.description == record.era }, "era \(record.era)")
