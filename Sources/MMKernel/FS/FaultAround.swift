@@ -6,9 +6,10 @@ extension Kernel {
     static let faultAroundPages: UInt64 = 16
 
     /// Models do_fault_around() (mm/memory.c) → filemap_map_pages() (mm/filemap.c): the
-    /// window is the fault_around_bytes-aligned block around the address, clipped to the
-    /// vma, the PMD and i_size; every page of it that is cached and uptodate and whose
-    /// PTE is none is mapped read-only with a reference and a mapcount of its own.
+    /// window is 16 pages from the fault_around_bytes-aligned virtual address below the
+    /// fault, or from vm_start if that is higher, cut at the vma's end, the PTE table's
+    /// end and EOF; every page of it that is cached, uptodate and not the readahead
+    /// marker, and whose PTE is none, is mapped read-only with a reference and a mapcount.
     /// Returns .done when the faulting page itself was mapped (VM_FAULT_NOPAGE), .oom
     /// when no PTE table could be allocated, nil when the fault must go on to ->fault.
     func doFaultAround(_ t: KTask, _ vmf: VMFault, inode: Int) async -> FaultResult? {
