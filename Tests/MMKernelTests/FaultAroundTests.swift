@@ -71,12 +71,25 @@ import Testing
     }
 
     @Test func theWindowIsClippedToTheVmaAndEOF() async {
-        // 64K-aligned window around the address, never before vm_start nor past i_size.
+        // 16 pages from the 64K-aligned address below the fault or from vm_start if that
+        // is higher, never past i_size.
         let m = await machine(size: 40 << 10)
         let a = await m.map(.file(inode: 0), 64 << 10, shared: true, at: alignedBase + (16 << 10))
         _ = try? await m.kernel.load(m.task, a + (4 << 10)).get()
-        // The window is [alignedBase, +64K) ∩ [a, a+64K) ∩ [.., EOF = a+40K): 10 pages.
+        // The window starts at vm_start = a and is cut at EOF = a+40K: 10 pages.
         #expect(m.observe(a).smaps.rss == 40)
         #expect(!m.observe(a + (40 << 10)).pagemap.present)
+    }
+
+    @Test func aWindowClampedToVmStartStillSpans16Pages() async {
+        // do_fault_around() counts nr_pages from the clamped start (6.1: start_pgoff +
+        // nr_pages - 1), so a mapping 4 pages past a 64K boundary maps 16 pages, not the
+        // 12 left in its aligned block. Oracle file-readahead probe (6.1): a vma starting
+        // 9 pages into a 64K block had pages 0..15 present after its first fault.
+        let m = await machine()
+        let a = await m.map(.file(inode: 0), 64 << 10, shared: true, at: alignedBase + (16 << 10))
+        _ = try? await m.kernel.load(m.task, a + (4 << 10)).get()
+        #expect(m.observe(a).smaps.rss == 64)
+        #expect(m.observe(a + (60 << 10)).pagemap.present)
     }
 }

@@ -19,8 +19,8 @@ extension Kernel {
         let start = max(vmf.address & ~(window - 1), vma.start)
         var end = min(start + window, vma.end, pmdEnd)
         // filemap_map_pages(): nothing at or beyond EOF.
-        let eof = vma.start + (UInt64(inodes[inode].pages) - min(vma.pgoff, UInt64(inodes[inode].pages))) << 12
-        end = min(end, eof)
+        let filePages = UInt64(inodes[inode].pages)
+        end = min(end, vma.start + (filePages - min(vma.pgoff, filePages)) << 12)
         guard start < end else { return nil }
         guard let ref = await pteAlloc(t, vmf) else { return .oom }
         await t.step(Obj.pageCache(inode), .read)  // the RCU walk of i_pages
@@ -46,20 +46,5 @@ extension Kernel {
         }
         await unlock(t, ptl)
         return mappedFault ? .done : nil
-    }
-
-    /// Models generic_perform_write() (mm/filemap.c) over a whole new file, as the
-    /// `file` statement writes it (the oracle's guest: xfs_io pwrite, then fsync): every
-    /// page ends up in the page cache, uptodate and clean. Hole files are only
-    /// fallocated and DAX files have no page cache, so they stay uncached.
-    public func writeFileThroughCache(_ t: KTask, inode: Int) async -> Int {
-        guard inodes[inode].layout != .hole, !mounts[inodes[inode].mount].dax,
-              !mounts[inodes[inode].mount].hugetlbfs else { return 0 }
-        await t.step(Obj.pageCache(inode), .write)
-        for index in 0..<inodes[inode].pages where inodes[inode].cache[index] < 0 {
-            guard await addToPageCache(t, inode: inode, index: index, readahead: false) != nil
-            else { return -Errno.ENOMEM }
-        }
-        return 0
     }
 }

@@ -75,6 +75,21 @@ extension Kernel {
         return pfn
     }
 
+    /// Models generic_perform_write() (mm/filemap.c) over a whole new file, as the
+    /// `file` statement writes it (the oracle's guest: xfs_io pwrite, then fsync): every
+    /// page ends up in the page cache, uptodate and clean. Hole files are only
+    /// fallocated and DAX files have no page cache, so they stay uncached.
+    public func writeFileThroughCache(_ t: KTask, inode: Int) async -> Int {
+        guard inodes[inode].layout != .hole, !mounts[inodes[inode].mount].dax,
+              !mounts[inodes[inode].mount].hugetlbfs else { return 0 }
+        await t.step(Obj.pageCache(inode), .write)
+        for index in 0..<inodes[inode].pages where inodes[inode].cache[index] < 0 {
+            guard await addToPageCache(t, inode: inode, index: index, readahead: false) != nil
+            else { return -Errno.ENOMEM }
+        }
+        return 0
+    }
+
     /// Models do_fault() (mm/memory.c): read, COW or shared fault of a file vma.
     func doFault(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
         if case .dmabuf(let bo) = vmf.vma.backing { return await ttmBoVmFault(t, &vmf, bo: bo) }
