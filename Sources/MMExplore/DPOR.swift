@@ -18,6 +18,8 @@
 private struct ObjectState {
     var lastWrite: Int32 = -1
     var reads: [Int32] = []
+    /// Commuting updates since the last write.
+    var updates: [Int32] = []
 }
 
 extension DFSExplorer {
@@ -49,8 +51,11 @@ extension DFSExplorer {
             func visit(_ a: Access) {
                 let s = objects[a.object] ?? ObjectState()
                 if s.lastWrite >= 0 && !preds.contains(s.lastWrite) { preds.append(s.lastWrite) }
-                if a.kind == .write {
+                if a.kind != .read {
                     for k in s.reads where !preds.contains(k) { preds.append(k) }
+                }
+                if a.kind != .update {
+                    for k in s.updates where !preds.contains(k) { preds.append(k) }
                 }
             }
             for k in 0..<r.fp.count { visit(r.fp[k]) }
@@ -80,14 +85,14 @@ extension DFSExplorer {
 
             lastOf[q] = Int32(j)
             func update(_ a: Access) {
-                if a.kind == .write {
-                    objects[a.object] = ObjectState(lastWrite: Int32(j), reads: [])
-                } else {
-                    objects[a.object, default: ObjectState()].reads.append(Int32(j))
+                switch a.kind {
+                case .write: objects[a.object] = ObjectState(lastWrite: Int32(j))
+                case .read: objects[a.object, default: ObjectState()].reads.append(Int32(j))
+                case .update: objects[a.object, default: ObjectState()].updates.append(Int32(j))
                 }
             }
             // Writes last, so a step that reads and writes an object leaves it written.
-            for k in 0..<r.fp.count where r.fp[k].kind == .read { update(r.fp[k]) }
+            for k in 0..<r.fp.count where r.fp[k].kind != .write { update(r.fp[k]) }
             for k in 0..<r.fp.count where r.fp[k].kind == .write { update(r.fp[k]) }
             for a in r.extra { update(a) }
         }

@@ -23,7 +23,7 @@ struct StepRecord {
     var enabler: Int32
     /// Index of the step that spawned this thread, when this is its first step, or -1.
     var spawner: Int32
-    /// The footprint the thread declared for the step.
+    /// The objects the step touched, as its instrumented objects recorded them.
     var fp: Footprint
     /// Objects the step blocked on or woke, counted as writes beyond the declared footprint.
     var extra: [Access]
@@ -36,7 +36,8 @@ final class Execution: SchedulingDriver {
         let handle: ExecThread
         var cont: UnsafeContinuation<Void, Never>?
         var status: Status = .starting
-        var fp = Footprint()
+        /// The object whose wake made the thread runnable again; its next step re-examines it.
+        var wokenOn: ObjectID?
         var blockedOn = ObjectID(0)
         var enabler: Int32 = -1
         var spawner: Int32 = -1
@@ -44,6 +45,12 @@ final class Execution: SchedulingDriver {
 
     let executor = LoopExecutor()
     let chooser: Chooser
+    /// Where instrumented objects record the running step's accesses.
+    let log: AccessLog
+    /// The thread whose step is open in the log (its accesses are being recorded), or -1.
+    private var stepOwner = -1
+    /// Record footprints at all (DPOR needs them; the audit checks them).
+    private var logging = false
     /// Record a `StepRecord` per concurrent step (DPOR needs them).
     let recording: Bool
     /// Record trace notes (replay).
@@ -67,8 +74,10 @@ final class Execution: SchedulingDriver {
     private(set) var deadlocked = false
     private(set) var blockedNames: [String] = []
 
-    init(chooser: Chooser, recording: Bool = false, tracing: Bool = false) {
+    init(chooser: Chooser, recording: Bool = false, tracing: Bool = false, log: AccessLog? = nil) {
         self.chooser = chooser
+        self.log = log ?? AccessLog()
+        logging = recording || self.log.audit
         self.recording = recording
         self.tracing = tracing
         choices.reserveCapacity(64)
@@ -93,7 +102,10 @@ final class Execution: SchedulingDriver {
         slots.removeAll(keepingCapacity: true)
         starting = 0
         last = -1
+        stepOwner = -1
         self.alone = alone
+        log.enter(alone ? .alone : logging ? .between : .off)
+        if !alone { log.concurrentPhaseStarts() }
         for t in threads { start(t.name, t.body, spawner: -1) }
         executor.drain()
         // Every thread has now ended or is blocked forever; anything else means a job
@@ -145,11 +157,18 @@ final class Execution: SchedulingDriver {
             precondition(enabled & (1 << UInt64(n)) != 0, "strategy chose a thread that is not enabled")
             if enabled & (enabled - 1) != 0 { choices.append(n) }
             if recording {
+                var extra: [Access] = []
+                if let o = slots[n].wokenOn { extra.append(Access(o, .write)) }
                 records.append(StepRecord(thread: Int32(n), enabler: slots[n].enabler,
-                                          spawner: slots[n].spawner, fp: slots[n].fp, extra: []))
+                                          spawner: slots[n].spawner, fp: Footprint(), extra: extra))
             }
             stepIndex += 1
+            if logging {
+                stepOwner = n
+                log.enter(.step)
+            }
         }
+        slots[n].wokenOn = nil
         slots[n].enabler = -1
         slots[n].spawner = -1
         slots[n].status = .running
@@ -183,6 +202,16 @@ final class Execution: SchedulingDriver {
 
     private func settle(_ p: Int) {
         if slots[p].status == .starting { starting -= 1 }
+        if p == stepOwner { closeStep() }
+    }
+
+    /// The running step ended (its thread left the CPU): its recorded accesses become its
+    /// footprint, and accesses until the next decision belong to no step.
+    private func closeStep() {
+        let fp = log.takeStep()
+        if recording && !records.isEmpty { records[records.count - 1].fp = fp }
+        stepOwner = -1
+        log.enter(.between)
     }
 
     /// Adds an object the running step blocked on or woke to its recorded footprint.
@@ -194,11 +223,10 @@ final class Execution: SchedulingDriver {
 
     // MARK: SchedulingDriver
 
-    func schedulingPoint(_ thread: ExecThread, _ footprint: Footprint) async {
+    func schedulingPoint(_ thread: ExecThread) async {
         let p = thread.index
         settle(p)
         slots[p].status = .parked
-        slots[p].fp = footprint
         await leave(p)
     }
 
@@ -217,7 +245,7 @@ final class Execution: SchedulingDriver {
             slots[i].status = .parked
             // The step after waking re-examines the object: a write, so that it depends
             // on every other wake and block of the same object.
-            slots[i].fp = Footprint(object, .write)
+            slots[i].wokenOn = object
             slots[i].enabler = Int32(stepIndex - 1)
         }
     }

@@ -81,7 +81,7 @@ struct Runner<Outcome: Hashable> {
         -> (Execution, ExecutionEnd, (ExecutionEnd) -> Outcome)
     {
         let (plan, finish) = make()
-        let x = Execution(chooser: chooser, recording: recording)
+        let x = Execution(chooser: chooser, recording: recording, log: plan.log)
         let end = x.run(plan)
         return (x, end, finish)
     }

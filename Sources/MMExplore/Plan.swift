@@ -16,12 +16,18 @@ public struct ExecutionPlan {
     /// Runs alone after every thread ended; skipped when the threads deadlocked.
     public var epilogue: ((ExecThread) async -> Void)?
 
+    /// Where the program's instrumented objects record their accesses; nil for a
+    /// program whose steps use `ExecThread.step(_:_:)` only (a fresh log is used).
+    public var log: AccessLog?
+
     /// Creates a plan.
     public init(
         prologue: ((ExecThread) async -> Void)? = nil,
         threads: [(name: String, body: (ExecThread) async -> Void)],
-        epilogue: ((ExecThread) async -> Void)? = nil
+        epilogue: ((ExecThread) async -> Void)? = nil,
+        log: AccessLog? = nil
     ) {
+        self.log = log
         self.prologue = prologue
         self.threads = threads
         self.epilogue = epilogue

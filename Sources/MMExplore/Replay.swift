@@ -31,7 +31,7 @@ public func replayDetailed<Outcome>(
 ) -> ReplayResult<Outcome> {
     let chooser = ReplayChooser(schedule)
     let (plan, finish) = make()
-    let x = Execution(chooser: chooser, tracing: true)
+    let x = Execution(chooser: chooser, tracing: true, log: plan.log)
     let end = x.run(plan)
     return ReplayResult(outcome: finish(end), end: end, trace: x.trace, followed: chooser.followed)
 }

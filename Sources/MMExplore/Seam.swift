@@ -1,9 +1,18 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
 // The seam between model code and the explorer.
 //
-// Model code (MMKernel) is ordinary Swift `async` code. Before every step that another
-// CPU could observe or interfere with, it calls `ExecThread.step(_:)` and declares the
-// footprint of the step that follows (which shared objects it reads or writes). The
-// explorer decides which thread runs next. That is the whole contract: the explorer
+// Model code (MMKernel) is ordinary Swift `async` code. Wherever another CPU could
+// observe or interfere, it calls `ExecThread.step()`: a scheduling point, where the
+// explorer decides which thread runs next. The step that follows runs atomically up to
+// the thread's next scheduling point. Its footprint (which shared objects it read or
+// wrote) is not declared by hand: the model's shared state is reachable only through
+// instrumented objects whose accessors record each access in the execution's
+// `AccessLog`, as loom's `rt` objects do. The explorer only compares identities; it
 // knows nothing of what the objects are.
 
 /// The identity of one shared object a step touches (an entry, a refcount, a lock...).
@@ -17,12 +26,21 @@ public struct ObjectID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "obj#\(String(raw, radix: 16))" }
 }
 
-/// Whether a step reads or writes an object.
+/// Whether a step reads, writes or commutatively updates an object.
 public enum AccessKind: UInt8, Sendable {
     /// The step only reads the object.
     case read
     /// The step may modify the object.
     case write
+    /// The step changes the object in a way that commutes with every other `update` of
+    /// it (e.g. taking an rwsem for read: two readers succeed in either order and leave
+    /// the same state); it conflicts with reads and writes.
+    case update
+
+    /// The kind of a step that accesses an object both as `self` and as `other`.
+    @inlinable public func joined(_ other: AccessKind) -> AccessKind {
+        self == other ? self : .write
+    }
 }
 
 /// One object touched by a step.
@@ -36,22 +54,27 @@ public struct Access: Hashable, Sendable {
         self.object = object
         self.kind = kind
     }
-    /// Two accesses conflict when they touch the same object and one of them writes.
+    /// Two accesses conflict when they touch the same object, unless both only read or
+    /// both are commuting updates.
     @inlinable public func conflicts(with other: Access) -> Bool {
-        object == other.object && (kind == .write || other.kind == .write)
+        object == other.object && (kind != other.kind || kind == .write)
     }
 }
 
-/// The objects one step touches: up to four, stored inline (no allocation per step).
+/// The objects one step touches, in the order first touched. The first four are stored
+/// inline (no allocation for the common step); more spill into an array, so a footprint
+/// never drops an access. Touching an object twice keeps one access, widened to a write
+/// if either was one.
 public struct Footprint: Hashable, Sendable {
     @usableFromInline var a0 = Access(ObjectID(0), .read)
     @usableFromInline var a1 = Access(ObjectID(0), .read)
     @usableFromInline var a2 = Access(ObjectID(0), .read)
     @usableFromInline var a3 = Access(ObjectID(0), .read)
-    /// Storage of `count`; internal-but-inlinable so the inlinable initialisers and
-    /// `add` can set it (a `private(set)` setter cannot be used from `@inlinable` code).
+    /// Accesses beyond the fourth.
+    @usableFromInline var spill: [Access] = []
+    /// Storage of `count` (internal-but-inlinable so `add` can set it).
     @usableFromInline var storedCount: Int = 0
-    /// How many accesses are stored (0...4).
+    /// How many distinct objects the step touched.
     @inlinable public var count: Int { storedCount }
 
     /// An empty footprint: the step touches nothing shared (a pure local step).
@@ -62,21 +85,48 @@ public struct Footprint: Hashable, Sendable {
         storedCount = 1
     }
 
-    /// Adds an access; a fifth access widens the last slot to a write of that object
-    /// only if identical, otherwise it is kept by replacing nothing (callers declare at
-    /// most four objects per step; more is a model bug and traps in debug builds).
+    /// Adds an access. An object among the four inline ones or the last eight spilled
+    /// keeps one entry (the kinds joined); further back a repeat is stored again, which
+    /// conflicts exactly as the merged entry would (so a step touching 100,000 struct
+    /// pages costs linear time, not quadratic).
     @inlinable public mutating func add(_ object: ObjectID, _ kind: AccessKind) {
+        let n = storedCount
+        let recent = n <= 12 ? 4 : n - 8
+        for i in 0..<min(n, 4) where self[i].object == object {
+            return join(i, kind)
+        }
+        if n > 4 {
+            for i in recent..<n where self[i].object == object { return join(i, kind) }
+        }
         let access = Access(object, kind)
-        switch count {
+        switch storedCount {
         case 0: a0 = access
         case 1: a1 = access
         case 2: a2 = access
         case 3: a3 = access
-        default:
-            assertionFailure("a step declares at most four objects")
-            return
+        default: spill.append(access)
         }
         storedCount += 1
+    }
+
+    /// Adds every access of `other`.
+    @inlinable public mutating func add(_ other: Footprint) {
+        for i in 0..<other.count { add(other[i].object, other[i].kind) }
+    }
+
+    @usableFromInline mutating func join(_ index: Int, _ kind: AccessKind) {
+        let k = self[index].kind.joined(kind)
+        if k != self[index].kind { setKind(index, k) }
+    }
+
+    @usableFromInline mutating func setKind(_ index: Int, _ kind: AccessKind) {
+        switch index {
+        case 0: a0.kind = kind
+        case 1: a1.kind = kind
+        case 2: a2.kind = kind
+        case 3: a3.kind = kind
+        default: spill[index - 4].kind = kind
+        }
     }
 
     /// The access at `index` (0..<count).
@@ -85,8 +135,20 @@ public struct Footprint: Hashable, Sendable {
         case 0: return a0
         case 1: return a1
         case 2: return a2
-        default: return a3
+        case 3: return a3
+        default: return spill[index - 4]
         }
+    }
+
+    /// True when the footprint's accesses to `object`, joined, are of kind `kind` or
+    /// stronger (a write covers everything).
+    @inlinable public func covers(_ object: ObjectID, _ kind: AccessKind) -> Bool {
+        var joined: AccessKind?
+        for i in 0..<storedCount where self[i].object == object {
+            joined = joined.map { $0.joined(self[i].kind) } ?? self[i].kind
+        }
+        guard let joined else { return false }
+        return joined == kind || joined == .write
     }
 
     /// True when some access of `self` conflicts with some access of `other`.
@@ -100,11 +162,139 @@ public struct Footprint: Hashable, Sendable {
     }
 }
 
+/// Where instrumented objects report their accesses (loom's `rt` objects are the model:
+/// the object's accessor records the access, so no access exists without its record).
+///
+/// One log serves one execution. The execution tells it which phase runs; an access is
+/// added to the footprint of the step being run. Between steps — while threads run the
+/// code before their first scheduling point, which the seam requires to touch nothing
+/// shared — an access belongs to no step: the audit reports it.
+public final class AccessLog {
+    /// What the execution is doing, as far as recording goes.
+    public enum Mode: UInt8, Sendable {
+        /// Not attached to an exploring execution (unit tests, sequential runs without
+        /// recording): accesses are ignored.
+        case off
+        /// A phase that runs alone (init, finally): nothing can interleave, nothing is
+        /// recorded.
+        case alone
+        /// A step of the concurrent phase is running: accesses join its footprint.
+        case step
+        /// Between steps of the concurrent phase: no step owns an access made now.
+        case between
+    }
+
+    /// The current mode (set by the execution).
+    @usableFromInline var mode: Mode = .off
+    /// The running step's accesses.
+    @usableFromInline var current = Footprint()
+    /// Check accesses (see `auditEnabledByDefault`).
+    public let audit: Bool
+    /// What the audit found, in order.
+    public private(set) var findings: [String] = []
+    /// Checks each step of the concurrent phase when auditing (the model compares its
+    /// state before and after the step with the step's writes). Held weakly: the model
+    /// state that audits itself usually owns the log.
+    public weak var auditor: StepAuditor?
+
+    /// Audit by default: in debug builds (the test suite) unless `MMSIM_AUDIT=0`, and in
+    /// any build with `MMSIM_AUDIT=1`.
+    public static let auditEnabledByDefault: Bool = {
+        let env = getenv("MMSIM_AUDIT").map { String(cString: $0) }
+        if env == "1" { return true }
+        if env == "0" { return false }
+        #if DEBUG
+        return true
+        #else
+        return false
+        #endif
+    }()
+
+    /// Creates a log; `audit` defaults to `auditEnabledByDefault`.
+    public init(audit: Bool = AccessLog.auditEnabledByDefault) {
+        self.audit = audit
+    }
+
+    /// The running step's accesses so far.
+    public var currentFootprint: Footprint { current }
+
+    /// Whether accesses are being recorded into a step right now.
+    @inlinable public var isRecording: Bool { mode == .step }
+
+    /// Records a read of `object` by the running step.
+    @inlinable @inline(__always) public func read(_ object: ObjectID) {
+        if mode.rawValue >= Mode.step.rawValue { record(object, .read) }
+    }
+
+    /// Records a write of `object` by the running step.
+    @inlinable @inline(__always) public func write(_ object: ObjectID) {
+        if mode.rawValue >= Mode.step.rawValue { record(object, .write) }
+    }
+
+    /// Records a commuting update of `object` by the running step.
+    @inlinable @inline(__always) public func update(_ object: ObjectID) {
+        if mode.rawValue >= Mode.step.rawValue { record(object, .update) }
+    }
+
+    /// Records an access of `kind`.
+    @inlinable @inline(__always) public func access(_ object: ObjectID, _ kind: AccessKind) {
+        if mode.rawValue >= Mode.step.rawValue { record(object, kind) }
+    }
+
+    @usableFromInline func record(_ object: ObjectID, _ kind: AccessKind) {
+        if mode == .step {
+            current.add(object, kind)
+        } else if audit {
+            finding("\(kind) of \(object) outside any step "
+                    + "(before a thread's first scheduling point)")
+        }
+    }
+
+    /// Adds an audit finding.
+    public func finding(_ text: String) {
+        if findings.count < 16 { findings.append(text) }
+    }
+
+    /// Starts a phase or step (execution only).
+    func enter(_ mode: Mode) {
+        self.mode = mode
+    }
+
+    /// The concurrent phase starts: the auditor takes its baseline (execution only).
+    func concurrentPhaseStarts() {
+        if audit { auditor?.baseline() }
+    }
+
+    /// Ends the running step and returns its footprint (execution only).
+    func takeStep() -> Footprint {
+        let fp = current
+        current = Footprint()
+        if audit, let auditor {
+            for f in auditor.check(fp) { finding(f) }
+        }
+        return fp
+    }
+}
+
+/// A second line of defence behind instrumented objects, in audit mode: after every step
+/// of the concurrent phase the model compares its shared state with what it was before
+/// the step, and reports each object that changed but that the step's footprint does not
+/// write (an access that went around its object's accessor).
+public protocol StepAuditor: AnyObject {
+    /// The concurrent phase starts: remember the state as it is now.
+    func baseline()
+    /// A step with `footprint` just ended: the objects that changed since the previous
+    /// baseline without a write in `footprint`, described; then take a new baseline.
+    func check(_ footprint: Footprint) -> [String]
+}
+
 /// What an execution does when a thread reaches a scheduling point. The explorer's
 /// execution implements it; `ExecThread` forwards to it.
 public protocol SchedulingDriver: AnyObject {
-    /// Park `thread` before a step with footprint `footprint`; return when it may run it.
-    func schedulingPoint(_ thread: ExecThread, _ footprint: Footprint) async
+    /// Park `thread` before its next step; return when it may run it.
+    func schedulingPoint(_ thread: ExecThread) async
+    /// The log the running step's accesses go to.
+    var log: AccessLog { get }
     /// Park `thread` until another thread wakes `object`.
     func block(_ thread: ExecThread, on object: ObjectID) async
     /// Make every thread blocked on `object` runnable again.
@@ -140,15 +330,27 @@ public final class ExecThread {
         ExecThread(index: index, name: name, driver: nil)
     }
 
-    /// A scheduling point: the step that follows touches `footprint`. Another thread may
-    /// run before this call returns.
-    @inlinable public func step(_ footprint: Footprint) async {
-        if let driver { await driver.schedulingPoint(self, footprint) }
+    /// A scheduling point: another thread may run before this call returns. The step
+    /// that follows is the code up to the thread's next scheduling point; its footprint
+    /// is what the instrumented objects it touches record in the execution's log.
+    @inlinable public func step() async {
+        if let driver { await driver.schedulingPoint(self) }
     }
 
-    /// A scheduling point before a step touching one object.
+    /// A scheduling point whose step accesses `object` (loom's atomics: the access is
+    /// the branch point). For programs whose objects are plain identities, such as the
+    /// explorer's own tests; model code uses instrumented objects and `step()`.
     @inlinable public func step(_ object: ObjectID, _ kind: AccessKind) async {
-        if let driver { await driver.schedulingPoint(self, Footprint(object, kind)) }
+        if let driver {
+            await driver.schedulingPoint(self)
+            driver.log.access(object, kind)
+        }
+    }
+
+    /// Records an access of the running step to `object` (what an instrumented object's
+    /// accessor does; for programs that keep their objects as plain identities).
+    @inlinable public func record(_ object: ObjectID, _ kind: AccessKind) {
+        driver?.log.access(object, kind)
     }
 
     /// Sleep until another thread wakes `object`. The caller re-checks its condition after.

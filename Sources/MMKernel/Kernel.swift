@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
 import MMExplore
 
 /// The whole modelled kernel of one execution: physical memory, page tables, processes,
@@ -8,16 +13,19 @@ public final class Kernel {
     public let config: KernelConfig
     /// The era's page-table entry layout.
     public let layout: EntryLayout
+    /// Where every access to shared state below is recorded (the instrumented stores
+    /// hold it; the explorer attaches it to the execution).
+    public let log: AccessLog
     /// Struct pages by pfn.
     public var memmap: MemMap
     /// The page allocator's state.
     public var allocator: PageAllocator
     /// Page-table storage.
-    public var tables = TableStore()
+    public var tables: TableStore
     /// Processes' address spaces, by `MM.id`.
     public var mms: [MM] = []
     /// Files, by inode number.
-    public var inodes: [Inode] = []
+    public var inodes: TrackedArray<Inode>
     /// Block devices and the filesystems on them.
     public var blockDevices: [BlockDevice] = []
     /// Mounted filesystems.
@@ -29,9 +37,17 @@ public final class Kernel {
     /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
     public var hugeZeroPfn: Int = -1
     /// File contents by inode, then byte offset (see FS/FileData.swift).
-    var fileData: [Int: [UInt64: UInt64]] = [:]
+    var fileData: [Int: [UInt64: UInt64]] {
+        get { log.read(Obj.fileContents); return fileDataStore }
+        _modify { log.write(Obj.fileContents); yield &fileDataStore }
+    }
+    private var fileDataStore: [Int: [UInt64: UInt64]] = [:]
     /// Block-device contents by device, then byte offset.
-    var deviceData: [Int: [UInt64: UInt64]] = [:]
+    var deviceData: [Int: [UInt64: UInt64]] {
+        get { log.read(Obj.fileContents); return deviceDataStore }
+        _modify { log.write(Obj.fileContents); yield &deviceDataStore }
+    }
+    private var deviceDataStore: [Int: [UInt64: UInt64]] = [:]
     /// Direct I/O requests submitted so far (names DMA agents and completions).
     var dioCount = 0
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
@@ -39,27 +55,53 @@ public final class Kernel {
     /// Pages AF_PACKET rings hold until their sockets close (Drivers/PacketRing.swift).
     var socketPages: [Int] = []
     /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
-    public var pgmaps: [DevPagemap] = []
+    public var pgmaps: TrackedArray<DevPagemap>
     /// pmem namespaces, by region number (Drivers/Pmem.swift).
-    public var pmems: [PmemNamespace] = []
+    public var pmems: TrackedArray<PmemNamespace>
     /// Block maps and DAX entries of files on DAX mounts (FS/DaxFile.swift).
-    public var daxFiles: [DaxFile] = []
+    public var daxFiles: TrackedArray<DaxFile>
     /// Highest pfn of hot-added device memory with a memmap (0 when none).
     public var deviceHighestPfn = 0
     /// Counters a reviewer may ask for (`--stats`).
     public var stats = KernelStats()
     /// TTM buffer objects exported as dma-bufs (Drivers/TTMBufferObject.swift).
-    public var ttm = TTMState()
+    public var ttm: TTMState {
+        get { log.read(Obj.bo(-1)); return ttmStore }
+        _modify { log.write(Obj.bo(-1)); yield &ttmStore }
+    }
+    private var ttmStore = TTMState()
     /// PCI P2PDMA providers and their genpools (Drivers/P2PDMA.swift).
-    public var p2pdma = P2PDMAState()
+    public var p2pdma: P2PDMAState {
+        get { log.read(Obj.genpool(-1)); return p2pdmaStore }
+        _modify { log.write(Obj.genpool(-1)); yield &p2pdmaStore }
+    }
+    private var p2pdmaStore = P2PDMAState()
     /// hugetlbfs mounts and files, the huge page pool, vma locks, PMD share counts (Hugetlb/).
-    public var hugetlb = HugetlbState()
+    public var hugetlb: HugetlbState {
+        get { log.read(Obj.hugetlbFile(-1)); return hugetlbStore }
+        _modify { log.write(Obj.hugetlbFile(-1)); yield &hugetlbStore }
+    }
+    private var hugetlbStore = HugetlbState()
+    /// The audit's unrecorded views of the coarse stores.
+    var hugetlbUnrecorded: HugetlbState { hugetlbStore }
+    var ttmUnrecorded: TTMState { ttmStore }
+    var p2pdmaUnrecorded: P2PDMAState { p2pdmaStore }
+    var contentsDigestUnrecorded: Int { fileDataStore.hashValue &* 31 &+ deviceDataStore.hashValue }
+    /// A hugetlb vma lock's word, unrecorded here: Sync/Locks.swift records the lock.
+    func hugetlbLockWord(_ lock: Int) -> LockState { hugetlbStore.vmaLocks[lock] }
+    /// Sets a hugetlb vma lock's word (recorded by Sync/Locks.swift as the lock).
+    func setHugetlbLockWord(_ lock: Int, _ state: LockState) { hugetlbStore.vmaLocks[lock] = state }
     /// Per-CPU TLBs, IRQ state and mm_cpumask (TLB/TLB.swift).
-    public var tlb = TLBState()
+    public var tlb: TLBState
     /// Failures of the model's own invariants, reported apart from violations.
     public internal(set) var internalErrors: [String] = []
     /// Lock-class order seen in this execution (Sync/LockOrder.swift).
     var lockdep = LockDep()
+    /// The audit's view of the state after the previous step (Check/StateAudit.swift).
+    var auditBaseline: [ObjectID: Int] = [:]
+    /// Also compare the instrumented stores (memmap, tables, mms, TLBs) after every step:
+    /// `MMSIM_AUDIT=full`. Slow; the instrumented stores record by construction.
+    let fullAudit = getenv("MMSIM_AUDIT").map { String(cString: $0) == "full" } ?? false
 
     /// Physical address space modelled: 64 GiB (RAM low, device memory above 4 GiB).
     public static let maxPfn = 1 << 24
@@ -69,23 +111,32 @@ public final class Kernel {
     public static let firstAllocatablePfn = 0x1000
 
     /// Boots a kernel of `config`: RAM online, low memory and the zero page reserved.
-    public init(config: KernelConfig) {
+    public init(config: KernelConfig, log: AccessLog = AccessLog()) {
         self.config = config
+        self.log = log
         self.layout = EntryLayout(config: config)
-        var memmap = MemMap(maxPfn: Kernel.maxPfn)
+        self.tables = TableStore(log: log)
+        self.inodes = TrackedArray(log: log, key: Obj.pageCache)
+        self.pgmaps = TrackedArray(log: log, key: Obj.pgmap)
+        self.pmems = TrackedArray(log: log, key: Obj.pmemNs)
+        self.daxFiles = TrackedArray(log: log, key: Obj.daxFile)
+        self.tlb = TLBState(log: log)
+        var memmap = MemMap(maxPfn: Kernel.maxPfn, log: log)
         memmap.online(startPfn: 0, count: Kernel.ramPfns)
         self.memmap = memmap
         self.allocator = PageAllocator(
             firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramPfns,
-            lifo: config.has(.allocLifo))
+            lifo: config.has(.allocLifo), log: log)
         // The zero page lives in the kernel image (empty_zero_page): reserved, never freed.
         zeroPfn = Kernel.firstAllocatablePfn - 1
         for pfn in 0..<Kernel.firstAllocatablePfn {
-            let s = self.memmap.slot(pfn)
-            self.memmap.pages[s].flags = [.reserved]
-            self.memmap.pages[s].refcount = 1
+            self.memmap.withPage(pfn) {
+                $0.flags = [.reserved]
+                $0.refcount = 1
+            }
         }
-        self.memmap.pages[self.memmap.slot(zeroPfn)].flags = [.reserved, .zero]
+        self.memmap.withPage(zeroPfn) { $0.flags = [.reserved, .zero] }
+        if log.audit { log.auditor = self }
     }
 
     /// Records a violation.
@@ -100,17 +151,19 @@ public final class Kernel {
     }
 
     /// The struct page of `pfn` (the pfn must have a memmap, online or removed).
-    @inline(__always) func page(_ pfn: Int) -> Page { memmap.pages[memmap.slot(pfn)] }
+    @inline(__always) func page(_ pfn: Int) -> Page { memmap.page(pfn) }
 
     /// Mutates the struct page of `pfn` in place.
     @discardableResult @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
-        let s = memmap.slot(pfn)
-        return body(&memmap.pages[s])
+        memmap.withPage(pfn, body)
     }
+
+    /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
+    @inline(__always) func identity(_ pfn: Int) -> PageIdentity { memmap.identity(pfn) }
 
     /// The head pfn of the compound page `pfn` belongs to (compound_head()).
     @inline(__always) func compoundHead(_ pfn: Int) -> Int {
-        let p = page(pfn)
+        let p = identity(pfn)
         return p.flags.contains(.tail) ? pfn - Int(p.headOffset) : pfn
     }
 

@@ -71,9 +71,9 @@ struct EngineTests {
                 c.v[0] = 1
                 t.spawn("dma") { a in
                     c.regs["agentIndex"] = a.index
-                    var fp = Footprint(obj(1), .write)
-                    fp.add(obj(0), .read)
-                    await a.step(fp)
+                    await a.step()
+                    a.record(obj(1), .write)
+                    a.record(obj(0), .read)
                     c.v[1] = c.v[0] + 10
                 }
                 await t.step(obj(0), .write)

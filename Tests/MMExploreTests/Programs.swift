@@ -109,9 +109,8 @@ struct RandomProgram {
             func body(_ steps: [[(object: Int, write: Bool)]], _ name: String, spawnAt: Int?) -> (ExecThread) async -> Void {
                 return { t in
                     for (k, s) in steps.enumerated() {
-                        var fp = Footprint()
-                        for a in s { fp.add(obj(a.object), a.write ? .write : .read) }
-                        await t.step(fp)
+                        await t.step()
+                        for a in s { t.record(obj(a.object), a.write ? .write : .read) }
                         for a in s { log.access(a.object, write: a.write, by: "\(name).\(k)") }
                         if spawnAt == k {
                             t.spawn("agent", body(prog.agent, "A", spawnAt: nil))

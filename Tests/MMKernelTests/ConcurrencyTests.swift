@@ -26,7 +26,7 @@ import Testing
                     (name: "T\(i)", body: { exec in
                         await body(k, KTask(exec: exec, name: "T\(i)", cpu: cpus[i], mm: mm))
                     })
-                })
+                }, log: k.log)
             return (plan, { (_: ExecutionEnd) -> Bool in
                 let ok = check(k)
                 holds = holds && ok
@@ -52,12 +52,12 @@ import Testing
             threads: [
                 { k, t in
                     await k.localIrqSave(t)
-                    await t.exec.step(Footprint())
+                    await t.step()
                     await k.localIrqRestore(t)
                 },
                 { k, t in
                     await k.flushTLBRange(t, mm: t.mm, Self.base, PAGE_SIZE)
-                    if k.tlb.irqsOff[0] > 0 { flushedWhileOff = true }
+                    if k.tlb.irqsOff(0) > 0 { flushedWhileOff = true }
                 },
             ], check: { _ in true })
         #expect(r.executions >= 2)
@@ -78,9 +78,9 @@ import Testing
             threads: [
                 { k, t in
                     await k.localIrqSave(t)
-                    await t.exec.step(Obj.page(table), .read)
+                    await t.step()
                     let before = k.page(table).flags.contains(.table)
-                    await t.exec.step(Obj.page(table), .read)
+                    await t.step()
                     let after = k.page(table).flags.contains(.table)
                     if before && !after { protected = false }
                     await k.localIrqRestore(t)

@@ -169,7 +169,7 @@ import Testing
         let o = m.observe(vmf.address)
         #expect(o.level == "pmd" && !o.special && o.normal)
         #expect(m.kernel.page(head).refcount == 2 && m.kernel.page(head).entireMapcount == 1)
-        #expect(m.kernel.mm(m.mm).filePages == 512)
+        #expect(m.kernel.mm(m.mm).filePages.pages == 512)
         // Not order 9: the WARN.
         let small = (await m.kernel.allocPages(m.task))!
         var v2 = vmf

@@ -39,6 +39,26 @@ import Testing
                 "\(file): naive \(naive.outcomes) vs DPOR \(dpor.outcomes)")
     }
 
+    /// For scenarios too large for naive enumeration: random schedules (a fixed seed, 150
+    /// runs) may only reach outcomes DPOR listed. DPOR must finish within 5,000
+    /// executions for the comparison to mean something; larger ones are left to the
+    /// expectation test's own budget.
+    @Test(arguments: files) func randomFindsNothingDPORMissed(file: String) throws {
+        let path = ScenarioExpectationTests.root + "/scenarios/" + file
+        let loaded = try ScenarioRunner.load(source: try String(contentsOfFile: path, encoding: .utf8),
+                                             file: file)
+        guard !loaded.test.threads.isEmpty else { return }
+        let naive = Self.outcomes(loaded, ExploreOptions(strategy: .naive,
+                                                         maxExecutions: Self.naiveLimit + 1,
+                                                         timeout: 15))
+        guard !(naive.complete && naive.executions <= Self.naiveLimit) else { return }
+        let dpor = Self.outcomes(loaded, ExploreOptions(strategy: .dpor, maxExecutions: 5000))
+        guard dpor.complete else { return }
+        let random = Self.outcomes(loaded, ExploreOptions(strategy: .random(seed: 7, runs: 150)))
+        let missed = random.outcomes.subtracting(dpor.outcomes)
+        #expect(missed.isEmpty, "\(file): random reached \(missed), DPOR listed \(dpor.outcomes)")
+    }
+
     /// The validation is not vacuous: the concurrency scenarios with a race are among those
     /// small enough to enumerate, and naive finds more than one outcome for them.
     @Test func validationCoversRacyScenarios() throws {

@@ -32,6 +32,11 @@ import Testing
         let report = ScenarioRunner.run(loaded, options: ExploreOptions(strategy: .dpor,
                                                                         maxExecutions: 20_000))
         #expect(report.complete, "\(file) did not finish exploring within 20,000 executions")
+        // The audit (on in debug builds) found no access outside its step's footprint,
+        // and the model broke none of its own invariants.
+        let internalErrors = report.internalErrors.joined(separator: "; ")
+        #expect(report.internalErrorExecutions == 0,
+                "\(file): internal errors in \(report.internalErrorExecutions) executions: \(internalErrors)")
         for e in report.expectations {
             let seen = "\(report.violations) \(String(describing: report.observation))"
             #expect(e.holds, "\(file): \(e.line) does not hold: \(seen)")

@@ -92,12 +92,11 @@ extension Kernel {
     /// Models get_dev_pagemap() (mm/memremap.c): the pgmap covering `pfn` with a reference
     /// taken by percpu_ref_tryget_live(), or nil when there is none or it is dying.
     public func getDevPagemap(_ t: KTask, pfn: Int) async -> Int? {
+        await t.step()
         guard let i = pgmaps.firstIndex(where: { !$0.removed && $0.contains(pfn) }) else {
-            await t.step(Obj.pgmap(0x7fff), .read)
             t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (no pgmap)")
             return nil
         }
-        await t.step(Obj.pgmap(i), .write)
         guard pgmaps[i].state == .live else {
             t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(pgmaps[i].state))")
             return nil
@@ -110,7 +109,7 @@ extension Kernel {
     /// Models put_dev_pagemap() → percpu_ref_put(): at zero after a kill the release
     /// callback completes `done`, waking memunmap_pages().
     public func putDevPagemap(_ t: KTask, _ i: Int, _ n: Int = 1) async {
-        await t.step(Obj.pgmap(i), .write)
+        await t.step()
         pgmaps[i].refs -= n
         if pgmaps[i].refs < 0 {
             report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(pgmaps[i].owner)) below zero", t)
@@ -126,7 +125,7 @@ extension Kernel {
     /// per-pfn references, wait_for_completion until every holder let go, then
     /// pageunmap_range: the struct pages are gone and pfn_valid() is false.
     public func memunmapPages(_ t: KTask, _ i: Int) async {
-        await t.step(Obj.pgmap(i), .write)
+        await t.step()
         pgmaps[i].state = .dying
         pgmaps[i].refs -= 1  // percpu_ref_kill drops the base reference
         t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(pgmaps[i].refs)")
@@ -136,9 +135,7 @@ extension Kernel {
             // reference, a page someone still holds keeps it until its holder's put.
             // Idle pages are dropped in one step (nobody else holds them; a racing
             // speculative get sees the zero and fails).
-            var fp = Footprint(Obj.pgmap(i), .write)
-            fp.add(Obj.section(pgmaps[i].startPfn), .write)
-            await t.exec.step(fp)
+            await t.step()
             var idle = 0
             for pfn in pgmaps[i].startPfn..<(pgmaps[i].startPfn + pgmaps[i].count) {
                 if page(pfn).refcount == 1 {
@@ -161,17 +158,11 @@ extension Kernel {
         while pgmaps[i].state != .dead {
             t.exec.note("wait_for_completion(pgmap\(i)->done): \(pgmaps[i].refs) refs left")
             await t.exec.block(on: Obj.pgmap(i))
-            await t.step(Obj.pgmap(i), .read)
+            await t.step()
         }
         // pageunmap_range(): every struct page of the range goes (one section object per
         // 128 MiB; the model's namespaces span at most a few).
-        var fp = Footprint(Obj.pgmap(i), .write)
-        var pfn = pgmaps[i].startPfn
-        while pfn < pgmaps[i].startPfn + pgmaps[i].count && fp.count < 4 {
-            fp.add(Obj.section(pfn), .write)
-            pfn += MemMap.sectionPages
-        }
-        await t.exec.step(fp)
+        await t.step()
         memmap.remove(startPfn: pgmaps[i].startPfn, count: pgmaps[i].count)
         pgmaps[i].removed = true
         t.exec.note("pageunmap_range(pgmap\(i)): memmap of \(pgmaps[i].count) pfns removed")
@@ -183,12 +174,11 @@ extension Kernel {
     /// in the 1-based era (FS_DAX wakes waiters when the count falls back to the idle 1;
     /// at 0 the page's pgmap reference is dropped), free_zone_device_page() /
     /// free_zone_device_folio() later. The page never returns to the page allocator.
-    func zoneDevicePut(_ t: KTask, _ pfn: Int, _ n: Int32) async {
-        let p = page(pfn)
+    func zoneDevicePut(_ t: KTask, _ pfn: Int, old: Int32, _ n: Int32) async {
+        let p = identity(pfn)
         let type = p.pgmap >= 0 ? pgmaps[Int(p.pgmap)].type : .generic
-        withPage(pfn) { $0.refcount -= n }
-        let now = p.refcount - n
-        t.exec.note("put_page zone-device pfn \(hex(pfn)) ref \(p.refcount) -> \(now)")
+        let now = old - n
+        t.exec.note("put_page zone-device pfn \(hex(pfn)) ref \(old) -> \(now)")
         let idle = zoneDeviceIdleRefcount(type)
         if now == idle && type == .fsDax {
             t.exec.wake(Obj.page(pfn))  // wake_up_var(&page->_refcount): layouts may break

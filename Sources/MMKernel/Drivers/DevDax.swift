@@ -30,7 +30,7 @@ extension Kernel {
     /// not modelled: device-dax has no inode in the model.)
     func devDaxFault(_ t: KTask, _ vmf: inout VMFault, _ region: Int,
                      _ level: PageTableLevel) async -> FaultResult {
-        await t.step(Obj.pmemNs(region), .read)
+        await t.step()
         if devDaxCheckVma(vmf.vma, region) != 0 { return .sigbus }
         let align = pmems[region].align
         let size = level.size

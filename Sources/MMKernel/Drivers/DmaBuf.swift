@@ -30,7 +30,7 @@ extension Kernel {
     /// returns the exporter's result unchanged, so the mmap still succeeds. A closed fd
     /// (after `free`) is -EBADF.
     func dmaBufMmapInternal(_ t: KTask, _ vma: inout VMA, bo: Int) async -> Int {
-        await t.step(Obj.bo(bo), .read)
+        await t.step()
         let b = ttm.bos[bo]
         guard b.ownerHeld, !b.released else { return -Errno.EBADF }
         if vma.pgoff + (vma.length >> 12) > UInt64(b.pages) { return -Errno.EINVAL }
@@ -68,7 +68,7 @@ extension Kernel {
     /// owner already let go.
     public func dmabufFree(_ t: KTask, name: String) async -> Int {
         guard let i = dmabuf(named: name) else { return -Errno.EBADF }
-        await t.step(Obj.bo(i), .write)
+        await t.step()
         guard ttm.bos[i].ownerHeld else { return -Errno.EBADF }
         ttm.bos[i].ownerHeld = false
         t.exec.note("dma_buf_release \(name): owner reference dropped")

@@ -21,7 +21,7 @@ public struct P2PDMAProvider: Hashable, Sendable {
 }
 
 /// The P2PDMA providers of one execution.
-public struct P2PDMAState: Sendable {
+public struct P2PDMAState: Hashable, Sendable {
     /// First P2PDMA BAR pfn: 56 GiB, after the VRAM BARs, in the model's PCI MMIO window.
     public static let basePfn = 0xE0_0000
     /// One past the window (64 GiB, the end of the modelled physical address space).
@@ -92,10 +92,10 @@ extension Kernel {
         guard config.era.hasP2PDMAUser, !p2pdma.providers[p].removed else { return -Errno.ENOENT }
         guard vma.flags.contains(.mayShare), vma.pgoff == 0 else { return -Errno.EINVAL }
         let n = Int(vma.length >> 12)
-        await t.step(Obj.genpool(p), .write)
+        await t.step()
         guard let first = genPoolAlloc(p, n) else { return -Errno.ENOMEM }
         let pg = p2pdma.providers[p].pgmap
-        await t.step(Obj.pgmap(pg), .write)
+        await t.step()
         guard pgmaps[pg].state == .live else {
             genPoolFree(p, first, n)
             return -Errno.ENODEV
@@ -104,16 +104,16 @@ extension Kernel {
         var addr = vma.start
         for pfn in first..<(first + n) {
             if config.era.zoneDeviceRefcount == .zeroBasedFolios {
-                await t.step(Obj.page(pfn), .write)
+                await t.step()
                 withPage(pfn) { $0.refcount = 1 }  // set_page_count(page, 1)
             }
             let r = await vmInsertPage(t, mm: mm, &vma, addr, pfn: pfn)
             if r != 0 {
-                await t.step(Obj.genpool(p), .write)
+                await t.step()
                 genPoolFree(p, pfn, first + n - pfn)
                 return r
             }
-            await t.step(Obj.pgmap(pg), .write)
+            await t.step()
             pgmaps[pg].refs += 1  // percpu_ref_get(ref)
             await putPage(t, pfn)
             addr += PAGE_SIZE
@@ -137,7 +137,7 @@ extension Kernel {
         guard let p = p2pdma.providers.firstIndex(where: {
             pfn >= $0.startPfn && pfn < $0.startPfn + $0.pages
         }) else { return }
-        await t.step(Obj.genpool(p), .write)
+        await t.step()
         genPoolFree(p, pfn, 1)
         t.exec.note("p2pdma_page_free pfn \(hex(pfn)): back to the genpool")
         t.exec.wake(Obj.page(pfn))
@@ -155,7 +155,7 @@ extension Kernel {
     /// provider is already gone.
     public func p2pmemFree(_ t: KTask, name: String) async -> Int {
         guard let p = p2pmem(named: name) else { return -Errno.EBADF }
-        await t.step(Obj.genpool(p), .write)
+        await t.step()
         guard !p2pdma.providers[p].removed else { return -Errno.EBADF }
         p2pdma.providers[p].removed = true  // the sysfs file disappears first
         for m in mms.indices where !mms[m].exited {

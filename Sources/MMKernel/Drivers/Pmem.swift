@@ -113,7 +113,7 @@ extension Kernel {
     /// pages are compound of the namespace's alignment (vmemmap_shift, v5.17+). 0, or
     /// -EBUSY when already bound.
     public func pmemBind(_ t: KTask, _ region: Int) async -> Int {
-        await t.step(Obj.pmemNs(region), .write)
+        await t.step()
         guard !pmems[region].bound else { return -Errno.EBUSY }
         let ns = pmems[region]
         if ns.map != .none {
@@ -158,7 +158,7 @@ extension Kernel {
     /// memunmap_pages would otherwise wait for forever). Later DAX faults get SIGBUS.
     /// 0, or -ENODEV when not bound.
     public func pmemUnbind(_ t: KTask, _ region: Int) async -> Int {
-        await t.step(Obj.pmemNs(region), .write)
+        await t.step()
         guard pmems[region].bound else { return -Errno.ENODEV }
         pmems[region].bound = false
         t.exec.note("unbind \(pmems[region].name)")

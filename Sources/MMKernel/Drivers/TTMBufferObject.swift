@@ -58,7 +58,7 @@ public struct RecycledRange: Hashable, Sendable {
 
 /// TTM's state in one execution: the BOs, the VRAM BAR's range manager, and what was
 /// recycled while still referenced.
-public struct TTMState: Sendable {
+public struct TTMState: Hashable, Sendable {
     /// First VRAM pfn: the VRAM BAR sits at 48 GiB, above RAM (0–4 GiB) and pmem, in the
     /// model's PCI MMIO window; it has no memmap, so pfn_valid() is false there.
     public static let vramBasePfn = 0xC0_0000
@@ -155,7 +155,7 @@ extension Kernel {
             // One scheduling point on the first frame: only it can gain references
             // concurrently (gup-fast adds them to pmd_page(); GUP's slow path refuses the
             // VM_IO vma, and without pte_special there is no gup-fast PTE walk).
-            await t.step(Obj.page(b.pfn), .write)
+            await t.step()
             var held: [String] = []
             for i in 0..<n {
                 let p = page(b.pfn + i)
@@ -209,7 +209,7 @@ extension Kernel {
             }
             withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
-        await t.step(Obj.allocator, .write)
+        await t.step()
         allocator.give(pfn, order: order)
         stats.pagesFreed += 1 << order
     }
@@ -250,7 +250,7 @@ extension Kernel {
     /// reference: ttm_bo_mmap_obj / ttm_bo_vm_open take one, ttm_bo_vm_close drops it).
     func ttmBoMapped(_ t: KTask, _ i: Int) async -> Bool {
         for m in mms where !m.exited {
-            await t.step(Obj.vmas(m.id), .read)
+            await t.step()
             if m.vmas.contains(where: { $0.backing == .dmabuf(bo: i) }) { return true }
         }
         return false
@@ -259,7 +259,7 @@ extension Kernel {
     /// Models ttm_bo_put() for the references `free` and vma close drop: when the owner
     /// let go and no vma maps the BO any more, it is released.
     func ttmBoPutIfUnused(_ t: KTask, _ i: Int) async {
-        await t.step(Obj.bo(i), .write)
+        await t.step()
         guard !ttm.bos[i].ownerHeld, !ttm.bos[i].released else { return }
         if await ttmBoMapped(t, i) { return }
         await ttmBoRelease(t, i)

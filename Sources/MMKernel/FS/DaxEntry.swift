@@ -19,7 +19,7 @@ extension Kernel {
         let ino = daxFiles[f].inode
         while true {
             let slot = pmd ? index & ~511 : daxSlot(f, index)
-            await t.step(Obj.daxEntry(f, slot), .write)
+            await t.step()
             let e = daxFiles[f].entries[slot]
             if e & DaxEntryBits.locked != 0 {
                 t.exec.note("get_unlocked_entry: inode \(ino) index \(slot) locked, wait")
@@ -39,7 +39,7 @@ extension Kernel {
                 // Downgrade: lock, unmap the huge zero PMDs, delete, wake.
                 daxFiles[f].entries[slot] = e | DaxEntryBits.locked
                 await daxUnmapMappingPages(t, f, from: slot, count: 512)
-                await t.step(Obj.daxEntry(f, slot), .write)
+                await t.step()
                 daxFiles[f].entries[slot] = 0
                 t.exec.note("grab_mapping_entry: downgrade PMD entry at \(slot)")
                 t.exec.wake(Obj.daxEntry(f, slot))
@@ -55,7 +55,7 @@ extension Kernel {
     /// Models dax_unlock_entry() / put_unlocked_entry(): clears LOCKED (an EMPTY entry
     /// nobody filled is deleted) and wakes the waiters.
     func daxUnlockEntry(_ t: KTask, _ f: Int, _ slot: Int) async {
-        await t.step(Obj.daxEntry(f, slot), .write)
+        await t.step()
         var e = daxFiles[f].entries[slot] & ~DaxEntryBits.locked
         if e & DaxEntryBits.empty != 0 { e = 0 }
         daxFiles[f].entries[slot] = e
@@ -75,7 +75,7 @@ extension Kernel {
         if !zero && old & (DaxEntryBits.zero | DaxEntryBits.empty) != 0 || old == 0 && !zero {
             daxAssociate(t, f, slot, pfn: pfn, count: n)
         }
-        await t.step(Obj.daxEntry(f, slot), .write)
+        await t.step()
         daxFiles[f].entries[slot] = UInt64(pfn) << 4 | DaxEntryBits.locked
             | (pmd ? DaxEntryBits.pmd : 0) | (zero ? DaxEntryBits.zero : 0)
     }

@@ -17,7 +17,7 @@ extension Kernel {
             guard config.era.pmemHasMemmap, let busy = daxBusyPage(f, from: from, to: to) else {
                 return
             }
-            await t.step(Obj.page(busy), .read)
+            await t.step()
             let idle = zoneDeviceIdleRefcount(.fsDax)
             if page(busy).refcount <= idle { continue }
             t.exec.note("dax_layout_busy_page: pfn \(hex(busy)) ref \(page(busy).refcount), wait")
@@ -54,7 +54,7 @@ extension Kernel {
             let e = daxFiles[f].entries[slot]
             let n = e & DaxEntryBits.pmd != 0 ? 512 : 1
             if e != 0 {
-                await t.step(Obj.daxEntry(f, slot), .write)
+                await t.step()
                 if e & DaxEntryBits.zero == 0 {
                     let pfn = DaxEntryBits.pfn(e)
                     for p in pfn..<(pfn + n) where memmap.pfnValid(p) { withPage(p) { $0.inode = -1 } }

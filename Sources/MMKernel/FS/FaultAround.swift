@@ -23,7 +23,7 @@ extension Kernel {
         end = min(end, vma.start + (filePages - min(vma.pgoff, filePages)) << 12)
         guard start < end else { return nil }
         guard let ref = await pteAlloc(t, vmf) else { return .oom }
-        await t.step(Obj.pageCache(inode), .read)  // the RCU walk of i_pages
+        await t.step()  // the RCU walk of i_pages
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)
         let faultPage = vmf.address & ~(PAGE_SIZE - 1)

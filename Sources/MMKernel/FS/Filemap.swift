@@ -9,7 +9,7 @@ extension Kernel {
         -> (pfn: Int?, FaultResult, readIn: Bool) {
         guard index < inodes[inode].pages else { return (nil, .sigbus, false) }
         var readIn = false
-        await t.step(Obj.pageCache(inode), .write)
+        await t.step()
         if inodes[inode].cache[index] < 0 {
             // do_sync_mmap_readahead(): a window of ra_pages centred on the miss, its
             // marker ra_pages/4 from the window's end.
@@ -82,7 +82,7 @@ extension Kernel {
     public func writeFileThroughCache(_ t: KTask, inode: Int) async -> Int {
         guard inodes[inode].layout != .hole, !mounts[inodes[inode].mount].dax,
               !mounts[inodes[inode].mount].hugetlbfs else { return 0 }
-        await t.step(Obj.pageCache(inode), .write)
+        await t.step()
         for index in 0..<inodes[inode].pages where inodes[inode].cache[index] < 0 {
             guard await addToPageCache(t, inode: inode, index: index, readahead: false) != nil
             else { return -Errno.ENOMEM }

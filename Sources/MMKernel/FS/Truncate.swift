@@ -15,7 +15,7 @@ extension Kernel {
             return 0
         }
         await unmapMappingRange(t, inode: inode, fromIndex: UInt64(newPages))
-        await t.step(Obj.pageCache(inode), .write)
+        await t.step()
         for index in newPages..<oldPages {
             let pfn = Int(inodes[inode].cache[index])
             guard pfn >= 0 else { continue }

@@ -10,7 +10,7 @@ extension Kernel {
     func vmInsertPage(_ t: KTask, mm: Int, _ vma: inout VMA, _ addr: UInt64, pfn: Int) async -> Int {
         guard addr >= vma.start && addr < vma.end else { return -Errno.EFAULT }
         guard checkRefTarget(t, pfn, "vm_insert_page") else { return -Errno.EINVAL }
-        await t.step(Obj.page(compoundHead(pfn)), .read)
+        await t.step()
         if page(compoundHead(pfn)).refcount == 0 { return -Errno.EINVAL }
         if !vma.flags.contains(.mixedMap) {
             if bugOn(vma.flags.contains(.pfnMap), "vm_insert_page: BUG_ON(vma->vm_flags & "

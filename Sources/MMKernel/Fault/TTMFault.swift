@@ -17,7 +17,7 @@ extension Kernel {
     /// PTEs either way on x86 (with pte_special off, vmf_insert_mixed maps a system page
     /// as a refcounted normal PTE). Errors on prefaulted pages are ignored.
     func ttmBoVmFault(_ t: KTask, _ vmf: inout VMFault, bo: Int) async -> FaultResult {
-        await t.step(Obj.bo(bo), .read)  // ttm_bo_vm_reserve(): dma_resv_lock
+        await t.step()  // ttm_bo_vm_reserve(): dma_resv_lock
         let b = ttm.bos[bo]
         let vma = vmf.vma
         var offset = ttmPageOffset(vma, vmf.address)
@@ -73,7 +73,7 @@ extension Kernel {
     func ttmBoVmHugeFault(_ t: KTask, _ vmf: inout VMFault, bo: Int) async -> FaultResult {
         guard config.has(.ttmHugeFault), ttm.bos[bo].huge else { return .fallback }
         if vmf.isWrite && vmf.vma.flags.isCOW { return .fallback }
-        await t.step(Obj.bo(bo), .read)  // ttm_bo_vm_reserve()
+        await t.step()  // ttm_bo_vm_reserve()
         let b = ttm.bos[bo]
         let offset = ttmPageOffset(vmf.vma, vmf.address)
         guard !b.released, offset < b.pages else { return .sigbus }

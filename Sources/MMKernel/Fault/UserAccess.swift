@@ -53,13 +53,7 @@ extension Kernel {
                 if level == .pte || (level != .pgd && layout.isLeaf(e)) {
                     guard layout.accessPermitted(e, write: write) else { return nil }
                     let want = PTEBits.accessed | (write ? PTEBits.dirty : 0)
-                    var fp = Footprint(Obj.entry(ref.slot, ref.index), e & want != want ? .write : .read)
-                    fp.add(Obj.tlb(t.cpu), .write)
-                    if let data {
-                        let pfn = Int((e & PTEBits.pfnMask & ~(level.size - 1) | (addr & (level.size - 1))) >> 12)
-                        fp.add(Obj.frame(pfn), data)
-                    }
-                    await t.exec.step(fp)
+                    await t.step()
                     guard tables.read(ref.slot, ref.index) == e else { continue walk }
                     var leaf = e
                     if e & want != want {

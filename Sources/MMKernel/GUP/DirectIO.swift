@@ -43,13 +43,14 @@ extension Kernel {
                                    buffer: buffer, bytes: bytes, offset: offset)
             // bio_release_pages(): unpin or put each page.
             await self.releaseHeld(agent, held, pinned: pinned)
-            await agent.step(Obj.dio(id), .write)
+            // complete(): the completion is a plain object whose access is the step.
+            await agent.exec.step(Obj.dio(id), .write)
             finished = true
             agent.exec.wake(Obj.dio(id))
         }
         while !finished {
             await t.exec.block(on: Obj.dio(id))
-            await t.step(Obj.dio(id), .read)
+            await t.exec.step(Obj.dio(id), .read)
         }
         if case .file(let inode) = store, !read { refreshCachedPages(inode: inode, offset, bytes) }
         return Int(bytes)
@@ -64,7 +65,9 @@ extension Kernel {
             let pageStart = first + UInt64(i) << 12
             let lo = max(pageStart, buffer), hi = min(pageStart + PAGE_SIZE, buffer + bytes)
             guard lo < hi else { continue }
-            await t.step(Obj.frame(pfn), read ? .write : .read)
+            // The DMA engine's access to one page: the frame's contents (or the file's or
+            // device's store behind it) record it.
+            await t.step()
             if memmap.isRemoved(pfn) || (memmap.pfnValid(pfn)
                                          && (page(pfn).flags.contains(.free) || page(pfn).epoch != epochs[i])) {
                 report(.dmaAfterFree, "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "

@@ -18,7 +18,7 @@ extension Kernel {
         var seq: UInt32 = 0
         var skipFast = false
         if flags.contains(.pin) && config.era.hasWriteProtectSeq {
-            await t.step(Obj.writeProtectSeq(mm), .read)
+            await t.step()
             seq = mms[mm].writeProtectSeq
             skipFast = seq & 1 != 0  // fork is copying page tables
         }
@@ -28,7 +28,7 @@ extension Kernel {
             await localIrqRestore(t)
         }
         if flags.contains(.pin) && config.era.hasWriteProtectSeq && !skipFast {
-            await t.step(Obj.writeProtectSeq(mm), .read)
+            await t.step()
             if mms[mm].writeProtectSeq != seq {
                 t.exec.note("gup-fast: write_protect_seq changed (fork): unpin \(got.pfns.count)")
                 await releaseHeld(t, got, pinned: true)

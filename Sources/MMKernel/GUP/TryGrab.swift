@@ -37,7 +37,7 @@ extension Kernel {
     {
         // One step: the reference is taken on whatever struct page is there at that moment.
         let head = headIfMemmap(pfn)
-        await stepPage(t, head)
+        await t.step()
         guard checkRefTarget(t, pfn, fast ? "try_grab_folio_fast" : "try_grab_folio") else {
             return .failed(-Errno.EFAULT)
         }

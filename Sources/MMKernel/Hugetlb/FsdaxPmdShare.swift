@@ -74,7 +74,7 @@ extension Kernel {
         let ptl = LockID.ptl(slot: pmdRef.slot)
         await lock(t, ptl)
         let pfn = Int(tables.pfnOfSlot[pmdRef.slot])
-        await t.step(Obj.page(pfn), .read)
+        await t.step()
         guard page(pfn).refcount > 1, let pud = findEntry(mm: mm, addr, at: .pud) else {
             await unlock(t, ptl)
             return false

@@ -77,7 +77,7 @@ extension Kernel {
     func hugetlbNoPage(_ t: KTask, _ vmf: inout VMFault, _ f: Int, _ idx: Int) async -> FaultResult {
         let inode = hugetlb.files[f].inode
         let shared = vmf.vma.flags.contains(.mayShare)
-        await t.step(Obj.hugetlbFile(f), .read)
+        await t.step()
         guard idx < hugetlb.files[f].pages.count, UInt64(idx) < inodes[inode].size / PMD_SIZE else {
             return .sigbus
         }
@@ -93,7 +93,7 @@ extension Kernel {
             pfn = new
             if shared {
                 // hugetlb_add_to_page_cache(): the cache takes its own reference.
-                await t.step(Obj.hugetlbFile(f), .write)
+                await t.step()
                 let raced = Int(hugetlb.files[f].pages[idx])
                 if raced >= 0 {
                     await putPage(t, new)

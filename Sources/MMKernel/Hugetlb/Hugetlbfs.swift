@@ -68,7 +68,7 @@ extension Kernel {
         let inode = hugetlb.files[f].inode
         let old = hugetlb.files[f].pages.count
         let new = Int(size / PMD_SIZE)
-        await t.step(Obj.hugetlbFile(f), .write)
+        await t.step()
         inodes[inode].size = size
         if new >= old {
             hugetlb.files[f].pages.append(contentsOf: repeatElement(-1, count: new - old))
@@ -78,7 +78,7 @@ extension Kernel {
         await hugetlbVmdeleteList(t, inode: inode, fromIndex: UInt64(new) << 9)
         await unlock(t, .iMmap(inode: inode))
         // remove_inode_hugepages(): each page leaves the cache and drops its reference.
-        await t.step(Obj.hugetlbFile(f), .write)
+        await t.step()
         for idx in new..<old {
             let pfn = Int(hugetlb.files[f].pages[idx])
             guard pfn >= 0 else { continue }
@@ -96,7 +96,7 @@ extension Kernel {
     /// mmu_gather. The caller holds i_mmap_rwsem for write.
     func hugetlbVmdeleteList(_ t: KTask, inode: Int, fromIndex: UInt64) async {
         for mm in mms.indices where !mms[mm].exited {
-            await t.step(Obj.vmas(mm), .read)
+            await t.step()
             for v in mms[mm].vmas where v.backing == .hugetlb(inode: inode) {
                 let last = v.pgoff + (v.length >> 12)
                 guard last > fromIndex else { continue }
@@ -114,7 +114,8 @@ extension Kernel {
     /// Models hugetlb_vma_trylock_write(): takes the lock if it is free, else false (the
     /// vma is skipped). A trylock cannot deadlock, so lockdep records no ordering edge.
     func hugetlbVmaTrylockWrite(_ t: KTask, _ l: LockID) async -> Bool {
-        await t.step(l.object, .write)
+        await t.step()
+        log.write(l.object)  // the trylock's cmpxchg writes the word even when it fails
         var s = lockState(l)
         guard s.writer < 0 && s.readers == 0 else {
             t.exec.note("hugetlb_vma_trylock_write \(l) failed: vma skipped")

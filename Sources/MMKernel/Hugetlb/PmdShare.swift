@@ -47,9 +47,7 @@ extension Kernel {
     /// lists of every live process.
     func iMmapVMAs(_ t: KTask, _ backing: VMABacking, idx: UInt64,
                    skip: (mm: Int, start: UInt64)) async -> [(mm: Int, vma: VMA)] {
-        var fp = Footprint(Obj.vmas(0), .read)
-        for mm in mms.indices where mm > 0 { fp.add(Obj.vmas(mm), .read) }
-        await t.exec.step(fp)
+        await t.step()
         var out: [(mm: Int, vma: VMA)] = []
         for mm in mms.indices where !mms[mm].exited {
             for v in mms[mm].vmas where v.backing == backing {
@@ -125,7 +123,7 @@ extension Kernel {
         case .pageRefcount:
             await getPage(t, pfn)
         case .ptShareCount:
-            await t.step(Obj.ptShareCount(slot), .write)
+            await t.step()
             let n = pmdShareCount(slot: slot)
             if slot >= hugetlb.shareCount.count {
                 let grow = slot + 1 - hugetlb.shareCount.count
@@ -145,7 +143,7 @@ extension Kernel {
         case .pageRefcount:
             await putPage(t, pfn)
         case .ptShareCount:
-            await t.step(Obj.ptShareCount(slot), .write)
+            await t.step()
             let n = pmdShareCount(slot: slot)
             guard n > 0 else {
                 report(.bugOn, "pt_share_count of PMD table pfn \(hex(pfn)) underflow", t)
@@ -163,7 +161,7 @@ extension Kernel {
     /// true when it unshared.
     func hugePmdUnshare(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, pmd: EntryRef) async -> Bool {
         guard case .hugetlb(let inode) = vma.backing else { return false }
-        if config.era.hugetlbShareCount == .ptShareCount { await t.step(Obj.ptShareCount(pmd.slot), .read) }
+        if config.era.hugetlbShareCount == .ptShareCount { await t.step() }
         guard pmdShareCount(slot: pmd.slot) > 0 else { return false }
         if lockState(.iMmap(inode: inode)).writer != Int32(t.exec.index) {
             report(.bugOn, "huge_pmd_unshare without i_mmap_rwsem held for write "
@@ -219,7 +217,7 @@ extension Kernel {
     /// point that reads the table page (its struct page: freeing it conflicts). Returns
     /// false then.
     func pmdTableStillLive(_ t: KTask, _ ref: EntryRef, pfn: Int, _ who: String) async -> Bool {
-        await t.step(Obj.page(pfn), .read)
+        await t.step()
         if Int(tables.pfnOfSlot[ref.slot]) == pfn && page(pfn).flags.contains(.table) { return true }
         report(.useAfterFree, "\(who): PMD table page \(hex(pfn)) was freed after the walk "
                + "found it (unshared, then torn down by its last sharer)", t)

@@ -65,3 +65,32 @@ public struct Page: Hashable, Sendable {
     /// gone (the page was zeroed or reused).
     public var epoch: UInt32 = 0
 }
+
+/// The identity fields of a struct page, without its counts (`MemMap.identity`).
+public struct PageIdentity: Hashable, Sendable {
+    /// Flags.
+    public var flags: PageFlags
+    /// Compound order, head only.
+    public var order: UInt8
+    /// For a tail page: distance to its head.
+    public var headOffset: UInt16
+    /// The file whose page cache holds the page; -1 for none.
+    public var inode: Int32
+    /// Page index in the file, or the slot of a page table.
+    public var index: UInt32
+    /// Index of the dev_pagemap of a ZONE_DEVICE page; -1 for none.
+    public var pgmap: Int16
+    /// Allocation epoch.
+    public var epoch: UInt32
+
+    /// The identity of `page`.
+    @inline(__always) init(_ page: Page) {
+        flags = page.flags
+        order = page.order
+        headOffset = page.headOffset
+        inode = page.inode
+        index = page.index
+        pgmap = page.pgmap
+        epoch = page.epoch
+    }
+}

@@ -6,27 +6,41 @@ import MMExplore
 /// used yet come from a bump pointer, so booting costs nothing. Buddies are not merged:
 /// an order-0 request may split a free order-9 block, an order-9 request never gathers
 /// order-0 frames (documented limitation: fragmentation is not modelled).
-public struct PageAllocator: Hashable, Sendable {
+///
+/// Instrumented: the free lists are one object, `Obj.allocator`; `take` and `give` record
+/// a write of it.
+public struct PageAllocator {
     /// Free blocks by order (0...10), as head pfns.
-    var free: [[Int32]] = Array(repeating: [], count: 11)
+    private var free: [[Int32]] = Array(repeating: [], count: 11)
     /// FIFO read positions (only used when not LIFO).
-    var fifoHead: [Int] = Array(repeating: 0, count: 11)
-    /// Next never-used frame.
-    var fresh: Int
+    private var fifoHead: [Int] = Array(repeating: 0, count: 11)
+    /// Next never-used frame (read by the end-of-run audit, which runs alone).
+    private(set) var fresh: Int
+    /// Where accesses are recorded.
+    let log: AccessLog
     /// End of RAM.
     let end: Int
     /// Hand out the most recently freed block first.
     let lifo: Bool
 
     /// An allocator over `[firstPfn, endPfn)`.
-    public init(firstPfn: Int, endPfn: Int, lifo: Bool) {
+    public init(firstPfn: Int, endPfn: Int, lifo: Bool, log: AccessLog) {
+        self.log = log
         fresh = firstPfn
         end = endPfn
         self.lifo = lifo
     }
 
+    /// A digest of the free lists, for the audit.
+    var digest: Int {
+        var h = Hasher()
+        h.combine(free); h.combine(fifoHead); h.combine(fresh)
+        return h.finalize()
+    }
+
     /// Takes a block of 2^order frames; nil when memory is exhausted.
     mutating func take(order: Int) -> Int? {
+        log.write(Obj.allocator)
         if let pfn = pop(order) { return pfn }
         if order == 0, let big = pop(9) {
             // Split a free 2M block: hand out its first frame, keep the rest free.
@@ -59,6 +73,7 @@ public struct PageAllocator: Hashable, Sendable {
 
     /// Returns a block to its free list.
     mutating func give(_ pfn: Int, order: Int) {
+        log.write(Obj.allocator)
         free[order].append(Int32(pfn))
     }
 }
@@ -68,16 +83,16 @@ extension Kernel {
     /// zeroed (a fresh epoch: earlier data is gone); compound when order > 0.
     /// nil when memory is exhausted.
     func allocPages(_ t: KTask, order: Int = 0) async -> Int? {
-        await t.step(Obj.allocator, .write)
+        await t.step()
         guard let pfn = allocator.take(order: order) else { return nil }
-        // The new owner's clear_page() writes the frame: a stale TLB entry or DMA that
-        // still reaches it conflicts with this step, so DPOR orders them both ways.
-        var fp = Footprint(Obj.frame(pfn), .write)
-        fp.add(Obj.page(pfn), .write)
-        await t.exec.step(fp)
+        // The new owner's clear_page() writes the frame (its epoch changes, so what was
+        // stored in it reads as zero): a stale TLB entry or DMA that still reaches it
+        // conflicts with this step, so DPOR orders them both ways.
+        await t.step()
         stats.pagesAllocated += 1 << order
         let n = 1 << order
         for i in 0..<n {
+            clearFrameData(pfn + i)
             withPage(pfn + i) { p in
                 let epoch = p.epoch &+ 1
                 p = Page()
@@ -112,7 +127,7 @@ extension Kernel {
             }
             withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
-        await t.step(Obj.allocator, .write)
+        await t.step()
         allocator.give(pfn, order: order)
         stats.pagesFreed += 1 << order
     }

@@ -3,14 +3,6 @@ import MMExplore
 /// Page reference counting: get_page/put_page and friends (include/linux/mm.h,
 /// include/linux/page_ref.h, mm/swap.c). References are counted on the compound head.
 extension Kernel {
-    /// A scheduling point before a step that changes `pfn`'s struct page: it writes the
-    /// page and reads the memmap section it lives in (so memmap removal conflicts with it).
-    func stepPage(_ t: KTask, _ pfn: Int, _ kind: AccessKind = .write) async {
-        var fp = Footprint(Obj.page(pfn), kind)
-        fp.add(Obj.section(pfn), .read)
-        await t.exec.step(fp)
-    }
-
     /// compound_head() where a memmap (live or removed) exists; the pfn itself otherwise.
     func headIfMemmap(_ pfn: Int) -> Int {
         memmap.pfnValid(pfn) || memmap.isRemoved(pfn) ? compoundHead(pfn) : pfn
@@ -34,36 +26,34 @@ extension Kernel {
     /// Models get_page() / folio_get(): +1 on the head's refcount.
     func getPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
         let head = headIfMemmap(pfn)
-        await stepPage(t, head)
+        await t.step()
         guard checkRefTarget(t, pfn, "get_page") else { return }
-        let p = page(head)
-        if p.flags.contains(.free) {
+        if identity(head).flags.contains(.free) {
             report(.useAfterFree, "get_page: pfn \(hex(pfn)) is free in the allocator", t)
         }
-        withPage(head) { $0.refcount += n }
-        t.exec.note("get_page pfn \(hex(head)) ref \(p.refcount) -> \(p.refcount + n)")
+        let old = memmap.refcountAdd(head, n)
+        t.exec.note("get_page pfn \(hex(head)) ref \(old) -> \(old + n)")
     }
 
     /// Models put_page() / folio_put(): -1 on the head's refcount; at zero the page is
     /// freed (__put_page → free_unref_page). A put at zero is `refcount-underflow`.
     func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
         let head = headIfMemmap(pfn)
-        await stepPage(t, head)
+        await t.step()
         guard checkRefTarget(t, pfn, "put_page") else { return }
-        let p = page(head)
-        if p.refcount < n {
-            report(.refcountUnderflow,
-                   "put_page: pfn \(hex(head)) refcount \(p.refcount), dropping \(n)", t)
+        let p = identity(head)
+        let old = memmap.refcountSub(head, n)
+        if old < n {
+            report(.refcountUnderflow, "put_page: pfn \(hex(head)) refcount \(old), dropping \(n)", t)
             withPage(head) { $0.refcount = 0 }
             return
         }
         if p.flags.contains(.zoneDevice) {
-            await zoneDevicePut(t, head, n)
+            await zoneDevicePut(t, head, old: old, n)
             return
         }
-        withPage(head) { $0.refcount -= n }
-        t.exec.note("put_page pfn \(hex(head)) ref \(p.refcount) -> \(p.refcount - n)")
-        if p.refcount == n && !p.flags.contains(.reserved) {
+        t.exec.note("put_page pfn \(hex(head)) ref \(old) -> \(old - n)")
+        if old == n && !p.flags.contains(.reserved) {
             await freePages(t, head)
         }
     }

@@ -1,12 +1,24 @@
+import MMExplore
+
 /// Page tables live in frames from the page allocator; their 512 entries live here, in
 /// one flat array, at the slot recorded in the table page's struct page (`Page.index`,
 /// like the kernel's ptdesc). A freed table page is a freed frame: a walker that still
 /// follows it reads a frame the allocator may have handed to someone else.
-public struct TableStore: Hashable, Sendable {
+///
+/// Instrumented: entry `index` of table `slot` is object `Obj.entry(slot, index)`, and
+/// `read`/`write` record their access. `pfnOfSlot` is not recorded: it changes only when
+/// the table page's struct page does (allocTable/freeTable write it), and a walker reaches
+/// a slot only through that struct page (`slotOf` reads it).
+public struct TableStore {
     /// Entries of every table, slot * 512 + index.
-    public var entries: [UInt64] = []
+    private var entries: [UInt64] = []
     /// The frame each slot lives in.
-    public var pfnOfSlot: [Int32] = []
+    public private(set) var pfnOfSlot: [Int32] = []
+    /// Where accesses are recorded.
+    let log: AccessLog
+
+    /// An empty store recording into `log`.
+    init(log: AccessLog) { self.log = log }
     /// The split PTL of each table page.
     public var locks: [LockState] = []
     /// Slots free for reuse.
@@ -17,11 +29,13 @@ public struct TableStore: Hashable, Sendable {
 
     /// Reads entry `index` of table `slot`.
     @inline(__always) public func read(_ slot: Int, _ index: Int) -> UInt64 {
-        entries[slot << 9 | index]
+        log.read(Obj.entry(slot, index))
+        return entries[slot << 9 | index]
     }
 
     /// Writes entry `index` of table `slot`.
     @inline(__always) public mutating func write(_ slot: Int, _ index: Int, _ value: UInt64) {
+        log.write(Obj.entry(slot, index))
         entries[slot << 9 | index] = value
     }
 
@@ -29,7 +43,8 @@ public struct TableStore: Hashable, Sendable {
     mutating func newSlot(pfn: Int) -> Int {
         if let s = freeSlots.popLast() {
             let slot = Int(s)
-            for i in 0..<512 { entries[slot << 9 | i] = 0 }
+            // A walker that followed the old table may still read these entries.
+            for i in 0..<512 { write(slot, i, 0) }
             pfnOfSlot[slot] = Int32(pfn)
             locks[slot] = LockState()
             return slot
@@ -42,6 +57,15 @@ public struct TableStore: Hashable, Sendable {
 
     /// Gives a slot back when its table page is freed. Its entries are kept until reuse,
     /// as the frame's contents are until it is reallocated.
+    /// Every entry's value by object, for the audit (entries of live slots that are set).
+    func auditDigest(into out: inout [ObjectID: Int]) {
+        for slot in 0..<pfnOfSlot.count where pfnOfSlot[slot] >= 0 {
+            for i in 0..<512 where entries[slot << 9 | i] != 0 {
+                out[Obj.entry(slot, i)] = Int(truncatingIfNeeded: entries[slot << 9 | i])
+            }
+        }
+    }
+
     mutating func releaseSlot(_ slot: Int) {
         pfnOfSlot[slot] = -1
         freeSlots.append(Int32(slot))
@@ -79,7 +103,7 @@ extension Kernel {
     /// table (it was freed: following it is a use-after-free of the table page).
     @inline(__always) func slotOf(entry e: UInt64) -> Int? {
         let pfn = layout.pfn(e)
-        let p = page(pfn)
+        let p = identity(pfn)
         guard p.flags.contains(.table) else { return nil }
         return Int(p.index)
     }

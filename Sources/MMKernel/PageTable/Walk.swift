@@ -23,14 +23,14 @@ extension Kernel {
     /// Reads an entry as a lockless walker does (READ_ONCE / ptep_get_lockless): one
     /// scheduling point, then one atomic load.
     func readEntry(_ t: KTask, _ ref: EntryRef) async -> UInt64 {
-        await t.step(Obj.entry(ref.slot, ref.index), .read)
+        await t.step()
         return tables.read(ref.slot, ref.index)
     }
 
     /// Writes an entry (set_pte_at / set_pmd_at / pte_clear): one scheduling point.
     func writeEntry(_ t: KTask, _ ref: EntryRef, _ value: UInt64, _ level: PageTableLevel,
                     _ why: StaticString) async {
-        await t.step(Obj.entry(ref.slot, ref.index), .write)
+        await t.step()
         let old = tables.read(ref.slot, ref.index)
         tables.write(ref.slot, ref.index, value)
         t.exec.note("\(why) \(level)[\(ref.slot):\(ref.index)] "

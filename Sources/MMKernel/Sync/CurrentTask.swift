@@ -39,8 +39,9 @@ public final class KTask {
         KTask(exec: .detached(name: name), name: name, cpu: cpu, mm: mm)
     }
 
-    /// Scheduling point before a step touching `object`.
-    @inline(__always) func step(_ object: ObjectID, _ kind: AccessKind) async {
-        await exec.step(object, kind)
+    /// A scheduling point: another CPU may run before the step that follows. What the
+    /// step touches is recorded by the instrumented state it uses.
+    @inline(__always) func step() async {
+        await exec.step()
     }
 }

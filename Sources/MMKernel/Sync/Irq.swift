@@ -7,24 +7,24 @@ import MMExplore
 extension Kernel {
     /// Models local_irq_save(): a scheduling point, then IRQs are off on `t`'s CPU.
     func localIrqSave(_ t: KTask) async {
-        await t.step(Obj.cpuIrq(t.cpu), .write)
+        await t.step()
         tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
-        if t.irqsOffDepth == 0 { tlb.irqSections[t.cpu] &+= 1 }
+        if t.irqsOffDepth == 0 { tlb.beginIrqSection(t.cpu) }
         t.irqsOffDepth += 1
-        tlb.irqsOff[t.cpu] = Int32(t.irqsOffDepth)
+        tlb.setIrqsOff(t.cpu, Int32(t.irqsOffDepth))
         t.exec.note("local_irq_save (cpu\(t.cpu) irqs off)")
     }
 
     /// Models local_irq_restore(): IRQs back on when the outermost save is restored; a
     /// pending TLB-flush IPI is then serviced (the initiator waiting for it is woken).
     func localIrqRestore(_ t: KTask) async {
-        await t.step(Obj.cpuIrq(t.cpu), .write)
+        await t.step()
         guard t.irqsOffDepth > 0 else {
             internalError("local_irq_restore on cpu\(t.cpu) without local_irq_save", t)
             return
         }
         t.irqsOffDepth -= 1
-        tlb.irqsOff[t.cpu] = Int32(t.irqsOffDepth)
+        tlb.setIrqsOff(t.cpu, Int32(t.irqsOffDepth))
         t.exec.note("local_irq_restore (cpu\(t.cpu) irqs \(t.irqsOffDepth == 0 ? "on" : "still off"))")
         if t.irqsOffDepth == 0 { t.exec.wake(Obj.cpuIrq(t.cpu)) }
     }
@@ -32,6 +32,6 @@ extension Kernel {
     /// True when CPU `cpu` would take an interrupt now: IRQs on, or idle (its thread
     /// sleeps in a blocking lock, or has ended and never disabled them).
     func servicesIPI(cpu: Int) -> Bool {
-        cpu >= tlb.cpuCount || tlb.irqsOff[cpu] == 0 || tlb.lazy[cpu]
+        tlb.irqsOff(cpu) == 0 || tlb.isLazy(cpu)
     }
 }

@@ -32,21 +32,38 @@ public struct LockState: Hashable, Sendable {
 }
 
 extension Kernel {
+    /// The lock word of `id` (recorded as a read of the lock).
     @inline(__always) func lockState(_ id: LockID) -> LockState {
+        log.read(id.object)
         switch id {
         case .ptl(let slot): return tables.locks[slot]
         case .mmap(let mm): return mms[mm].mmapLock
-        case .iMmap(let inode): return inodes[inode].iMmapRwsem
-        case .hugetlbVma(let lock): return hugetlb.vmaLocks[lock]
+        case .iMmap(let inode): return inodes.unrecorded(inode).iMmapRwsem
+        case .hugetlbVma(let lock): return hugetlbLockWord(lock)
         }
     }
 
-    @inline(__always) func setLockState(_ id: LockID, _ state: LockState) {
+    /// The lock word of `id` for a step that has recorded a commuting update of it.
+    @inline(__always) private func lockStateForUpdate(_ id: LockID) -> LockState {
+        assert(!log.isRecording || log.currentFootprint.covers(id.object, .update),
+                     "lockStateForUpdate without a recorded update")
+        switch id {
+        case .ptl(let slot): return tables.locks[slot]
+        case .mmap(let mm): return mms[mm].mmapLock
+        case .iMmap(let inode): return inodes.unrecorded(inode).iMmapRwsem
+        case .hugetlbVma(let lock): return hugetlbLockWord(lock)
+        }
+    }
+
+    /// Sets the lock word of `id`, recorded as `kind`: a write, or for a reader's
+    /// acquire and release a commuting update (readers succeed in either order).
+    @inline(__always) func setLockState(_ id: LockID, _ state: LockState, _ kind: AccessKind = .write) {
+        log.access(id.object, kind)
         switch id {
         case .ptl(let slot): tables.locks[slot] = state
         case .mmap(let mm): mms[mm].mmapLock = state
-        case .iMmap(let inode): inodes[inode].iMmapRwsem = state
-        case .hugetlbVma(let lock): hugetlb.vmaLocks[lock] = state
+        case .iMmap(let inode): inodes.withUnrecorded(inode) { $0.iMmapRwsem = state }
+        case .hugetlbVma(let lock): setHugetlbLockWord(lock, state)
         }
     }
 
@@ -57,7 +74,8 @@ extension Kernel {
     func lock(_ t: KTask, _ id: LockID) async {
         if id.sleeps { mightSleep(t, "down_write(\(id.lockClass.name))") }
         while true {
-            await t.step(id.object, .write)
+            await t.step()
+            log.write(id.object)  // a failed trylock still writes the word (cmpxchg)
             var s = lockState(id)
             if s.writer < 0 && s.readers == 0 {
                 s.writer = Int32(t.exec.index)
@@ -73,7 +91,7 @@ extension Kernel {
 
     /// Releases an exclusive hold. Models spin_unlock() / up_write().
     func unlock(_ t: KTask, _ id: LockID) async {
-        await t.step(id.object, .write)
+        await t.step()
         var s = lockState(id)
         if s.writer != Int32(t.exec.index) {
             internalError("unlock of \(id.lockClass.name) not held exclusively by \(t.name)", t)
@@ -92,11 +110,14 @@ extension Kernel {
     func lockShared(_ t: KTask, _ id: LockID) async {
         mightSleep(t, "down_read(\(id.lockClass.name))")
         while true {
-            await t.step(id.object, .read)
-            var s = lockState(id)
+            await t.step()
+            // down_read's atomic add: an update (it sees only whether a writer holds it,
+            // which a writer's own write of the word changes).
+            log.update(id.object)
+            var s = lockStateForUpdate(id)
             if s.writer < 0 {
                 s.readers += 1
-                setLockState(id, s)
+                setLockState(id, s, .update)
                 lockdepAcquire(t, id)
                 t.exec.note("down_read \(id) (readers \(s.readers))")
                 return
@@ -107,14 +128,15 @@ extension Kernel {
 
     /// Releases a shared hold. Models up_read().
     func unlockShared(_ t: KTask, _ id: LockID) async {
-        await t.step(id.object, .read)
-        var s = lockState(id)
+        await t.step()
+        log.update(id.object)
+        var s = lockStateForUpdate(id)
         if s.readers <= 0 {
             internalError("up_read of \(id.lockClass.name) with no reader", t)
             return
         }
         s.readers -= 1
-        setLockState(id, s)
+        setLockState(id, s, .update)
         lockdepRelease(t, id)
         t.exec.note("up_read \(id) (readers \(s.readers))")
         if s.readers == 0 { t.exec.wake(id.object) }
@@ -126,11 +148,11 @@ extension Kernel {
         let sleeping = id.sleeps
         if sleeping {
             tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
-            tlb.lazy[t.cpu] = true
+            tlb.setLazy(t.cpu, true)
         }
         t.exec.note("\(id) held: \(t.name) \(sleeping ? "sleeps (cpu\(t.cpu) idle, lazy TLB)" : "spins")")
         await t.exec.block(on: id.object)
-        if sleeping { tlb.lazy[t.cpu] = false }
+        if sleeping { tlb.setLazy(t.cpu, false) }
     }
 }
 

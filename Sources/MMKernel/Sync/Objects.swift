@@ -8,8 +8,13 @@ enum Obj {
     }
     /// One page-table entry: table slot and index.
     static func entry(_ slot: Int, _ index: Int) -> ObjectID { make(1, slot << 9 | index) }
-    /// A struct page's refcount, mapcount and flags.
+    /// A struct page's identity: flags, compound order and head, mapping, index, pgmap,
+    /// allocation epoch (what allocation, freeing and page-cache insertion change).
     static func page(_ pfn: Int) -> ObjectID { make(2, pfn) }
+    /// A struct page's counts: refcount, mapcounts, pincount. Split from the identity as
+    /// in the kernel, where a walker reading page flags does not contend with an atomic
+    /// get_page on the same page.
+    static func pageCount(_ pfn: Int) -> ObjectID { make(15, pfn) }
     /// A page-table lock (split PTL of a table page).
     static func ptl(_ slot: Int) -> ObjectID { make(3, slot) }
     /// A process's mmap_lock.
@@ -48,6 +53,48 @@ enum Obj {
     static func hugetlbFile(_ file: Int) -> ObjectID { make(43, file) }
     /// A hugetlb PMD table's share count (pt_share_count), by table slot.
     static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
+    /// An mm's mm_cpumask.
+    static func cpumask(_ mm: Int) -> ObjectID { make(45, mm) }
+    /// An mm's RSS counters (MM_ANONPAGES, MM_FILEPAGES): updated by commuting adds.
+    static func mmCounters(_ mm: Int) -> ObjectID { make(46, mm) }
+    /// An mm's deposited PTE tables (pgtable_trans_huge_deposit).
+    static func deposit(_ mm: Int) -> ObjectID { make(47, mm) }
+    /// A DAX file's block map and DAX entries (fs/dax.c's xarray), as one object.
+    static func daxFile(_ file: Int) -> ObjectID { make(49, file) }
     /// A P2PDMA provider's genpool.
     static func genpool(_ index: Int) -> ObjectID { make(21, index) }
+    /// Every file's and block device's stored contents (the audit's key for them).
+    static let fileContents = make(48, 0)
+
+    /// The kind number of an object (the top byte of its identity).
+    static func kind(_ o: ObjectID) -> UInt64 { o.raw >> 56 }
+
+    /// A readable name of an object's kind, for audit messages.
+    static func kindName(_ o: ObjectID) -> String {
+        let names: [UInt64: String] = [
+            1: "page-table entry", 2: "struct page", 3: "ptl", 4: "mmap_lock", 5: "i_mmap_rwsem",
+            6: "vma tree", 7: "page cache", 8: "page allocator", 9: "frame contents",
+            10: "dev_pagemap", 11: "cpu irq state", 12: "write_protect_seq", 13: "dio",
+            14: "memmap section", 15: "struct page counts", 20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
+            40: "DAX entry", 41: "pmem namespace", 42: "hugetlb vma lock", 43: "hugetlbfs file",
+            44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
+            48: "file contents", 49: "DAX file",
+        ]
+        return names[kind(o)] ?? "kind \(kind(o))"
+    }
+
+    /// For the audit's representative keys: which written objects account for a change of
+    /// `key` (a DAX file's digest changes when any of its entries is written; the hugetlb,
+    /// TTM and P2PDMA states when any object of theirs is).
+    static func acceptedWriters(of key: ObjectID) -> (ObjectID) -> Bool {
+        switch kind(key) {
+        case 49: return { _ in false }
+        case 43: return { [42, 43, 44].contains(kind($0)) }
+        case 20: return { kind($0) == 20 }
+        case 21: return { [10, 21].contains(kind($0)) }
+        case 48: return { [7, 9, 13, 40, 41, 43].contains(kind($0)) }
+        case 7: let inode = key.raw & 0x00ff_ffff_ffff_ffff; return { $0 == iMmap(Int(inode)) }
+        default: return { _ in false }
+        }
+    }
 }

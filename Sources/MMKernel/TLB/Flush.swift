@@ -21,7 +21,7 @@ extension Kernel {
                        freedTables: Bool = false) async {
         stats.tlbFlushes += 1
         tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
-        await t.step(Obj.tlb(t.cpu), .write)
+        await t.step()
         let local = tlb.flush(cpu: t.cpu, mm: mm, start, length)
         t.exec.note("flush_tlb_mm_range mm\(mm) \(hex(start))+\(hex(length))"
                     + (freedTables ? " freed_tables" : "") + ": cpu\(t.cpu) \(local) entries")
@@ -40,20 +40,18 @@ extension Kernel {
     /// Sends the flush IPI to `cpu` and waits for its handler (flush_tlb_func).
     private func flushTLBOther(_ t: KTask, cpu: Int, mm: Int, _ start: UInt64, _ length: UInt64,
                                freedTables: Bool) async {
-        if tlb.lazy[cpu] && !freedTables {
+        if tlb.isLazy(cpu) && !freedTables {
             let n = tlb.flush(cpu: cpu, mm: mm, start, length)
             t.exec.note("cpu\(cpu) lazy: no IPI, tlb_gen catch-up drops \(n) entries")
             return
         }
         while true {
-            var fp = Footprint(Obj.cpuIrq(cpu), .read)
-            fp.add(Obj.tlb(cpu), .write)
-            await t.exec.step(fp)
+            await t.step()
             if servicesIPI(cpu: cpu) { break }
             t.exec.note("IPI to cpu\(cpu) pending: its IRQs are off; waiting")
             await t.exec.block(on: Obj.cpuIrq(cpu))
         }
         let n = tlb.flush(cpu: cpu, mm: mm, start, length)
-        t.exec.note("IPI cpu\(cpu)\(tlb.lazy[cpu] ? " (lazy)" : ""): flush_tlb_func drops \(n) entries")
+        t.exec.note("IPI cpu\(cpu)\(tlb.isLazy(cpu) ? " (lazy)" : ""): flush_tlb_func drops \(n) entries")
     }
 }

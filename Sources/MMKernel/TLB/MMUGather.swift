@@ -60,8 +60,8 @@ extension Kernel {
     func tlbRemoveTableRCU(_ t: KTask, _ slots: [Int]) async {
         guard !slots.isEmpty else { return }
         var readers: [(cpu: Int, section: UInt32)] = []
-        for cpu in 0..<tlb.cpuCount where tlb.irqsOff[cpu] > 0 {
-            readers.append((cpu, tlb.irqSections[cpu]))
+        for cpu in 0..<tlb.cpuCount where tlb.irqsOff(cpu) > 0 {
+            readers.append((cpu, tlb.irqSection(cpu)))
         }
         if readers.isEmpty {
             for slot in slots { await freeTable(t, slot: slot) }
@@ -73,8 +73,8 @@ extension Kernel {
             let agent = KTask(exec: exec, name: "rcu", cpu: t.cpu, mm: -1)
             for r in readers {
                 while true {
-                    await agent.step(Obj.cpuIrq(r.cpu), .read)
-                    if self.tlb.irqsOff[r.cpu] == 0 || self.tlb.irqSections[r.cpu] != r.section {
+                    await agent.step()
+                    if self.tlb.irqsOff(r.cpu) == 0 || self.tlb.irqSection(r.cpu) != r.section {
                         break
                     }
                     await exec.block(on: Obj.cpuIrq(r.cpu))

@@ -9,9 +9,31 @@ import MMExplore
 /// (4K, 2M or 1G), the leaf entry as the walk read it, and the allocation epoch of the
 /// frame it points to. A hit uses the cached entry even if the page table no longer holds
 /// it; the entry goes only when its CPU flushes it (locally or in an IPI handler).
-public struct TLBState: Hashable, Sendable {
+/// Instrumented: a CPU's TLB entries are object `Obj.tlb(cpu)`, its IRQ state (IRQs off,
+/// IRQs-off sections, lazy mode) `Obj.cpuIrq(cpu)`, an mm's cpumask `Obj.cpumask(mm)`;
+/// every accessor records its access. Growing the arrays for a new CPU records nothing:
+/// a CPU without state behaves exactly as one with fresh state (IRQs on, not lazy, empty).
+public struct TLBState: Hashable {
     /// Entries per CPU (a small fully associative TLB, replaced round-robin).
     public static let ways = 8
+    /// Where accesses are recorded.
+    let log: AccessLog
+
+    /// Empty TLBs recording into `log`.
+    init(log: AccessLog) { self.log = log }
+
+    /// Hashable without the log.
+    public static func == (a: TLBState, b: TLBState) -> Bool {
+        a.entryMM == b.entryMM && a.entryVA == b.entryVA && a.entrySize == b.entrySize
+            && a.entryValue == b.entryValue && a.entryEpoch == b.entryEpoch
+            && a.irqsOffStore == b.irqsOffStore && a.irqSectionsStore == b.irqSectionsStore
+            && a.lazyStore == b.lazyStore && a.cpumask == b.cpumask
+    }
+    /// Hashes the state, not the log.
+    public func hash(into h: inout Hasher) {
+        h.combine(entryMM); h.combine(entryVA); h.combine(entryValue)
+        h.combine(irqsOffStore); h.combine(lazyStore); h.combine(cpumask)
+    }
 
     /// MM id of each entry, -1 when invalid.
     var entryMM: [Int32] = []
@@ -28,25 +50,56 @@ public struct TLBState: Hashable, Sendable {
     /// Next way to replace, per CPU.
     var nextWay: [Int] = []
     /// local_irq_save() depth per CPU (IRQs off while > 0).
-    public internal(set) var irqsOff: [Int32] = []
+    private var irqsOffStore: [Int32] = []
     /// IRQs-off sections started per CPU (an RCU grace period waits for the current one).
-    var irqSections: [UInt32] = []
+    private var irqSectionsStore: [UInt32] = []
     /// The CPU's thread sleeps in a blocking lock: the CPU is idle, in lazy TLB mode.
-    public internal(set) var lazy: [Bool] = []
+    private var lazyStore: [Bool] = []
     /// mm_cpumask per mm: bit `cpu` set once the mm ran on that CPU.
-    var cpumask: [UInt64] = []
+    private var cpumask: [UInt64] = []
 
     /// Number of CPUs with state so far.
-    public var cpuCount: Int { irqsOff.count }
+    public var cpuCount: Int { irqsOffStore.count }
+
+    /// `cpu`'s local_irq_save() depth (0: IRQs on).
+    public func irqsOff(_ cpu: Int) -> Int32 {
+        log.read(Obj.cpuIrq(cpu))
+        return cpu < irqsOffStore.count ? irqsOffStore[cpu] : 0
+    }
+    /// Sets `cpu`'s IRQs-off depth.
+    mutating func setIrqsOff(_ cpu: Int, _ depth: Int32) {
+        log.write(Obj.cpuIrq(cpu))
+        irqsOffStore[cpu] = depth
+    }
+    /// How many IRQs-off sections `cpu` has started.
+    func irqSection(_ cpu: Int) -> UInt32 {
+        log.read(Obj.cpuIrq(cpu))
+        return cpu < irqSectionsStore.count ? irqSectionsStore[cpu] : 0
+    }
+    /// `cpu` starts an IRQs-off section.
+    mutating func beginIrqSection(_ cpu: Int) {
+        log.write(Obj.cpuIrq(cpu))
+        irqSectionsStore[cpu] &+= 1
+    }
+    /// Whether `cpu` is idle in lazy TLB mode.
+    public func isLazy(_ cpu: Int) -> Bool {
+        log.read(Obj.cpuIrq(cpu))
+        return cpu < lazyStore.count && lazyStore[cpu]
+    }
+    /// Sets `cpu`'s lazy TLB mode.
+    mutating func setLazy(_ cpu: Int, _ lazy: Bool) {
+        log.write(Obj.cpuIrq(cpu))
+        lazyStore[cpu] = lazy
+    }
 
     /// Makes room for CPU `cpu` and mm `mm`.
     @inline(__always) mutating func ensure(cpu: Int, mm: Int) {
-        if cpu >= irqsOff.count { grow(cpu: cpu) }
+        if cpu >= irqsOffStore.count { grow(cpu: cpu) }
         if mm >= cpumask.count { cpumask += repeatElement(0, count: mm + 1 - cpumask.count) }
     }
 
     private mutating func grow(cpu: Int) {
-        let n = cpu + 1 - irqsOff.count
+        let n = cpu + 1 - irqsOffStore.count
         let w = n * TLBState.ways
         entryMM += repeatElement(-1, count: w)
         entryVA += repeatElement(0, count: w)
@@ -55,14 +108,15 @@ public struct TLBState: Hashable, Sendable {
         entryEpoch += repeatElement(0, count: w)
         entryReported += repeatElement(false, count: w)
         nextWay += repeatElement(0, count: n)
-        irqsOff += repeatElement(0, count: n)
-        irqSections += repeatElement(0, count: n)
-        lazy += repeatElement(false, count: n)
+        irqsOffStore += repeatElement(0, count: n)
+        irqSectionsStore += repeatElement(0, count: n)
+        lazyStore += repeatElement(false, count: n)
     }
 
     /// The way of `cpu`'s TLB translating `addr` in `mm`, or nil on a miss.
     @inline(__always) func lookup(cpu: Int, mm: Int, _ addr: UInt64) -> Int? {
-        guard cpu < irqsOff.count else { return nil }
+        log.read(Obj.tlb(cpu))
+        guard cpu < irqsOffStore.count else { return nil }
         let base = cpu * TLBState.ways
         for i in base..<(base + TLBState.ways) where entryMM[i] == Int32(mm) {
             if addr & ~(entrySize[i] - 1) == entryVA[i] { return i }
@@ -73,6 +127,8 @@ public struct TLBState: Hashable, Sendable {
     /// Caches a translation in `cpu`'s TLB (replacing an older one for the same page).
     mutating func fill(cpu: Int, mm: Int, _ addr: UInt64, size: UInt64, entry: UInt64,
                        epoch: UInt32) {
+        log.write(Obj.tlb(cpu))
+        log.write(Obj.cpumask(mm))
         ensure(cpu: cpu, mm: mm)
         let i = lookup(cpu: cpu, mm: mm, addr) ?? {
             let w = nextWay[cpu]
@@ -89,12 +145,28 @@ public struct TLBState: Hashable, Sendable {
     }
 
     /// Drops one entry.
-    @inline(__always) mutating func invalidate(way i: Int) { entryMM[i] = -1 }
+    @inline(__always) mutating func invalidate(way i: Int) {
+        log.write(Obj.tlb(i / TLBState.ways))
+        entryMM[i] = -1
+    }
+
+    /// The cached size, leaf entry and fill epoch of way `i` (its CPU's TLB is read).
+    func entry(way i: Int) -> (size: UInt64, value: UInt64, epoch: UInt32) {
+        log.read(Obj.tlb(i / TLBState.ways))
+        return (entrySize[i], entryValue[i], entryEpoch[i])
+    }
+
+    /// Whether a stale use of way `i` was already reported. Checker bookkeeping, not
+    /// hardware state: nothing the kernel does depends on it, so it is not recorded.
+    func staleReported(way i: Int) -> Bool { entryReported[i] }
+    /// Marks way `i`'s stale use reported.
+    mutating func markStaleReported(way i: Int) { entryReported[i] = true }
 
     /// Drops `cpu`'s entries of `mm` that overlap `[start, start+length)`; returns how many.
     @discardableResult
     mutating func flush(cpu: Int, mm: Int, _ start: UInt64, _ length: UInt64) -> Int {
-        guard cpu < irqsOff.count else { return 0 }
+        log.write(Obj.tlb(cpu))
+        guard cpu < irqsOffStore.count else { return 0 }
         var n = 0
         let base = cpu * TLBState.ways
         for i in base..<(base + TLBState.ways) where entryMM[i] == Int32(mm) {
@@ -107,7 +179,10 @@ public struct TLBState: Hashable, Sendable {
     }
 
     /// CPUs in `mm`'s cpumask.
-    func cpus(of mm: Int) -> UInt64 { mm < cpumask.count ? cpumask[mm] : 0 }
+    func cpus(of mm: Int) -> UInt64 {
+        log.read(Obj.cpumask(mm))
+        return mm < cpumask.count ? cpumask[mm] : 0
+    }
 }
 
 extension Kernel {
@@ -118,39 +193,30 @@ extension Kernel {
     /// permit the access (a write through a read-only or clean entry) drops the entry and
     /// returns nil: the CPU walks the tables again, as x86 does before faulting.
     ///
-    /// Only this CPU fills its TLB, so the entry seen before the step is the one the step
-    /// uses unless a flush dropped it: the step declares the frame's struct page (the
-    /// checker reads it; freeing writes it) and its contents (`data`). The allocator's
-    /// epoch bump on reuse is not declared by allocPages (it declares only the free
-    /// lists), so DPOR orders a hit against the free, not against a later reuse.
+    /// The step reads this CPU's TLB, the frame's struct page (the checker reads it;
+    /// freeing and reallocation write it) and, in the caller, the frame's contents.
     func tlbLookup(_ t: KTask, mm: Int, _ addr: UInt64, write: Bool,
                    data: AccessKind? = nil) async -> UInt64? {
-        var fp = Footprint(Obj.tlb(t.cpu), .read)
-        if let i = tlb.lookup(cpu: t.cpu, mm: mm, addr) {
-            let size = tlb.entrySize[i]
-            let phys = tlb.entryValue[i] & PTEBits.pfnMask & ~(size - 1) | (addr & (size - 1))
-            fp.add(Obj.page(Int(phys >> 12) & ~(Int(size >> 12) - 1)), .read)
-            if let data { fp.add(Obj.frame(Int(phys >> 12)), data) }
-        }
-        await t.exec.step(fp)
+        await t.step()
         guard let i = tlb.lookup(cpu: t.cpu, mm: mm, addr) else { return nil }
-        let e = tlb.entryValue[i]
+        let cached = tlb.entry(way: i)
+        let e = cached.value
         let need = write ? PTEBits.dirty : 0
         guard layout.accessPermitted(e, write: write), e & need == need else {
             tlb.invalidate(way: i)
             return nil
         }
-        let size = tlb.entrySize[i]
+        let size = cached.size
         let frame = e & PTEBits.pfnMask & ~(size - 1)
         let phys = frame | (addr & (size - 1))
         let head = Int(frame >> 12)
         let pfn = Int(phys >> 12)
         t.exec.note("TLB hit cpu\(t.cpu) \(hex(addr)) -> pfn \(hex(pfn))")
-        if memmap.pfnValid(head) && !tlb.entryReported[i] {
+        if memmap.pfnValid(head) && !tlb.staleReported(way: i) {
             let h = page(head)
             let freed = h.flags.contains(.free) || page(pfn).flags.contains(.free)
-            if freed || h.epoch != tlb.entryEpoch[i] {
-                tlb.entryReported[i] = true
+            if freed || h.epoch != cached.epoch {
+                tlb.markStaleReported(way: i)
                 report(.staleTLB, "cpu\(t.cpu) TLB hit \(hex(addr)) -> pfn \(hex(pfn)), "
                        + (freed ? "frame freed" : "frame reused") + " since the fill", t)
             }

@@ -9,7 +9,7 @@ extension Kernel {
         await lock(t, .mmap(mm: parent))
         if config.era.hasWriteProtectSeq {
             // raw_write_seqcount_begin(&mm->write_protect_seq) around copy_page_range.
-            await t.step(Obj.writeProtectSeq(parent), .write)
+            await t.step()
             mms[parent].writeProtectSeq &+= 1
         }
         for v in mms[parent].vmas where !v.flags.contains(.dontCopy) {
@@ -20,7 +20,7 @@ extension Kernel {
             }
         }
         if config.era.hasWriteProtectSeq {
-            await t.step(Obj.writeProtectSeq(parent), .write)
+            await t.step()
             mms[parent].writeProtectSeq &+= 1
         }
         await flushTLBRange(t, mm: parent, 0, 1 << 47)

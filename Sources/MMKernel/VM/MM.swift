@@ -1,37 +1,97 @@
+import MMExplore
+
+/// An RSS counter of an mm (add_mm_counter / get_mm_counter): only added to, so two
+/// adds commute.
+public struct MMCounter: Hashable, Sendable {
+    /// The count, in pages.
+    public fileprivate(set) var pages = 0
+    /// add_mm_counter(+n).
+    public static func += (c: inout MMCounter, n: Int) { c.pages += n }
+    /// add_mm_counter(-n).
+    public static func -= (c: inout MMCounter, n: Int) { c.pages -= n }
+}
+
 /// A modelled `struct mm_struct`: one process's address space. A handful exist per
 /// execution, so a class is fine; its vmas are values in a sorted array.
+///
+/// Instrumented: the vma tree is object `Obj.vmas(id)` (exit writes it too), the RSS
+/// counters `Obj.mmCounters(id)` (adds are commuting updates), deposited tables
+/// `Obj.deposit(id)`, write_protect_seq `Obj.writeProtectSeq(id)`; mmap_lock is a lock
+/// (Sync/Locks.swift records it). Each property's accessors record the access.
 public final class MM {
     /// Index in `Kernel.mms`.
     public let id: Int
     /// The process's name in the scenario.
     public let name: String
-    /// Table slot of the PGD.
-    public var pgd: Int
-    /// vmas sorted by start address.
-    public var vmas: [VMA] = []
+    /// Table slot of the PGD (fixed for the mm's life).
+    public let pgd: Int
     /// mmap_lock.
     public var mmapLock = LockState()
-    /// MM_ANONPAGES, MM_FILEPAGES counters (pages).
-    public var anonPages = 0
-    /// MM_FILEPAGES.
-    public var filePages = 0
-    /// Deposited PTE tables for huge PMDs (pgtable_trans_huge_deposit), by PMD address.
-    public var deposited: [UInt64: Int] = [:]
-    /// mm->write_protect_seq: odd while fork copies page tables (v5.11+).
-    public var writeProtectSeq: UInt32 = 0
-    /// The process has exited: its mm was torn down.
-    public var exited = false
     /// Top of the mmap area (mmap_base); allocation goes down from here.
     public let mmapBase: UInt64 = 0x7f00_0000_0000
+    /// Where accesses are recorded.
+    let log: AccessLog
 
-    init(id: Int, name: String, pgd: Int) {
+    private var vmaStore: [VMA] = []
+    private var anonStore = MMCounter()
+    private var fileStore = MMCounter()
+    private var depositStore: [UInt64: Int] = [:]
+    private var wpSeqStore: UInt32 = 0
+    private var exitedStore = false
+
+    /// vmas sorted by start address.
+    public var vmas: [VMA] {
+        get { log.read(Obj.vmas(id)); return vmaStore }
+        _modify { log.write(Obj.vmas(id)); yield &vmaStore }
+    }
+    /// MM_ANONPAGES.
+    public var anonPages: MMCounter {
+        get { log.read(Obj.mmCounters(id)); return anonStore }
+        _modify { log.update(Obj.mmCounters(id)); yield &anonStore }
+    }
+    /// MM_FILEPAGES.
+    public var filePages: MMCounter {
+        get { log.read(Obj.mmCounters(id)); return fileStore }
+        _modify { log.update(Obj.mmCounters(id)); yield &fileStore }
+    }
+    /// Deposited PTE tables for huge PMDs (pgtable_trans_huge_deposit), by PMD address.
+    public var deposited: [UInt64: Int] {
+        get { log.read(Obj.deposit(id)); return depositStore }
+        _modify { log.write(Obj.deposit(id)); yield &depositStore }
+    }
+    /// mm->write_protect_seq: odd while fork copies page tables (v5.11+).
+    public var writeProtectSeq: UInt32 {
+        get { log.read(Obj.writeProtectSeq(id)); return wpSeqStore }
+        _modify { log.write(Obj.writeProtectSeq(id)); yield &wpSeqStore }
+    }
+    /// The process has exited: its mm was torn down.
+    public var exited: Bool {
+        get { log.read(Obj.vmas(id)); return exitedStore }
+        _modify { log.write(Obj.vmas(id)); yield &exitedStore }
+    }
+
+    init(id: Int, name: String, pgd: Int, log: AccessLog) {
         self.id = id
         self.name = name
         self.pgd = pgd
+        self.log = log
+    }
+
+    /// A digest of the mm's state by object, for the audit.
+    func auditDigest(into out: inout [ObjectID: Int]) {
+        var h = Hasher()
+        h.combine(vmaStore.count); h.combine(exitedStore)
+        for v in vmaStore { h.combine(v.start); h.combine(v.end); h.combine(v.flags.rawValue) }
+        out[Obj.vmas(id)] = h.finalize()
+        out[Obj.mmCounters(id)] = anonStore.pages &* 1_000_003 &+ fileStore.pages
+        out[Obj.deposit(id)] = depositStore.hashValue
+        out[Obj.writeProtectSeq(id)] = Int(wpSeqStore)
     }
 
     /// Models find_vma(): the first vma with end > addr.
     public func findVMA(_ addr: UInt64) -> Int? {
+        log.read(Obj.vmas(id))
+        let vmas = vmaStore
         var lo = 0, hi = vmas.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -42,7 +102,7 @@ public final class MM {
 
     /// The vma containing `addr`, if any (vma_lookup()).
     public func vmaContaining(_ addr: UInt64) -> Int? {
-        guard let i = findVMA(addr), vmas[i].start <= addr else { return nil }
+        guard let i = findVMA(addr), vmaStore[i].start <= addr else { return nil }
         return i
     }
 
@@ -57,7 +117,7 @@ extension Kernel {
     /// Models mm_alloc() + pgd_alloc() (kernel/fork.c): a new empty address space.
     public func createProcess(_ t: KTask, name: String) async -> Int? {
         guard let pgd = await allocTable(t) else { return nil }
-        let mm = MM(id: mms.count, name: name, pgd: pgd)
+        let mm = MM(id: mms.count, name: name, pgd: pgd, log: log)
         mms.append(mm)
         return mm.id
     }

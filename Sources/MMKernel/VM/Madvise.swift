@@ -52,7 +52,7 @@ extension Kernel {
             await tlbFlushMMU(t, &tlb)
         case .hugepage, .nohugepage:
             // hugepage_madvise() (mm/khugepaged.c); splits the vmas at the range ends.
-            await t.step(Obj.vmas(mm), .write)
+            await t.step()
             for i in splitVMAs(mm: mm, addr, end) {
                 if advice == .hugepage {
                     mms[mm].vmas[i].flags.remove(.noHugePage)

@@ -104,7 +104,7 @@ extension Kernel {
             await unlock(t, .mmap(mm: mm))
             return Int64(daxErr)
         }
-        await t.step(Obj.vmas(mm), .write)
+        await t.step()
         if case .devMem = req.target {
             // mmap_mem(): remap_pfn_range() over the whole vma (sets PFNMAP, IO...).
             let r = await remapPfnRange(t, mm: mm, &vma, pfn: Int(pgoff))

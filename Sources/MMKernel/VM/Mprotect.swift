@@ -12,7 +12,7 @@ extension Kernel {
             await unlock(t, .mmap(mm: mm))
             return -Errno.ENOMEM
         }
-        await t.step(Obj.vmas(mm), .write)
+        await t.step()
         let range = splitVMAs(mm: mm, addr, end)
         for i in range {
             var v = mms[mm].vmas[i]

@@ -33,7 +33,7 @@ extension Kernel {
         let len = (length + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
         let end = addr + len
         await lock(t, .mmap(mm: mm))
-        await t.step(Obj.vmas(mm), .write)
+        await t.step()
         let range = splitVMAs(mm: mm, addr, end)
         var tlb = MMUGather(mm: mm)
         for i in range {

@@ -35,7 +35,8 @@ final class ScenarioExecution {
             threads: test.threads.map { th in
                 (name: th.name, body: { exec in await self.runThread(th, exec) })
             },
-            epilogue: { exec in await self.runFinally(exec) })
+            epilogue: { exec in await self.runFinally(exec) },
+            log: kernel.log)
     }
 
     /// Turns the way the execution ended into its outcome.
@@ -47,6 +48,7 @@ final class ScenarioExecution {
                 conditionValue = evaluate(clause.condition, scope: "final")
             }
         }
+        kernel.absorbAuditFindings()
         let kinds = Set(kernel.violations.map(\.kind)).sorted()
         return RunOutcome(violations: kinds, condition: conditionValue,
                           internalError: !kernel.internalErrors.isEmpty)
@@ -82,6 +84,10 @@ final class ScenarioExecution {
     private func runBlock(_ statements: [Statement], scope: String, task: KTask,
                           threadProcess: Int?) async {
         for s in statements {
+            // Every statement starts at a scheduling point: whatever shared state it reads
+            // first (observe's walk, an op's vma lookup) is a step of its own, never part
+            // of the previous statement's last step or of the thread's start.
+            await task.exec.step()
             if task.exec.isTracing { task.exec.note("» " + text(of: s)) }
             let value = await execute(s, scope: scope, task: task, threadProcess: threadProcess)
             if let name = s.result, let value { vars.set(name, value, in: scope) }

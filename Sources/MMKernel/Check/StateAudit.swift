@@ -1,0 +1,77 @@
+import MMExplore
+
+/// The audit behind the instrumented stores (architecture.md, "Soundness of
+/// footprints"). After every step of the concurrent phase the kernel's shared state is
+/// compared with what it was before the step: each object that changed must be written
+/// (or updated) by the step's recorded footprint, else the access went around its
+/// object's accessor and DPOR could not see it. Findings become internal errors (exit 3).
+///
+/// Always compared: the stores instrumented at coarse grain (page caches, DAX files,
+/// pgmaps, pmem namespaces, hugetlb, TTM and P2PDMA state, file and device contents).
+/// With `MMSIM_AUDIT=full` also the fine-grained ones (struct pages, memmap sections,
+/// page-table entries, mms): slower, as they are larger.
+extension Kernel: StepAuditor {
+    /// Takes the baseline at the start of the concurrent phase.
+    public func baseline() {
+        auditBaseline = auditDigest()
+    }
+
+    /// Compares the state after a step with the baseline.
+    public func check(_ footprint: Footprint) -> [String] {
+        let now = auditDigest()
+        var out: [String] = []
+        for (object, value) in now where auditBaseline[object] != value {
+            if !footprintWrites(footprint, object) { out.append(undeclared(object)) }
+        }
+        for (object, _) in auditBaseline where now[object] == nil {
+            if !footprintWrites(footprint, object) { out.append(undeclared(object)) }
+        }
+        auditBaseline = now
+        return out
+    }
+
+    /// Moves the audit's findings into the internal errors (end of an execution).
+    public func absorbAuditFindings() {
+        for f in log.findings { internalErrors.append("audit: " + f) }
+    }
+
+    private func undeclared(_ object: ObjectID) -> String {
+        "step changed \(object) (\(Obj.kindName(object))) without recording a write of it"
+    }
+
+    /// A store entry whose digest is keyed by a representative object accepts a write of
+    /// any object of the kinds that stand for it (a DAX file: any of its entries).
+    private func footprintWrites(_ fp: Footprint, _ object: ObjectID) -> Bool {
+        let accepted = Obj.acceptedWriters(of: object)
+        for i in 0..<fp.count where fp[i].kind != .read {
+            if fp[i].object == object || accepted(fp[i].object) { return true }
+        }
+        return false
+    }
+
+    /// The digest of every audited store, by object.
+    private func auditDigest() -> [ObjectID: Int] {
+        var out: [ObjectID: Int] = [:]
+        for (i, inode) in inodes.all.enumerated() {
+            var copy = inode
+            copy.iMmapRwsem = LockState()  // the lock word is the lock's own object
+            out[Obj.pageCache(i)] = copy.hashValue
+        }
+        for (f, file) in daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
+        for (i, p) in pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
+        for (i, p) in pmems.all.enumerated() { out[Obj.pmemNs(i)] = p.hashValue }
+        var h = hugetlbUnrecorded
+        h.vmaLocks = h.vmaLocks.map { _ in LockState() }
+        out[Obj.hugetlbFile(-1)] = h.hashValue
+        out[Obj.bo(-1)] = ttmUnrecorded.hashValue
+        out[Obj.genpool(-1)] = p2pdmaUnrecorded.hashValue
+        out[Obj.fileContents] = contentsDigestUnrecorded
+        if fullAudit {
+            memmap.auditDigest(into: &out)
+            tables.auditDigest(into: &out)
+            for m in mms { m.auditDigest(into: &out) }
+            out[Obj.allocator] = allocator.digest
+        }
+        return out
+    }
+}

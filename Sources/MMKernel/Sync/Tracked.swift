@@ -1,0 +1,46 @@
+import MMExplore
+
+/// An instrumented array of shared kernel objects (loom's instrumented objects): element
+/// `i` is object `key(i)`, and reading an element records a read of it, changing one
+/// (assignment, in-place mutation, `append`) records a write. The elements are reachable
+/// only through it, so no access to them goes unrecorded.
+public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
+    private var storage: [Element] = []
+    /// Where accesses are recorded.
+    let log: AccessLog
+    /// The object that stands for element `i`.
+    let key: (Int) -> ObjectID
+
+    /// An empty array recording into `log`.
+    init(log: AccessLog, key: @escaping (Int) -> ObjectID) {
+        self.log = log
+        self.key = key
+    }
+
+    /// The first index (0).
+    public var startIndex: Int { 0 }
+    /// One past the last index. Reading the count records nothing: elements are only
+    /// ever appended, and a new element's creation is a write of its own object.
+    public var endIndex: Int { storage.count }
+
+    /// Element `i`, recording the read or the write.
+    public subscript(i: Int) -> Element {
+        get { log.read(key(i)); return storage[i] }
+        _modify { log.write(key(i)); yield &storage[i] }
+        set { log.write(key(i)); storage[i] = newValue }
+    }
+
+    /// Adds an element (a write of its object).
+    mutating func append(_ e: Element) {
+        log.write(key(storage.count))
+        storage.append(e)
+    }
+
+    /// Every element without recording (the audit's own reads, and lock words, which
+    /// Sync/Locks.swift records as the lock's object).
+    func unrecorded(_ i: Int) -> Element { storage[i] }
+    /// Changes element `i` without recording (lock words only: see `unrecorded`).
+    mutating func withUnrecorded<R>(_ i: Int, _ body: (inout Element) -> R) -> R { body(&storage[i]) }
+    /// The elements, unrecorded (the audit's digest).
+    var all: [Element] { storage }
+}
