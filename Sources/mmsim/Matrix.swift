@@ -45,7 +45,11 @@ struct Matrix: ParsableCommand {
         var cells: [Cell]
     }
 
+    @OptionGroup var budgets: BudgetOptions
+
     func run() throws {
+        var options = ExploreOptions(strategy: .dpor, maxExecutions: maxExecutions)
+        try budgets.apply(to: &options)
         let loaded = try Loading.loadAll([file])[0]
         let eraList = try parseEras()
         let knobList = try parseKnobs()
@@ -58,8 +62,7 @@ struct Matrix: ParsableCommand {
                 for (i, knob) in knobList.enumerated() { config.set(knob, mask & (1 << i) != 0) }
                 var cellTest = loaded
                 cellTest.config = config
-                let r = ScenarioRunner.run(cellTest, options: ExploreOptions(
-                    strategy: .dpor, maxExecutions: maxExecutions))
+                let r = ScenarioRunner.run(cellTest, options: options)
                 let knobText = knobList.enumerated().map { (i, k) in
                     (mask & (1 << i) != 0 ? "+" : "-") + k.name
                 }.joined(separator: " ")
@@ -85,6 +88,12 @@ struct Matrix: ParsableCommand {
     }
 
     func verdict(_ r: TestReport) -> String {
+        if let setup = r.setupError {
+            // "FILE:L:C: setup error: WHY": the cell shows where and why.
+            let at = setup.split(separator: ":").dropFirst().prefix(2).joined(separator: ":")
+            let why = setup.firstRange(of: "setup error: ").map { String(setup[$0.upperBound...]) } ?? setup
+            return "setup error at \(at): \(why)"
+        }
         var parts: [String] = r.violations.map { "\($0.kind) (\($0.executions))" }
         if parts.isEmpty { parts.append("pass") }
         if let o = r.observation { parts.append("\(o.outcome) \(o.positive)/\(o.positive + o.negative)") }

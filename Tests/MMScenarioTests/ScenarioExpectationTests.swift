@@ -32,6 +32,9 @@ import Testing
         let report = ScenarioRunner.run(loaded, options: ExploreOptions(strategy: .dpor,
                                                                         maxExecutions: 20_000))
         #expect(report.complete, "\(file) did not finish exploring within 20,000 executions")
+        #expect(report.unexpectedViolations.isEmpty,
+                "\(file): violations no expect line names: \(report.unexpectedViolations)")
+        #expect(report.setupError == nil, "\(file): \(report.setupError ?? "")")
         for e in report.expectations {
             let seen = "\(report.violations) \(String(describing: report.observation))"
             #expect(e.holds, "\(file): \(e.line) does not hold: \(seen)")
