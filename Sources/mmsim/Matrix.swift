@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MMExplore
 import MMKernel
 import MMReport
@@ -91,7 +92,18 @@ struct Matrix: ParsableCommand {
         if let setup = r.setupError {
             // "FILE:L:C: setup error: WHY": the cell shows where and why.
             let at = setup.split(separator: ":").dropFirst().prefix(2).joined(separator: ":")
-            let why = setup.firstRange(of: "setup error: ").map { String(setup[$0.upperBound...]) } ?? setup
+            var why = setup.firstRange(of: "setup error: ").map { String(setup[$0.upperBound...]) } ?? setup
+            // "`pmem pm0 size=16M ...` returned -EOPNOTSUPP under v4.4; ..." → the op and errno.
+            let quoted = why.split(separator: "`", omittingEmptySubsequences: false)
+            if quoted.count >= 3 {
+                let words = quoted[1].split(separator: " ")
+                let op = words.firstIndex(of: "=").map { words.index(after: $0) }
+                    .flatMap { $0 < words.endIndex ? words[$0] : nil }
+                    ?? words.first { !$0.hasSuffix(":") }
+                let rest = quoted[2].split(separator: ";")[0]
+                    .replacingOccurrences(of: " under \(r.kernel)", with: "")
+                why = "`\(op ?? "")` " + rest.trimmingCharacters(in: .whitespaces)
+            }
             return "setup error at \(at): \(why)"
         }
         var parts: [String] = r.violations.map { "\($0.kind) (\($0.executions))" }

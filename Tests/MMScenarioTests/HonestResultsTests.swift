@@ -120,7 +120,7 @@ import Testing
 
     static let touch16G = """
         MM touch16g
-        kernel v6.1
+        kernel v6.1 -thp_always
 
         init {
           process P
@@ -134,8 +134,8 @@ import Testing
         expect pass
         """
 
-    /// `--timeout` cuts a single long execution (it ran for about a minute): the test is
-    /// inconclusive, not passed.
+    /// `--timeout` cuts a single long execution (4M page faults without THP: it ran for
+    /// about a minute and took gigabytes): the test is inconclusive, not passed.
     @Test func timeoutStopsInsideAnExecution() throws {
         let start = Date()
         let r = try run(Self.touch16G, ExploreOptions(timeout: 1))
