@@ -109,8 +109,7 @@ import Testing
     @Test func hugeConditionIsRefusedAndLargeOneEvaluates() throws {
         let column = 9 + 1000 * "T0:r == 0 /\\ ".count
         #expect(diagnosticText(condition(terms: 30_000))
-                == "t.litmus:13:\(column): error: condition has more than 1000 comparisons; "
-                + "split it into several tests or asserts")
+                == "t.litmus:13:\(column): error: more than 1000 comparisons in one condition")
         let r = try run(condition(terms: 1000))
         #expect(r.observation?.outcome == "Always")
         #expect(r.passed)
@@ -266,10 +265,8 @@ import Testing
     @Test func redefiningAVariableIsAnError() {
         let base = "MM t\ninit {\n  process P\n  P: buf = mmap anon len=4K\n}\nT0 on P {\n"
         #expect(diagnosticText(base + "  r = load buf\n  r = load buf\n}\n")
-                == "t.litmus:8:3: error: variable `r` is already assigned at 7:3; a variable is "
-                + "assigned once: choose another name")
+                == "t.litmus:8:3: error: variable `r` is already assigned at 7:3")
         #expect(diagnosticText(base + "  buf = load buf\n}\n")
-                == "t.litmus:7:3: error: variable `buf` is already assigned at 4:6 in init; a "
-                + "variable is assigned once: choose another name")
+                == "t.litmus:7:3: error: variable `buf` is already assigned at 4:6 in init")
     }
 }

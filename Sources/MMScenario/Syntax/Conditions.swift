@@ -79,8 +79,8 @@ extension Parser {
     private mutating func parseComparison(_ scope: ConditionScope) throws(Diagnostic) -> Comparison {
         conditionTerms += 1
         guard conditionTerms <= Parser.maxConditionTerms else {
-            throw Diagnostic("condition has more than \(Parser.maxConditionTerms) comparisons; "
-                                 + "split it into several tests or asserts", at: current.location)
+            throw Diagnostic("more than \(Parser.maxConditionTerms) comparisons in one condition",
+                             at: current.location)
         }
         let lhs = try parseOperand(scope, afterHas: false)
         skipNewlinesInParens()

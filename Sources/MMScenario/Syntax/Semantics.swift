@@ -151,8 +151,7 @@ struct Semantics {
                 inInit = initScope.variables[name]?.location == earlier.location
             }
             let place = "\(earlier.location.line):\(earlier.location.column)" + (inInit ? " in init" : "")
-            throw Diagnostic("variable `\(name)` is already assigned at \(place); a variable is "
-                                 + "assigned once: choose another name", at: result.location)
+            throw Diagnostic("variable `\(name)` is already assigned at \(place)", at: result.location)
         }
         scope.variables[name] = Scope.Variable(op: op.name, location: result.location)
     }
