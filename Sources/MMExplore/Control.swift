@@ -7,14 +7,45 @@ import Foundation
 @inline(__always)
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// The resident memory of this process in bytes (Linux: /proc/self/statm), or nil where
+/// it cannot be read.
+func residentBytes() -> UInt64? {
+    #if os(Linux)
+    guard let f = fopen("/proc/self/statm", "r") else { return nil }
+    defer { fclose(f) }
+    var size = 0, resident = 0
+    guard fscanf_statm(f, &size, &resident) else { return nil }
+    return UInt64(resident) * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+    #else
+    return nil
+    #endif
+}
+
+#if os(Linux)
+/// Reads the first two numbers of /proc/self/statm (total and resident pages).
+private func fscanf_statm(_ f: UnsafeMutablePointer<FILE>, _ size: inout Int,
+                          _ resident: inout Int) -> Bool {
+    var buffer = [CChar](repeating: 0, count: 128)
+    guard fgets(&buffer, 128, f) != nil else { return false }
+    let fields = String(cString: buffer).split(separator: " ")
+    guard fields.count >= 2, let a = Int(fields[0]), let b = Int(fields[1]) else { return false }
+    size = a
+    resident = b
+    return true
+}
+#endif
+
 /// Shared stop state of one exploration. Workers call `shouldStop` between executions.
 final class Control: @unchecked Sendable {
     let start: Double
     let deadline: Double?
     let maxExecutions: Int?
     let stopAtFirstInteresting: Bool
+    /// The budgets every execution checks at its scheduling points.
+    let limits: ExecutionLimits
     private let lock = NSLock()
     private var _timedOut = false
+    private var _outOfMemory = false
     private var _done = 0
     /// The lowest part index that found an interesting outcome; parts after it are moot.
     private var _interestingPart = Int.max
@@ -25,9 +56,20 @@ final class Control: @unchecked Sendable {
         deadline = options.timeout.map { t0 + $0 }
         maxExecutions = options.maxExecutions
         stopAtFirstInteresting = options.stopAtFirstInteresting
+        limits = ExecutionLimits(deadline: deadline, maxMemory: options.maxMemory)
     }
 
     var timedOut: Bool { lock.lock(); defer { lock.unlock() }; return _timedOut }
+    /// True once an execution stopped because the process exceeded `maxMemory`.
+    var outOfMemory: Bool { lock.lock(); defer { lock.unlock() }; return _outOfMemory }
+
+    /// An execution was stopped by a budget: every worker stops too.
+    func budgetStopped(_ stop: ExecutionStop) {
+        lock.lock()
+        defer { lock.unlock() }
+        if case .memory = stop { _outOfMemory = true } else { _timedOut = true }
+    }
+
     var executionsDone: Int { lock.lock(); defer { lock.unlock() }; return _done }
 
     /// Whether part `part`, having done `executions` so far, must stop now.
@@ -36,7 +78,7 @@ final class Control: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if part > _interestingPart { return true }
-        if _timedOut { return true }
+        if _timedOut || _outOfMemory { return true }
         if let deadline, now() >= deadline {
             _timedOut = true
             return true

@@ -73,13 +73,25 @@ final class Execution: SchedulingDriver {
     private(set) var trace: [TraceStep] = []
     private(set) var deadlocked = false
     private(set) var blockedNames: [String] = []
+    /// Budgets checked at scheduling points.
+    let limits: ExecutionLimits
+    /// Set when the execution was cut short; no thread runs after that.
+    private(set) var stopped: ExecutionStop?
+    /// Steps (all phases) until the next budget check.
+    private var untilCheck = Execution.checkInterval
 
-    init(chooser: Chooser, recording: Bool = false, tracing: Bool = false, log: AccessLog? = nil) {
+    /// Steps between two budget checks: a deadline check costs a clock read, a memory
+    /// check reads /proc/self/statm; a step costs about a microsecond.
+    static let checkInterval = 256
+
+    init(chooser: Chooser, recording: Bool = false, tracing: Bool = false,
+         limits: ExecutionLimits = ExecutionLimits(), log: AccessLog? = nil) {
         self.chooser = chooser
         self.log = log ?? AccessLog()
         logging = recording || self.log.audit
         self.recording = recording
         self.tracing = tracing
+        self.limits = limits
         choices.reserveCapacity(64)
         if recording { records.reserveCapacity(64) }
     }
@@ -89,13 +101,14 @@ final class Execution: SchedulingDriver {
         if let prologue = plan.prologue {
             runPhase([("init", prologue)], alone: true)
         }
-        if !deadlocked {
+        if !deadlocked && stopped == nil {
             runPhase(plan.threads, alone: false)
         }
-        if !deadlocked, let epilogue = plan.epilogue {
+        if !deadlocked && stopped == nil, let epilogue = plan.epilogue {
             runPhase([("finally", epilogue)], alone: true)
         }
-        return ExecutionEnd(deadlocked: deadlocked, blocked: blockedNames, steps: totalSteps)
+        return ExecutionEnd(deadlocked: deadlocked, blocked: blockedNames, steps: totalSteps,
+                            stopped: stopped)
     }
 
     private func runPhase(_ threads: [(name: String, body: (ExecThread) async -> Void)], alone: Bool) {
@@ -108,6 +121,8 @@ final class Execution: SchedulingDriver {
         if !alone { log.concurrentPhaseStarts() }
         for t in threads { start(t.name, t.body, spawner: -1) }
         executor.drain()
+        // A stopped execution leaves its threads parked for good (like a deadlock's).
+        if stopped != nil { return }
         // Every thread has now ended or is blocked forever; anything else means a job
         // left our executor (model code isolated to an actor), which we cannot drive.
         for s in slots where s.status != .ended && s.status != .blocked {
@@ -124,7 +139,12 @@ final class Execution: SchedulingDriver {
     }
 
     private func start(_ name: String, _ body: @escaping (ExecThread) async -> Void, spawner: Int32) {
-        precondition(slots.count < 64, "at most 64 threads (agents included) per execution")
+        if slots.count >= maxExecutionThreads {
+            // The model asked for more threads than the explorer can run: stop the
+            // execution (its caller reports an internal error) rather than trap.
+            if stopped == nil { stopped = .tooManyThreads(agent: name) }
+            return
+        }
         let handle = ExecThread(index: slots.count, name: name, driver: self)
         handle.isTracing = tracing
         var slot = Slot(handle: handle)
@@ -145,6 +165,7 @@ final class Execution: SchedulingDriver {
     /// Picks the thread for the next step, marks it running and records the step;
     /// -1 when no thread is enabled (the phase is over).
     private func decide() -> Int {
+        if stopped != nil || !withinLimits() { return -1 }
         var enabled: UInt64 = 0
         for i in slots.indices where slots[i].status == .parked { enabled |= 1 << UInt64(i) }
         if enabled == 0 { return -1 }
@@ -176,6 +197,23 @@ final class Execution: SchedulingDriver {
         totalSteps += 1
         if tracing { trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [])) }
         return n
+    }
+
+    /// Checks the budgets every `checkInterval` steps; false (and `stopped` set) when one
+    /// is exhausted.
+    private func withinLimits() -> Bool {
+        untilCheck -= 1
+        if untilCheck > 0 { return true }
+        untilCheck = Execution.checkInterval
+        if let deadline = limits.deadline, now() >= deadline {
+            stopped = .timeout
+            return false
+        }
+        if let max = limits.maxMemory, let rss = residentBytes(), rss > max {
+            stopped = .memory(resident: rss)
+            return false
+        }
+        return true
     }
 
     /// Suspends thread `p` (its continuation is stored) and resumes thread `n` if >= 0.

@@ -54,8 +54,12 @@ struct Runner<Outcome: Hashable> {
         case .sequential:
             var tally = Tally<Outcome>()
             let (x, end, finish) = execute(SequentialChooser(), recording: false)
-            count(finish(end), x, into: &tally, part: 0)
-            parts = [PartResult(tally: tally, finished: true)]
+            if budgetStopped(end) {
+                parts = [PartResult(tally: tally, finished: false)]
+            } else {
+                count(finish(end), x, into: &tally, part: 0)
+                parts = [PartResult(tally: tally, finished: true)]
+            }
         case .naive, .dpor:
             let dpor = options.strategy == .dpor
             parts = jobs == 1 ? [runDFS(DFSExplorer(dpor: dpor, bound: options.preemptionBound), part: 0)]
@@ -66,7 +70,8 @@ struct Runner<Outcome: Hashable> {
             }
         case .pct(let depth, let runs, let seed):
             // Estimate k (steps) and t (threads) from one sequential run, not counted.
-            let (x, _, _) = execute(SequentialChooser(), recording: false)
+            let (x, end, _) = execute(SequentialChooser(), recording: false)
+            if budgetStopped(end) { parts = [PartResult(tally: Tally(), finished: false)]; break }
             let k = max(1, x.stepIndex)
             pctBound = PCTChooser.bound(threads: x.slots.count, steps: k, depth: depth)
             parts = runRuns(runs) { run in
@@ -81,9 +86,17 @@ struct Runner<Outcome: Hashable> {
         -> (Execution, ExecutionEnd, (ExecutionEnd) -> Outcome)
     {
         let (plan, finish) = make()
-        let x = Execution(chooser: chooser, recording: recording, log: plan.log)
+        let x = Execution(chooser: chooser, recording: recording, limits: control.limits, log: plan.log)
         let end = x.run(plan)
         return (x, end, finish)
+    }
+
+    /// True when a budget cut execution `end` short: it is not counted, and every worker
+    /// stops (the exploration is incomplete).
+    func budgetStopped(_ end: ExecutionEnd) -> Bool {
+        guard let stop = end.stopped, stop.isBudget else { return false }
+        control.budgetStopped(stop)
+        return true
     }
 
     /// Counts an execution; returns true when it was interesting.
@@ -104,6 +117,7 @@ struct Runner<Outcome: Hashable> {
                 return PartResult(tally: tally, finished: false)
             }
             let (x, end, finish) = execute(dfs, recording: dfs.dpor)
+            if budgetStopped(end) { return PartResult(tally: tally, finished: false) }
             var stop = false
             if dfs.abandoned {
                 tally.redundant += 1
@@ -129,6 +143,7 @@ struct Runner<Outcome: Hashable> {
                     return PartResult(tally: tally, finished: false)
                 }
                 let (x, end, finish) = execute(chooser(run), recording: false)
+                if budgetStopped(end) { return PartResult(tally: tally, finished: false) }
                 let interesting = count(finish(end), x, into: &tally, part: part)
                 if jobs > 1 { control.reportDone(1) }
                 progress?.tick(tally.executions)
@@ -159,8 +174,12 @@ struct Runner<Outcome: Hashable> {
             }
             if !part.finished {
                 // A timeout cuts parts anywhere: keep what every worker did.
+                if control.outOfMemory {
+                    reason = "max-memory"
+                    continue
+                }
                 if control.timedOut {
-                    reason = "timeout"
+                    reason = reason ?? "timeout"
                     continue
                 }
                 return (total, false, "max-executions")

@@ -38,6 +38,9 @@ public struct ExploreOptions {
     public var maxExecutions: Int?
     /// Stop (incomplete) after this many seconds; nil for no limit.
     public var timeout: Double?
+    /// Stop (incomplete) when the process's resident memory exceeds this many bytes,
+    /// checked inside executions as `timeout` is; nil for no limit.
+    public var maxMemory: UInt64?
     /// Worker OS threads. The report does not depend on it (except under `timeout`).
     public var jobs: Int
     /// Stop at the first execution whose outcome is interesting.
@@ -48,13 +51,14 @@ public struct ExploreOptions {
     /// Creates options; by default DPOR, no budget, one job.
     public init(
         strategy: Strategy = .dpor, preemptionBound: Int? = nil, maxExecutions: Int? = nil,
-        timeout: Double? = nil, jobs: Int = 1, stopAtFirstInteresting: Bool = false,
+        timeout: Double? = nil, maxMemory: UInt64? = nil, jobs: Int = 1, stopAtFirstInteresting: Bool = false,
         progress: ((ExploreProgress) -> Void)? = nil
     ) {
         self.strategy = strategy
         self.preemptionBound = preemptionBound
         self.maxExecutions = maxExecutions
         self.timeout = timeout
+        self.maxMemory = maxMemory
         self.jobs = jobs
         self.stopAtFirstInteresting = stopAtFirstInteresting
         self.progress = progress
@@ -72,7 +76,9 @@ public struct ExploreReport<Outcome: Hashable> {
     public var firstInteresting: (outcome: Outcome, schedule: Schedule)?
     /// False when a budget or `stopAtFirstInteresting` ended the exploration early.
     public var complete: Bool
-    /// Why it stopped early ("max-executions", "timeout", "first-interesting"), or nil.
+    /// Why it stopped early ("max-executions", "timeout", "max-memory",
+    /// "first-interesting"), or nil. Timeout and memory are checked inside executions
+    /// too; the execution they cut is not counted.
     public var stopReason: String?
     /// Wall-clock seconds.
     public var elapsed: Double

@@ -59,7 +59,8 @@ extension Runner {
         let bound = options.preemptionBound
         // A probe execution (not counted) finds the partition node.
         let first = DFSExplorer(dpor: dpor, bound: bound)
-        let (x0, _, _) = execute(first, recording: first.dpor)
+        let (x0, end0, _) = execute(first, recording: first.dpor)
+        if budgetStopped(end0) { return [PartResult(tally: Tally(), finished: false)] }
         guard let p = first.partition, p < first.nodes.count else {
             return [runDFS(DFSExplorer(dpor: dpor, bound: bound), part: 0)]
         }
@@ -80,7 +81,8 @@ extension Runner {
                 var probePrefix = prefix
                 probePrefix[p].chosen = c
                 let probe = DFSExplorer(dpor: true, bound: bound, prefix: probePrefix, partition: p)
-                let (x, _, _) = execute(probe, recording: true)
+                let (x, end, _) = execute(probe, recording: true)
+                if budgetStopped(end) { return [PartResult(tally: Tally(), finished: false)] }
                 steps.append(x.records[p])
             }
         }

@@ -42,12 +42,69 @@ public struct ExecutionEnd: Hashable, Sendable {
     public var blocked: [String]
     /// Steps executed, in every phase.
     public var steps: Int
+    /// Why the execution was cut short while threads could still run, or nil when it ran
+    /// to its end (or deadlocked). The threads of a stopped execution stay parked.
+    public var stopped: ExecutionStop?
 
     /// Creates an end record.
-    public init(deadlocked: Bool, blocked: [String], steps: Int) {
+    public init(deadlocked: Bool, blocked: [String], steps: Int, stopped: ExecutionStop? = nil) {
         self.deadlocked = deadlocked
         self.blocked = blocked
         self.steps = steps
+        self.stopped = stopped
+    }
+}
+
+/// Why an execution stopped in the middle (see `ExecutionEnd.stopped`).
+public enum ExecutionStop: Hashable, Sendable {
+    /// The exploration's `timeout` passed (checked at scheduling points).
+    case timeout
+    /// The process's resident memory exceeded the exploration's `maxMemory` (bytes seen).
+    case memory(resident: UInt64)
+    /// The model spawned more threads than an execution can hold (`Execution.maxThreads`):
+    /// a limit of the explorer hit by the model, reported as an internal error.
+    case tooManyThreads(agent: String)
+
+    /// True for the budget stops (timeout, memory): the execution is not counted and the
+    /// exploration ends incomplete.
+    public var isBudget: Bool {
+        if case .tooManyThreads = self { return false }
+        return true
+    }
+
+    /// The stop reason an exploration report gives ("timeout", "max-memory"), or the
+    /// internal error's text.
+    public var reason: String {
+        switch self {
+        case .timeout: return "timeout"
+        case .memory: return "max-memory"
+        case .tooManyThreads(let agent):
+            return "agent \(agent) would be thread \(maxExecutionThreads + 1) of the execution; "
+                + "the explorer runs at most \(maxExecutionThreads) (threads and agents)"
+        }
+    }
+}
+
+/// Threads (scenario threads and the agents the model spawns, such as DMA engines)
+/// one execution can run: the explorer keeps the enabled set in 64 bits.
+public let maxExecutionThreads = 64
+
+/// Budgets checked inside one execution, at its scheduling points.
+public struct ExecutionLimits: Sendable {
+    /// Monotonic deadline in seconds (`DispatchTime` uptime), nil for none.
+    public var deadline: Double?
+    /// Resident memory of the process, in bytes, above which the execution stops.
+    public var maxMemory: UInt64?
+
+    /// Creates limits; none by default.
+    public init(deadline: Double? = nil, maxMemory: UInt64? = nil) {
+        self.deadline = deadline
+        self.maxMemory = maxMemory
+    }
+
+    /// Limits starting now: `timeout` seconds from now, `maxMemory` bytes resident.
+    public static func from(timeout: Double?, maxMemory: UInt64?) -> ExecutionLimits {
+        ExecutionLimits(deadline: timeout.map { now() + $0 }, maxMemory: maxMemory)
     }
 }
 

@@ -17,21 +17,22 @@ public struct ReplayResult<Outcome> {
 /// Re-runs exactly the execution `schedule` names, with tracing on
 /// (`ExecThread.isTracing` is true and `ExecThread.note` texts are collected per step).
 public func replay<Outcome>(
-    _ schedule: Schedule,
+    _ schedule: Schedule, limits: ExecutionLimits = ExecutionLimits(),
     make: () -> (plan: ExecutionPlan, finish: (ExecutionEnd) -> Outcome)
 ) -> (outcome: Outcome, end: ExecutionEnd, trace: [TraceStep]) {
-    let r = replayDetailed(schedule, make: make)
+    let r = replayDetailed(schedule, limits: limits, make: make)
     return (r.outcome, r.end, r.trace)
 }
 
-/// `replay`, also telling whether the schedule fitted the program.
+/// `replay`, also telling whether the schedule fitted the program. `limits` stop a runaway
+/// replay (`end.stopped` says why).
 public func replayDetailed<Outcome>(
-    _ schedule: Schedule,
+    _ schedule: Schedule, limits: ExecutionLimits = ExecutionLimits(),
     make: () -> (plan: ExecutionPlan, finish: (ExecutionEnd) -> Outcome)
 ) -> ReplayResult<Outcome> {
     let chooser = ReplayChooser(schedule)
     let (plan, finish) = make()
-    let x = Execution(chooser: chooser, tracing: true, log: plan.log)
+    let x = Execution(chooser: chooser, tracing: true, limits: limits, log: plan.log)
     let end = x.run(plan)
     return ReplayResult(outcome: finish(end), end: end, trace: x.trace, followed: chooser.followed)
 }

@@ -9,14 +9,19 @@ public enum JSONReport {
         public var tests: [TestReport]
         /// Tests whose expectations all hold.
         public var passed: Int
-        /// Tests with an expectation that does not hold.
+        /// Tests with an expectation that does not hold or an unexpected violation.
         public var failed: Int
+        /// Tests whose exploration a budget stopped before an expectation was decided.
+        public var inconclusive: Int
+        /// Tests stopped by a failed setup step.
+        public var setupErrors: Int
     }
 
     /// Renders reports as a pretty-printed JSON document with sorted keys.
     public static func render(_ reports: [TestReport]) -> String {
-        let passed = reports.filter(\.passed).count
-        let doc = Document(tests: reports, passed: passed, failed: reports.count - passed)
+        func count(_ v: TestVerdict) -> Int { reports.filter { $0.verdict == v }.count }
+        let doc = Document(tests: reports, passed: count(.passed), failed: count(.failed),
+                           inconclusive: count(.inconclusive), setupErrors: count(.setupError))
         return encode(doc)
     }
 

@@ -10,9 +10,18 @@ public enum TextReport {
         var out: [String] = []
         out.append("Test \(r.name)  kernel \(r.kernel)")
         let seconds = String(format2(r.seconds))
+        if let setup = r.setupError {
+            out += wrap(setup)
+            out.append("Setup failed: nothing after that statement ran; the test is not judged")
+        }
         var exec = "Executions \(r.executions) (\(r.strategy)), \(seconds) s"
         if !r.complete { exec += "  [incomplete: \(r.stopReason ?? "budget")]" }
         out.append(exec)
+        if !r.complete, let reason = r.stopReason, reason != "first-interesting" {
+            let what = reason == "max-memory" ? "mmsim's resident memory passed --max-memory"
+                : reason == "timeout" ? "--timeout passed" : "--max-executions reached"
+            out.append("Stopped: \(what); \(r.executions) complete executions counted")
+        }
         if let bound = r.pctBound { out.append("PCT bound: each run finds a given bug with p >= \(bound)") }
         for v in r.violations {
             out.append("Violation \(v.kind): \(v.executions) of \(r.executions) executions")
@@ -31,8 +40,15 @@ public enum TextReport {
                 out.append("Replay: mmsim replay \(r.file) --token \(token)")
             }
         }
+        for kind in r.unexpectedViolations {
+            out.append("Unexpected violation \(kind): no expect line names it (test fails)")
+        }
         for e in r.expectations {
-            out.append("\(e.line): \(e.holds ? "holds" : "FAILS (\(e.location))")")
+            let stop = r.stopReason ?? "budget"
+            let verdict = r.setupError != nil ? "not judged (setup error)"
+                : e.inconclusive ? "INCONCLUSIVE (exploration stopped: \(stop))"
+                : e.holds ? "holds" : "FAILS (\(e.location))"
+            out.append("\(e.line): \(verdict)")
         }
         if verbose && !r.log.isEmpty {
             out.append("Statements (sequential execution):")
@@ -62,10 +78,32 @@ public enum TextReport {
         lines.map { clip("  " + $0) }.joined(separator: "\n") + "\n"
     }
 
-    /// The closing summary line ("N passed, N failed").
+    /// The closing summary line ("N passed, N failed", then ", N inconclusive" and
+    /// ", N setup errors" when there are any).
     public static func summary(_ reports: [TestReport]) -> String {
         let passed = reports.filter(\.passed).count
-        return "\(passed) passed, \(reports.count - passed) failed\n"
+        let inconclusive = reports.filter { $0.verdict == .inconclusive }.count
+        let setup = reports.filter { $0.verdict == .setupError }.count
+        var line = "\(passed) passed, \(reports.count - passed - inconclusive - setup) failed"
+        if inconclusive > 0 { line += ", \(inconclusive) inconclusive" }
+        if setup > 0 { line += ", \(setup) setup error\(setup == 1 ? "" : "s")" }
+        return line + "\n"
+    }
+
+    /// `text` in lines under 100 columns, cut at spaces; continuation lines indented.
+    static func wrap(_ text: String) -> [String] {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty && line.count + 1 + word.count > 97 {
+                lines.append(line)
+                line = "  " + word
+            } else {
+                line += (line.isEmpty ? "" : " ") + word
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.map(clip)
     }
 
     static func clip(_ s: String) -> String {

@@ -31,8 +31,7 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("max-executions"), help: "Stop after N executions per test.")
     var maxExecutions: Int?
 
-    @Option(name: .long, help: "Stop exploring a test after this many seconds.")
-    var timeout: Double?
+    @OptionGroup var budgets: BudgetOptions
 
     @Option(name: .long, help: "Parallel workers (results are identical to one worker's).")
     var jobs: Int = 1
@@ -84,7 +83,8 @@ struct Check: ParsableCommand {
     func run() throws {
         let tests = try Loading.loadAll(paths)
         var options = ExploreOptions(strategy: .dpor, preemptionBound: preemptions,
-                                     maxExecutions: maxExecutions, timeout: timeout, jobs: jobs)
+                                     maxExecutions: maxExecutions, jobs: jobs)
+        try budgets.apply(to: &options)
         if let p = try pctSettings() {
             options.strategy = .pct(depth: p.depth, runs: p.runs, seed: p.seed)
         } else {

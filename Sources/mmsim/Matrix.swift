@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import MMExplore
 import MMKernel
 import MMReport
@@ -45,7 +46,11 @@ struct Matrix: ParsableCommand {
         var cells: [Cell]
     }
 
+    @OptionGroup var budgets: BudgetOptions
+
     func run() throws {
+        var options = ExploreOptions(strategy: .dpor, maxExecutions: maxExecutions)
+        try budgets.apply(to: &options)
         let loaded = try Loading.loadAll([file])[0]
         let eraList = try parseEras()
         let knobList = try parseKnobs()
@@ -58,8 +63,7 @@ struct Matrix: ParsableCommand {
                 for (i, knob) in knobList.enumerated() { config.set(knob, mask & (1 << i) != 0) }
                 var cellTest = loaded
                 cellTest.config = config
-                let r = ScenarioRunner.run(cellTest, options: ExploreOptions(
-                    strategy: .dpor, maxExecutions: maxExecutions))
+                let r = ScenarioRunner.run(cellTest, options: options)
                 let knobText = knobList.enumerated().map { (i, k) in
                     (mask & (1 << i) != 0 ? "+" : "-") + k.name
                 }.joined(separator: " ")
@@ -85,6 +89,23 @@ struct Matrix: ParsableCommand {
     }
 
     func verdict(_ r: TestReport) -> String {
+        if let setup = r.setupError {
+            // "FILE:L:C: setup error: WHY": the cell shows where and why.
+            let at = setup.split(separator: ":").dropFirst().prefix(2).joined(separator: ":")
+            var why = setup.firstRange(of: "setup error: ").map { String(setup[$0.upperBound...]) } ?? setup
+            // "`pmem pm0 size=16M ...` returned -EOPNOTSUPP under v4.4; ..." → the op and errno.
+            let quoted = why.split(separator: "`", omittingEmptySubsequences: false)
+            if quoted.count >= 3 {
+                let words = quoted[1].split(separator: " ")
+                let op = words.firstIndex(of: "=").map { words.index(after: $0) }
+                    .flatMap { $0 < words.endIndex ? words[$0] : nil }
+                    ?? words.first { !$0.hasSuffix(":") }
+                let rest = quoted[2].split(separator: ";")[0]
+                    .replacingOccurrences(of: " under \(r.kernel)", with: "")
+                why = "`\(op ?? "")` " + rest.trimmingCharacters(in: .whitespaces)
+            }
+            return "setup error at \(at): \(why)"
+        }
         var parts: [String] = r.violations.map { "\($0.kind) (\($0.executions))" }
         if parts.isEmpty { parts.append("pass") }
         if let o = r.observation { parts.append("\(o.outcome) \(o.positive)/\(o.positive + o.negative)") }

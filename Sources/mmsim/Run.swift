@@ -20,11 +20,13 @@ struct Run: ParsableCommand {
     @Flag(name: .long, help: "Print one JSON document instead of text.")
     var json = false
 
+    @OptionGroup var budgets: BudgetOptions
+
     func run() throws {
         let tests = try Loading.loadAll(paths)
-        let reports = tests.map {
-            ScenarioRunner.run($0, options: ExploreOptions(strategy: .sequential), verbose: verbose)
-        }
+        var options = ExploreOptions(strategy: .sequential)
+        try budgets.apply(to: &options)
+        let reports = tests.map { ScenarioRunner.run($0, options: options, verbose: verbose) }
         try Output.finish(reports, json: json, verbose: verbose, stats: stats)
     }
 }
@@ -40,6 +42,20 @@ enum Output {
         }
         // An internal error is the model's own bug: exit 3, whatever the expectations say.
         if reports.contains(where: { $0.internalErrorExecutions > 0 }) { throw ExitCode(3) }
-        if !reports.allSatisfy(\.passed) { throw ExitCode(1) }
+        let verdicts = Set(reports.map(\.verdict))
+        if verdicts.contains(.failed) { throw ExitCode(1) }
+        if verdicts.contains(.setupError) { throw ExitCode(ExitStatus.setupError) }
+        if verdicts.contains(.inconclusive) { throw ExitCode(ExitStatus.inconclusive) }
     }
+}
+
+/// Exit statuses beyond 0 (every expectation holds), 1 (one does not or a violation was
+/// unexpected), 2 (a malformed test) and 3 (an internal error of the model).
+enum ExitStatus {
+    /// A budget (`--timeout`, `--max-memory`, `--max-executions`) stopped an exploration
+    /// before an expectation could be decided, and none failed.
+    static let inconclusive: Int32 = 4
+    /// A setup step failed (e.g. an era refusing a `pmem` the test needs); its test ran
+    /// nothing after it.
+    static let setupError: Int32 = 5
 }

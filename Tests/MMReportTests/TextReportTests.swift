@@ -44,4 +44,55 @@ import MMScenario
         #expect(json.contains("\"passed\" : 1"))
         #expect(json.contains("\"replayToken\" : \"v1.0000abcd.1C0\""))
     }
+
+    /// A budget-stopped test prints why, marks undecided expectations INCONCLUSIVE and is
+    /// counted apart in the summary and the JSON document.
+    @Test func inconclusiveIsReportedApart() {
+        var r = sample()
+        r.violations = []
+        r.complete = false
+        r.stopReason = "timeout"
+        r.expectations = [ExpectationResult(line: "expect pass", location: "x:9:1", holds: false,
+                                            inconclusive: true)]
+        r.judge()
+        let text = TextReport.render(r)
+        #expect(text.contains("Executions 37 (DPOR), 0.01 s  [incomplete: timeout]\n"
+                              + "Stopped: --timeout passed; 37 complete executions counted\n"))
+        #expect(text.contains("expect pass: INCONCLUSIVE (exploration stopped: timeout)"))
+        #expect(TextReport.summary([r, sample()]) == "1 passed, 0 failed, 1 inconclusive\n")
+        let json = JSONReport.render([r])
+        #expect(json.contains("\"status\" : \"inconclusive\""))
+        #expect(json.contains("\"inconclusive\" : 1"))
+    }
+
+    /// A setup error is printed first, wrapped under 100 columns; expectations are not
+    /// judged.
+    @Test func setupErrorIsItsOwnLine() {
+        var r = sample()
+        r.setupError = "scenarios/x.litmus:6:3: setup error: `pmem pm0 size=16M mode=devdax map=mem` "
+            + "returned -EOPNOTSUPP under v4.4; the test needs it"
+        r.judge()
+        let text = TextReport.render(r)
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[1].hasPrefix("scenarios/x.litmus:6:3: setup error: `pmem pm0"))
+        #expect(lines[2].hasPrefix("  ") && lines[2].hasSuffix("v4.4; the test needs it"))
+        #expect(text.contains("expect violation use-after-free: not judged (setup error)"))
+        for line in lines { #expect(line.count < 100) }
+        #expect(TextReport.summary([r]) == "0 passed, 0 failed, 1 setup error\n")
+        let json = JSONReport.render([r])
+        #expect(json.contains("\"status\" : \"setup-error\""))
+        #expect(json.contains("\"setupErrors\" : 1"))
+    }
+
+    /// A violation no expect line names fails the test and says so.
+    @Test func unexpectedViolationIsPrinted() {
+        var r = sample()
+        r.expectations = []
+        r.unexpectedViolations = ["use-after-free"]
+        r.judge()
+        #expect(TextReport.render(r).contains(
+            "Unexpected violation use-after-free: no expect line names it (test fails)"))
+        #expect(TextReport.summary([r]) == "0 passed, 1 failed\n")
+        #expect(JSONReport.render([r]).contains("\"failed\" : 1"))
+    }
 }

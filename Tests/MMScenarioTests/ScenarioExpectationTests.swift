@@ -37,6 +37,9 @@ import Testing
         let internalErrors = report.internalErrors.joined(separator: "; ")
         #expect(report.internalErrorExecutions == 0,
                 "\(file): internal errors in \(report.internalErrorExecutions) executions: \(internalErrors)")
+        #expect(report.unexpectedViolations.isEmpty,
+                "\(file): violations no expect line names: \(report.unexpectedViolations)")
+        #expect(report.setupError == nil, "\(file): \(report.setupError ?? "")")
         for e in report.expectations {
             let seen = "\(report.violations) \(String(describing: report.observation))"
             #expect(e.holds, "\(file): \(e.line) does not hold: \(seen)")

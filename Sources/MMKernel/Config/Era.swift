@@ -174,6 +174,10 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// before, pmem had no memmap and fs-dax mapped raw pfns.
     public var pmemHasMemmap: Bool { self != .v4_4 }
 
+    /// Device-dax exists (drivers/dax, "/dev/dax: core file operations and dax-mmap",
+    /// Dan Williams, v4.7): before it no namespace can be put in devdax mode.
+    public var hasDeviceDax: Bool { self != .v4_4 }
+
     /// Device-dax memmaps are compound pages of the namespace alignment
     /// ("device-dax: compound devmap support", Joao Martins, v5.17), so smaps counts a
     /// devdax PMD as 2048 kB; before, each page was order 0.

@@ -67,13 +67,16 @@ extension Kernel {
     /// Creates pmem region `pmems.count` with one namespace and binds its driver (a `pmem`
     /// statement). `map` nil means the era's default (mem from v4.5, none before; raw is
     /// always none). Returns 0 or -errno: -EOPNOTSUPP for map=mem|dev before v4.5 (no pfn
-    /// device yet), -ENOMEM when the regions do not fit the modelled 64 GiB.
+    /// device yet) and for mode=devdax before v4.7 (no device-dax yet), -ENOMEM when the
+    /// regions do not fit the modelled 64 GiB.
     public func addPmem(_ t: KTask, name: String, size: UInt64, mode: NamespaceMode,
                         map: NamespaceMap?, align: UInt64?) async -> Int {
         let era = config.era
         var m = map ?? (era.pmemHasMemmap ? .mem : .none)
         if mode == .raw { m = .none }
         if m != .none && !era.pmemHasMemmap { return -Errno.EOPNOTSUPP }
+        // No device-dax driver before v4.7: ndctl cannot create a devdax namespace.
+        if mode == .devdax && !era.hasDeviceDax { return -Errno.EOPNOTSUPP }
         let gib = 1 << 18
         var base = 1 << 20  // 4 GiB
         for ns in pmems { base = (ns.basePfn + ns.pages + gib - 1) / gib * gib }

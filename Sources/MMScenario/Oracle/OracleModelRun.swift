@@ -53,6 +53,6 @@ public enum OracleModelRun {
                           initStatements: test.initStatements, threads: test.threads,
                           finallyStatements: test.finallyStatements, condition: test.condition,
                           expectations: test.expectations, location: test.location,
-                          sourceHash: test.sourceHash)
+                          sourceHash: test.sourceHash, addressVariables: test.addressVariables)
     }
 }

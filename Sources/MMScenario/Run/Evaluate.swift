@@ -4,10 +4,23 @@ import MMKernel
 extension ScenarioExecution {
     /// The condition's value; a comparison with an unassigned variable is false (and its
     /// `!=` true), so a thread that died early never satisfies `r == 0`.
+    /// A chain `a /\ b /\ c` (a left-leaning tree) is walked in a loop, not recursively.
     func evaluate(_ c: Condition, scope: String) -> Bool {
         switch c {
-        case .and(let a, let b): return evaluate(a, scope: scope) && evaluate(b, scope: scope)
-        case .or(let a, let b): return evaluate(a, scope: scope) || evaluate(b, scope: scope)
+        case .and:
+            var terms: [Condition] = []
+            var rest = c
+            while case .and(let a, let b) = rest { terms.append(b); rest = a }
+            terms.append(rest)
+            for term in terms.reversed() where !evaluate(term, scope: scope) { return false }
+            return true
+        case .or:
+            var terms: [Condition] = []
+            var rest = c
+            while case .or(let a, let b) = rest { terms.append(b); rest = a }
+            terms.append(rest)
+            for term in terms.reversed() where evaluate(term, scope: scope) { return true }
+            return false
         case .not(let a, _): return !evaluate(a, scope: scope)
         case .comparison(let cmp): return compare(cmp, scope: scope)
         }

@@ -10,11 +10,16 @@ public struct RunOutcome: Hashable, Sendable {
     /// The model broke one of its own invariants (Kernel.internalErrors): not a kernel
     /// violation, reported apart.
     public var internalError: Bool
+    /// A setup step failed (`FILE:LINE:COLUMN: why`): init stopped there and nothing
+    /// else ran, so the test says nothing about the kernel.
+    public var setupError: String?
 
     /// Creates an outcome.
-    public init(violations: [ViolationKind], condition: Bool?, internalError: Bool = false) {
+    public init(violations: [ViolationKind], condition: Bool?, internalError: Bool = false,
+                setupError: String? = nil) {
         self.violations = violations
         self.condition = condition
         self.internalError = internalError
+        self.setupError = setupError
     }
 }

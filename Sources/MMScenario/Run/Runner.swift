@@ -47,7 +47,9 @@ public enum ScenarioRunner {
         var positive = 0, negative = 0
         var perKind: [ViolationKind: Int] = [:]
         var internalErrorExecutions = 0
+        var setupError: String?
         for (outcome, count) in explored.outcomes {
+            if setupError == nil { setupError = outcome.setupError }
             if outcome.internalError { internalErrorExecutions += count }
             for kind in outcome.violations { perKind[kind, default: 0] += count }
             if outcome.condition == true { positive += count }
@@ -66,6 +68,7 @@ public enum ScenarioRunner {
             report.observation = ObservationCount(outcome: outcome, positive: positive, negative: negative)
         }
         report.internalErrorExecutions = internalErrorExecutions
+        report.setupError = setupError
         // The first violating execution: replay it with tracing for its details and trace.
         if let (outcome, schedule) = explored.firstInteresting {
             let token = schedule.token(testHash: test.sourceHash)
@@ -80,18 +83,34 @@ public enum ScenarioRunner {
             }
             report.trace = replayed.trace
         }
-        if verbose || report.stats.isEmpty {
-            // One sequential execution gives the statement log and the counters.
+        let budgetStopped = !explored.complete && explored.stopReason != "first-interesting"
+        let timeLeft = options.timeout.map { $0 - explored.elapsed }
+        if (verbose || report.stats.isEmpty) && !budgetStopped && (timeLeft ?? 1) > 0 {
+            // One sequential execution gives the statement log and the counters, within
+            // what the exploration left of the budgets (a cut run gives neither).
             let x = makeExecutionObject(loaded, verbose: verbose)
-            _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: test.sourceHash,
-                                  isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
-            report.log = x.log ?? []
-            report.stats = x.kernel.stats.dictionary
+            var o = ExploreOptions(strategy: .sequential)
+            o.timeout = timeLeft
+            o.maxMemory = options.maxMemory
+            let r = MMExplore.explore(o, testHash: test.sourceHash,
+                                      isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
+            if r.complete {
+                report.log = x.log ?? []
+                report.stats = x.kernel.stats.dictionary
+            }
         }
+        let expected = Set(test.expectations.compactMap { line -> String? in
+            if case .violation(let k) = line.expectation { return k.name }
+            return nil
+        })
+        report.unexpectedViolations = report.violations.map(\.kind).filter { !expected.contains($0) }
         report.expectations = test.expectations.map { line in
-            ExpectationResult(line: describe(line.expectation), location: line.location.description,
-                              holds: holds(line.expectation, report))
+            let (h, undecided) = judge(line.expectation, report)
+            return ExpectationResult(line: describe(line.expectation),
+                                     location: line.location.description,
+                                     holds: h && !undecided, inconclusive: undecided)
         }
+        report.judge()
         return report
     }
 
@@ -153,8 +172,8 @@ public enum ScenarioRunner {
                 lines.append(TraceFormat.line(thread: step.threadName, cpu: cpu, note: note))
             }
         }
-        return (result.outcome, x.kernel.violations.map(\.description), x.kernel.internalErrors,
-                lines)
+        return (result.outcome, x.kernel.violations.map(\.description),
+                x.kernel.internalErrors + x.explorerErrors, lines)
     }
 
     static func strategyName(_ o: ExploreOptions) -> String {
@@ -172,6 +191,21 @@ public enum ScenarioRunner {
         case .pass: return "expect pass"
         case .violation(let k): return "expect violation \(k.name)"
         case .observation(let o): return "expect \(o.rawValue)"
+        }
+    }
+
+    /// Whether `e` holds on what was explored, and whether that is undecided because a
+    /// budget stopped the exploration: a violation or an outcome seen is established
+    /// either way, but `pass`, `Never`, `Always` and an unseen violation or `Sometimes`
+    /// need every execution.
+    static func judge(_ e: Expectation, _ r: TestReport) -> (holds: Bool, undecided: Bool) {
+        let h = holds(e, r)
+        if r.complete { return (h, false) }
+        switch e {
+        case .pass: return (h, h)
+        case .violation: return (h, !h)
+        case .observation(.never), .observation(.always): return (h, h)
+        case .observation(.sometimes): return (h, !h)
         }
     }
 

@@ -20,6 +20,11 @@ final class ScenarioExecution {
     var held: [String: HeldPages] = [:]
     /// MM id of the implicit process `main`.
     var mainMM = -1
+    /// The first setup step that failed (`FILE:LINE:COLUMN: why`); once set, no further
+    /// statement runs and the execution ends without the audit.
+    var setupError: String?
+    /// Requests of the model the explorer could not carry out (internal errors).
+    var explorerErrors: [String] = []
 
     init(test: LitmusTest, source: String, verbose: Bool, config: KernelConfig? = nil) {
         self.test = test
@@ -41,6 +46,13 @@ final class ScenarioExecution {
 
     /// Turns the way the execution ended into its outcome.
     func finish(_ end: ExecutionEnd) -> RunOutcome {
+        if let setupError {
+            return RunOutcome(violations: [], condition: nil, setupError: setupError)
+        }
+        if let stop = end.stopped, !stop.isBudget {
+            // The explorer could not run the model's request (more agents than it holds).
+            explorerErrors.append(stop.reason)
+        }
         if end.deadlocked {
             kernel.report(.deadlock, "no thread can run; blocked: "
                           + end.blocked.joined(separator: ", "), on: "explorer")
@@ -51,7 +63,7 @@ final class ScenarioExecution {
         kernel.absorbAuditFindings()
         let kinds = Set(kernel.violations.map(\.kind)).sorted()
         return RunOutcome(violations: kinds, condition: conditionValue,
-                          internalError: !kernel.internalErrors.isEmpty)
+                          internalError: !kernel.internalErrors.isEmpty || !explorerErrors.isEmpty)
     }
 
     // MARK: Phases
@@ -62,12 +74,35 @@ final class ScenarioExecution {
         await runBlock(test.initStatements, scope: "init", task: t, threadProcess: nil)
     }
 
+    /// Whether `s`, run in init with result `value`, failed to set up what the test
+    /// needs: a resource op (`pmem`, `disk`, `mkfs`, `mount`, `file`, `hugetlbfs`,
+    /// `dmabuf`, `p2pmem`, `process`) that returned -errno, or any other op that returned
+    /// -errno into a variable that a statement uses as an address and no condition or
+    /// assert examines (the test did not mean to check the failure; the statements would
+    /// only use a bogus address).
+    func setupFailure(_ s: Statement, _ value: Value?) -> String? {
+        guard case .int(let v)? = value, v < 0 else { return nil }
+        let name = "-" + Errno.name(Int(-v))
+        switch s.op {
+        case .pmem, .disk, .mkfs, .mount, .file, .hugetlbfs, .dmabuf, .p2pmem, .process:
+            return "\(s.location): setup error: `\(text(of: s))` returned \(name) under "
+                + "\(kernel.config.description); the test needs it"
+        default:
+            guard let result = s.result, test.addressVariables.contains(result),
+                  !test.examines(initVariable: result) else { return nil }
+            return "\(s.location): setup error: `\(text(of: s))` returned \(name) under "
+                + "\(kernel.config.description); later statements use `\(result)` as an address"
+        }
+    }
+
     private func runThread(_ th: ScenarioThread, _ exec: ExecThread) async {
+        if setupError != nil { return }
         let t = KTask(exec: exec, name: th.name, cpu: th.index, mm: resolve(th.process, scope: th.name) ?? -1)
         await runBlock(th.statements, scope: th.name, task: t, threadProcess: t.mm)
     }
 
     private func runFinally(_ exec: ExecThread) async {
+        if setupError != nil { return }
         let t = KTask(exec: exec, name: "finally", cpu: 0, mm: -1)
         await runBlock(test.finallyStatements, scope: "finally", task: t, threadProcess: nil)
         if let clause = test.condition { conditionValue = evaluate(clause.condition, scope: "final") }
@@ -84,6 +119,7 @@ final class ScenarioExecution {
     private func runBlock(_ statements: [Statement], scope: String, task: KTask,
                           threadProcess: Int?) async {
         for s in statements {
+            if setupError != nil { return }
             // Every statement starts at a scheduling point: whatever shared state it reads
             // first (observe's walk, an op's vma lookup) is a step of its own, never part
             // of the previous statement's last step or of the thread's start.
@@ -95,6 +131,10 @@ final class ScenarioExecution {
                 let shown = value.map { " => \($0)" } ?? ""
                 log!.append("\(scope.padding(toLength: 8, withPad: " ", startingAt: 0))"
                             + "\(s.location.line): \(text(of: s))\(shown)")
+            }
+            if scope == "init", setupError == nil, let why = setupFailure(s, value) {
+                setupError = why
+                task.exec.note(why)
             }
             if case .signal = value { return }
         }

@@ -42,9 +42,32 @@ public struct TestReport: Codable, Hashable, Sendable {
     public var internalErrors: [String] = []
     /// The first internal error's replay token.
     public var internalErrorToken: String?
+    /// The setup step that failed (`FILE:LINE:COLUMN: setup error: ...`): the test stopped
+    /// there and says nothing about the kernel.
+    public var setupError: String?
+    /// Violation kinds seen that no `expect violation` line names: each fails the test.
+    public var unexpectedViolations: [String] = []
+    /// The verdict, as `TestVerdict.rawValue` (set by `judge()`; in the JSON report).
+    public var status: String = TestVerdict.passed.rawValue
 
-    /// True when every expectation holds.
-    public var passed: Bool { expectations.allSatisfy(\.holds) }
+    /// True when every expectation holds, no violation went unexpected, the exploration
+    /// was complete enough to judge and the setup succeeded.
+    public var passed: Bool { verdict == .passed }
+
+    /// The verdict from the facts: a setup error first, then a failure (an expectation
+    /// that does not hold, or an unexpected violation), then an expectation left
+    /// undecided by a budget-stopped exploration.
+    public var verdict: TestVerdict {
+        if setupError != nil { return .setupError }
+        if !unexpectedViolations.isEmpty || expectations.contains(where: { !$0.holds && !$0.inconclusive }) {
+            return .failed
+        }
+        if expectations.contains(where: \.inconclusive) { return .inconclusive }
+        return .passed
+    }
+
+    /// Stores `verdict` in `status` (call after changing the facts).
+    public mutating func judge() { status = verdict.rawValue }
 
     /// Creates a report.
     public init(file: String, name: String, kernel: String, strategy: String, executions: Int,
@@ -71,6 +94,19 @@ public struct TestReport: Codable, Hashable, Sendable {
         self.pctBound = pctBound
         self.stats = stats
     }
+}
+
+/// What a test run came to.
+public enum TestVerdict: String, Codable, Sendable {
+    /// Every expectation holds and every violation seen was expected.
+    case passed
+    /// An expectation does not hold, or a violation no `expect` line names was seen.
+    case failed
+    /// A budget (timeout, max-memory, max-executions) stopped the exploration before some
+    /// expectation could be decided; none failed.
+    case inconclusive
+    /// A setup step failed; nothing after it ran.
+    case setupError = "setup-error"
 }
 
 /// One `Violation KIND: K of N executions` line.
@@ -110,13 +146,17 @@ public struct ExpectationResult: Codable, Hashable, Sendable {
     public var line: String
     /// `FILE:LINE:COLUMN` of the line.
     public var location: String
-    /// Whether it holds.
+    /// Whether it holds (false when inconclusive).
     public var holds: Bool
+    /// The exploration stopped early and what it covered neither establishes nor refutes
+    /// the expectation.
+    public var inconclusive: Bool
 
     /// Creates a verdict.
-    public init(line: String, location: String, holds: Bool) {
+    public init(line: String, location: String, holds: Bool, inconclusive: Bool = false) {
         self.line = line
         self.location = location
         self.holds = holds
+        self.inconclusive = inconclusive
     }
 }

@@ -25,6 +25,9 @@ public struct LitmusTest: Hashable, Sendable {
     /// FNV-1a (32 bit) of the source text's UTF-8 bytes: replay tokens carry it so a token
     /// is refused for an edited test.
     public let sourceHash: UInt32
+    /// Variables of `init` that some statement uses as an address (`load buf`): a failed
+    /// init op whose result one of them holds leaves the test without what it needs.
+    public var addressVariables: Set<String> = []
 
     /// The era and knobs the `kernel` line selects (the newest era when there is none).
     public var kernelConfig: KernelConfig {

@@ -13,9 +13,13 @@ enum ConditionScope {
 extension Parser {
     /// Deep enough for any real test, shallow enough never to exhaust the stack.
     static let maxConditionDepth = 200
+    /// Comparisons one condition may hold: far beyond any real test, low enough that
+    /// building, hashing and freeing the condition tree stays shallow.
+    static let maxConditionTerms = 1000
 
     mutating func parseCondition(scope: ConditionScope) throws(Diagnostic) -> Condition {
         parenDepth = 0
+        conditionTerms = 0
         return try parseDisjunction(scope, depth: 0)
     }
 
@@ -73,6 +77,11 @@ extension Parser {
     }
 
     private mutating func parseComparison(_ scope: ConditionScope) throws(Diagnostic) -> Comparison {
+        conditionTerms += 1
+        guard conditionTerms <= Parser.maxConditionTerms else {
+            throw Diagnostic("more than \(Parser.maxConditionTerms) comparisons in one condition",
+                             at: current.location)
+        }
         let lhs = try parseOperand(scope, afterHas: false)
         skipNewlinesInParens()
         let op: ComparisonOperator

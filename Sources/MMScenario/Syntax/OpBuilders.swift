@@ -111,7 +111,7 @@ extension Parser {
     }
 
     /// An address argument whose variable must be defined.
-    func address(_ argument: RawArgument, _ args: ArgumentReader) throws(Diagnostic) -> AddrExpr {
+    mutating func address(_ argument: RawArgument, _ args: ArgumentReader) throws(Diagnostic) -> AddrExpr {
         let expression = try args.addrExpr(argument, for: "the address")
         try semantics.checkDefined(expression)
         return expression
@@ -179,7 +179,7 @@ extension Parser {
         return .file(FileArgs(path: path, size: size, layout: layout, uncached: uncached))
     }
 
-    func buildMmap(_ args: ArgumentReader) throws(Diagnostic) -> Operation {
+    mutating func buildMmap(_ args: ArgumentReader) throws(Diagnostic) -> Operation {
         let targetArgument = args.positional(0)
         let target = try semantics.mapTarget(targetArgument)
         let len = try args.requiredSize("len")
@@ -215,7 +215,7 @@ extension Parser {
                               populate: args.flag("populate"), sync: sync, placement: placement, offset: offset))
     }
 
-    func buildMadvise(_ args: ArgumentReader) throws(Diagnostic) -> Operation {
+    mutating func buildMadvise(_ args: ArgumentReader) throws(Diagnostic) -> Operation {
         let address = try address(args.positional(0), args)
         let len = try args.requiredSize("len")
         let advices = args.raw.words.dropFirst(1)
@@ -250,7 +250,7 @@ extension Parser {
         return .gup(GupArgs(address: address, pages: pages, flags: flags))
     }
 
-    func buildDirectIO(_ args: ArgumentReader, read: Bool) throws(Diagnostic) -> Operation {
+    mutating func buildDirectIO(_ args: ArgumentReader, read: Bool) throws(Diagnostic) -> Operation {
         let target = try semantics.ioTarget(args.positional(0))
         let key = read ? "into" : "from"
         let buffer = try args.addrExpr(try args.required(key), for: "\(key)=")

@@ -1,4 +1,5 @@
 import MMKernel
+import MMExplore
 
 /// The public entry point: text in, a checked `LitmusTest` or exactly one `Diagnostic` out.
 public enum LitmusParser {
@@ -19,6 +20,8 @@ struct Parser {
     var position = 0
     /// Open parentheses in the condition being read: newlines are free inside them.
     var parenDepth = 0
+    /// Comparisons read so far in the current condition (`maxConditionTerms`).
+    var conditionTerms = 0
     /// Names, files, devices and variables defined so far.
     var semantics = Semantics()
 
@@ -84,7 +87,8 @@ struct Parser {
                     name: name, description: description, kernel: kernel,
                     initStatements: initStatements ?? [], threads: threads,
                     finallyStatements: finallyStatements ?? [], condition: condition,
-                    expectations: expectations, location: location, sourceHash: sourceHash)
+                    expectations: expectations, location: location, sourceHash: sourceHash,
+                    addressVariables: semantics.addressUses)
             case .word("kernel"):
                 throw Diagnostic("the `kernel` line must come right after the header and description",
                                  at: token.location)
@@ -169,6 +173,11 @@ struct Parser {
         return KernelLine(era: era, eraLocation: eraLocation, overrides: overrides, location: location)
     }
 
+    /// Threads a test may declare. An execution runs at most `maxExecutionThreads` (64)
+    /// threads, agents the model spawns included (a DMA engine per direct I/O, an RCU
+    /// callback per deferred table free): half are kept for agents.
+    static let maxThreads = 32
+
     static let eraList = Era.allCases.map(\.name).joined(separator: ", ")
 
     // MARK: Blocks
@@ -182,6 +191,11 @@ struct Parser {
         if let first = existing.first(where: { $0.name == name }) {
             throw Diagnostic("duplicate thread \(name) (first defined at \(first.location.line):\(first.location.column))",
                              at: header.location)
+        }
+        guard index < Parser.maxThreads else {
+            throw Diagnostic("at most \(Parser.maxThreads) threads (T0-T\(Parser.maxThreads - 1)); "
+                                 + "the other \(maxExecutionThreads - Parser.maxThreads) of "
+                                 + "\(maxExecutionThreads) are for agents", at: header.location)
         }
         guard index == existing.count else {
             throw Diagnostic("thread \(name) is out of order: expected T\(existing.count) "

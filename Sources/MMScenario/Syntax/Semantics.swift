@@ -145,12 +145,26 @@ struct Semantics {
         if scope.processes[name] != nil {
             throw Diagnostic("`\(name)` is already a process name; choose another variable name", at: result.location)
         }
+        if let earlier = scope.variables[name] {
+            let inInit: Bool
+            if case .initBlock = block { inInit = false } else {
+                inInit = initScope.variables[name]?.location == earlier.location
+            }
+            let place = "\(earlier.location.line):\(earlier.location.column)" + (inInit ? " in init" : "")
+            throw Diagnostic("variable `\(name)` is already assigned at \(place)", at: result.location)
+        }
         scope.variables[name] = Scope.Variable(op: op.name, location: result.location)
     }
 
+    /// Bare variable names used as addresses anywhere (`LitmusTest.addressVariables`).
+    var addressUses: Set<String> = []
+
     /// The variable of an address must be assigned above, in a scope this block sees.
-    func checkDefined(_ expression: AddrExpr) throws(Diagnostic) {
-        if let base = expression.base { _ = try variable(base, at: expression.location) }
+    mutating func checkDefined(_ expression: AddrExpr) throws(Diagnostic) {
+        if let base = expression.base {
+            _ = try variable(base, at: expression.location)
+            if base.thread == nil { addressUses.insert(base.name) }
+        }
     }
 
     func checkVariable(_ ref: VariableRef, at location: SourceLocation, scope _: ConditionScope) throws(Diagnostic) {
