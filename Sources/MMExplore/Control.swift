@@ -7,6 +7,23 @@ import Foundation
 @inline(__always)
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// A request to stop every exploration (Ctrl-C): set from a signal handler's queue, read
+/// by each exploration's budget check, which then stops it, incomplete ("interrupted"),
+/// keeping what it explored so far.
+public enum Interrupt {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var _requested = false
+
+    /// Asks every running and later exploration to stop.
+    public static func request() { lock.lock(); _requested = true; lock.unlock() }
+
+    /// Whether a stop was asked for.
+    public static var requested: Bool { lock.lock(); defer { lock.unlock() }; return _requested }
+
+    /// Forgets a request (tests).
+    public static func reset() { lock.lock(); _requested = false; lock.unlock() }
+}
+
 /// Shared stop state of one exploration. Workers call `shouldStop` between executions.
 final class Control: @unchecked Sendable {
     let start: Double
@@ -15,6 +32,7 @@ final class Control: @unchecked Sendable {
     let stopAtFirstInteresting: Bool
     private let lock = NSLock()
     private var _timedOut = false
+    private var _interrupted = false
     private var _done = 0
     /// The lowest part index that found an interesting outcome; parts after it are moot.
     private var _interestingPart = Int.max
@@ -28,6 +46,7 @@ final class Control: @unchecked Sendable {
     }
 
     var timedOut: Bool { lock.lock(); defer { lock.unlock() }; return _timedOut }
+    var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return _interrupted }
     var executionsDone: Int { lock.lock(); defer { lock.unlock() }; return _done }
 
     /// Whether part `part`, having done `executions` so far, must stop now.
@@ -36,7 +55,11 @@ final class Control: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if part > _interestingPart { return true }
-        if _timedOut { return true }
+        if _timedOut || _interrupted { return true }
+        if Interrupt.requested {
+            _interrupted = true
+            return true
+        }
         if let deadline, now() >= deadline {
             _timedOut = true
             return true

@@ -158,7 +158,11 @@ struct Runner<Outcome: Hashable> {
                 return (total, false, "max-executions")
             }
             if !part.finished {
-                // A timeout cuts parts anywhere: keep what every worker did.
+                // A timeout or Ctrl-C cuts parts anywhere: keep what every worker did.
+                if control.interrupted {
+                    reason = "interrupted"
+                    continue
+                }
                 if control.timedOut {
                     reason = "timeout"
                     continue
@@ -173,7 +177,8 @@ struct Runner<Outcome: Hashable> {
                 pctBound: Double?) -> ExploreReport<Outcome> {
         let (t, complete, reason) = merged
         return ExploreReport(
-            executions: t.executions, outcomes: t.outcomes, firstInteresting: t.firstInteresting,
+            executions: t.executions, outcomes: t.outcomes, firstSchedules: t.firstSchedules,
+            firstInteresting: t.firstInteresting,
             complete: complete, stopReason: reason, elapsed: now() - control.start,
             totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant, testHash: testHash)
     }

@@ -68,6 +68,9 @@ public struct ExploreReport<Outcome: Hashable> {
     /// Each distinct outcome with the number of executions that produced it, in the
     /// order first seen.
     public var outcomes: [(outcome: Outcome, count: Int)]
+    /// The schedule of the first execution (in exploration order) of each outcome,
+    /// parallel to `outcomes`: replaying one reproduces an execution with that outcome.
+    public var firstSchedules: [Schedule] = []
     /// The first execution (in exploration order) whose outcome was interesting.
     public var firstInteresting: (outcome: Outcome, schedule: Schedule)?
     /// False when a budget or `stopAtFirstInteresting` ended the exploration early.

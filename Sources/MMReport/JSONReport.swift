@@ -11,12 +11,19 @@ public enum JSONReport {
         public var passed: Int
         /// Tests with an expectation that does not hold.
         public var failed: Int
+        /// Ctrl-C stopped the run: the reports are what was explored so far.
+        public var interrupted: Bool?
+        /// Tests not run because of Ctrl-C.
+        public var notRun: Int?
     }
 
     /// Renders reports as a pretty-printed JSON document with sorted keys.
-    public static func render(_ reports: [TestReport]) -> String {
+    public static func render(_ reports: [TestReport], interrupted: Bool = false,
+                              notRun: Int = 0) -> String {
         let passed = reports.filter(\.passed).count
-        let doc = Document(tests: reports, passed: passed, failed: reports.count - passed)
+        let doc = Document(tests: reports, passed: passed, failed: reports.count - passed,
+                           interrupted: interrupted ? true : nil,
+                           notRun: interrupted ? notRun : nil)
         return encode(doc)
     }
 

@@ -20,13 +20,30 @@ public enum TextReport {
         if let o = r.observation {
             out.append("Observation \(r.name) \(o.outcome) \(o.positive) \(o.negative)")
         }
-        if let token = r.replayToken {
+        if !r.states.isEmpty {
+            // herd's "States", with litmus7's histogram marks: `*>` the condition holds.
+            out.append("States \(r.states.count)")
+            let width = String(r.states.map(\.executions).max() ?? 0).count
+            for st in r.states {
+                let n = String(st.executions)
+                let mark = st.condition == true ? "*>" : ":>"
+                out += wrap(String(repeating: " ", count: width - n.count) + n + " " + mark + " "
+                            + st.text, indent: width + 4)
+            }
+        }
+        // The first violation's token, else the first witness's (scenario-format.md).
+        let replayShown = r.replayToken ?? r.witnesses.first?.token
+        if let token = replayShown {
             out.append("Replay: mmsim replay \(r.file) --token \(token)")
+        }
+        for w in r.witnesses where w.token != replayShown || r.replayToken != nil {
+            let label = w.role == "witness" ? "Witness" : "Counterexample"
+            out.append("\(label): mmsim replay \(r.file) --token \(w.token)")
         }
         if r.internalErrorExecutions > 0 {
             out.append("Internal error (a bug of the model, not of the kernel): "
                        + "\(r.internalErrorExecutions) of \(r.executions) executions")
-            out += r.internalErrors.map { clip("  Internal error: " + $0) }
+            out += r.internalErrors.flatMap { wrap("  Internal error: " + $0, indent: 4) }
             if let token = r.internalErrorToken {
                 out.append("Replay: mmsim replay \(r.file) --token \(token)")
             }
@@ -36,7 +53,7 @@ public enum TextReport {
         }
         if verbose && !r.log.isEmpty {
             out.append("Statements (sequential execution):")
-            out += r.log.map { clip("  " + $0) }
+            out += r.log.flatMap { wrap("  " + $0, indent: 14) }
         }
         if stats && !r.stats.isEmpty {
             out.append("Stats: " + r.stats.keys.sorted().map { "\($0) \(r.stats[$0]!)" }
@@ -44,22 +61,39 @@ public enum TextReport {
         }
         if !r.firstViolationDetails.isEmpty {
             out.append("First violating execution:")
-            out += r.firstViolationDetails.map { clip("  " + $0) }
+            out += r.firstViolationDetails.flatMap { wrap("  " + $0, indent: 4) }
         }
         if !r.trace.isEmpty {
             out.append(r.replayToken != nil ? "Trace (first violation):" : "Trace (first internal error):")
-            let shown = verbose ? r.trace : Array(r.trace.suffix(traceLines))
-            if shown.count < r.trace.count {
-                out.append("  ... \(r.trace.count - shown.count) earlier lines (--verbose shows all)")
+            out += tail(r.trace, verbose: verbose, limit: traceLines)
+        }
+        for w in r.witnesses {
+            let what = w.role == "witness" ? "Trace (witness: the condition holds"
+                                           : "Trace (counterexample: the condition fails"
+            let state = w.state.isEmpty ? "" : ", " + w.state.map { $0 + ";" }.joined(separator: " ")
+            if w.token == r.replayToken {
+                out += wrap(what + state + "): the violation's trace above", indent: 2)
+                continue
             }
-            out += shown.map { clip("  " + $0) }
+            out += wrap(what + state + "):", indent: 2)
+            out += tail(w.trace, verbose: verbose, limit: traceLines)
         }
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// A trace's last `limit` lines (all with `verbose`), indented and wrapped.
+    static func tail(_ trace: [String], verbose: Bool, limit: Int) -> [String] {
+        var out: [String] = []
+        let shown = verbose ? trace : Array(trace.suffix(limit))
+        if shown.count < trace.count {
+            out.append("  ... \(trace.count - shown.count) earlier lines (--verbose shows all)")
+        }
+        return out + shown.flatMap { wrap("  " + $0, indent: 16) }
+    }
+
     /// Renders a full replayed trace.
     public static func renderTrace(_ lines: [String]) -> String {
-        lines.map { clip("  " + $0) }.joined(separator: "\n") + "\n"
+        lines.flatMap { wrap("  " + $0, indent: 16) }.joined(separator: "\n") + "\n"
     }
 
     /// The closing summary line ("N passed, N failed").
@@ -68,8 +102,30 @@ public enum TextReport {
         return "\(passed) passed, \(reports.count - passed) failed\n"
     }
 
-    static func clip(_ s: String) -> String {
-        s.count < 100 ? s : String(s.prefix(98)) + "…"
+    /// `s` as lines under 100 columns: broken at spaces (mid-word only when a word is
+    /// longer than a line), continuation lines indented by `indent` spaces. Nothing is
+    /// cut off.
+    public static func wrap(_ s: String, indent: Int, width: Int = 99) -> [String] {
+        var rest = Substring(s)
+        var out: [String] = []
+        let pad = String(repeating: " ", count: indent)
+        var first = true
+        while true {
+            let room = first ? width : width - indent
+            if rest.count <= room {
+                out.append(first ? String(rest) : pad + rest)
+                return out
+            }
+            let limit = rest.index(rest.startIndex, offsetBy: room)
+            var cut = rest[..<limit].lastIndex(of: " ") ?? limit
+            // Do not break inside the leading padding (or keep breaking at nothing).
+            if rest[..<cut].allSatisfy({ $0 == " " }) { cut = limit }
+            let line = rest[..<cut]
+            out.append(first ? String(line) : pad + line)
+            rest = rest[cut...].drop(while: { $0 == " " })
+            first = false
+            if rest.isEmpty { return out }
+        }
     }
 
     static func format2(_ x: Double) -> String {

@@ -23,6 +23,9 @@ struct Matrix: ParsableCommand {
     @Option(name: .customLong("max-executions"), help: "Stop each cell after N executions.")
     var maxExecutions: Int?
 
+    @Option(name: .long, help: "Stop exploring each cell after this many seconds.")
+    var timeout: Double?
+
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
@@ -35,7 +38,14 @@ struct Matrix: ParsableCommand {
         var observation: ObservationCount?
         var executions: Int
         var complete: Bool
+        /// Why the cell stopped early ("max-executions", "timeout", "interrupted").
+        var stopReason: String?
         var expectationsHold: Bool
+        /// False when the test did not really run in this cell: a setup statement was
+        /// refused, or an op the file's own kernel runs was refused (-EINVAL) here.
+        var ran: Bool
+        /// The refused statements, when `ran` is false.
+        var refused: [String]
     }
 
     /// The whole table.
@@ -43,14 +53,19 @@ struct Matrix: ParsableCommand {
         var test: String
         var file: String
         var cells: [Cell]
+        /// Ctrl-C stopped it: only the cells above were explored.
+        var interrupted: Bool?
     }
 
     func run() throws {
         let loaded = try Loading.loadAll([file])[0]
         let eraList = try parseEras()
         let knobList = try parseKnobs()
+        // What the file's own kernel refuses is the test's business (it may expect -EINVAL).
+        let ownRefusals = Set(ScenarioRunner.runSequential(loaded).refusals)
         var cells: [Cell] = []
-        for era in eraList {
+        CtrlC.install()
+        for era in eraList where !CtrlC.pressed {
             // Every combination of the knobs (the file's own overrides apply first).
             for mask in 0..<(1 << knobList.count) {
                 var config = KernelConfig(era: era)
@@ -58,30 +73,61 @@ struct Matrix: ParsableCommand {
                 for (i, knob) in knobList.enumerated() { config.set(knob, mask & (1 << i) != 0) }
                 var cellTest = loaded
                 cellTest.config = config
+                if CtrlC.pressed { break }
                 let r = ScenarioRunner.run(cellTest, options: ExploreOptions(
-                    strategy: .dpor, maxExecutions: maxExecutions))
+                    strategy: .dpor, maxExecutions: maxExecutions, timeout: timeout))
+                let refused = r.refusals.filter { $0.hasPrefix("init ") || !ownRefusals.contains($0) }
                 let knobText = knobList.enumerated().map { (i, k) in
                     (mask & (1 << i) != 0 ? "+" : "-") + k.name
                 }.joined(separator: " ")
-                cells.append(Cell(era: era.name, knobs: knobText, verdict: verdict(r),
+                cells.append(Cell(era: era.name, knobs: knobText,
+                                  verdict: refused.isEmpty ? verdict(r) : "did not run: " + refused[0],
                                   violations: r.violations, observation: r.observation,
                                   executions: r.executions, complete: r.complete,
-                                  expectationsHold: r.passed))
+                                  stopReason: r.stopReason, expectationsHold: r.passed,
+                                  ran: refused.isEmpty, refused: refused))
             }
         }
-        let table = Table(test: loaded.test.name, file: file, cells: cells)
+        let table = Table(test: loaded.test.name, file: file, cells: cells,
+                          interrupted: CtrlC.pressed ? true : nil)
         if json {
             emit(JSONReport.encode(table))
+            if CtrlC.pressed { throw ExitCode(130) }
             return
         }
-        emit("Matrix \(loaded.test.name)  (DPOR; every cell explored)\n")
+        emit(Matrix.render(table))
+        if CtrlC.pressed { throw ExitCode(130) }
+    }
+
+    /// The table as text: every line under 100 columns, long verdicts wrapped.
+    static func render(_ table: Table) -> String {
+        let cells = table.cells
+        let stopped = cells.filter { !$0.complete }
+        let notRun = cells.filter { !$0.ran }
+        var head = "Matrix \(table.test)  (DPOR; "
+        if stopped.isEmpty {
+            head += "every cell explored)"
+        } else {
+            let reasons = Set(stopped.compactMap(\.stopReason)).sorted().joined(separator: ", ")
+            head += "\(stopped.count) of \(cells.count) cells stopped early (\(reasons)): "
+                + "N+ means at least N executions, not every interleaving)"
+        }
+        var out = TextReport.wrap(head, indent: 2)
+        if !notRun.isEmpty {
+            out += TextReport.wrap("\(notRun.count) of \(cells.count) cells did not really run: "
+                                   + "a statement was refused there (see the verdict)", indent: 2)
+        }
         let knobWidth = max(6, cells.map(\.knobs.count).max() ?? 0) + 2
-        emit("era".cell(7) + "knobs".cell(knobWidth) + "executions".cell(12) + "verdict\n")
+        out.append("era".cell(7) + "knobs".cell(knobWidth) + "executions".cell(12) + "verdict")
         for c in cells {
             let line = c.era.cell(7) + c.knobs.cell(knobWidth)
                 + ("\(c.executions)" + (c.complete ? "" : "+")).cell(12) + c.verdict
-            emit(String(line.prefix(99)) + "\n")
+            out += TextReport.wrap(line, indent: 7 + knobWidth + 12 + 2)
         }
+        if table.interrupted == true {
+            out.append("Interrupted (Ctrl-C): the cells above are those explored so far")
+        }
+        return out.joined(separator: "\n") + "\n"
     }
 
     func verdict(_ r: TestReport) -> String {

@@ -183,12 +183,12 @@ extension Kernel {
     /// in the 1-based era (FS_DAX wakes waiters when the count falls back to the idle 1;
     /// at 0 the page's pgmap reference is dropped), free_zone_device_page() /
     /// free_zone_device_folio() later. The page never returns to the page allocator.
-    func zoneDevicePut(_ t: KTask, _ pfn: Int, _ n: Int32) async {
+    func zoneDevicePut(_ t: KTask, _ pfn: Int, _ n: Int32, name: String = "put_page") async {
         let p = page(pfn)
         let type = p.pgmap >= 0 ? pgmaps[Int(p.pgmap)].type : .generic
         withPage(pfn) { $0.refcount -= n }
         let now = p.refcount - n
-        t.exec.note("put_page zone-device pfn \(hex(pfn)) ref \(p.refcount) -> \(now)")
+        t.exec.note("\(name) zone-device pfn \(hex(pfn)) ref \(p.refcount) -> \(now)")
         let idle = zoneDeviceIdleRefcount(type)
         if now == idle && type == .fsDax {
             t.exec.wake(Obj.page(pfn))  // wake_up_var(&page->_refcount): layouts may break

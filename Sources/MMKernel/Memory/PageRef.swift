@@ -46,23 +46,24 @@ extension Kernel {
 
     /// Models put_page() / folio_put(): -1 on the head's refcount; at zero the page is
     /// freed (__put_page → free_unref_page). A put at zero is `refcount-underflow`.
-    func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
+    /// `name` is what the trace calls it (`unpin_user_page` for an unpin).
+    func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1, name: String = "put_page") async {
         let head = headIfMemmap(pfn)
         await stepPage(t, head)
-        guard checkRefTarget(t, pfn, "put_page") else { return }
+        guard checkRefTarget(t, pfn, name) else { return }
         let p = page(head)
         if p.refcount < n {
             report(.refcountUnderflow,
-                   "put_page: pfn \(hex(head)) refcount \(p.refcount), dropping \(n)", t)
+                   "\(name): pfn \(hex(head)) refcount \(p.refcount), dropping \(n)", t)
             withPage(head) { $0.refcount = 0 }
             return
         }
         if p.flags.contains(.zoneDevice) {
-            await zoneDevicePut(t, head, n)
+            await zoneDevicePut(t, head, n, name: name)
             return
         }
         withPage(head) { $0.refcount -= n }
-        t.exec.note("put_page pfn \(hex(head)) ref \(p.refcount) -> \(p.refcount - n)")
+        t.exec.note("\(name) pfn \(hex(head)) ref \(p.refcount) -> \(p.refcount - n)")
         if p.refcount == n && !p.flags.contains(.reserved) {
             await freePages(t, head)
         }

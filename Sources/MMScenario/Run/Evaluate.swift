@@ -13,6 +13,39 @@ extension ScenarioExecution {
         }
     }
 
+    /// The final values of the variables `c` names, herd-style (`T0:r=0`), each once, in
+    /// the order first named; an unassigned one (its thread died first) shows `?`.
+    func state(of c: Condition) -> [String] {
+        var seen: Set<String> = []
+        var out: [String] = []
+        func visit(_ c: Condition) {
+            switch c {
+            case .and(let a, let b), .or(let a, let b): visit(a); visit(b)
+            case .not(let a, _): visit(a)
+            case .comparison(let cmp):
+                for o in [cmp.lhs, cmp.rhs] {
+                    let name: String
+                    switch o.value {
+                    case .variable(let ref): name = ref.description
+                    case .field(let ref, let field):
+                        name = field == .level ? ref.description : "\(ref).\(field.rawValue)"
+                    default: continue
+                    }
+                    guard seen.insert(name).inserted else { continue }
+                    let shown: String
+                    switch scalar(o, scope: "final") {
+                    case .number(let v)?: shown = Value.int(v).description
+                    case .word(let w)?: shown = w
+                    case nil: shown = "?"
+                    }
+                    out.append("\(name)=\(shown)")
+                }
+            }
+        }
+        visit(c)
+        return out
+    }
+
     /// An operand's value: a number or a word.
     private enum Scalar: Equatable {
         case number(Int64)

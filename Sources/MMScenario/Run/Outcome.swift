@@ -10,11 +10,17 @@ public struct RunOutcome: Hashable, Sendable {
     /// The model broke one of its own invariants (Kernel.internalErrors): not a kernel
     /// violation, reported apart.
     public var internalError: Bool
+    /// The final values of the variables the condition names, herd-style
+    /// (`["T0:r=0", "T1:m=pmd"]`), in the order the condition first names them; empty
+    /// without a condition. Executions are counted per distinct state ("States").
+    public var state: [String]
 
     /// Creates an outcome.
-    public init(violations: [ViolationKind], condition: Bool?, internalError: Bool = false) {
+    public init(violations: [ViolationKind], condition: Bool?, internalError: Bool = false,
+                state: [String] = []) {
         self.violations = violations
         self.condition = condition
         self.internalError = internalError
+        self.state = state
     }
 }

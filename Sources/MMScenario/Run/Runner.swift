@@ -41,12 +41,24 @@ public enum ScenarioRunner {
         -> TestReport
     {
         let test = loaded.test
-        let explored = explore(options, testHash: test.sourceHash,
+        let hash = test.canonicalHash
+        let explored = explore(options, testHash: hash,
                                isInteresting: { !$0.violations.isEmpty || $0.internalError },
                                make: { makeExecution(loaded, verbose: false) })
         var positive = 0, negative = 0
         var perKind: [ViolationKind: Int] = [:]
         var internalErrorExecutions = 0
+        var states: [StateCount] = []
+        var stateIndex: [[String]: Int] = [:]
+        for (outcome, count) in explored.outcomes where test.condition != nil {
+            if let i = stateIndex[outcome.state] {
+                states[i].executions += count
+            } else {
+                stateIndex[outcome.state] = states.count
+                states.append(StateCount(values: outcome.state, executions: count,
+                                         condition: outcome.condition))
+            }
+        }
         for (outcome, count) in explored.outcomes {
             if outcome.internalError { internalErrorExecutions += count }
             for kind in outcome.violations { perKind[kind, default: 0] += count }
@@ -66,9 +78,10 @@ public enum ScenarioRunner {
             report.observation = ObservationCount(outcome: outcome, positive: positive, negative: negative)
         }
         report.internalErrorExecutions = internalErrorExecutions
+        report.states = states
         // The first violating execution: replay it with tracing for its details and trace.
         if let (outcome, schedule) = explored.firstInteresting {
-            let token = schedule.token(testHash: test.sourceHash)
+            let token = schedule.token(testHash: hash)
             let replayed = replayTrace(loaded, schedule)
             if !outcome.violations.isEmpty {
                 report.replayToken = token
@@ -80,17 +93,38 @@ public enum ScenarioRunner {
             }
             report.trace = replayed.trace
         }
-        if verbose || report.stats.isEmpty {
-            // One sequential execution gives the statement log and the counters.
-            let x = makeExecutionObject(loaded, verbose: verbose)
-            _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: test.sourceHash,
-                                  isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
-            report.log = x.log ?? []
-            report.stats = x.kernel.stats.dictionary
-        }
         report.expectations = test.expectations.map { line in
             ExpectationResult(line: describe(line.expectation), location: line.location.description,
                               holds: holds(line.expectation, report))
+        }
+        // Witnesses: the first execution where the condition holds (exists, ~exists, a
+        // failed `expect Never`) and the first where it does not (forall, a failed
+        // `expect Always`), each replayed for its trace.
+        if let clause = test.condition {
+            let failed = Set(zip(test.expectations, report.expectations).filter { !$0.1.holds }
+                .map(\.0.expectation))
+            var wanted: [Bool] = []
+            if clause.quantifier != .forall || failed.contains(.observation(.never)) { wanted.append(true) }
+            if clause.quantifier == .forall || failed.contains(.observation(.always)) { wanted.append(false) }
+            for value in wanted {
+                guard let i = explored.outcomes.firstIndex(where: { $0.outcome.condition == value }),
+                      i < explored.firstSchedules.count else { continue }
+                let schedule = explored.firstSchedules[i]
+                let replayed = replayTrace(loaded, schedule)
+                report.witnesses.append(Witness(
+                    role: value ? "witness" : "counterexample", condition: value,
+                    state: explored.outcomes[i].outcome.state, token: schedule.token(testHash: hash),
+                    violations: replayed.outcome.violations.map(\.name), trace: replayed.trace))
+            }
+        }
+        if verbose || report.stats.isEmpty {
+            // One sequential execution gives the statement log and the counters.
+            let x = makeExecutionObject(loaded, verbose: verbose)
+            _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: test.canonicalHash,
+                                  isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
+            report.log = x.log ?? []
+            report.stats = x.kernel.stats.dictionary
+            report.refusals = x.refusals
         }
         return report
     }
@@ -105,21 +139,25 @@ public enum ScenarioRunner {
         public var stats: [String: Int]
         /// Violations seen, described.
         public var violations: [String]
+        /// Statements refused (`init` statements that returned -errno, thread statements
+        /// that returned -EINVAL), as `SCOPE line N: TEXT => -ERRNO`.
+        public var refusals: [String] = []
     }
 
     /// Runs a loaded test once, sequentially, and returns its variables and counters.
     public static func runSequential(_ loaded: Loaded) -> SequentialResult {
         let x = makeExecutionObject(loaded, verbose: false)
-        _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: loaded.test.sourceHash,
+        _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: loaded.test.canonicalHash,
                               isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
         return SequentialResult(variables: x.vars.scopes, stats: x.kernel.stats.dictionary,
-                                violations: x.kernel.violations.map(\.description))
+                                violations: x.kernel.violations.map(\.description),
+                                refusals: x.refusals)
     }
 
     /// Replays the execution a token names and returns its report with the full trace.
     /// nil when the token is malformed or belongs to another version of the test.
     public static func replay(_ loaded: Loaded, token: String) -> (outcome: RunOutcome, details: [String], trace: [String])? {
-        guard let (schedule, hash) = Schedule.decode(token), hash == loaded.test.sourceHash else {
+        guard let (schedule, hash) = Schedule.decode(token), hash == loaded.test.canonicalHash else {
             return nil
         }
         let r = replayTrace(loaded, schedule)
@@ -184,16 +222,12 @@ public enum ScenarioRunner {
     }
 }
 
-/// Trace lines: `T1   cpu1  note`, cut to 99 columns so they paste into an email.
+/// Trace lines: `T1      cpu1  note`, whole (the text report wraps them under 100
+/// columns; JSON keeps them as they are).
 public enum TraceFormat {
-    /// Widest line printed.
-    public static let width = 99
-
     /// One trace line.
     public static func line(thread: String, cpu: String, note: String) -> String {
-        let head = thread.padded(to: 8) + cpu.padded(to: 6)
-        let full = head + note
-        return full.count <= width ? full : String(full.prefix(width - 1)) + "…"
+        thread.padded(to: 8) + cpu.padded(to: 6) + note
     }
 }
 
