@@ -7,29 +7,13 @@ import Foundation
 @inline(__always)
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-/// A request to stop every exploration (Ctrl-C): set from a signal handler's queue, read
-/// by each exploration's budget check, which then stops it, incomplete ("interrupted"),
-/// keeping what it explored so far.
-public enum Interrupt {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var _requested = false
-
-    /// Asks every running and later exploration to stop.
-    public static func request() { lock.lock(); _requested = true; lock.unlock() }
-
-    /// Whether a stop was asked for.
-    public static var requested: Bool { lock.lock(); defer { lock.unlock() }; return _requested }
-
-    /// Forgets a request (tests).
-    public static func reset() { lock.lock(); _requested = false; lock.unlock() }
-}
-
 /// Shared stop state of one exploration. Workers call `shouldStop` between executions.
 final class Control: @unchecked Sendable {
     let start: Double
     let deadline: Double?
     let maxExecutions: Int?
     let stopAtFirstInteresting: Bool
+    let interruptRequested: (@Sendable () -> Bool)?
     private let lock = NSLock()
     private var _timedOut = false
     private var _interrupted = false
@@ -43,6 +27,7 @@ final class Control: @unchecked Sendable {
         deadline = options.timeout.map { t0 + $0 }
         maxExecutions = options.maxExecutions
         stopAtFirstInteresting = options.stopAtFirstInteresting
+        interruptRequested = options.interruptRequested
     }
 
     var timedOut: Bool { lock.lock(); defer { lock.unlock() }; return _timedOut }
@@ -56,7 +41,7 @@ final class Control: @unchecked Sendable {
         defer { lock.unlock() }
         if part > _interestingPart { return true }
         if _timedOut || _interrupted { return true }
-        if Interrupt.requested {
+        if let interruptRequested, interruptRequested() {
             _interrupted = true
             return true
         }

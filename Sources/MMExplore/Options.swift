@@ -44,6 +44,10 @@ public struct ExploreOptions {
     public var stopAtFirstInteresting: Bool
     /// Called at most about four times a second with the progress, on the calling thread.
     public var progress: ((ExploreProgress) -> Void)?
+    /// Polled before each execution (from any worker): once it returns true the
+    /// exploration stops, incomplete, with reason "interrupted", keeping what it explored
+    /// (Ctrl-C).
+    public var interruptRequested: (@Sendable () -> Bool)?
 
     /// Creates options; by default DPOR, no budget, one job.
     public init(
@@ -75,7 +79,8 @@ public struct ExploreReport<Outcome: Hashable> {
     public var firstInteresting: (outcome: Outcome, schedule: Schedule)?
     /// False when a budget or `stopAtFirstInteresting` ended the exploration early.
     public var complete: Bool
-    /// Why it stopped early ("max-executions", "timeout", "first-interesting"), or nil.
+    /// Why it stopped early ("max-executions", "timeout", "first-interesting",
+    /// "interrupted"), or nil.
     public var stopReason: String?
     /// Wall-clock seconds.
     public var elapsed: Double

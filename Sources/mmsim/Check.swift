@@ -109,7 +109,7 @@ struct Check: ParsableCommand {
                                      + "\(Int(p.elapsed)) s   ")
                 }
             }
-            reports.append(ScenarioRunner.run(t, options: o, verbose: verbose))
+            reports.append(ScenarioRunner.run(t, options: CtrlC.watching(o), verbose: verbose))
             if tty { printErrorInline("\r\u{1B}[K") }
         }
         if CtrlC.pressed {

@@ -2,10 +2,13 @@ import Dispatch
 import Foundation
 import MMExplore
 
-/// Ctrl-C during `check`, `run` and `matrix`: the first SIGINT asks the exploration to stop
-/// at its next budget check, so what was explored so far is reported (as stopped,
-/// "interrupted"); a second one exits at once.
+/// Ctrl-C during `check`, `run` and `matrix`: the first SIGINT asks the running exploration
+/// to stop at its next budget check (ExploreOptions.interruptRequested), so what was
+/// explored so far is reported (stopped, "interrupted") and no further test starts; a
+/// second one exits at once.
 enum CtrlC {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var _pressed = false
     nonisolated(unsafe) private static var source: DispatchSourceSignal?
 
     /// Installs the handler (once).
@@ -14,16 +17,25 @@ enum CtrlC {
         signal(SIGINT, SIG_IGN)
         let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         s.setEventHandler {
-            if Interrupt.requested {
+            if CtrlC.pressed {
                 FileHandle.standardError.write("\r\u{1B}[K".data(using: .utf8)!)
                 exit(130)
             }
-            Interrupt.request()
+            lock.lock()
+            _pressed = true
+            lock.unlock()
         }
         s.resume()
         source = s
     }
 
     /// Whether Ctrl-C was pressed.
-    static var pressed: Bool { Interrupt.requested }
+    static var pressed: Bool { lock.lock(); defer { lock.unlock() }; return _pressed }
+
+    /// `options` that stop when Ctrl-C is pressed.
+    static func watching(_ options: ExploreOptions) -> ExploreOptions {
+        var o = options
+        o.interruptRequested = { CtrlC.pressed }
+        return o
+    }
 }

@@ -29,41 +29,13 @@ struct Matrix: ParsableCommand {
     @Flag(name: .long, help: "Print JSON instead of text.")
     var json = false
 
-    /// One cell of the matrix.
-    struct Cell: Codable {
-        var era: String
-        var knobs: String
-        var verdict: String
-        var violations: [ViolationCount]
-        var observation: ObservationCount?
-        var executions: Int
-        var complete: Bool
-        /// Why the cell stopped early ("max-executions", "timeout", "interrupted").
-        var stopReason: String?
-        var expectationsHold: Bool
-        /// False when the test did not really run in this cell: a setup statement was
-        /// refused, or an op the file's own kernel runs was refused (-EINVAL) here.
-        var ran: Bool
-        /// The refused statements, when `ran` is false.
-        var refused: [String]
-    }
-
-    /// The whole table.
-    struct Table: Codable {
-        var test: String
-        var file: String
-        var cells: [Cell]
-        /// Ctrl-C stopped it: only the cells above were explored.
-        var interrupted: Bool?
-    }
-
     func run() throws {
         let loaded = try Loading.loadAll([file])[0]
         let eraList = try parseEras()
         let knobList = try parseKnobs()
         // What the file's own kernel refuses is the test's business (it may expect -EINVAL).
         let ownRefusals = Set(ScenarioRunner.runSequential(loaded).refusals)
-        var cells: [Cell] = []
+        var cells: [MatrixReport.Cell] = []
         CtrlC.install()
         for era in eraList where !CtrlC.pressed {
             // Every combination of the knobs (the file's own overrides apply first).
@@ -74,67 +46,24 @@ struct Matrix: ParsableCommand {
                 var cellTest = loaded
                 cellTest.config = config
                 if CtrlC.pressed { break }
-                let r = ScenarioRunner.run(cellTest, options: ExploreOptions(
-                    strategy: .dpor, maxExecutions: maxExecutions, timeout: timeout))
-                let refused = r.refusals.filter { $0.hasPrefix("init ") || !ownRefusals.contains($0) }
+                let r = ScenarioRunner.run(cellTest, options: CtrlC.watching(ExploreOptions(
+                    strategy: .dpor, maxExecutions: maxExecutions, timeout: timeout)))
                 let knobText = knobList.enumerated().map { (i, k) in
                     (mask & (1 << i) != 0 ? "+" : "-") + k.name
                 }.joined(separator: " ")
-                cells.append(Cell(era: era.name, knobs: knobText,
-                                  verdict: refused.isEmpty ? verdict(r) : "did not run: " + refused[0],
-                                  violations: r.violations, observation: r.observation,
-                                  executions: r.executions, complete: r.complete,
-                                  stopReason: r.stopReason, expectationsHold: r.passed,
-                                  ran: refused.isEmpty, refused: refused))
+                cells.append(MatrixReport.Cell(era: era.name, knobs: knobText, report: r,
+                                               ownRefusals: ownRefusals))
             }
         }
-        let table = Table(test: loaded.test.name, file: file, cells: cells,
+        let table = MatrixReport.Table(test: loaded.test.name, file: file, cells: cells,
                           interrupted: CtrlC.pressed ? true : nil)
         if json {
             emit(JSONReport.encode(table))
             if CtrlC.pressed { throw ExitCode(130) }
             return
         }
-        emit(Matrix.render(table))
+        emit(MatrixReport.render(table))
         if CtrlC.pressed { throw ExitCode(130) }
-    }
-
-    /// The table as text: every line under 100 columns, long verdicts wrapped.
-    static func render(_ table: Table) -> String {
-        let cells = table.cells
-        let stopped = cells.filter { !$0.complete }
-        let notRun = cells.filter { !$0.ran }
-        var head = "Matrix \(table.test)  (DPOR; "
-        if stopped.isEmpty {
-            head += "every cell explored)"
-        } else {
-            let reasons = Set(stopped.compactMap(\.stopReason)).sorted().joined(separator: ", ")
-            head += "\(stopped.count) of \(cells.count) cells stopped early (\(reasons)): "
-                + "N+ means at least N executions, not every interleaving)"
-        }
-        var out = TextReport.wrap(head, indent: 2)
-        if !notRun.isEmpty {
-            out += TextReport.wrap("\(notRun.count) of \(cells.count) cells did not really run: "
-                                   + "a statement was refused there (see the verdict)", indent: 2)
-        }
-        let knobWidth = max(6, cells.map(\.knobs.count).max() ?? 0) + 2
-        out.append("era".cell(7) + "knobs".cell(knobWidth) + "executions".cell(12) + "verdict")
-        for c in cells {
-            let line = c.era.cell(7) + c.knobs.cell(knobWidth)
-                + ("\(c.executions)" + (c.complete ? "" : "+")).cell(12) + c.verdict
-            out += TextReport.wrap(line, indent: 7 + knobWidth + 12 + 2)
-        }
-        if table.interrupted == true {
-            out.append("Interrupted (Ctrl-C): the cells above are those explored so far")
-        }
-        return out.joined(separator: "\n") + "\n"
-    }
-
-    func verdict(_ r: TestReport) -> String {
-        var parts: [String] = r.violations.map { "\($0.kind) (\($0.executions))" }
-        if parts.isEmpty { parts.append("pass") }
-        if let o = r.observation { parts.append("\(o.outcome) \(o.positive)/\(o.positive + o.negative)") }
-        return parts.joined(separator: ", ")
     }
 
     func parseEras() throws -> [Era] {
@@ -157,9 +86,3 @@ struct Matrix: ParsableCommand {
     }
 }
 
-extension String {
-    /// Left-aligned in a table cell of `n` columns (at least one space after).
-    func cell(_ n: Int) -> String {
-        count >= n ? self + " " : self + String(repeating: " ", count: n - count)
-    }
-}
