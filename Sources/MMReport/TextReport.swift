@@ -81,14 +81,78 @@ public enum TextReport {
         return out.joined(separator: "\n") + "\n"
     }
 
-    /// A trace's last `limit` lines (all with `verbose`), indented and wrapped.
+    /// A trace as the report prints it. With `verbose`, every line. Otherwise the
+    /// threads' lines only (init and finally, set-up and teardown, are hidden unless they
+    /// hold a violation's `!!` line), runs of the same steps repeated page after page
+    /// collapsed to one with "× N", then the last `limit` lines; indented and wrapped.
     static func tail(_ trace: [String], verbose: Bool, limit: Int) -> [String] {
-        var out: [String] = []
-        let shown = verbose ? trace : Array(trace.suffix(limit))
-        if shown.count < trace.count {
-            out.append("  ... \(trace.count - shown.count) earlier lines (--verbose shows all)")
+        let wrapped = { (lines: [String]) in lines.flatMap { wrap("  " + $0, indent: 16) } }
+        if verbose { return wrapped(trace) }
+        let kept = trace.filter {
+            !($0.hasPrefix("init ") || $0.hasPrefix("finally ")) || $0.contains("!! ")
         }
-        return out + shown.flatMap { wrap("  " + $0, indent: 16) }
+        let (collapsed, folded) = collapseRepeats(kept)
+        var out: [String] = []
+        let shown = Array(collapsed.suffix(limit))
+        var hidden: [String] = []
+        if kept.count < trace.count { hidden.append("init/finally") }
+        if folded > 0 { hidden.append("\(folded) repeated") }
+        if shown.count < collapsed.count { hidden.append("\(collapsed.count - shown.count) earlier") }
+        if !hidden.isEmpty {
+            out.append("  (" + hidden.joined(separator: ", ") + " lines not shown; --verbose shows all)")
+        }
+        return out + wrapped(shown)
+    }
+
+    /// Collapses a block of 1 to 16 lines repeated 3 or more times in a row, the numbers
+    /// (pfns, indices, addresses) aside, into its first occurrence and a `× N` line.
+    /// Returns the lines and how many were folded away.
+    static func collapseRepeats(_ lines: [String]) -> ([String], Int) {
+        let masked = lines.map { String($0.prefix(14)) + maskNumbers(String($0.dropFirst(14))) }
+        var out: [String] = []
+        var folded = 0
+        var i = 0
+        while i < lines.count {
+            var best = (k: 0, reps: 1)
+            for k in 1...16 where i + 2 * k <= lines.count {
+                var reps = 1
+                while i + (reps + 1) * k <= lines.count
+                    && masked[(i + reps * k)..<(i + (reps + 1) * k)] == masked[i..<(i + k)] {
+                    reps += 1
+                }
+                if reps >= 3 && reps * k > best.reps * best.k { best = (k, reps) }
+            }
+            if best.k == 0 {
+                out.append(lines[i])
+                i += 1
+                continue
+            }
+            out += lines[i..<(i + best.k)]
+            let head = String(lines[i].prefix(14))
+            let what = best.k == 1 ? "the line above" : "the \(best.k) lines above"
+            out.append(head + "× \(best.reps): \(what) again for \(best.reps - 1) more "
+                       + "(other pages/entries)")
+            folded += (best.reps - 1) * best.k
+            i += best.reps * best.k
+        }
+        return (out, folded)
+    }
+
+    /// The line with every number (decimal or hex) replaced by `#`.
+    static func maskNumbers(_ s: String) -> String {
+        var out = ""
+        var inNumber = false
+        for c in s {
+            let digit = c.isNumber || (inNumber && (c.isHexDigit || c == "x"))
+            if digit {
+                if !inNumber { out.append("#") }
+                inNumber = true
+            } else {
+                inNumber = false
+                out.append(c)
+            }
+        }
+        return out
     }
 
     /// Renders a full replayed trace.

@@ -168,7 +168,7 @@ import Testing
                     == ["T0:m", "T0:m.Rss", "T2:x", "T2:y"] })
         // A thread killed by its first load never assigns its second variable.
         #expect(r.states.contains { $0.values[2] == "T2:x=SIGSEGV" && $0.values[3] == "T2:y=?" })
-        #expect(r.states.contains { $0.values == ["T0:m=pte", "T0:m.Rss=4096", "T2:x=0", "T2:y=0"]
+        #expect(r.states.contains { $0.values == ["T0:m=pte", "T0:m.Rss=4K", "T2:x=0", "T2:y=0"]
                     && $0.condition == true })
         #expect(r.states.reduce(0) { $0 + $1.executions } == r.executions)
     }

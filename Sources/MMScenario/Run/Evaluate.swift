@@ -34,8 +34,10 @@ extension ScenarioExecution {
                     guard seen.insert(name).inserted else { continue }
                     let shown: String
                     switch scalar(o, scope: "final") {
-                    case .number(let v)?: shown = Value.int(v).description
-                    case .word(let w)?: shown = w
+                    case .number(let v)?:
+                        if case .field(_, let f) = o.value, f.isSize { shown = sizeText(v) }
+                        else { shown = Value.int(v).description }
+                    case .word(let w)?: shown = w.contains(" ") ? "\"\(w)\"" : w
                     case nil: shown = "?"
                     }
                     out.append("\(name)=\(shown)")
@@ -44,6 +46,15 @@ extension ScenarioExecution {
         }
         visit(c)
         return out
+    }
+
+    /// A size as a test writes it: `4M`, `8K`, `0`, or bytes when not a whole K.
+    private func sizeText(_ v: Int64) -> String {
+        for (unit, shift) in [("G", 30), ("M", 20), ("K", 10)] as [(String, Int64)]
+        where v != 0 && v % (1 << shift) == 0 {
+            return "\(v >> shift)\(unit)"
+        }
+        return String(v)
     }
 
     /// An operand's value: a number or a word.
@@ -107,6 +118,18 @@ extension ScenarioExecution {
         case (.number(let a), .number(let b), .lessOrEqual): return a <= b
         case (.number(let a), .number(let b), .greater): return a > b
         case (.number(let a), .number(let b), .greaterOrEqual): return a >= b
+        default: return false
+        }
+    }
+}
+
+
+extension ObservationField {
+    /// Whether the field is an smaps size in bytes (printed as `4M` in States).
+    var isSize: Bool {
+        switch self {
+        case .rss, .anonHugePages, .filePmdMapped, .anonymous, .sharedHugetlb, .privateHugetlb:
+            return true
         default: return false
         }
     }
