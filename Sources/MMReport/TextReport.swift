@@ -160,6 +160,21 @@ public enum TextReport {
         lines.flatMap { wrap("  " + $0, indent: 16) }.joined(separator: "\n") + "\n"
     }
 
+    /// What the trace notation means, printed once under reports that show a trace.
+    public static let legend = """
+        Legend: pte[3:510] = entry 510 of page-table page 3 (its slot in the model's table
+          store; pgd/pud/pmd/pte is the table's level); ptl[3] = that table's split page-table
+          lock; mm0 = the first process's mm; pfn = page frame number; P RW U A D PSE SPECIAL
+          DEVMAP = entry bits; » = a statement starts; !! = a violation; × N = the same steps
+          again for other pages.
+
+        """
+
+    /// Whether `render(r)` shows a trace (so the legend is worth printing).
+    public static func showsTrace(_ r: TestReport) -> Bool {
+        !r.trace.isEmpty || r.witnesses.contains { !$0.trace.isEmpty }
+    }
+
     /// The closing summary line ("N passed, N failed").
     public static func summary(_ reports: [TestReport]) -> String {
         let passed = reports.filter(\.passed).count

@@ -44,6 +44,7 @@ enum Output {
             emit(JSONReport.render(reports, interrupted: interrupted, notRun: notRun))
         } else {
             for r in reports { emit(TextReport.render(r, verbose: verbose, stats: stats) + "\n") }
+            if reports.contains(where: TextReport.showsTrace) { emit(TextReport.legend) }
             if interrupted {
                 emit("Interrupted (Ctrl-C): the results above are what was explored so far"
                      + (notRun > 0 ? "; \(notRun) test\(notRun == 1 ? "" : "s") not run" : "")

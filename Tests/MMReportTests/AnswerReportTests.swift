@@ -108,3 +108,41 @@ import MMScenario
         #expect(!text.split(separator: "\n").contains { $0.hasPrefix("v4.4") && $0.contains("pass") })
     }
 }
+
+/// Traces in text: set-up and teardown hidden, repeats collapsed, the legend under 100 columns.
+@Suite struct TraceShorteningTests {
+    @Test func initAndFinallyAreHiddenUnlessTheyHoldAViolation() {
+        let trace = ["init    cpu0  » main: buf = mmap anon len=4K",
+                     "T0      cpu0  » r = load buf",
+                     "finally cpu0  !! refcount-leak: pfn 0x1000 ref 2",
+                     "finally cpu0  put_page pfn 0x1000 ref 1 -> 0"]
+        let lines = TextReport.tail(trace, verbose: false, limit: 60)
+        #expect(lines == ["  (init/finally lines not shown; --verbose shows all)",
+                          "  T0      cpu0  » r = load buf",
+                          "  finally cpu0  !! refcount-leak: pfn 0x1000 ref 2"])
+        #expect(TextReport.tail(trace, verbose: true, limit: 60).count == 4)
+    }
+
+    @Test func perPageRepeatsCollapse() {
+        var trace: [String] = []
+        for i in 0..<16 {
+            trace.append("T0      cpu0  spin_lock ptl[3]")
+            trace.append("T0      cpu0  do_anonymous_page pte[3:\(i)] none -> P RW U A D pfn 0x\(String(0x1004 + i, radix: 16))")
+            trace.append("T0      cpu0  spin_unlock ptl[3]")
+        }
+        trace.append("T1      cpu1  » r = munmap buf len=64K")
+        let (collapsed, folded) = TextReport.collapseRepeats(trace)
+        #expect(folded == 45)
+        #expect(collapsed.count == 5)
+        #expect(collapsed[3] == "T0      cpu0  × 16: the 3 lines above again for 15 more (other pages/entries)")
+        #expect(collapsed[4] == trace.last)
+        // Lines of different threads never fold together.
+        let mixed = ["T0      cpu0  load pfn 0x1", "T1      cpu1  load pfn 0x2",
+                     "T2      cpu2  load pfn 0x3", "T1      cpu1  load pfn 0x4"]
+        #expect(TextReport.collapseRepeats(mixed).1 == 0)
+    }
+
+    @Test func legendFitsAnEmail() {
+        for line in TextReport.legend.split(separator: "\n") { #expect(line.count < 100) }
+    }
+}
