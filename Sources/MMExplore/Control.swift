@@ -43,9 +43,11 @@ final class Control: @unchecked Sendable {
     let stopAtFirstInteresting: Bool
     /// The budgets every execution checks at its scheduling points.
     let limits: ExecutionLimits
+    let interruptRequested: (@Sendable () -> Bool)?
     private let lock = NSLock()
     private var _timedOut = false
     private var _outOfMemory = false
+    private var _interrupted = false
     private var _done = 0
     /// The lowest part index that found an interesting outcome; parts after it are moot.
     private var _interestingPart = Int.max
@@ -56,18 +58,25 @@ final class Control: @unchecked Sendable {
         deadline = options.timeout.map { t0 + $0 }
         maxExecutions = options.maxExecutions
         stopAtFirstInteresting = options.stopAtFirstInteresting
-        limits = ExecutionLimits(deadline: deadline, maxMemory: options.maxMemory)
+        limits = ExecutionLimits(deadline: deadline, maxMemory: options.maxMemory,
+                                 interruptRequested: options.interruptRequested)
+        interruptRequested = options.interruptRequested
     }
 
     var timedOut: Bool { lock.lock(); defer { lock.unlock() }; return _timedOut }
     /// True once an execution stopped because the process exceeded `maxMemory`.
     var outOfMemory: Bool { lock.lock(); defer { lock.unlock() }; return _outOfMemory }
+    var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return _interrupted }
 
     /// An execution was stopped by a budget: every worker stops too.
     func budgetStopped(_ stop: ExecutionStop) {
         lock.lock()
         defer { lock.unlock() }
-        if case .memory = stop { _outOfMemory = true } else { _timedOut = true }
+        switch stop {
+        case .memory: _outOfMemory = true
+        case .interrupted: _interrupted = true
+        default: _timedOut = true
+        }
     }
 
     var executionsDone: Int { lock.lock(); defer { lock.unlock() }; return _done }
@@ -78,7 +87,11 @@ final class Control: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if part > _interestingPart { return true }
-        if _timedOut || _outOfMemory { return true }
+        if _timedOut || _outOfMemory || _interrupted { return true }
+        if let interruptRequested, interruptRequested() {
+            _interrupted = true
+            return true
+        }
         if let deadline, now() >= deadline {
             _timedOut = true
             return true

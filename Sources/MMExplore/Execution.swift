@@ -213,6 +213,10 @@ final class Execution: SchedulingDriver {
             stopped = .memory(resident: rss)
             return false
         }
+        if let interrupt = limits.interruptRequested, interrupt() {
+            stopped = .interrupted
+            return false
+        }
         return true
     }
 

@@ -173,9 +173,14 @@ struct Runner<Outcome: Hashable> {
                 return (total, false, "max-executions")
             }
             if !part.finished {
-                // A timeout cuts parts anywhere: keep what every worker did.
+                // A timeout, the memory budget or Ctrl-C cuts parts anywhere: keep what
+                // every worker did.
+                if control.interrupted {
+                    reason = "interrupted"
+                    continue
+                }
                 if control.outOfMemory {
-                    reason = "max-memory"
+                    reason = reason ?? "max-memory"
                     continue
                 }
                 if control.timedOut {
@@ -192,7 +197,8 @@ struct Runner<Outcome: Hashable> {
                 pctBound: Double?) -> ExploreReport<Outcome> {
         let (t, complete, reason) = merged
         return ExploreReport(
-            executions: t.executions, outcomes: t.outcomes, firstInteresting: t.firstInteresting,
+            executions: t.executions, outcomes: t.outcomes, firstSchedules: t.firstSchedules,
+            firstInteresting: t.firstInteresting,
             complete: complete, stopReason: reason, elapsed: now() - control.start,
             totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant, testHash: testHash)
     }

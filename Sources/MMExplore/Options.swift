@@ -47,6 +47,10 @@ public struct ExploreOptions {
     public var stopAtFirstInteresting: Bool
     /// Called at most about four times a second with the progress, on the calling thread.
     public var progress: ((ExploreProgress) -> Void)?
+    /// Polled before each execution (from any worker) and inside executions where
+    /// `timeout` is checked: once it returns true the exploration stops, incomplete, with
+    /// reason "interrupted", keeping what it explored (Ctrl-C).
+    public var interruptRequested: (@Sendable () -> Bool)?
 
     /// Creates options; by default DPOR, no budget, one job.
     public init(
@@ -72,13 +76,16 @@ public struct ExploreReport<Outcome: Hashable> {
     /// Each distinct outcome with the number of executions that produced it, in the
     /// order first seen.
     public var outcomes: [(outcome: Outcome, count: Int)]
+    /// The schedule of the first execution (in exploration order) of each outcome,
+    /// parallel to `outcomes`: replaying one reproduces an execution with that outcome.
+    public var firstSchedules: [Schedule] = []
     /// The first execution (in exploration order) whose outcome was interesting.
     public var firstInteresting: (outcome: Outcome, schedule: Schedule)?
     /// False when a budget or `stopAtFirstInteresting` ended the exploration early.
     public var complete: Bool
     /// Why it stopped early ("max-executions", "timeout", "max-memory",
-    /// "first-interesting"), or nil. Timeout and memory are checked inside executions
-    /// too; the execution they cut is not counted.
+    /// "first-interesting", "interrupted"), or nil. Timeout and memory are checked inside
+    /// executions too; the execution they cut is not counted.
     public var stopReason: String?
     /// Wall-clock seconds.
     public var elapsed: Double

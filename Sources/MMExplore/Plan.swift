@@ -61,23 +61,26 @@ public enum ExecutionStop: Hashable, Sendable {
     case timeout
     /// The process's resident memory exceeded the exploration's `maxMemory` (bytes seen).
     case memory(resident: UInt64)
+    /// The exploration's `interruptRequested` returned true (Ctrl-C).
+    case interrupted
     /// The model spawned more threads than an execution can hold (`Execution.maxThreads`):
     /// a limit of the explorer hit by the model, reported as an internal error.
     case tooManyThreads(agent: String)
 
-    /// True for the budget stops (timeout, memory): the execution is not counted and the
-    /// exploration ends incomplete.
+    /// True for the budget stops (timeout, memory, Ctrl-C): the execution is not counted
+    /// and the exploration ends incomplete.
     public var isBudget: Bool {
         if case .tooManyThreads = self { return false }
         return true
     }
 
-    /// The stop reason an exploration report gives ("timeout", "max-memory"), or the
-    /// internal error's text.
+    /// The stop reason an exploration report gives ("timeout", "max-memory",
+    /// "interrupted"), or the internal error's text.
     public var reason: String {
         switch self {
         case .timeout: return "timeout"
         case .memory: return "max-memory"
+        case .interrupted: return "interrupted"
         case .tooManyThreads(let agent):
             return "agent \(agent) would be thread \(maxExecutionThreads + 1) of the execution; "
                 + "the explorer runs at most \(maxExecutionThreads) (threads and agents)"
@@ -95,11 +98,15 @@ public struct ExecutionLimits: Sendable {
     public var deadline: Double?
     /// Resident memory of the process, in bytes, above which the execution stops.
     public var maxMemory: UInt64?
+    /// Polled as the other budgets are: once it returns true the execution stops (Ctrl-C).
+    public var interruptRequested: (@Sendable () -> Bool)?
 
     /// Creates limits; none by default.
-    public init(deadline: Double? = nil, maxMemory: UInt64? = nil) {
+    public init(deadline: Double? = nil, maxMemory: UInt64? = nil,
+                interruptRequested: (@Sendable () -> Bool)? = nil) {
         self.deadline = deadline
         self.maxMemory = maxMemory
+        self.interruptRequested = interruptRequested
     }
 
     /// Limits starting now: `timeout` seconds from now, `maxMemory` bytes resident.

@@ -3,6 +3,9 @@
 
 struct Tally<Outcome: Hashable> {
     var outcomes: [(outcome: Outcome, count: Int)] = []
+    /// The schedule of the first execution of each outcome (parallel to `outcomes`): a
+    /// witness per outcome, for replay tokens.
+    var firstSchedules: [Schedule] = []
     private var index: [Outcome: Int] = [:]
     var executions = 0
     var totalSteps = 0
@@ -26,12 +29,13 @@ struct Tally<Outcome: Hashable> {
             k = outcomes.count
             index[outcome] = k
             outcomes.append((outcome, 1))
+            firstSchedules.append(schedule())
         }
         executions += 1
         totalSteps += steps
         log?.append((Int32(k), Int32(clamping: steps)))
         if interesting && firstInteresting == nil {
-            firstInteresting = (outcome, schedule())
+            firstInteresting = (outcome, outcomes[k].count == 1 ? firstSchedules[k] : schedule())
         }
     }
 
@@ -42,7 +46,7 @@ struct Tally<Outcome: Hashable> {
         if let limit, limit < part.executions, let log = part.log {
             for e in log.prefix(limit) {
                 let o = part.outcomes[Int(e.outcome)].outcome
-                countOnly(o, steps: Int(e.steps))
+                countOnly(o, steps: Int(e.steps), schedule: part.firstSchedules[Int(e.outcome)])
             }
             if let fi = part.firstInteresting, firstInteresting == nil,
                let at = log.firstIndex(where: { part.outcomes[Int($0.outcome)].outcome == fi.outcome }),
@@ -51,12 +55,13 @@ struct Tally<Outcome: Hashable> {
             }
             return
         }
-        for (o, c) in part.outcomes {
+        for (i, (o, c)) in part.outcomes.enumerated() {
             if let k = index[o] {
                 outcomes[k].count += c
             } else {
                 index[o] = outcomes.count
                 outcomes.append((o, c))
+                firstSchedules.append(part.firstSchedules[i])
             }
         }
         executions += part.executions
@@ -70,12 +75,13 @@ struct Tally<Outcome: Hashable> {
         }
     }
 
-    private mutating func countOnly(_ o: Outcome, steps: Int) {
+    private mutating func countOnly(_ o: Outcome, steps: Int, schedule: Schedule) {
         if let k = index[o] {
             outcomes[k].count += 1
         } else {
             index[o] = outcomes.count
             outcomes.append((o, 1))
+            firstSchedules.append(schedule)
         }
         executions += 1
         totalSteps += steps

@@ -15,13 +15,20 @@ public enum JSONReport {
         public var inconclusive: Int
         /// Tests stopped by a failed setup step.
         public var setupErrors: Int
+        /// Ctrl-C stopped the run: the reports are what was explored so far.
+        public var interrupted: Bool?
+        /// Tests not run because of Ctrl-C.
+        public var notRun: Int?
     }
 
     /// Renders reports as a pretty-printed JSON document with sorted keys.
-    public static func render(_ reports: [TestReport]) -> String {
+    public static func render(_ reports: [TestReport], interrupted: Bool = false,
+                              notRun: Int = 0) -> String {
         func count(_ v: TestVerdict) -> Int { reports.filter { $0.verdict == v }.count }
         let doc = Document(tests: reports, passed: count(.passed), failed: count(.failed),
-                           inconclusive: count(.inconclusive), setupErrors: count(.setupError))
+                           inconclusive: count(.inconclusive), setupErrors: count(.setupError),
+                           interrupted: interrupted ? true : nil,
+                           notRun: interrupted ? notRun : nil)
         return encode(doc)
     }
 

@@ -11,7 +11,7 @@ public enum TextReport {
         out.append("Test \(r.name)  kernel \(r.kernel)")
         let seconds = String(format2(r.seconds))
         if let setup = r.setupError {
-            out += wrap(setup)
+            out += wrap(setup, indent: 2)
             out.append("Setup failed: nothing after that statement ran; the test is not judged")
         }
         var exec = "Executions \(r.executions) (\(r.strategy)), \(seconds) s"
@@ -19,7 +19,8 @@ public enum TextReport {
         out.append(exec)
         if !r.complete, let reason = r.stopReason, reason != "first-interesting" {
             let what = reason == "max-memory" ? "mmsim's resident memory passed --max-memory"
-                : reason == "timeout" ? "--timeout passed" : "--max-executions reached"
+                : reason == "timeout" ? "--timeout passed"
+                : reason == "interrupted" ? "interrupted (Ctrl-C)" : "--max-executions reached"
             out.append("Stopped: \(what); \(r.executions) complete executions counted")
         }
         if let bound = r.pctBound { out.append("PCT bound: each run finds a given bug with p >= \(bound)") }
@@ -29,13 +30,30 @@ public enum TextReport {
         if let o = r.observation {
             out.append("Observation \(r.name) \(o.outcome) \(o.positive) \(o.negative)")
         }
-        if let token = r.replayToken {
+        if !r.states.isEmpty {
+            // herd's "States", with litmus7's histogram marks: `*>` the condition holds.
+            out.append("States \(r.states.count)")
+            let width = String(r.states.map(\.executions).max() ?? 0).count
+            for st in r.states {
+                let n = String(st.executions)
+                let mark = st.condition == true ? "*>" : ":>"
+                out += wrap(String(repeating: " ", count: width - n.count) + n + " " + mark + " "
+                            + st.text, indent: width + 4)
+            }
+        }
+        // The first violation's token, else the first witness's (scenario-format.md).
+        let replayShown = r.replayToken ?? r.witnesses.first?.token
+        if let token = replayShown {
             out.append("Replay: mmsim replay \(r.file) --token \(token)")
+        }
+        for w in r.witnesses where w.token != replayShown || r.replayToken != nil {
+            let label = w.role == "witness" ? "Witness" : "Counterexample"
+            out.append("\(label): mmsim replay \(r.file) --token \(w.token)")
         }
         if r.internalErrorExecutions > 0 {
             out.append("Internal error (a bug of the model, not of the kernel): "
                        + "\(r.internalErrorExecutions) of \(r.executions) executions")
-            out += r.internalErrors.map { clip("  Internal error: " + $0) }
+            out += r.internalErrors.flatMap { wrap("  Internal error: " + $0, indent: 4) }
             if let token = r.internalErrorToken {
                 out.append("Replay: mmsim replay \(r.file) --token \(token)")
             }
@@ -52,7 +70,7 @@ public enum TextReport {
         }
         if verbose && !r.log.isEmpty {
             out.append("Statements (sequential execution):")
-            out += r.log.map { clip("  " + $0) }
+            out += r.log.flatMap { wrap("  " + $0, indent: 14) }
         }
         if stats && !r.stats.isEmpty {
             out.append("Stats: " + r.stats.keys.sorted().map { "\($0) \(r.stats[$0]!)" }
@@ -60,22 +78,118 @@ public enum TextReport {
         }
         if !r.firstViolationDetails.isEmpty {
             out.append("First violating execution:")
-            out += r.firstViolationDetails.map { clip("  " + $0) }
+            out += r.firstViolationDetails.flatMap { wrap("  " + $0, indent: 4) }
         }
         if !r.trace.isEmpty {
             out.append(r.replayToken != nil ? "Trace (first violation):" : "Trace (first internal error):")
-            let shown = verbose ? r.trace : Array(r.trace.suffix(traceLines))
-            if shown.count < r.trace.count {
-                out.append("  ... \(r.trace.count - shown.count) earlier lines (--verbose shows all)")
+            out += tail(r.trace, verbose: verbose, limit: traceLines)
+        }
+        for w in r.witnesses {
+            let what = w.role == "witness" ? "Trace (witness: the condition holds"
+                                           : "Trace (counterexample: the condition fails"
+            let state = w.state.isEmpty ? "" : ", " + w.state.map { $0 + ";" }.joined(separator: " ")
+            if w.token == r.replayToken {
+                out += wrap(what + state + "): the violation's trace above", indent: 2)
+                continue
             }
-            out += shown.map { clip("  " + $0) }
+            out += wrap(what + state + "):", indent: 2)
+            out += tail(w.trace, verbose: verbose, limit: traceLines)
         }
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// A trace as the report prints it. With `verbose`, every line. Otherwise the
+    /// threads' lines only (init and finally, set-up and teardown, are hidden unless they
+    /// hold a violation's `!!` line), runs of the same steps repeated page after page
+    /// collapsed to one with "× N", then the last `limit` lines; indented and wrapped.
+    static func tail(_ trace: [String], verbose: Bool, limit: Int) -> [String] {
+        let wrapped = { (lines: [String]) in lines.flatMap { wrap("  " + $0, indent: 16) } }
+        if verbose { return wrapped(trace) }
+        let kept = trace.filter {
+            !($0.hasPrefix("init ") || $0.hasPrefix("finally ")) || $0.contains("!! ")
+        }
+        let (collapsed, folded) = collapseRepeats(kept)
+        var out: [String] = []
+        let shown = Array(collapsed.suffix(limit))
+        var hidden: [String] = []
+        if kept.count < trace.count { hidden.append("init/finally") }
+        if folded > 0 { hidden.append("\(folded) repeated") }
+        if shown.count < collapsed.count { hidden.append("\(collapsed.count - shown.count) earlier") }
+        if !hidden.isEmpty {
+            out.append("  (" + hidden.joined(separator: ", ") + " lines not shown; --verbose shows all)")
+        }
+        return out + wrapped(shown)
+    }
+
+    /// Collapses a block of 1 to 16 lines repeated 3 or more times in a row, the numbers
+    /// (pfns, indices, addresses) aside, into its first occurrence and a `× N` line.
+    /// Returns the lines and how many were folded away.
+    static func collapseRepeats(_ lines: [String]) -> ([String], Int) {
+        let masked = lines.map { String($0.prefix(14)) + maskNumbers(String($0.dropFirst(14))) }
+        var out: [String] = []
+        var folded = 0
+        var i = 0
+        while i < lines.count {
+            var best = (k: 0, reps: 1)
+            for k in 1...16 where i + 2 * k <= lines.count {
+                var reps = 1
+                while i + (reps + 1) * k <= lines.count
+                    && masked[(i + reps * k)..<(i + (reps + 1) * k)] == masked[i..<(i + k)] {
+                    reps += 1
+                }
+                if reps >= 3 && reps * k > best.reps * best.k { best = (k, reps) }
+            }
+            if best.k == 0 {
+                out.append(lines[i])
+                i += 1
+                continue
+            }
+            out += lines[i..<(i + best.k)]
+            let head = String(lines[i].prefix(14))
+            let what = best.k == 1 ? "the line above" : "the \(best.k) lines above"
+            out.append(head + "× \(best.reps): \(what) again for \(best.reps - 1) more "
+                       + "(other pages/entries)")
+            folded += (best.reps - 1) * best.k
+            i += best.reps * best.k
+        }
+        return (out, folded)
+    }
+
+    /// The line with every number (decimal or hex) replaced by `#`.
+    static func maskNumbers(_ s: String) -> String {
+        var out = ""
+        var inNumber = false
+        for c in s {
+            let digit = c.isNumber || (inNumber && (c.isHexDigit || c == "x"))
+            if digit {
+                if !inNumber { out.append("#") }
+                inNumber = true
+            } else {
+                inNumber = false
+                out.append(c)
+            }
+        }
+        return out
+    }
+
     /// Renders a full replayed trace.
     public static func renderTrace(_ lines: [String]) -> String {
-        lines.map { clip("  " + $0) }.joined(separator: "\n") + "\n"
+        lines.flatMap { wrap("  " + $0, indent: 16) }.joined(separator: "\n") + "\n"
+    }
+
+    /// What the trace notation means, printed once under reports that show a trace.
+    public static let legend = """
+        Legend: pte[3:510] = entry 510 of page-table page 3 (its slot in the model's table
+          store; pgd/pud/pmd/pte is the table's level); ptl[3] = that table's split page-table
+          lock; mm0 = the first process's mm; pfn = page frame number; P RW U A D PSE SPECIAL
+          DEVMAP = entry bits; » = a statement starts; !! = a violation; × N = the same steps
+          again for other pages.
+
+        """
+
+    /// Whether `render(r)` shows a trace (so the legend is worth printing).
+    public static func showsTrace(_ r: TestReport) -> Bool {
+        !r.trace.isEmpty || r.witnesses.contains { !$0.trace.isEmpty }
     }
 
     /// The closing summary line ("N passed, N failed", then ", N inconclusive" and
@@ -90,24 +204,30 @@ public enum TextReport {
         return line + "\n"
     }
 
-    /// `text` in lines under 100 columns, cut at spaces; continuation lines indented.
-    static func wrap(_ text: String) -> [String] {
-        var lines: [String] = []
-        var line = ""
-        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
-            if !line.isEmpty && line.count + 1 + word.count > 97 {
-                lines.append(line)
-                line = "  " + word
-            } else {
-                line += (line.isEmpty ? "" : " ") + word
+    /// `s` as lines under 100 columns: broken at spaces (mid-word only when a word is
+    /// longer than a line), continuation lines indented by `indent` spaces. Nothing is
+    /// cut off.
+    public static func wrap(_ s: String, indent: Int, width: Int = 99) -> [String] {
+        var rest = Substring(s)
+        var out: [String] = []
+        let pad = String(repeating: " ", count: indent)
+        var first = true
+        while true {
+            let room = first ? width : width - indent
+            if rest.count <= room {
+                out.append(first ? String(rest) : pad + rest)
+                return out
             }
+            let limit = rest.index(rest.startIndex, offsetBy: room)
+            var cut = rest[..<limit].lastIndex(of: " ") ?? limit
+            // Do not break inside the leading padding (or keep breaking at nothing).
+            if rest[..<cut].allSatisfy({ $0 == " " }) { cut = limit }
+            let line = rest[..<cut]
+            out.append(first ? String(line) : pad + line)
+            rest = rest[cut...].drop(while: { $0 == " " })
+            first = false
+            if rest.isEmpty { return out }
         }
-        if !line.isEmpty { lines.append(line) }
-        return lines.map(clip)
-    }
-
-    static func clip(_ s: String) -> String {
-        s.count < 100 ? s : String(s.prefix(98)) + "…"
     }
 
     static func format2(_ x: Double) -> String {

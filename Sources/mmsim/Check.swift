@@ -98,7 +98,9 @@ struct Check: ParsableCommand {
         }
         let tty = isatty(STDERR_FILENO) == 1 && !json
         var reports: [TestReport] = []
+        CtrlC.install()
         for t in tests {
+            if CtrlC.pressed { break }
             var o = options
             if tty {
                 o.progress = { p in
@@ -107,8 +109,13 @@ struct Check: ParsableCommand {
                                      + "\(Int(p.elapsed)) s   ")
                 }
             }
-            reports.append(ScenarioRunner.run(t, options: o, verbose: verbose))
+            reports.append(ScenarioRunner.run(t, options: CtrlC.watching(o), verbose: verbose))
             if tty { printErrorInline("\r\u{1B}[K") }
+        }
+        if CtrlC.pressed {
+            try Output.finish(reports, json: json, verbose: verbose, stats: stats,
+                              notRun: tests.count - reports.count)
+            return
         }
         defer {
             if compareNaive && !json {

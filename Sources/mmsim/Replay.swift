@@ -43,6 +43,6 @@ struct Replay: ParsableCommand {
         emit("Violations: " + (result.violations.isEmpty ? "none" : result.violations.joined(separator: ", ")) + "\n")
         if let c = result.condition { emit("Condition: \(c)\n") }
         for d in result.details { emit("  \(d)\n") }
-        emit("Trace:\n" + TextReport.renderTrace(result.trace))
+        emit("Trace:\n" + TextReport.renderTrace(result.trace) + "\n" + TextReport.legend)
     }
 }

@@ -26,20 +26,36 @@ struct Run: ParsableCommand {
         let tests = try Loading.loadAll(paths)
         var options = ExploreOptions(strategy: .sequential)
         try budgets.apply(to: &options)
-        let reports = tests.map { ScenarioRunner.run($0, options: options, verbose: verbose) }
-        try Output.finish(reports, json: json, verbose: verbose, stats: stats)
+        CtrlC.install()
+        var reports: [TestReport] = []
+        for t in tests {
+            if CtrlC.pressed { break }
+            reports.append(ScenarioRunner.run(t, options: CtrlC.watching(options), verbose: verbose))
+        }
+        try Output.finish(reports, json: json, verbose: verbose, stats: stats,
+                          notRun: tests.count - reports.count)
     }
 }
 
 /// Printing reports and choosing the exit status.
 enum Output {
-    static func finish(_ reports: [TestReport], json: Bool, verbose: Bool, stats: Bool) throws {
+    /// `notRun`: tests left out because Ctrl-C was pressed (then the exit status is 130).
+    static func finish(_ reports: [TestReport], json: Bool, verbose: Bool, stats: Bool,
+                       notRun: Int = 0) throws {
+        let interrupted = CtrlC.pressed
         if json {
-            emit(JSONReport.render(reports))
+            emit(JSONReport.render(reports, interrupted: interrupted, notRun: notRun))
         } else {
             for r in reports { emit(TextReport.render(r, verbose: verbose, stats: stats) + "\n") }
+            if reports.contains(where: TextReport.showsTrace) { emit(TextReport.legend) }
+            if interrupted {
+                emit("Interrupted (Ctrl-C): the results above are what was explored so far"
+                     + (notRun > 0 ? "; \(notRun) test\(notRun == 1 ? "" : "s") not run" : "")
+                     + "\n")
+            }
             emit(TextReport.summary(reports))
         }
+        if interrupted { throw ExitCode(130) }
         // An internal error is the model's own bug: exit 3, whatever the expectations say.
         if reports.contains(where: { $0.internalErrorExecutions > 0 }) { throw ExitCode(3) }
         let verdicts = Set(reports.map(\.verdict))

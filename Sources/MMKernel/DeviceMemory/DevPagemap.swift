@@ -174,11 +174,12 @@ extension Kernel {
     /// in the 1-based era (FS_DAX wakes waiters when the count falls back to the idle 1;
     /// at 0 the page's pgmap reference is dropped), free_zone_device_page() /
     /// free_zone_device_folio() later. The page never returns to the page allocator.
-    func zoneDevicePut(_ t: KTask, _ pfn: Int, old: Int32, _ n: Int32) async {
+    func zoneDevicePut(_ t: KTask, _ pfn: Int, old: Int32, _ n: Int32,
+                       name: String = "put_page") async {
         let p = identity(pfn)
         let type = p.pgmap >= 0 ? pgmaps[Int(p.pgmap)].type : .generic
         let now = old - n
-        t.exec.note("put_page zone-device pfn \(hex(pfn)) ref \(old) -> \(now)")
+        t.exec.note("\(name) zone-device pfn \(hex(pfn)) ref \(old) -> \(now)")
         let idle = zoneDeviceIdleRefcount(type)
         if now == idle && type == .fsDax {
             t.exec.wake(Obj.page(pfn))  // wake_up_var(&page->_refcount): layouts may break

@@ -89,9 +89,9 @@ extension Kernel {
         if pinned {
             if h.flags.contains(.head) && h.order > 1 {
                 withPage(head) { $0.pincount -= refs }
-                await putPage(t, head, refs)
+                await putPage(t, head, refs, name: "unpin_user_page")
             } else {
-                await putPage(t, head, refs * GUP_PIN_COUNTING_BIAS)
+                await putPage(t, head, refs * GUP_PIN_COUNTING_BIAS, name: "unpin_user_page")
             }
         } else {
             await putPage(t, head, refs)

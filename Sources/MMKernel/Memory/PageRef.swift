@@ -37,22 +37,23 @@ extension Kernel {
 
     /// Models put_page() / folio_put(): -1 on the head's refcount; at zero the page is
     /// freed (__put_page → free_unref_page). A put at zero is `refcount-underflow`.
-    func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
+    /// `name` is what the trace calls it (`unpin_user_page` for an unpin).
+    func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1, name: String = "put_page") async {
         let head = headIfMemmap(pfn)
         await t.step()
-        guard checkRefTarget(t, pfn, "put_page") else { return }
+        guard checkRefTarget(t, pfn, name) else { return }
         let p = identity(head)
         let old = memmap.refcountSub(head, n)
         if old < n {
-            report(.refcountUnderflow, "put_page: pfn \(hex(head)) refcount \(old), dropping \(n)", t)
+            report(.refcountUnderflow, "\(name): pfn \(hex(head)) refcount \(old), dropping \(n)", t)
             withPage(head) { $0.refcount = 0 }
             return
         }
         if p.flags.contains(.zoneDevice) {
-            await zoneDevicePut(t, head, old: old, n)
+            await zoneDevicePut(t, head, old: old, n, name: name)
             return
         }
-        t.exec.note("put_page pfn \(hex(head)) ref \(old) -> \(old - n)")
+        t.exec.note("\(name) pfn \(hex(head)) ref \(old) -> \(old - n)")
         if old == n && !p.flags.contains(.reserved) {
             await freePages(t, head)
         }

@@ -76,7 +76,13 @@ extension Kernel {
                 if e == 0 {
                     let pfn = Int(tables.pfnOfSlot[newSlot])
                     e = layout.make(pfn: pfn, prot: PTEBits.table)
-                    await writeEntry(t, ref, e, level, "pmd_populate")
+                    // x86-64 4-level: the p4d is folded into the pgd, so a pgd entry is
+                    // filled by p4d_populate (__pud_alloc), a pud's by pud_populate.
+                    switch level {
+                    case .pgd: await writeEntry(t, ref, e, level, "p4d_populate")
+                    case .pud: await writeEntry(t, ref, e, level, "pud_populate")
+                    default: await writeEntry(t, ref, e, level, "pmd_populate")
+                    }
                     await unlock(t, .ptl(slot: slot))
                 } else {
                     await unlock(t, .ptl(slot: slot))

@@ -26,6 +26,50 @@ extension ScenarioExecution {
         }
     }
 
+    /// The final values of the variables `c` names, herd-style (`T0:r=0`), each once, in
+    /// the order first named; an unassigned one (its thread died first) shows `?`.
+    func state(of c: Condition) -> [String] {
+        var seen: Set<String> = []
+        var out: [String] = []
+        func visit(_ c: Condition) {
+            switch c {
+            case .and(let a, let b), .or(let a, let b): visit(a); visit(b)
+            case .not(let a, _): visit(a)
+            case .comparison(let cmp):
+                for o in [cmp.lhs, cmp.rhs] {
+                    let name: String
+                    switch o.value {
+                    case .variable(let ref): name = ref.description
+                    case .field(let ref, let field):
+                        name = field == .level ? ref.description : "\(ref).\(field.rawValue)"
+                    default: continue
+                    }
+                    guard seen.insert(name).inserted else { continue }
+                    let shown: String
+                    switch scalar(o, scope: "final") {
+                    case .number(let v)?:
+                        if case .field(_, let f) = o.value, f.isSize { shown = sizeText(v) }
+                        else { shown = Value.int(v).description }
+                    case .word(let w)?: shown = w.contains(" ") ? "\"\(w)\"" : w
+                    case nil: shown = "?"
+                    }
+                    out.append("\(name)=\(shown)")
+                }
+            }
+        }
+        visit(c)
+        return out
+    }
+
+    /// A size as a test writes it: `4M`, `8K`, `0`, or bytes when not a whole K.
+    private func sizeText(_ v: Int64) -> String {
+        for (unit, shift) in [("G", 30), ("M", 20), ("K", 10)] as [(String, Int64)]
+        where v != 0 && v % (1 << shift) == 0 {
+            return "\(v >> shift)\(unit)"
+        }
+        return String(v)
+    }
+
     /// An operand's value: a number or a word.
     private enum Scalar: Equatable {
         case number(Int64)
@@ -87,6 +131,18 @@ extension ScenarioExecution {
         case (.number(let a), .number(let b), .lessOrEqual): return a <= b
         case (.number(let a), .number(let b), .greater): return a > b
         case (.number(let a), .number(let b), .greaterOrEqual): return a >= b
+        default: return false
+        }
+    }
+}
+
+
+extension ObservationField {
+    /// Whether the field is an smaps size in bytes (printed as `4M` in States).
+    var isSize: Bool {
+        switch self {
+        case .rss, .anonHugePages, .filePmdMapped, .anonymous, .sharedHugetlb, .privateHugetlb:
+            return true
         default: return false
         }
     }

@@ -13,13 +13,18 @@ public struct RunOutcome: Hashable, Sendable {
     /// A setup step failed (`FILE:LINE:COLUMN: why`): init stopped there and nothing
     /// else ran, so the test says nothing about the kernel.
     public var setupError: String?
+    /// The final values of the variables the condition names, herd-style
+    /// (`["T0:r=0", "T1:m=pmd"]`), in the order the condition first names them; empty
+    /// without a condition. Executions are counted per distinct state ("States").
+    public var state: [String]
 
     /// Creates an outcome.
     public init(violations: [ViolationKind], condition: Bool?, internalError: Bool = false,
-                setupError: String? = nil) {
+                setupError: String? = nil, state: [String] = []) {
         self.violations = violations
         self.condition = condition
         self.internalError = internalError
         self.setupError = setupError
+        self.state = state
     }
 }

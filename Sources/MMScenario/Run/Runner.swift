@@ -41,13 +41,25 @@ public enum ScenarioRunner {
         -> TestReport
     {
         let test = loaded.test
-        let explored = explore(options, testHash: test.sourceHash,
+        let hash = test.canonicalHash
+        let explored = explore(options, testHash: hash,
                                isInteresting: { !$0.violations.isEmpty || $0.internalError },
                                make: { makeExecution(loaded, verbose: false) })
         var positive = 0, negative = 0
         var perKind: [ViolationKind: Int] = [:]
         var internalErrorExecutions = 0
         var setupError: String?
+        var states: [StateCount] = []
+        var stateIndex: [[String]: Int] = [:]
+        for (outcome, count) in explored.outcomes where test.condition != nil && outcome.setupError == nil {
+            if let i = stateIndex[outcome.state] {
+                states[i].executions += count
+            } else {
+                stateIndex[outcome.state] = states.count
+                states.append(StateCount(values: outcome.state, executions: count,
+                                         condition: outcome.condition))
+            }
+        }
         for (outcome, count) in explored.outcomes {
             if setupError == nil { setupError = outcome.setupError }
             if outcome.internalError { internalErrorExecutions += count }
@@ -69,9 +81,10 @@ public enum ScenarioRunner {
         }
         report.internalErrorExecutions = internalErrorExecutions
         report.setupError = setupError
+        report.states = states
         // The first violating execution: replay it with tracing for its details and trace.
         if let (outcome, schedule) = explored.firstInteresting {
-            let token = schedule.token(testHash: test.sourceHash)
+            let token = schedule.token(testHash: hash)
             let replayed = replayTrace(loaded, schedule)
             if !outcome.violations.isEmpty {
                 report.replayToken = token
@@ -83,22 +96,6 @@ public enum ScenarioRunner {
             }
             report.trace = replayed.trace
         }
-        let budgetStopped = !explored.complete && explored.stopReason != "first-interesting"
-        let timeLeft = options.timeout.map { $0 - explored.elapsed }
-        if (verbose || report.stats.isEmpty) && !budgetStopped && (timeLeft ?? 1) > 0 {
-            // One sequential execution gives the statement log and the counters, within
-            // what the exploration left of the budgets (a cut run gives neither).
-            let x = makeExecutionObject(loaded, verbose: verbose)
-            var o = ExploreOptions(strategy: .sequential)
-            o.timeout = timeLeft
-            o.maxMemory = options.maxMemory
-            let r = MMExplore.explore(o, testHash: test.sourceHash,
-                                      isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
-            if r.complete {
-                report.log = x.log ?? []
-                report.stats = x.kernel.stats.dictionary
-            }
-        }
         let expected = Set(test.expectations.compactMap { line -> String? in
             if case .violation(let k) = line.expectation { return k.name }
             return nil
@@ -109,6 +106,45 @@ public enum ScenarioRunner {
             return ExpectationResult(line: describe(line.expectation),
                                      location: line.location.description,
                                      holds: h && !undecided, inconclusive: undecided)
+        }
+        // Witnesses: the first execution where the condition holds (exists, ~exists, a
+        // failed `expect Never`) and the first where it does not (forall, a failed
+        // `expect Always`), each replayed for its trace.
+        if let clause = test.condition, setupError == nil {
+            let failed = Set(zip(test.expectations, report.expectations)
+                .filter { !$0.1.holds && !$0.1.inconclusive }
+                .map(\.0.expectation))
+            var wanted: [Bool] = []
+            if clause.quantifier != .forall || failed.contains(.observation(.never)) { wanted.append(true) }
+            if clause.quantifier == .forall || failed.contains(.observation(.always)) { wanted.append(false) }
+            for value in wanted {
+                guard let i = explored.outcomes.firstIndex(where: { $0.outcome.condition == value }),
+                      i < explored.firstSchedules.count else { continue }
+                let schedule = explored.firstSchedules[i]
+                let replayed = replayTrace(loaded, schedule)
+                report.witnesses.append(Witness(
+                    role: value ? "witness" : "counterexample", condition: value,
+                    state: explored.outcomes[i].outcome.state, token: schedule.token(testHash: hash),
+                    violations: replayed.outcome.violations.map(\.name), trace: replayed.trace))
+            }
+        }
+        let budgetStopped = !explored.complete && explored.stopReason != "first-interesting"
+        let timeLeft = options.timeout.map { $0 - explored.elapsed }
+        if (verbose || report.stats.isEmpty) && !budgetStopped && (timeLeft ?? 1) > 0 {
+            // One sequential execution gives the statement log, the counters and the
+            // refusals, within what the exploration left of the budgets (a cut run gives
+            // none of them).
+            let x = makeExecutionObject(loaded, verbose: verbose)
+            var o = ExploreOptions(strategy: .sequential)
+            o.timeout = timeLeft
+            o.maxMemory = options.maxMemory
+            let r = MMExplore.explore(o, testHash: hash,
+                                      isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
+            if r.complete {
+                report.log = x.log ?? []
+                report.stats = x.kernel.stats.dictionary
+                report.refusals = x.refusals
+            }
         }
         report.judge()
         return report
@@ -124,21 +160,25 @@ public enum ScenarioRunner {
         public var stats: [String: Int]
         /// Violations seen, described.
         public var violations: [String]
+        /// Statements refused (`init` statements that returned -errno, thread statements
+        /// that returned -EINVAL), as `SCOPE line N: TEXT => -ERRNO`.
+        public var refusals: [String] = []
     }
 
     /// Runs a loaded test once, sequentially, and returns its variables and counters.
     public static func runSequential(_ loaded: Loaded) -> SequentialResult {
         let x = makeExecutionObject(loaded, verbose: false)
-        _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: loaded.test.sourceHash,
+        _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: loaded.test.canonicalHash,
                               isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
         return SequentialResult(variables: x.vars.scopes, stats: x.kernel.stats.dictionary,
-                                violations: x.kernel.violations.map(\.description))
+                                violations: x.kernel.violations.map(\.description),
+                                refusals: x.refusals)
     }
 
     /// Replays the execution a token names and returns its report with the full trace.
     /// nil when the token is malformed or belongs to another version of the test.
     public static func replay(_ loaded: Loaded, token: String) -> (outcome: RunOutcome, details: [String], trace: [String])? {
-        guard let (schedule, hash) = Schedule.decode(token), hash == loaded.test.sourceHash else {
+        guard let (schedule, hash) = Schedule.decode(token), hash == loaded.test.canonicalHash else {
             return nil
         }
         let r = replayTrace(loaded, schedule)
@@ -218,16 +258,12 @@ public enum ScenarioRunner {
     }
 }
 
-/// Trace lines: `T1   cpu1  note`, cut to 99 columns so they paste into an email.
+/// Trace lines: `T1      cpu1  note`, whole (the text report wraps them under 100
+/// columns; JSON keeps them as they are).
 public enum TraceFormat {
-    /// Widest line printed.
-    public static let width = 99
-
     /// One trace line.
     public static func line(thread: String, cpu: String, note: String) -> String {
-        let head = thread.padded(to: 8) + cpu.padded(to: 6)
-        let full = head + note
-        return full.count <= width ? full : String(full.prefix(width - 1)) + "…"
+        thread.padded(to: 8) + cpu.padded(to: 6) + note
     }
 }
 

@@ -14,6 +14,11 @@ final class ScenarioExecution {
     let lines: [Substring]
     /// The final condition's value, once evaluated.
     var conditionValue: Bool?
+    /// The final values of the condition's variables, once evaluated ("States").
+    var finalState: [String] = []
+    /// Statements refused: `init` statements that returned -errno, and in threads -EINVAL
+    /// (an op this era does not have), as `SCOPE line N: TEXT => -ERRNO`.
+    var refusals: [String] = []
     /// Harness-held frames (`alloc_pages`), released before the audit.
     var harness: [Int] = []
     /// Pages each thread (scope) holds from `gup`, until `unpin`/`put`.
@@ -58,12 +63,14 @@ final class ScenarioExecution {
                           + end.blocked.joined(separator: ", "), on: "explorer")
             if conditionValue == nil, let clause = test.condition {
                 conditionValue = evaluate(clause.condition, scope: "final")
+                finalState = state(of: clause.condition)
             }
         }
         kernel.absorbAuditFindings()
         let kinds = Set(kernel.violations.map(\.kind)).sorted()
         return RunOutcome(violations: kinds, condition: conditionValue,
-                          internalError: !kernel.internalErrors.isEmpty || !explorerErrors.isEmpty)
+                          internalError: !kernel.internalErrors.isEmpty || !explorerErrors.isEmpty,
+                          state: finalState)
     }
 
     // MARK: Phases
@@ -105,7 +112,10 @@ final class ScenarioExecution {
         if setupError != nil { return }
         let t = KTask(exec: exec, name: "finally", cpu: 0, mm: -1)
         await runBlock(test.finallyStatements, scope: "finally", task: t, threadProcess: nil)
-        if let clause = test.condition { conditionValue = evaluate(clause.condition, scope: "final") }
+        if let clause = test.condition {
+            conditionValue = evaluate(clause.condition, scope: "final")
+            finalState = state(of: clause.condition)
+        }
         // Every process exits; the harness lets go of its frames; then the audit.
         let exitTask = KTask(exec: exec, name: "exit", cpu: 0, mm: -1)
         for mm in kernel.mms.indices { await kernel.exitMMap(exitTask, mm: mm) }
@@ -127,6 +137,9 @@ final class ScenarioExecution {
             if task.exec.isTracing { task.exec.note("» " + text(of: s)) }
             let value = await execute(s, scope: scope, task: task, threadProcess: threadProcess)
             if let name = s.result, let value { vars.set(name, value, in: scope) }
+            if case .int(let v)? = value, v < 0, scope == "init" || v == -Int64(Errno.EINVAL) {
+                refusals.append("\(scope) line \(s.location.line): \(text(of: s)) => \(Value.int(v))")
+            }
             if log != nil {
                 let shown = value.map { " => \($0)" } ?? ""
                 log!.append("\(scope.padding(toLength: 8, withPad: " ", startingAt: 0))"

@@ -49,6 +49,16 @@ public struct TestReport: Codable, Hashable, Sendable {
     public var unexpectedViolations: [String] = []
     /// The verdict, as `TestVerdict.rawValue` (set by `judge()`; in the JSON report).
     public var status: String = TestVerdict.passed.rawValue
+    /// herd's "States": each distinct final state of the condition's variables with the
+    /// number of executions that ended in it, in the order first reached.
+    public var states: [StateCount] = []
+    /// Executions that answer the condition, each with its token and trace: a witness
+    /// (the condition holds) for `exists`/`~exists` and a failed `expect Never`, a
+    /// counterexample (it does not) for `forall` and a failed `expect Always`.
+    public var witnesses: [Witness] = []
+    /// Statements refused in a sequential run (see `ScenarioRunner.refusals`): `init`
+    /// statements that returned -errno, thread statements that returned -EINVAL.
+    public var refusals: [String] = []
 
     /// True when every expectation holds, no violation went unexpected, the exploration
     /// was complete enough to judge and the setup succeeded.
@@ -158,5 +168,52 @@ public struct ExpectationResult: Codable, Hashable, Sendable {
         self.location = location
         self.holds = holds
         self.inconclusive = inconclusive
+    }
+}
+
+/// One line of "States": a final state and how many executions ended in it.
+public struct StateCount: Codable, Hashable, Sendable {
+    /// `["T0:r=0", "T1:m=pmd"]`.
+    public var values: [String]
+    /// Executions that ended in it.
+    public var executions: Int
+    /// Whether the condition holds in it (nil without a condition).
+    public var condition: Bool?
+
+    /// Creates a line.
+    public init(values: [String], executions: Int, condition: Bool?) {
+        self.values = values
+        self.executions = executions
+        self.condition = condition
+    }
+
+    /// herd's form: `T0:r=0; T1:m=pmd;`.
+    public var text: String { values.map { $0 + ";" }.joined(separator: " ") }
+}
+
+/// An execution that answers the final condition, replayable.
+public struct Witness: Codable, Hashable, Sendable {
+    /// "witness" (the condition holds) or "counterexample" (it does not).
+    public var role: String
+    /// The condition's value in it.
+    public var condition: Bool
+    /// Its final state (as in `states`).
+    public var state: [String]
+    /// Its replay token.
+    public var token: String
+    /// Violation kinds it has, if any.
+    public var violations: [String]
+    /// Its trace (one line per note), in full.
+    public var trace: [String]
+
+    /// Creates a witness.
+    public init(role: String, condition: Bool, state: [String], token: String,
+                violations: [String], trace: [String]) {
+        self.role = role
+        self.condition = condition
+        self.state = state
+        self.token = token
+        self.violations = violations
+        self.trace = trace
     }
 }
