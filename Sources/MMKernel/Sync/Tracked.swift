@@ -25,14 +25,23 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
 
     /// Element `i`, recording the read or the write.
     public subscript(i: Int) -> Element {
-        get { log.read(key(i)); return storage[i] }
-        _modify { log.write(key(i)); yield &storage[i] }
-        set { log.write(key(i)); storage[i] = newValue }
+        get {
+            if log.isActive { log.read(key(i)) }
+            return storage[i]
+        }
+        _modify {
+            if log.isActive { log.write(key(i)) }
+            yield &storage[i]
+        }
+        set {
+            if log.isActive { log.write(key(i)) }
+            storage[i] = newValue
+        }
     }
 
     /// Adds an element (a write of its object).
     mutating func append(_ e: Element) {
-        log.write(key(storage.count))
+        if log.isActive { log.write(key(storage.count)) }
         storage.append(e)
     }
 
