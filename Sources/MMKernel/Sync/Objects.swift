@@ -48,6 +48,12 @@ enum Obj {
     static func hugetlbFile(_ file: Int) -> ObjectID { make(43, file) }
     /// A hugetlb PMD table's share count (pt_share_count), by table slot.
     static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
+    /// An mm's mm_cpumask (and tlb_gen): written by switch_mm, read by a TLB shootdown.
+    static func cpumask(_ mm: Int) -> ObjectID { make(45, mm) }
+    /// A hugetlbfs file's fault mutex, by inode.
+    static func hugetlbFaultMutex(_ inode: Int) -> ObjectID { make(46, inode) }
+    /// A file's mapping->invalidate_lock, by inode.
+    static func invalidateLock(_ inode: Int) -> ObjectID { make(47, inode) }
     /// A P2PDMA provider's genpool.
     static func genpool(_ index: Int) -> ObjectID { make(21, index) }
 }

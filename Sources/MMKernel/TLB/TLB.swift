@@ -33,8 +33,17 @@ public struct TLBState: Hashable, Sendable {
     var irqSections: [UInt32] = []
     /// The CPU's thread sleeps in a blocking lock: the CPU is idle, in lazy TLB mode.
     public internal(set) var lazy: [Bool] = []
-    /// mm_cpumask per mm: bit `cpu` set once the mm ran on that CPU.
+    /// mm_cpumask per mm: bit `cpu` set while `cpu` has the mm loaded (switch_mm), and —
+    /// in eras whose switch_mm leaves the bit — after it switched away.
     var cpumask: [UInt64] = []
+    /// cpu_tlbstate.loaded_mm per CPU: the mm whose user translations the CPU may use,
+    /// -1 for none (init_mm).
+    public internal(set) var loadedMM: [Int32] = []
+    /// context.tlb_gen per mm: bumped by every flush of the mm (inc_mm_tlb_gen).
+    var tlbGen: [UInt32] = []
+    /// The mm's tlb_gen when a CPU switched away from it, by `cpu << 24 | mm`: on the
+    /// switch back a newer tlb_gen means a flush was missed and the CPU flushes the mm.
+    var leftGen: [Int: UInt32] = [:]
 
     /// Number of CPUs with state so far.
     public var cpuCount: Int { irqsOff.count }
@@ -42,7 +51,10 @@ public struct TLBState: Hashable, Sendable {
     /// Makes room for CPU `cpu` and mm `mm`.
     @inline(__always) mutating func ensure(cpu: Int, mm: Int) {
         if cpu >= irqsOff.count { grow(cpu: cpu) }
-        if mm >= cpumask.count { cpumask += repeatElement(0, count: mm + 1 - cpumask.count) }
+        if mm >= cpumask.count {
+            cpumask += repeatElement(0, count: mm + 1 - cpumask.count)
+            tlbGen += repeatElement(0, count: mm + 1 - tlbGen.count)
+        }
     }
 
     private mutating func grow(cpu: Int) {
@@ -58,6 +70,7 @@ public struct TLBState: Hashable, Sendable {
         irqsOff += repeatElement(0, count: n)
         irqSections += repeatElement(0, count: n)
         lazy += repeatElement(false, count: n)
+        loadedMM += repeatElement(-1, count: n)
     }
 
     /// The way of `cpu`'s TLB translating `addr` in `mm`, or nil on a miss.
@@ -108,9 +121,49 @@ public struct TLBState: Hashable, Sendable {
 
     /// CPUs in `mm`'s cpumask.
     func cpus(of mm: Int) -> UInt64 { mm < cpumask.count ? cpumask[mm] : 0 }
+
+    /// The mm `cpu` has loaded, or -1.
+    func loaded(cpu: Int) -> Int { cpu < loadedMM.count ? Int(loadedMM[cpu]) : -1 }
 }
 
 extension Kernel {
+    /// Models switch_mm_irqs_off() (arch/x86/mm/tlb.c) when `t`'s CPU starts running
+    /// `t.mm`: a scheduling point on the two cpumasks, then `switchMMNow`.
+    public func switchMM(_ t: KTask) async {
+        let prev = tlb.loaded(cpu: t.cpu)
+        guard t.mm >= 0, prev != t.mm else { return }
+        var fp = Footprint(Obj.tlb(t.cpu), .write)
+        fp.add(Obj.cpumask(t.mm), .write)
+        if prev >= 0 { fp.add(Obj.cpumask(prev), .write) }
+        await t.exec.step(fp)
+        switchMMNow(cpu: t.cpu, mm: t.mm, t)
+    }
+
+    /// Models switch_mm_irqs_off() (arch/x86/mm/tlb.c) without a scheduling point (for a
+    /// scenario thread's CPU before any thread runs: it has switched to its process's mm
+    /// from its first step). The CPU leaves the previous mm's mm_cpumask (eras with
+    /// `switchMMClearsPrevCpumask`), joins `mm`'s, and — when `mm`'s tlb_gen moved on
+    /// since the CPU last had it loaded — flushes its entries of `mm` (the tlb_gen
+    /// catch-up of choose_new_asid/need_flush).
+    public func switchMMNow(cpu: Int, mm: Int, _ t: KTask? = nil) {
+        guard mm >= 0 else { return }
+        tlb.ensure(cpu: cpu, mm: mm)
+        let prev = Int(tlb.loadedMM[cpu])
+        guard prev != mm else { return }
+        if prev >= 0 {
+            tlb.leftGen[cpu << 24 | prev] = tlb.tlbGen[prev]
+            if config.era.switchMMClearsPrevCpumask { tlb.cpumask[prev] &= ~(1 << UInt64(cpu)) }
+        }
+        tlb.cpumask[mm] |= 1 << UInt64(cpu)
+        tlb.loadedMM[cpu] = Int32(mm)
+        var dropped = 0
+        if let g = tlb.leftGen[cpu << 24 | mm], g != tlb.tlbGen[mm] {
+            dropped = tlb.flush(cpu: cpu, mm: mm, 0, UInt64.max)
+        }
+        t?.exec.note("switch_mm_irqs_off cpu\(cpu): mm\(prev) -> mm\(mm)"
+                     + (dropped > 0 ? ", tlb_gen catch-up drops \(dropped) entries" : ""))
+    }
+
     /// The TLB part of a user access: looks `addr` up in `t`'s CPU TLB (one scheduling
     /// point: an IPI from another CPU may flush it). On a hit that permits the access,
     /// returns the physical address the cached entry gives, reporting `stale-tlb` when
