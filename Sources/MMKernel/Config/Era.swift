@@ -192,6 +192,16 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// TLB CPUs", Rik van Riel, v4.20); before, lazy CPUs took the IPI (and leave_mm()).
     public var flushSkipsLazyCPUs: Bool { self >= .v5_2 }
 
+    // MARK: fs-dax faults vs truncate and hole punch (§7.4)
+
+    /// A DAX fault takes the filesystem's lock against truncate and hole punch shared,
+    /// and truncate/punch take it exclusive: mapping->invalidate_lock ("mm: Protect
+    /// operations adding pages to page cache with invalidate_lock", Jan Kara, v5.15),
+    /// before that ext4's i_mmap_sem ("ext4: fix races between page faults and hole
+    /// punching", Jan Kara, v4.5) and XFS_MMAPLOCK ("xfs: introduce mmap/truncate lock",
+    /// Dave Chinner, v4.1). So ext4 in v4.4 has none; xfs has one in every era here.
+    public func daxFaultTruncateLock(xfs: Bool) -> Bool { xfs || self >= .v5_2 }
+
     // MARK: hugetlb PMD sharing (§8.1)
 
     /// How a shared hugetlb PMD table counts its sharers: the table page's refcount
