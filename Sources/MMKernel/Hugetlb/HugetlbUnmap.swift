@@ -69,10 +69,12 @@ extension Kernel {
     /// a shared PMD table, which is unshared (huge_pmd_unshare: our PUD cleared, the rest
     /// of the PUD skipped; the process refaults later), or has its entry reprotected under
     /// the table's PT lock. The flush comes before i_mmap_rwsem is dropped: after an
-    /// unshare, the PUD range (`hugetlb_unshare_pud_flush`, the v6.1 huge_pmd_unshare_flush);
-    /// before that, flush_hugetlb_tlb_range() over the vma's range widened by
+    /// unshare, the PUD range (`hugetlb_unshare_pud_flush`: in the Debian 6.1.192/6.12
+    /// sources read, the backported 2025 rework's tlb_unshare_pmd_ptdesc +
+    /// huge_pmd_unshare_flush; mainline v5.16 fixed only the unmap path); without it,
+    /// flush_hugetlb_tlb_range() over the vma's range widened by
     /// adjust_range_if_pmd_sharing_possible ("hugetlb: take PMD sharing into account when
-    /// flushing tlb/caches", v4.19; v4.4: the vma's range).
+    /// flushing tlb/caches", v4.19; v4.4: the vma's range), which a split vma does not widen.
     func hugetlbChangeProtection(_ t: KTask, mm: Int, vma: VMA) async {
         guard case .hugetlb(let inode) = vma.backing else { return }
         let vmaLock = hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
