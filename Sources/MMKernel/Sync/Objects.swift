@@ -53,7 +53,7 @@ enum Obj {
     static func hugetlbFile(_ file: Int) -> ObjectID { make(43, file) }
     /// A hugetlb PMD table's share count (pt_share_count), by table slot.
     static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
-    /// An mm's mm_cpumask.
+    /// An mm's mm_cpumask (and tlb_gen): written by switch_mm, read by a TLB shootdown.
     static func cpumask(_ mm: Int) -> ObjectID { make(45, mm) }
     /// An mm's RSS counters (MM_ANONPAGES, MM_FILEPAGES): updated by commuting adds.
     static func mmCounters(_ mm: Int) -> ObjectID { make(46, mm) }
@@ -61,6 +61,10 @@ enum Obj {
     static func deposit(_ mm: Int) -> ObjectID { make(47, mm) }
     /// A DAX file's block map and DAX entries (fs/dax.c's xarray), as one object.
     static func daxFile(_ file: Int) -> ObjectID { make(49, file) }
+    /// A hugetlbfs file's fault mutex, by inode.
+    static func hugetlbFaultMutex(_ inode: Int) -> ObjectID { make(50, inode) }
+    /// A file's mapping->invalidate_lock, by inode.
+    static func invalidateLock(_ inode: Int) -> ObjectID { make(51, inode) }
     /// A P2PDMA provider's genpool.
     static func genpool(_ index: Int) -> ObjectID { make(21, index) }
     /// Every file's and block device's stored contents (the audit's key for them).
