@@ -228,54 +228,26 @@ import Testing
             """)
     }
 
-    /// What mmsim says of a cell. The explorations of three threads take minutes in a debug
-    /// build, so when the package's release binary is there and newer than every source
-    /// file (CI builds it first, for `mmsim check scenarios`), the cell runs in it; else
-    /// in-process (the same code, a debug build).
-    struct Verdict: Decodable {
-        struct Count: Decodable { let kind: String; let executions: Int }
-        let complete: Bool
-        let executions: Int
-        let violations: [Count]
-        let internalErrorExecutions: Int
-        let internalErrors: [String]
-        let firstViolationDetails: [String]
-    }
-
-    static func mmsimVerdict(_ cell: Cell, _ source: String) throws -> Verdict {
-        if let binary = freshReleaseBinary() {
+    /// What mmsim says of a cell: in the fresh release binary when there is one (the
+    /// three-thread cells take minutes in a debug build), else in-process.
+    static func mmsimVerdict(_ cell: Cell, _ source: String) throws -> ReleaseBinary.Report {
+        if ReleaseBinary.fresh != nil {
             let file = FileManager.default.temporaryDirectory
                 .appendingPathComponent("mmsim-peer-\(cell.name)-\(getpid()).litmus")
             try source.write(to: file, atomically: true, encoding: .utf8)
             defer { try? FileManager.default.removeItem(at: file) }
-            let ran = try run([binary, "check", file.path, "--json",
-                               "--max-executions", String(executionBudget)])
-            struct Doc: Decodable { let tests: [Verdict] }
-            let doc = try JSONDecoder().decode(Doc.self, from: Data(ran.stdout.utf8))
-            return try #require(doc.tests.first)
+            return try ReleaseBinary.check(file.path, maxExecutions: executionBudget)
         }
         let loaded = try ScenarioRunner.load(source: source, file: cell.name + ".litmus")
         let r = ScenarioRunner.run(loaded, options: ExploreOptions(
             strategy: .dpor, maxExecutions: executionBudget))
-        return Verdict(complete: r.complete, executions: r.executions,
-                       violations: r.violations.map { .init(kind: $0.kind, executions: $0.executions) },
-                       internalErrorExecutions: r.internalErrorExecutions,
-                       internalErrors: r.internalErrors, firstViolationDetails: r.firstViolationDetails)
-    }
-
-    /// `.build/release/mmsim` when it is newer than every file under Sources/.
-    static func freshReleaseBinary() -> String? {
-        let root = ScenarioExpectationTests.root
-        let binary = root + "/.build/release/mmsim"
-        let fm = FileManager.default
-        guard let built = (try? fm.attributesOfItem(atPath: binary))?[.modificationDate] as? Date
-        else { return nil }
-        guard let walker = fm.enumerator(atPath: root + "/Sources") else { return nil }
-        for case let path as String in walker where path.hasSuffix(".swift") {
-            let attrs = try? fm.attributesOfItem(atPath: root + "/Sources/" + path)
-            if let d = attrs?[.modificationDate] as? Date, d > built { return nil }
-        }
-        return binary
+        return ReleaseBinary.Report(
+            complete: r.complete, executions: r.executions,
+            violations: r.violations.map { .init(kind: $0.kind, executions: $0.executions) },
+            internalErrorExecutions: r.internalErrorExecutions, internalErrors: r.internalErrors,
+            firstViolationDetails: r.firstViolationDetails,
+            unexpectedViolations: r.unexpectedViolations,
+            setupError: r.setupError, expectations: [])
     }
 
     /// The records cover every cell, and say what the peers' README says: nocheck finds the
