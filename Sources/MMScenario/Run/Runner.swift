@@ -41,6 +41,14 @@ public enum ScenarioRunner {
         -> TestReport
     {
         let test = loaded.test
+        // The test's own `explore preemptions=N` line, unless the command line set a bound.
+        var options = options
+        if options.preemptionBound == nil, let bound = test.preemptionBound {
+            switch options.strategy {
+            case .dpor, .naive: options.preemptionBound = bound
+            case .sequential, .random, .pct: break
+            }
+        }
         let explored = explore(options, testHash: test.sourceHash,
                                isInteresting: { !$0.violations.isEmpty || $0.internalError },
                                make: { makeExecution(loaded, verbose: false) })
