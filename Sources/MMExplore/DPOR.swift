@@ -15,11 +15,91 @@
 // too, and the wake that enabled it is a non-reversible race (the woken step cannot run
 // first): it counts as a happens-before edge like program order, never as a race.
 
-private struct ObjectState {
-    var lastWrite: Int32 = -1
-    var reads: [Int32] = []
-    /// Commuting updates since the last write.
-    var updates: [Int32] = []
+/// Per-object access history for one race analysis: open addressing over the objects'
+/// raw identities (no Hasher: a multiplicative hash), and the reads and commuting updates
+/// since each object's last write as linked lists in one shared pool (no allocation per
+/// object). A step that touches thousands of struct pages costs linear time.
+private struct ObjectTable {
+    /// Raw identity + 1 per slot; 0 marks an empty slot.
+    private var keys: [UInt64]
+    private var lastWrite: [Int32]
+    private var readHead: [Int32]
+    private var updateHead: [Int32]
+    private var poolStep: [Int32] = []
+    private var poolNext: [Int32] = []
+    private var used = 0
+    private var shift: UInt64
+
+    init() {
+        keys = Array(repeating: 0, count: 4096)
+        lastWrite = Array(repeating: -1, count: 4096)
+        readHead = Array(repeating: -1, count: 4096)
+        updateHead = Array(repeating: -1, count: 4096)
+        shift = 64 - 12
+    }
+
+    /// The slot of `object`, inserted empty when absent.
+    mutating func slot(_ object: ObjectID) -> Int {
+        if used * 2 >= keys.count { grow() }
+        let key = object.raw &+ 1
+        var i = Int((key &* 0x9E37_79B9_7F4A_7C15) >> shift)
+        let mask = keys.count - 1
+        while true {
+            if keys[i] == key { return i }
+            if keys[i] == 0 {
+                keys[i] = key
+                used += 1
+                return i
+            }
+            i = (i + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        let oldKeys = keys, oldW = lastWrite, oldR = readHead, oldU = updateHead
+        let n = keys.count * 2
+        keys = Array(repeating: 0, count: n)
+        lastWrite = Array(repeating: -1, count: n)
+        readHead = Array(repeating: -1, count: n)
+        updateHead = Array(repeating: -1, count: n)
+        shift -= 1
+        used = 0
+        for i in oldKeys.indices where oldKeys[i] != 0 {
+            let j = slot(ObjectID(oldKeys[i] &- 1))
+            lastWrite[j] = oldW[i]
+            readHead[j] = oldR[i]
+            updateHead[j] = oldU[i]
+        }
+    }
+
+    func lastWriteOf(_ i: Int) -> Int32 { lastWrite[i] }
+
+    /// Calls `body` with every read (or update) since the last write of slot `i`.
+    func forEach(_ i: Int, updates: Bool, _ body: (Int32) -> Void) {
+        var k = updates ? updateHead[i] : readHead[i]
+        while k >= 0 {
+            body(poolStep[Int(k)])
+            k = poolNext[Int(k)]
+        }
+    }
+
+    /// Records that step `j` accessed slot `i` with `kind`.
+    mutating func note(_ i: Int, _ j: Int32, _ kind: AccessKind) {
+        switch kind {
+        case .write:
+            lastWrite[i] = j
+            readHead[i] = -1
+            updateHead[i] = -1
+        case .read:
+            poolStep.append(j)
+            poolNext.append(readHead[i])
+            readHead[i] = Int32(poolStep.count - 1)
+        case .update:
+            poolStep.append(j)
+            poolNext.append(updateHead[i])
+            updateHead[i] = Int32(poolStep.count - 1)
+        }
+    }
 }
 
 extension DFSExplorer {
@@ -34,7 +114,7 @@ extension DFSExplorer {
         var local = [UInt32](repeating: 0, count: n)
         var perThread = [UInt32](repeating: 0, count: width)
         var lastOf = [Int32](repeating: -1, count: width)
-        var objects: [ObjectID: ObjectState] = [:]
+        var objects = ObjectTable()
         var fixed: [Int32] = []   // happens-before edges that are never races
         var preds: [Int32] = []   // conflicting earlier steps (candidate races)
         fixed.reserveCapacity(4)
@@ -49,13 +129,14 @@ extension DFSExplorer {
             if r.spawner >= 0 { fixed.append(r.spawner) }
             if r.enabler >= 0 { fixed.append(r.enabler) }
             func visit(_ a: Access) {
-                let s = objects[a.object] ?? ObjectState()
-                if s.lastWrite >= 0 && !preds.contains(s.lastWrite) { preds.append(s.lastWrite) }
+                let i = objects.slot(a.object)
+                let w = objects.lastWriteOf(i)
+                if w >= 0 && !preds.contains(w) { preds.append(w) }
                 if a.kind != .read {
-                    for k in s.reads where !preds.contains(k) { preds.append(k) }
+                    objects.forEach(i, updates: false) { k in if !preds.contains(k) { preds.append(k) } }
                 }
                 if a.kind != .update {
-                    for k in s.updates where !preds.contains(k) { preds.append(k) }
+                    objects.forEach(i, updates: true) { k in if !preds.contains(k) { preds.append(k) } }
                 }
             }
             for k in 0..<r.fp.count { visit(r.fp[k]) }
@@ -85,11 +166,7 @@ extension DFSExplorer {
 
             lastOf[q] = Int32(j)
             func update(_ a: Access) {
-                switch a.kind {
-                case .write: objects[a.object] = ObjectState(lastWrite: Int32(j))
-                case .read: objects[a.object, default: ObjectState()].reads.append(Int32(j))
-                case .update: objects[a.object, default: ObjectState()].updates.append(Int32(j))
-                }
+                objects.note(objects.slot(a.object), Int32(j), a.kind)
             }
             // Writes last, so a step that reads and writes an object leaves it written.
             for k in 0..<r.fp.count where r.fp[k].kind != .write { update(r.fp[k]) }

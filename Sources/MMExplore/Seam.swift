@@ -218,6 +218,10 @@ public final class AccessLog {
     /// The running step's accesses so far.
     public var currentFootprint: Footprint { current }
 
+    /// Whether an access now would be recorded or audited (callers that compute an
+    /// object's identity at some cost check this first).
+    @inlinable public var isActive: Bool { mode.rawValue >= Mode.step.rawValue }
+
     /// Whether accesses are being recorded into a step right now.
     @inlinable public var isRecording: Bool { mode == .step }
 

@@ -37,17 +37,12 @@ public final class Kernel {
     /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
     public var hugeZeroPfn: Int = -1
     /// File contents by inode, then byte offset (see FS/FileData.swift).
-    var fileData: [Int: [UInt64: UInt64]] {
-        get { log.read(Obj.fileContents); return fileDataStore }
-        _modify { log.write(Obj.fileContents); yield &fileDataStore }
-    }
-    private var fileDataStore: [Int: [UInt64: UInt64]] = [:]
+    /// Reached only through FS/FileData.swift's accessors, which record one object per
+    /// page of the file (`Obj.storedPage`).
+    var fileData: [Int: [UInt64: UInt64]] = [:]
     /// Block-device contents by device, then byte offset.
-    var deviceData: [Int: [UInt64: UInt64]] {
-        get { log.read(Obj.fileContents); return deviceDataStore }
-        _modify { log.write(Obj.fileContents); yield &deviceDataStore }
-    }
-    private var deviceDataStore: [Int: [UInt64: UInt64]] = [:]
+    /// Reached only through FS/FileData.swift's accessors (`Obj.storedPage`).
+    var deviceData: [Int: [UInt64: UInt64]] = [:]
     /// Direct I/O requests submitted so far (names DMA agents and completions).
     var dioCount = 0
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
@@ -86,7 +81,7 @@ public final class Kernel {
     var hugetlbUnrecorded: HugetlbState { hugetlbStore }
     var ttmUnrecorded: TTMState { ttmStore }
     var p2pdmaUnrecorded: P2PDMAState { p2pdmaStore }
-    var contentsDigestUnrecorded: Int { fileDataStore.hashValue &* 31 &+ deviceDataStore.hashValue }
+    var contentsDigestUnrecorded: Int { fileData.hashValue &* 31 &+ deviceData.hashValue }
     /// A hugetlb vma lock's word, unrecorded here: Sync/Locks.swift records the lock.
     func hugetlbLockWord(_ lock: Int) -> LockState { hugetlbStore.vmaLocks[lock] }
     /// Sets a hugetlb vma lock's word (recorded by Sync/Locks.swift as the lock).
@@ -117,7 +112,7 @@ public final class Kernel {
         self.layout = EntryLayout(config: config)
         self.tables = TableStore(log: log)
         self.inodes = TrackedArray(log: log, key: Obj.pageCache)
-        self.pgmaps = TrackedArray(log: log, key: Obj.pgmap)
+        self.pgmaps = TrackedArray(log: log, key: Obj.pgmap, key2: Obj.pgmapRef)
         self.pmems = TrackedArray(log: log, key: Obj.pmemNs)
         self.daxFiles = TrackedArray(log: log, key: Obj.daxFile)
         self.tlb = TLBState(log: log)

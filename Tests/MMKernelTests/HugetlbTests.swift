@@ -120,6 +120,42 @@ import Testing
         }
     }
 
+    /// "hugetlbfs: flush TLBs correctly after huge_pmd_unshare" (v5.16): munmap of 2M of a
+    /// 1G shared range unshares the table; the flush covers the whole PUD range from v5.16
+    /// (hugetlb_unshare_pud_flush), nothing of it before.
+    @Test(arguments: [Era.v5_10, .v6_1])
+    func unshareOfAPartialMunmapFlushesThePudRange(era: Era) async throws {
+        let s = await Setup(era)
+        let a = await s.map(s.m.task)
+        #expect(await s.m.kernel.store(s.m.task, a + PMD_SIZE, 7) == nil)  // cpu0 caches a+2M
+        let b = await s.map(s.q)
+        #expect(try await s.m.kernel.load(s.q, b + PMD_SIZE).get() == 7)
+        let other = KTask.detached(name: "T2", cpu: 2, mm: s.m.mm)
+        #expect(await s.m.kernel.munmap(other, mm: s.m.mm, a + 2 * PMD_SIZE, PMD_SIZE) == 0)
+        #expect(s.m.kernel.walkSnapshot(mm: s.m.mm, a + PMD_SIZE).entry == 0)  // PUD cleared
+        let survives = s.m.kernel.tlb.lookup(cpu: 0, mm: s.m.mm, a + PMD_SIZE) != nil
+        #expect(survives == (era < .v6_1))
+        #expect(KernelConfig(era: era).has(.hugetlbUnsharePudFlush) == (era >= .v6_1))
+        #expect(Knob.hugetlbUnsharePudFlush.info.source.contains("flush TLBs correctly after huge_pmd_unshare"))
+    }
+
+    /// mprotect of part of a shared range unshares our table (hugetlb_change_protection)
+    /// instead of write-protecting the entry the other process shares.
+    @Test func mprotectUnsharesInsteadOfChangingTheSharedTable() async throws {
+        let s = await Setup(.v6_1)
+        let a = await s.map(s.m.task)
+        #expect(await s.m.kernel.store(s.m.task, a + PMD_SIZE, 7) == nil)
+        let b = await s.map(s.q)
+        #expect(try await s.m.kernel.load(s.q, b + PMD_SIZE).get() == 7)
+        #expect(await s.m.kernel.mprotect(s.m.task, mm: s.m.mm, a + PMD_SIZE, PMD_SIZE,
+                                          read: true, write: false, exec: false) == 0)
+        let qEntry = s.m.kernel.walkSnapshot(mm: s.q.mm, b + PMD_SIZE).entry
+        #expect(s.m.kernel.layout.isWrite(qEntry))
+        #expect(s.m.kernel.walkSnapshot(mm: s.m.mm, a + PMD_SIZE).entry == 0)
+        #expect(s.m.kernel.tlb.lookup(cpu: 0, mm: s.m.mm, a + PMD_SIZE) == nil)
+        #expect(s.m.kernel.violations.isEmpty)
+    }
+
     @Test func truncateFreesTheHugePagesAndExitLeavesNoLeak() async throws {
         let s = await Setup(.v6_1)
         let a = await s.map(s.m.task)

@@ -48,6 +48,33 @@ import Testing
         #expect(m.kernel.readPhys(UInt64(m.kernel.zeroPfn) << 12) == 0)
     }
 
+    /// switch_mm_irqs_off(): a CPU that runs the mm is in its mm_cpumask before it filled any
+    /// TLB entry, so a flush IPIs it and waits while its IRQs are off; leaving the mm
+    /// clears the bit (v5.10) or keeps it (v7.2, should_flush_tlb skips it), and a flush
+    /// missed meanwhile is caught up (tlb_gen) when the CPU comes back.
+    @Test(arguments: [Era.v5_10, .v7_2])
+    func aCPURunningTheMMIsInItsCpumaskFromTheSwitch(era: Era) async throws {
+        let m = await Machine(era)
+        let buf = await m.map(.anon, 8 * 1024)
+        #expect(m.kernel.tlb.cpus(of: m.mm) & 0b10 == 0)
+        m.kernel.switchMMNow(cpu: 1, mm: m.mm)
+        #expect(m.kernel.tlb.cpus(of: m.mm) & 0b10 != 0)
+        #expect(m.kernel.tlb.loaded(cpu: 1) == m.mm)
+        // cpu1 caches buf, then switches to another mm; a flush of buf is missed by it ...
+        let other = KTask.detached(name: "T1", cpu: 1, mm: m.mm)
+        #expect(await m.kernel.store(other, buf, 1) == nil)
+        let q = await m.kernel.createProcess(m.task, name: "Q")!
+        m.kernel.switchMMNow(cpu: 1, mm: q)
+        #expect((m.kernel.tlb.cpus(of: m.mm) & 0b10 != 0) == (era >= .v7_2))
+        await m.kernel.flushTLBRange(m.task, mm: m.mm, buf, PAGE_SIZE)
+        #expect(m.kernel.tlb.lookup(cpu: 1, mm: m.mm, buf) != nil)
+        // ... and caught up when it switches back.
+        m.kernel.switchMMNow(cpu: 1, mm: m.mm)
+        #expect(m.kernel.tlb.lookup(cpu: 1, mm: m.mm, buf) == nil)
+        #expect(Era.v5_10.switchMMClearsPrevCpumask && !Era.v7_2.switchMMClearsPrevCpumask)
+        #expect(!Era.v4_4.flushSkipsLazyCPUs && Era.v5_10.flushSkipsLazyCPUs)
+    }
+
     /// The era defaults of the two TLB knobs.
     @Test func eraDefaults() {
         for era in Era.allCases {

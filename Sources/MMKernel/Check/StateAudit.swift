@@ -54,7 +54,10 @@ extension Kernel: StepAuditor {
         var out: [ObjectID: Int] = [:]
         for (i, inode) in inodes.all.enumerated() {
             var copy = inode
-            copy.iMmapRwsem = LockState()  // the lock word is the lock's own object
+            // The lock words are the locks' own objects (Sync/Locks.swift records them).
+            copy.iMmapRwsem = LockState()
+            copy.hugetlbFaultMutex = LockState()
+            copy.invalidateLock = LockState()
             out[Obj.pageCache(i)] = copy.hashValue
         }
         for (f, file) in daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }

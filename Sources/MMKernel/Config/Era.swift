@@ -183,6 +183,29 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// devdax PMD as 2048 kB; before, each page was order 0.
     public var devDaxCompoundPages: Bool { self >= .v6_1 }
 
+    // MARK: TLB shootdown (arch/x86/mm/tlb.c)
+
+    /// switch_mm_irqs_off() takes the CPU out of the previous mm's mm_cpumask when it
+    /// loads another mm (v4.13 "x86/mm: Rework lazy TLB mode and TLB freshness tracking"
+    /// to v6.13). From "x86/mm/tlb: Update mm_cpumask lazily" (Rik van Riel, v6.14) the bit
+    /// stays and should_flush_tlb() skips CPUs whose loaded_mm is another mm.
+    public var switchMMClearsPrevCpumask: Bool { self < .v7_2 }
+
+    /// native_flush_tlb_multi() skips CPUs in lazy TLB mode (cpu_tlbstate.is_lazy) unless
+    /// page tables were freed ("x86/mm/tlb: Only send page table free TLB flush to lazy
+    /// TLB CPUs", Rik van Riel, v4.20); before, lazy CPUs took the IPI (and leave_mm()).
+    public var flushSkipsLazyCPUs: Bool { self >= .v5_2 }
+
+    // MARK: fs-dax faults vs truncate and hole punch (§7.4)
+
+    /// A DAX fault takes the filesystem's lock against truncate and hole punch shared,
+    /// and truncate/punch take it exclusive: mapping->invalidate_lock ("mm: Protect
+    /// operations adding pages to page cache with invalidate_lock", Jan Kara, v5.15),
+    /// before that ext4's i_mmap_sem ("ext4: fix races between page faults and hole
+    /// punching", Jan Kara, v4.5) and XFS_MMAPLOCK ("xfs: introduce mmap/truncate lock",
+    /// Dave Chinner, v4.1). So ext4 in v4.4 has none; xfs has one in every era here.
+    public func daxFaultTruncateLock(xfs: Bool) -> Bool { xfs || self >= .v5_2 }
+
     // MARK: hugetlb PMD sharing (§8.1)
 
     /// How a shared hugetlb PMD table counts its sharers: the table page's refcount

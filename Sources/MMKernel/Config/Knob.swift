@@ -54,6 +54,10 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// Larry Bassel's RFC: fs-dax vmas share PMD tables like hugetlb (pmd_share() in
     /// __handle_mm_fault, unshare in zap_huge_pmd). Seed 001 (claim C1.4).
     case fsdaxPmdShare
+    /// After huge_pmd_unshare the unmap, truncate and mprotect paths flush the whole
+    /// PUD-aligned range the shared table mapped, before i_mmap_rwsem is dropped (v5.16);
+    /// off: the unshared range is not flushed by unmap/truncate (only what was cleared).
+    case hugetlbUnsharePudFlush
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -178,6 +182,14 @@ public enum Knob: Int, CaseIterable, Sendable {
                 source: "\"[PATCH, RFC 2/2] Implement sharing/unsharing of PMDs for FS/DAX\" "
                     + "(Larry Bassel, 9 May 2019; v2 7 Jun 2019; not merged); Kirill A. "
                     + "Shutemov: \"You don't have proper locking in place to do this.\"")
+        case .hugetlbUnsharePudFlush:
+            return KnobInfo(
+                name: "hugetlb_unshare_pud_flush",
+                summary: "after huge_pmd_unshare, flush the PUD range (addr & PUD_MASK, "
+                    + "PUD_SIZE) before i_mmap_rwsem is dropped",
+                source: "\"hugetlbfs: flush TLBs correctly after huge_pmd_unshare\" (Nadav "
+                    + "Amit, a4a118f2eead, v5.16): tlb_flush_pmd_range(tlb, address & "
+                    + "PUD_MASK, PUD_SIZE) and force_flush -> tlb_flush_mmu_tlbonly")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -210,6 +222,7 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .daxUnmapOnRemove: return era.daxInsertion == .refcountedFolios
         case .thpCowSplit: return era >= .v5_10
         case .anonThpAlign: return era >= .v6_12
+        case .hugetlbUnsharePudFlush: return era >= .v6_1  // v5.16
         }
     }
 }

@@ -62,7 +62,7 @@ extension Kernel {
         memmap.online(startPfn: startPfn, count: count)
         let idle = zoneDeviceIdleRefcount(type)
         for pfn in startPfn..<(startPfn + count) {
-            withPage(pfn) { p in
+            memmap.withPageInSweep(pfn) { p in
                 let epoch = p.epoch &+ 1
                 p = Page()
                 p.epoch = epoch
@@ -93,30 +93,69 @@ extension Kernel {
     /// taken by percpu_ref_tryget_live(), or nil when there is none or it is dying.
     public func getDevPagemap(_ t: KTask, pfn: Int) async -> Int? {
         await t.step()
-        guard let i = pgmaps.firstIndex(where: { !$0.removed && $0.contains(pfn) }) else {
+        guard let i = pgmapCovering(pfn) else {
             t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (no pgmap)")
             return nil
         }
-        guard pgmaps[i].state == .live else {
-            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(pgmaps[i].state))")
+        guard pgmapTryGetLive(i) else {
+            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(pgmaps.unrecorded(i).state))")
             return nil
         }
-        pgmaps[i].refs += 1
-        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref \(pgmaps[i].refs)")
+        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref \(pgmaps.unrecorded(i).refs)")
         return i
+    }
+
+    /// A dev_pagemap's range, type and owner (fixed) and whether it was removed: a read
+    /// of `Obj.pgmap(i)` only, not of its percpu_ref.
+    func pgmapInfo(_ i: Int) -> DevPagemap {
+        log.read(Obj.pgmap(i))
+        return pgmaps.unrecorded(i)
+    }
+
+    /// The live (not removed) pgmap covering `pfn` (xa_load of the pgmap array): reads
+    /// each pgmap's range.
+    func pgmapCovering(_ pfn: Int) -> Int? {
+        for i in 0..<pgmaps.count {
+            let p = pgmapInfo(i)
+            if !p.removed && p.contains(pfn) { return i }
+        }
+        return nil
+    }
+
+    /// Models percpu_ref_tryget_live(): a reference unless the ref was killed. A
+    /// commuting update of the ref (two trygets succeed in either order; the kill is a
+    /// write, so it conflicts with them).
+    func pgmapTryGetLive(_ i: Int) -> Bool {
+        log.update(Obj.pgmapRef(i))
+        guard pgmaps.unrecorded(i).state == .live else { return false }
+        pgmaps.withUnrecorded(i) { $0.refs += 1 }
+        return true
+    }
+
+    /// Models percpu_ref_get_many() by a holder: a commuting update.
+    func pgmapGet(_ i: Int, _ n: Int = 1) {
+        log.update(Obj.pgmapRef(i))
+        pgmaps.withUnrecorded(i) { $0.refs += n }
     }
 
     /// Models put_dev_pagemap() → percpu_ref_put(): at zero after a kill the release
     /// callback completes `done`, waking memunmap_pages().
     public func putDevPagemap(_ t: KTask, _ i: Int, _ n: Int = 1) async {
         await t.step()
-        pgmaps[i].refs -= n
-        if pgmaps[i].refs < 0 {
-            report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(pgmaps[i].owner)) below zero", t)
-            pgmaps[i].refs = 0
+        // percpu_ref_put: in percpu mode (live) a commuting update; after the kill the
+        // count is atomic and the put that reaches zero completes the release: a write.
+        let ref = pgmaps.unrecorded(i)
+        let commutes = ref.state == .live || ref.refs - n > 0
+        log.access(Obj.pgmapRef(i), commutes ? .update : .write)
+        if !commutes { log.write(Obj.pgmap(i)) }
+        pgmaps.withUnrecorded(i) { $0.refs -= n }
+        let after = pgmaps.unrecorded(i)
+        if after.refs < 0 {
+            report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(after.owner)) below zero", t)
+            pgmaps.withUnrecorded(i) { $0.refs = 0 }
         }
-        if pgmaps[i].refs == 0 && pgmaps[i].state == .dying {
-            pgmaps[i].state = .dead
+        if after.refs <= 0 && after.state == .dying {
+            pgmaps.withUnrecorded(i) { $0.state = .dead }  // covered by the write above
             t.exec.wake(Obj.pgmap(i))
         }
     }
@@ -138,8 +177,8 @@ extension Kernel {
             await t.step()
             var idle = 0
             for pfn in pgmaps[i].startPfn..<(pgmaps[i].startPfn + pgmaps[i].count) {
-                if page(pfn).refcount == 1 {
-                    withPage(pfn) { $0.refcount = 0 }
+                if memmap.refcountInSweep(pfn) == 1 {
+                    memmap.setRefcountInSweep(pfn, 0)
                     idle += 1
                 } else {
                     await putPage(t, pfn)

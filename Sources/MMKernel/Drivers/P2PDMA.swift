@@ -96,11 +96,10 @@ extension Kernel {
         guard let first = genPoolAlloc(p, n) else { return -Errno.ENOMEM }
         let pg = p2pdma.providers[p].pgmap
         await t.step()
-        guard pgmaps[pg].state == .live else {
+        guard pgmapTryGetLive(pg) else {  // percpu_ref_tryget_live_rcu()
             genPoolFree(p, first, n)
             return -Errno.ENODEV
         }
-        pgmaps[pg].refs += 1  // percpu_ref_tryget_live_rcu()
         var addr = vma.start
         for pfn in first..<(first + n) {
             if config.era.zoneDeviceRefcount == .zeroBasedFolios {
@@ -114,7 +113,7 @@ extension Kernel {
                 return r
             }
             await t.step()
-            pgmaps[pg].refs += 1  // percpu_ref_get(ref)
+            pgmapGet(pg)  // percpu_ref_get(ref)
             await putPage(t, pfn)
             addr += PAGE_SIZE
         }

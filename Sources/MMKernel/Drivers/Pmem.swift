@@ -50,6 +50,9 @@ public struct PmemNamespace: Hashable, Sendable {
     public var blockDevice: Int = -1
     /// The filesystem's next free data page (relative to `dataPfn`), a bump allocator.
     public var nextFree = 0
+    /// Data pages (relative to `dataPfn`) the filesystem freed (truncate, punch); the bump
+    /// allocator never hands them out again.
+    public var freedBlocks: Set<Int> = []
 
     /// First pfn of the data area (what direct_access hands out).
     public var dataPfn: Int { basePfn + dataOffset }

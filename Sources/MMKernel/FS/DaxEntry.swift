@@ -18,8 +18,16 @@ extension Kernel {
     func grabMappingEntry(_ t: KTask, _ f: Int, _ index: Int, pmd: Bool) async -> Result<Int, FaultStop> {
         let ino = daxFiles[f].inode
         while true {
+            guard index < daxFiles[f].entries.count else {
+                return .failure(FaultStop(result: .sigbus))  // truncated meanwhile
+            }
             let slot = pmd ? index & ~511 : daxSlot(f, index)
             await t.step()
+            guard slot < daxFiles[f].entries.count else {
+                // Only without the era's invalidate lock can truncate shrink the file here.
+                t.exec.note("grab_mapping_entry: index \(slot) beyond the truncated file")
+                return .failure(FaultStop(result: .sigbus))
+            }
             let e = daxFiles[f].entries[slot]
             if e & DaxEntryBits.locked != 0 {
                 t.exec.note("get_unlocked_entry: inode \(ino) index \(slot) locked, wait")
@@ -56,6 +64,11 @@ extension Kernel {
     /// nobody filled is deleted) and wakes the waiters.
     func daxUnlockEntry(_ t: KTask, _ f: Int, _ slot: Int) async {
         await t.step()
+        guard slot < daxFiles[f].entries.count else {
+            internalError("dax_unlock_entry: index \(slot) beyond the file's entries (truncated "
+                          + "under a locked entry)", t)
+            return
+        }
         var e = daxFiles[f].entries[slot] & ~DaxEntryBits.locked
         if e & DaxEntryBits.empty != 0 { e = 0 }
         daxFiles[f].entries[slot] = e

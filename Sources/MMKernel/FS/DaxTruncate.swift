@@ -45,36 +45,115 @@ extension Kernel {
         return nil
     }
 
-    /// Deletes the entries of `[from, to)` (dax_delete_mapping_entry via
-    /// truncate_inode_pages_range), disassociating their pages.
+    /// Models dax_delete_mapping_entry() → __dax_invalidate_entry() for the entries of
+    /// `[from, to)` (truncate_inode_pages_range → truncate_exceptional_pvec_entries): a
+    /// locked entry is waited for (get_unlocked_entry), then deleted and its pages
+    /// disassociated (dax_disassociate_entry); waiters are woken.
     func daxDeleteEntries(_ t: KTask, _ f: Int, from: Int, to: Int) async {
         var i = from
         while i < to && i < daxFiles[f].entries.count {
             let slot = daxSlot(f, i)
+            if daxFiles[f].entries[slot] == 0 {
+                i = slot + 1
+                continue
+            }
+            await t.step()
+            guard slot < daxFiles[f].entries.count, daxSlot(f, i) == slot else { continue }
             let e = daxFiles[f].entries[slot]
+            if e & DaxEntryBits.locked != 0 {
+                t.exec.note("dax_delete_mapping_entry: index \(slot) locked, wait")
+                await t.exec.block(on: Obj.daxEntry(f, slot))
+                continue
+            }
             let n = e & DaxEntryBits.pmd != 0 ? 512 : 1
             if e != 0 {
                 await t.step()
-                if e & DaxEntryBits.zero == 0 {
+                if e & (DaxEntryBits.zero | DaxEntryBits.empty) == 0 {
                     let pfn = DaxEntryBits.pfn(e)
                     for p in pfn..<(pfn + n) where memmap.pfnValid(p) { withPage(p) { $0.inode = -1 } }
                 }
                 daxFiles[f].entries[slot] = 0
+                t.exec.note("dax_delete_mapping_entry: index \(slot)")
                 t.exec.wake(Obj.daxEntry(f, slot))
             }
             i = slot + n
         }
     }
 
-    /// Models ext4_setattr/xfs_setattr_size for a DAX file: break layouts beyond the new
-    /// end, delete the entries, free the blocks, set i_size. Growing adds holes.
+    /// The filesystem frees the blocks of file pages `[from, to)` (ext4_truncate /
+    /// ext4_ext_remove_space, xfs_itruncate_extents / xfs_free_file_space): they go back to
+    /// the namespace's free space and are remembered as freed (`PmemNamespace.freedBlocks`),
+    /// so a later mapping of, access through or DMA into one is reported. A block some
+    /// page table still maps when it is freed is `freed-while-mapped`. No scheduling point:
+    /// the caller holds the invalidate lock and has unmapped and deleted the range.
+    func daxFreeBlocks(_ t: KTask, _ f: Int, from: Int, to: Int) {
+        let region = daxFiles[f].region
+        let inode = daxFiles[f].inode
+        for i in from..<min(to, daxFiles[f].block.count) {
+            let b = Int(daxFiles[f].block[i])
+            daxFiles[f].block[i] = -1
+            daxFiles[f].unwritten[i] = false
+            guard b >= 0 else { continue }
+            pmems[region].freedBlocks.insert(b)
+            let pfn = pmems[region].dataPfn + b
+            if let where_ = daxMappedAt(inode: inode, index: i, pfn: pfn) {
+                report(.freedWhileMapped, "fs frees pmem block \(b) (pfn \(hex(pfn))) still mapped "
+                       + "at \(where_)", t)
+            }
+        }
+        t.exec.note("fs frees blocks of inode \(inode) pages \(from)..<\(to)")
+    }
+
+    /// Where a page table of some process still maps `pfn` as file page `index` of
+    /// `inode` (`mm1 0x7f...`), or nil.
+    func daxMappedAt(inode: Int, index: Int, pfn: Int) -> String? {
+        for mm in mms.indices where !mms[mm].exited {
+            for v in mms[mm].vmas {
+                guard case .fsDax(let ino) = v.backing, ino == inode else { continue }
+                let i = UInt64(index)
+                guard i >= v.pgoff, i < v.pgoff + (v.length >> 12) else { continue }
+                let addr = v.start + ((i - v.pgoff) << 12)
+                let w = walkSnapshot(mm: mm, addr)
+                guard w.entry & PTEBits.present != 0, w.level == .pte || layout.isLeaf(w.entry) else {
+                    continue
+                }
+                let mapped = layout.pfn(w.entry) + Int((addr & (w.level.size - 1)) >> 12)
+                if mapped == pfn { return "mm\(mm) \(hex(addr))" }
+            }
+        }
+        return nil
+    }
+
+    /// True when `pfn` is a data page of an fs-dax namespace whose block the filesystem
+    /// freed (truncate or punch); reports `kind` with `what` then.
+    @discardableResult
+    func checkFreedPmem(_ t: KTask, _ pfn: Int, _ kind: ViolationKind, _ what: String) -> Bool {
+        for r in pmems.indices where !pmems[r].freedBlocks.isEmpty {
+            let b = pfn - pmems[r].dataPfn
+            guard b >= 0, b < pmems[r].dataPages, pmems[r].freedBlocks.contains(b) else { continue }
+            report(kind, "\(what) pfn \(hex(pfn)): pmem block \(b) was freed by the filesystem", t)
+            return true
+        }
+        return false
+    }
+
+    /// Models ext4_setattr() / xfs_setattr_size() shrinking or growing a DAX file: under
+    /// the invalidate lock (exclusive; `daxInvalidateLock`), break layouts beyond the new
+    /// end, set i_size, truncate_pagecache() (unmap_mapping_range even_cows, then
+    /// dax_delete_mapping_entry for each entry), then free the blocks (ext4_truncate).
+    /// Growing adds holes.
     func daxTruncate(_ t: KTask, _ f: Int, size: UInt64) async -> Int {
         let inode = daxFiles[f].inode
+        let l = daxInvalidateLock(inode)
+        if let l { await lock(t, l) }
         let oldPages = inodes[inode].pages
         let newPages = Int((size + PAGE_SIZE - 1) / PAGE_SIZE)
         if newPages < oldPages {
             await daxBreakLayouts(t, f, from: newPages, to: oldPages)
+            inodes[inode].size = size  // i_size_write (faults are held off by the lock)
+            await daxUnmapMappingPages(t, f, from: newPages, count: oldPages - newPages, evenCows: true)
             await daxDeleteEntries(t, f, from: newPages, to: oldPages)
+            daxFreeBlocks(t, f, from: newPages, to: oldPages)
             daxFiles[f].block.removeLast(oldPages - newPages)
             daxFiles[f].unwritten.removeLast(oldPages - newPages)
             daxFiles[f].entries.removeLast(oldPages - newPages)
@@ -86,25 +165,30 @@ extension Kernel {
         }
         inodes[inode].size = size
         inodes[inode].cache = Array(repeating: -1, count: newPages)
+        if let l { await unlock(t, l) }
         return 0
     }
 
     /// Models fallocate(FALLOC_FL_PUNCH_HOLE) on a DAX file (ext4_punch_hole /
-    /// xfs_free_file_space): break layouts over the whole pages of the range, delete
-    /// their entries and free their blocks. The file keeps its size. 0 or -errno.
+    /// xfs_free_file_space): under the invalidate lock (exclusive), break layouts over the
+    /// whole pages of the range, truncate_pagecache_range() (unmap_mapping_range, then
+    /// dax_delete_mapping_entry for each entry), then free the blocks
+    /// (ext4_ext_remove_space). The file keeps its size. 0 or -errno.
     public func punchHole(_ t: KTask, inode: Int, offset: UInt64, length: UInt64) async -> Int {
         guard let f = daxFile(inode: inode) else { return -Errno.EOPNOTSUPP }
+        let l = daxInvalidateLock(inode)
+        if let l { await lock(t, l) }
         let first = Int((offset + PAGE_SIZE - 1) / PAGE_SIZE)
         let last = min(Int((offset + length) / PAGE_SIZE), inodes[inode].pages)
-        guard first < last else { return 0 }
-        await daxBreakLayouts(t, f, from: first, to: last)
-        await daxDeleteEntries(t, f, from: first, to: last)
-        for i in first..<last {
-            daxFiles[f].block[i] = -1
-            daxFiles[f].unwritten[i] = false
+        if first < last {
+            await daxBreakLayouts(t, f, from: first, to: last)
+            await daxUnmapMappingPages(t, f, from: first, count: last - first)
+            await daxDeleteEntries(t, f, from: first, to: last)
+            daxFreeBlocks(t, f, from: first, to: last)
+            daxFiles[f].metadataDirty = true
+            t.exec.note("punch_hole inode \(inode) pages \(first)..<\(last)")
         }
-        daxFiles[f].metadataDirty = true
-        t.exec.note("punch_hole inode \(inode) pages \(first)..<\(last)")
+        if let l { await unlock(t, l) }
         return 0
     }
 }

@@ -1,9 +1,13 @@
 /// What files and block devices contain, as far as tests can observe: 8-byte words by
 /// byte offset. Page-cache pages are filled from here when read in, written back here
 /// before direct I/O reads the file, and direct I/O writes land here.
+///
+/// Instrumented: each 4K page of a file's or device's contents is object
+/// `Obj.storedPage(store, page)`; these accessors are the only way to the words.
 extension Kernel {
     /// The word at `offset` of `store`.
     func storedWord(_ store: DataStore, _ offset: UInt64) -> UInt64 {
+        log.read(Obj.storedPage(store, offset >> 12))
         switch store {
         case .file(let inode): return fileData[inode]?[offset & ~7] ?? 0
         case .device(let dev): return deviceData[dev]?[offset & ~7] ?? 0
@@ -12,6 +16,7 @@ extension Kernel {
 
     /// Stores a word at `offset` of `store` (0 removes it: unwritten reads as zero).
     func storeWord(_ store: DataStore, _ offset: UInt64, _ value: UInt64) {
+        log.write(Obj.storedPage(store, offset >> 12))
         switch store {
         case .file(let inode): fileData[inode, default: [:]][offset & ~7] = value == 0 ? nil : value
         case .device(let dev): deviceData[dev, default: [:]][offset & ~7] = value == 0 ? nil : value
@@ -20,6 +25,9 @@ extension Kernel {
 
     /// The stored words of `store` in `[offset, offset+len)`, by offset.
     func storedWords(_ store: DataStore, _ offset: UInt64, _ len: UInt64) -> [(UInt64, UInt64)] {
+        if len > 0 && log.isActive {
+            for page in (offset >> 12)...((offset + len - 1) >> 12) { log.read(Obj.storedPage(store, page)) }
+        }
         let words: [UInt64: UInt64]
         switch store {
         case .file(let inode): words = fileData[inode] ?? [:]
@@ -30,6 +38,7 @@ extension Kernel {
 
     /// The user-visible words of frame `pfn` (offset in page → value).
     func frameWords(_ pfn: Int) -> [(UInt64, UInt64)] {
+        log.read(Obj.frame(pfn))  // which words the frame holds is its contents too
         let base = UInt64(pfn) << 12
         return data.keys.filter { $0 >= base && $0 < base + PAGE_SIZE }
             .map { ($0 - base, readPhys($0)) }

@@ -52,6 +52,10 @@ public struct Inode: Hashable, Sendable {
     public var cache: [Int32]
     /// i_mmap_rwsem.
     public var iMmapRwsem = LockState()
+    /// mapping->invalidate_lock (i_mmap_sem / XFS_MMAPLOCK before v5.15).
+    public var invalidateLock = LockState()
+    /// The hugetlb fault mutex of a hugetlbfs file.
+    public var hugetlbFaultMutex = LockState()
 
     /// Number of pages covering i_size.
     public var pages: Int { Int((size + PAGE_SIZE - 1) / PAGE_SIZE) }

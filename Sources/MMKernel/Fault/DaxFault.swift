@@ -11,7 +11,11 @@ extension Kernel {
         case .devDax(let region): return await devDaxFault(t, &vmf, region, level)
         case .fsDax(let inode):
             guard level == .pmd else { return .fallback }
-            return await daxIomapPmdFault(t, &vmf, inode)
+            let l = daxInvalidateLock(inode)
+            if let l { await lockShared(t, l) }
+            let r = await daxIomapPmdFault(t, &vmf, inode)
+            if let l { await unlockShared(t, l) }
+            return r
         default: return .fallback
         }
     }
@@ -20,9 +24,23 @@ extension Kernel {
     func daxFault(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
         switch vmf.vma.backing {
         case .devDax(let region): return await devDaxFault(t, &vmf, region, .pte)
-        case .fsDax(let inode): return await daxIomapPteFault(t, &vmf, inode)
+        case .fsDax(let inode):
+            let l = daxInvalidateLock(inode)
+            if let l { await lockShared(t, l) }
+            let r = await daxIomapPteFault(t, &vmf, inode)
+            if let l { await unlockShared(t, l) }
+            return r
         default: return .sigbus
         }
+    }
+
+    /// The lock ext4_dax_huge_fault / xfs_dax_fault hold shared around a DAX fault and
+    /// truncate/punch hold exclusive: mapping->invalidate_lock (v5.15+; ext4 i_mmap_sem,
+    /// XFS_MMAPLOCK before; see `Era.daxFaultTruncateLock`), nil when the era has none.
+    func daxInvalidateLock(_ inode: Int) -> LockID? {
+        let dev = mounts[inodes[inode].mount].device
+        let xfs = dev >= 0 && blockDevices[dev].fsType == .xfs
+        return config.era.daxFaultTruncateLock(xfs: xfs) ? .invalidate(inode: inode) : nil
     }
 
     /// Models dax_iomap_pte_fault() (fs/dax.c): SIGBUS past EOF; grab the entry; NOPAGE if
@@ -77,6 +95,7 @@ extension Kernel {
             return .sigbus
         }
         await daxInsertEntry(t, f, slot, pfn: pfn.pfn, pmd: false, zero: false)
+        checkFreedPmem(t, pfn.pfn, .useAfterFree, "dax_iomap_pte_fault maps")
         if write && vmf.vma.flags.contains(.sync) && daxFiles[f].metadataDirty {
             daxFinishSyncFault(t, f)
         }
@@ -162,6 +181,7 @@ extension Kernel {
             return .fallback
         }
         await daxInsertEntry(t, f, slot, pfn: pfn.pfn, pmd: true, zero: false)
+        checkFreedPmem(t, pfn.pfn, .useAfterFree, "dax_iomap_pmd_fault maps")
         if write && vmf.vma.flags.contains(.sync) && daxFiles[f].metadataDirty {
             daxFinishSyncFault(t, f)
         }

@@ -73,6 +73,7 @@ extension Kernel {
                 report(.dmaAfterFree, "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
                        + "freed or reused while the I/O held it", t)
             }
+            checkFreedPmem(t, pfn, .dmaAfterFree, "DMA \(read ? "into" : "from")")
             let fileOff = offset + (lo - buffer)
             let phys = UInt64(pfn) << 12
             if read {

@@ -22,7 +22,7 @@ extension Kernel {
                 if flags.contains(.longterm) { break loop }
                 if config.has(.gupFastPgmapCheck) {
                     stats.getDevPagemapCalls += 1
-                    if let p = pgmap, pgmaps[p].contains(pfn) {
+                    if let p = pgmap, pgmapInfo(p).contains(pfn) {
                         // get_dev_pagemap(pfn, pgmap): the cached pgmap covers it.
                     } else {
                         if let p = pgmap { await putDevPagemap(t, p) }
@@ -85,7 +85,7 @@ extension Kernel {
             for i in 0..<n {
                 if config.has(.gupFastPgmapCheck) {
                     stats.getDevPagemapCalls += 1
-                    if pgmap == nil || !pgmaps[pgmap!].contains(first + i) {
+                    if pgmap == nil || !pgmapInfo(pgmap!).contains(first + i) {
                         if let p = pgmap { await putDevPagemap(t, p) }
                         pgmap = await getDevPagemap(t, pfn: first + i)
                         if pgmap == nil {

@@ -14,7 +14,10 @@ extension Kernel {
         var held = HeldPages()
         let got = await getUserPages(t, mm: remote, first, nrPages, flags, held: &held)
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
-        for pfn in held.pfns { await t.step() }  // copy_page_to_iter
+        for pfn in held.pfns {  // copy_page_to_iter: reads each pinned page's contents
+            await t.step()
+            _ = frameWords(pfn)
+        }
         await releaseHeld(t, held, pinned: flags.contains(.pin))
         let end = min(addr + len, first + UInt64(got) << 12)
         return Int(end - addr)

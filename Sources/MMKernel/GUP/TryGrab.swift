@@ -13,7 +13,7 @@ extension Kernel {
     /// True when `pfn` is a PCI P2PDMA page (is_pci_p2pdma_page()).
     func isP2PDMAPage(_ pfn: Int) -> Bool {
         let p = page(pfn)
-        return p.flags.contains(.zoneDevice) && p.pgmap >= 0 && pgmaps[Int(p.pgmap)].type == .pciP2PDMA
+        return p.flags.contains(.zoneDevice) && p.pgmap >= 0 && pgmapInfo(Int(p.pgmap)).type == .pciP2PDMA
     }
 
     /// Models folio_is_longterm_pinnable() / is_longterm_pinnable_page(): not for
@@ -21,7 +21,7 @@ extension Kernel {
     func isLongtermPinnable(_ pfn: Int) -> Bool {
         let p = page(pfn)
         guard p.flags.contains(.zoneDevice), p.pgmap >= 0 else { return true }
-        switch pgmaps[Int(p.pgmap)].type {
+        switch pgmapInfo(Int(p.pgmap)).type {
         case .fsDax, .coherent, .pciP2PDMA: return false
         case .generic, .devicePrivate: return true
         }

@@ -17,8 +17,12 @@ extension Kernel {
             return .oom
         }
         vmf.pmd = ref
+        // hugetlb_fault_mutex_table[hash(mapping, idx)]: serialises the fault against
+        // remove_inode_hugepages() for the same page.
+        await lock(t, .hugetlbFault(inode: inode))
         let entry = await readEntry(t, ref)
         guard await pmdTableStillLive(t, ref, pfn: tablePfn, "hugetlb_fault") else {
+            await unlock(t, .hugetlbFault(inode: inode))
             await hugetlbFaultUnlock(t, held, inode)
             return .done
         }
@@ -28,6 +32,7 @@ extension Kernel {
         } else {
             r = await hugetlbFaultPresent(t, &vmf, entry)
         }
+        await unlock(t, .hugetlbFault(inode: inode))
         await hugetlbFaultUnlock(t, held, inode)
         return r
     }

@@ -64,6 +64,60 @@ extension Kernel {
         for a in unshared { await hugePmdUnshareFlush(t, mm: mm, vma: vma, a) }
     }
 
+    /// Models hugetlb_change_protection() (mm/hugetlb.c), mprotect's hugetlb path: with the
+    /// vma lock (v6.1+) and i_mmap_rwsem for write, each huge page of the vma either lies in
+    /// a shared PMD table, which is unshared (huge_pmd_unshare: our PUD cleared, the rest
+    /// of the PUD skipped; the process refaults later), or has its entry reprotected under
+    /// the table's PT lock. The flush comes before i_mmap_rwsem is dropped: after an
+    /// unshare, the PUD range (`hugetlb_unshare_pud_flush`: in the Debian 6.1.192/6.12
+    /// sources read, the backported 2025 rework's tlb_unshare_pmd_ptdesc +
+    /// huge_pmd_unshare_flush; mainline v5.16 fixed only the unmap path); without it,
+    /// flush_hugetlb_tlb_range() over the vma's range widened by
+    /// adjust_range_if_pmd_sharing_possible ("hugetlb: take PMD sharing into account when
+    /// flushing tlb/caches", v4.19; v4.4: the vma's range), which a split vma does not widen.
+    func hugetlbChangeProtection(_ t: KTask, mm: Int, vma: VMA) async {
+        guard case .hugetlb(let inode) = vma.backing else { return }
+        let vmaLock = hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
+        if let l = vmaLock { await lock(t, l) }
+        await lock(t, .iMmap(inode: inode))
+        let prot = vma.pageProt
+        var unshared: [UInt64] = []
+        var addr = vma.start
+        while addr < vma.end {
+            let pudEnd = (addr & ~(PUD_SIZE - 1)) + PUD_SIZE
+            guard let pmd = findEntry(mm: mm, addr, at: .pmd) else {
+                addr = pudEnd
+                continue
+            }
+            let ptl = LockID.ptl(slot: pmd.slot)
+            await lock(t, ptl)
+            if await hugePmdUnshare(t, mm: mm, vma: vma, addr, pmd: pmd) {
+                await unlock(t, ptl)
+                unshared.append(addr)
+                addr = pudEnd
+                continue
+            }
+            let e = tables.read(pmd.slot, pmd.index)
+            if e != 0 && layout.isPresent(e) {
+                let n = reprotect(e, prot, writable: vma.flags.contains(.write)) | PTEBits.pse
+                if n != e { await writeEntry(t, pmd, n, .pmd, "huge_ptep_modify_prot_commit") }
+            }
+            await unlock(t, ptl)
+            addr += PMD_SIZE
+        }
+        if !unshared.isEmpty && (config.has(.hugetlbUnsharePudFlush)
+                                 || config.has(.hugetlbUnshareNarrowFlush)) {
+            for a in unshared { await hugePmdUnshareFlush(t, mm: mm, vma: vma, a) }
+        } else {
+            var start = vma.start
+            var end = vma.end
+            if !unshared.isEmpty && config.era >= .v5_2 { adjustRangeIfPmdSharingPossible(vma, &start, &end) }
+            await flushTLBRange(t, mm: mm, start, end - start)
+        }
+        await unlock(t, .iMmap(inode: inode))
+        if let l = vmaLock { await unlock(t, l) }
+    }
+
     /// Models copy_hugetlb_page_range() (mm/hugetlb.c) for fork: the child's vma gets its
     /// own vma lock (hugetlb_vm_op_open); each present huge entry of the parent is copied
     /// — unless huge_pte_alloc() made the child share the parent's table — taking a

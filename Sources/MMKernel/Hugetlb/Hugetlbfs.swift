@@ -77,16 +77,28 @@ extension Kernel {
         await lock(t, .iMmap(inode: inode))
         await hugetlbVmdeleteList(t, inode: inode, fromIndex: UInt64(new) << 9)
         await unlock(t, .iMmap(inode: inode))
-        // remove_inode_hugepages(): each page leaves the cache and drops its reference.
+        // remove_inode_hugepages(): under the fault mutex, a page mapped again (or left
+        // mapped by a vma hugetlb_vmdelete_list skipped) is unmapped
+        // (remove_inode_single_folio → hugetlb_unmap_file_folio), then it leaves the
+        // cache and drops the cache's reference.
         await t.step()
-        for idx in new..<old {
+        let present = (new..<old).filter { hugetlb.files[f].pages[$0] >= 0 }
+        for idx in present {
+            await lock(t, .hugetlbFault(inode: inode))
+            await t.step()
             let pfn = Int(hugetlb.files[f].pages[idx])
-            guard pfn >= 0 else { continue }
-            hugetlb.files[f].pages[idx] = -1
-            withPage(pfn) { $0.flags.remove(.pageCache); $0.inode = -1 }
-            t.exec.note("remove_inode_hugepages: idx \(idx) pfn \(hex(pfn)) leaves the cache")
-            await putPage(t, pfn)
+            if pfn >= 0 && page(pfn).entireMapcount > 0 {
+                await hugetlbUnmapFileFolio(t, inode: inode, index: UInt64(idx) << 9)
+            }
+            if pfn >= 0 {
+                hugetlb.files[f].pages[idx] = -1
+                withPage(pfn) { $0.flags.remove(.pageCache); $0.inode = -1 }
+                t.exec.note("remove_inode_hugepages: idx \(idx) pfn \(hex(pfn)) leaves the cache")
+                await putPage(t, pfn)
+            }
+            await unlock(t, .hugetlbFault(inode: inode))
         }
+        await t.step()
         hugetlb.files[f].pages.removeLast(old - new)
         return 0
     }
@@ -109,6 +121,25 @@ extension Kernel {
                 if let l = vmaLock { await unlock(t, l) }
             }
         }
+    }
+
+    /// Models hugetlb_unmap_file_folio() (fs/hugetlbfs/inode.c): under i_mmap_rwsem for
+    /// write, unmap the huge page at file index `index` (in 4K pages) from every vma that
+    /// maps it, each with its own mmu_gather. The kernel takes each vma lock in order
+    /// (dropping i_mmap_rwsem when a trylock fails); the model unmaps without it.
+    func hugetlbUnmapFileFolio(_ t: KTask, inode: Int, index: UInt64) async {
+        await lock(t, .iMmap(inode: inode))
+        for mm in mms.indices where !mms[mm].exited {
+            await t.step()
+            for v in mms[mm].vmas where v.backing == .hugetlb(inode: inode) {
+                guard index >= v.pgoff, index < v.pgoff + (v.length >> 12) else { continue }
+                let addr = v.start + ((index - v.pgoff) << 12)
+                var tlb = MMUGather(mm: mm)
+                await unmapHugepageRange(t, mm: mm, vma: v, addr, addr + PMD_SIZE, &tlb)
+                await tlbFlushMMU(t, &tlb)
+            }
+        }
+        await unlock(t, .iMmap(inode: inode))
     }
 
     /// Models hugetlb_vma_trylock_write(): takes the lock if it is free, else false (the

@@ -174,22 +174,29 @@ extension Kernel {
         return true
     }
 
-    /// The TLB rule of unshare (§8.1): after huge_pmd_unshare() and before i_mmap_rwsem
-    /// is dropped, flush the whole PUD range the shared table mapped
-    /// (tlb_flush_pmd_range(addr & PUD_MASK, PUD_SIZE) + force flush ≤v6.0;
-    /// tlb_unshare_pmd_ptdesc + huge_pmd_unshare_flush in the 2025 rework, whose IPI goes
-    /// to lazy CPUs too once a table became exclusive). With
-    /// `hugetlb_unshare_narrow_flush` only the unmapped huge page is flushed.
+    /// The TLB rule of unshare (§8.1), as the unmap and truncate paths
+    /// (__unmap_hugepage_range) apply it once their unshares are done and before
+    /// i_mmap_rwsem is dropped. With `hugetlb_unshare_pud_flush` (v5.16+) the whole PUD
+    /// range the shared table mapped is flushed: tlb_flush_pmd_range(addr & PUD_MASK,
+    /// PUD_SIZE) + force_flush → tlb_flush_mmu_tlbonly (Debian 6.1.192/6.12: the backported
+    /// 2025 rework, tlb_unshare_pmd_ptdesc + huge_pmd_unshare_flush, whose IPI goes to lazy
+    /// CPUs too once a table became exclusive). Without it (before "hugetlbfs: flush TLBs
+    /// correctly after huge_pmd_unshare") nothing is flushed for the unshared range: the
+    /// mmu_gather only holds what was cleared. `hugetlb_unshare_narrow_flush` flushes the
+    /// unmapped huge page only.
     func hugePmdUnshareFlush(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64) async {
-        var start = addr & ~(PMD_SIZE - 1)
-        var end = start + PMD_SIZE
+        let start = addr & ~(PMD_SIZE - 1)
         if config.has(.hugetlbUnshareNarrowFlush) {
             t.exec.note("unshare flush narrowed to \(hex(start))+2M (hugetlb_unshare_narrow_flush)")
-            await flushTLBRange(t, mm: mm, start, end - start)
+            await flushTLBRange(t, mm: mm, start, PMD_SIZE)
             return
         }
-        adjustRangeIfPmdSharingPossible(vma, &start, &end)
-        await flushTLBRange(t, mm: mm, start, end - start,
+        guard config.has(.hugetlbUnsharePudFlush) else {
+            t.exec.note("huge_pmd_unshare at \(hex(start)): no flush of the unshared PUD range "
+                        + "(-hugetlb_unshare_pud_flush)")
+            return
+        }
+        await flushTLBRange(t, mm: mm, addr & ~(PUD_SIZE - 1), PUD_SIZE,
                             freedTables: config.era.hugetlbFaultLocking == .vmaLock)
     }
 

@@ -66,6 +66,28 @@ public struct MemMap {
         return body(&pages[s])
     }
 
+    /// A step that visits every struct page of whole sections (memunmap_pages' sweep of a
+    /// namespace) records one write of each section instead of thousands of page objects:
+    /// sound, because every other access to a struct page reads its section object, so it
+    /// conflicts with this write. The page's refcount, for such a sweep.
+    @inline(__always) mutating func refcountInSweep(_ pfn: Int) -> Int32 {
+        log.write(Obj.section(pfn))
+        return pages[slot(pfn)].refcount
+    }
+
+    /// Changes a struct page in a sweep over whole sections (memremap_pages initialising
+    /// a namespace's pages; see `refcountInSweep`).
+    @inline(__always) mutating func withPageInSweep(_ pfn: Int, _ body: (inout Page) -> Void) {
+        log.write(Obj.section(pfn))
+        body(&pages[slot(pfn)])
+    }
+
+    /// Sets a page's refcount in a sweep (see `refcountInSweep`).
+    @inline(__always) mutating func setRefcountInSweep(_ pfn: Int, _ value: Int32) {
+        log.write(Obj.section(pfn))
+        pages[slot(pfn)].refcount = value
+    }
+
     /// Models the atomic add of get_page()/page_ref_add(): a commuting update of the
     /// counts. Returns the refcount before.
     @inline(__always) mutating func refcountAdd(_ pfn: Int, _ n: Int32) -> Int32 {

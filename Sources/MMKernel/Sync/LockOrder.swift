@@ -13,6 +13,10 @@ public enum LockClass: Int, CaseIterable, Sendable {
     case ptl
     /// The hugetlb vma lock (an rwsem, v6.1+).
     case hugetlbVmaLock
+    /// hugetlb_fault_mutex_table[] (a mutex).
+    case hugetlbFaultMutex
+    /// mapping->invalidate_lock (an rwsem; i_mmap_sem / XFS_MMAPLOCK before v5.15).
+    case invalidateLock
 
     /// The lock's name as lockdep prints it.
     public var name: String {
@@ -21,6 +25,8 @@ public enum LockClass: Int, CaseIterable, Sendable {
         case .iMmapRwsem: return "&mapping->i_mmap_rwsem"
         case .ptl: return "ptlock"
         case .hugetlbVmaLock: return "&vma_lock->rw_sema"
+        case .hugetlbFaultMutex: return "&hugetlb_fault_mutex_table[i]"
+        case .invalidateLock: return "&mapping->invalidate_lock"
         }
     }
 }
@@ -56,6 +62,8 @@ extension LockID {
         case .mmap: return .mmapLock
         case .iMmap: return .iMmapRwsem
         case .hugetlbVma: return .hugetlbVmaLock
+        case .hugetlbFault: return .hugetlbFaultMutex
+        case .invalidate: return .invalidateLock
         }
     }
 }

@@ -11,6 +11,12 @@ public enum LockID: Hashable, Sendable {
     case iMmap(inode: Int)
     /// A hugetlb vma lock (an rwsem, v6.1+), by index in `Kernel.hugetlb.vmaLocks`.
     case hugetlbVma(lock: Int)
+    /// The hugetlb fault mutex of a hugetlbfs file (hugetlb_fault_mutex_table, hashed by
+    /// mapping and index in the kernel; one per file here), by inode.
+    case hugetlbFault(inode: Int)
+    /// A file's mapping->invalidate_lock (an rwsem, v5.15+; ext4's i_mmap_sem and XFS's
+    /// XFS_MMAPLOCK before), by inode.
+    case invalidate(inode: Int)
 
     /// The object the explorer sees for this lock.
     var object: ObjectID {
@@ -19,6 +25,8 @@ public enum LockID: Hashable, Sendable {
         case .mmap(let mm): return Obj.mmapLock(mm)
         case .iMmap(let inode): return Obj.iMmap(inode)
         case .hugetlbVma(let lock): return Obj.hugetlbVmaLock(lock)
+        case .hugetlbFault(let inode): return Obj.hugetlbFaultMutex(inode)
+        case .invalidate(let inode): return Obj.invalidateLock(inode)
         }
     }
 }
@@ -40,6 +48,8 @@ extension Kernel {
         case .mmap(let mm): return mms[mm].mmapLock
         case .iMmap(let inode): return inodes.unrecorded(inode).iMmapRwsem
         case .hugetlbVma(let lock): return hugetlbLockWord(lock)
+        case .hugetlbFault(let inode): return inodes.unrecorded(inode).hugetlbFaultMutex
+        case .invalidate(let inode): return inodes.unrecorded(inode).invalidateLock
         }
     }
 
@@ -52,6 +62,8 @@ extension Kernel {
         case .mmap(let mm): return mms[mm].mmapLock
         case .iMmap(let inode): return inodes.unrecorded(inode).iMmapRwsem
         case .hugetlbVma(let lock): return hugetlbLockWord(lock)
+        case .hugetlbFault(let inode): return inodes.unrecorded(inode).hugetlbFaultMutex
+        case .invalidate(let inode): return inodes.unrecorded(inode).invalidateLock
         }
     }
 
@@ -64,6 +76,8 @@ extension Kernel {
         case .mmap(let mm): mms[mm].mmapLock = state
         case .iMmap(let inode): inodes.withUnrecorded(inode) { $0.iMmapRwsem = state }
         case .hugetlbVma(let lock): setHugetlbLockWord(lock, state)
+        case .hugetlbFault(let inode): inodes.withUnrecorded(inode) { $0.hugetlbFaultMutex = state }
+        case .invalidate(let inode): inodes.withUnrecorded(inode) { $0.invalidateLock = state }
         }
     }
 
@@ -164,6 +178,8 @@ extension LockID: CustomStringConvertible {
         case .mmap(let mm): return "mmap_lock(mm\(mm))"
         case .iMmap(let inode): return "i_mmap_rwsem(ino\(inode))"
         case .hugetlbVma(let lock): return "hugetlb_vma_lock[\(lock)]"
+        case .hugetlbFault(let inode): return "hugetlb_fault_mutex(ino\(inode))"
+        case .invalidate(let inode): return "invalidate_lock(ino\(inode))"
         }
     }
 

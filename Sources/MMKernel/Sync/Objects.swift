@@ -53,18 +53,32 @@ enum Obj {
     static func hugetlbFile(_ file: Int) -> ObjectID { make(43, file) }
     /// A hugetlb PMD table's share count (pt_share_count), by table slot.
     static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
-    /// An mm's mm_cpumask.
+    /// An mm's mm_cpumask (and tlb_gen): written by switch_mm, read by a TLB shootdown.
     static func cpumask(_ mm: Int) -> ObjectID { make(45, mm) }
     /// An mm's RSS counters (MM_ANONPAGES, MM_FILEPAGES): updated by commuting adds.
     static func mmCounters(_ mm: Int) -> ObjectID { make(46, mm) }
     /// An mm's deposited PTE tables (pgtable_trans_huge_deposit).
     static func deposit(_ mm: Int) -> ObjectID { make(47, mm) }
+    /// A dev_pagemap's percpu_ref (count and live/dying/dead): gets and puts in percpu
+    /// mode are commuting updates; the kill and the last put after it are writes.
+    static func pgmapRef(_ index: Int) -> ObjectID { make(54, index) }
     /// A DAX file's block map and DAX entries (fs/dax.c's xarray), as one object.
     static func daxFile(_ file: Int) -> ObjectID { make(49, file) }
+    /// A hugetlbfs file's fault mutex, by inode.
+    static func hugetlbFaultMutex(_ inode: Int) -> ObjectID { make(50, inode) }
+    /// A file's mapping->invalidate_lock, by inode.
+    static func invalidateLock(_ inode: Int) -> ObjectID { make(51, inode) }
     /// A P2PDMA provider's genpool.
     static func genpool(_ index: Int) -> ObjectID { make(21, index) }
     /// Every file's and block device's stored contents (the audit's key for them).
     static let fileContents = make(48, 0)
+    /// One 4K page of a file's or block device's stored contents.
+    static func storedPage(_ store: DataStore, _ page: UInt64) -> ObjectID {
+        switch store {
+        case .file(let inode): return make(52, inode << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
+        case .device(let dev): return make(53, dev << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
+        }
+    }
 
     /// The kind number of an object (the top byte of its identity).
     static func kind(_ o: ObjectID) -> UInt64 { o.raw >> 56 }
@@ -78,7 +92,8 @@ enum Obj {
             14: "memmap section", 15: "struct page counts", 20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
             40: "DAX entry", 41: "pmem namespace", 42: "hugetlb vma lock", 43: "hugetlbfs file",
             44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
-            48: "file contents", 49: "DAX file",
+            48: "file contents", 49: "DAX file", 52: "file page contents",
+            53: "device page contents", 54: "pgmap percpu_ref",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -92,7 +107,7 @@ enum Obj {
         case 43: return { [42, 43, 44].contains(kind($0)) }
         case 20: return { kind($0) == 20 }
         case 21: return { [10, 21].contains(kind($0)) }
-        case 48: return { [7, 9, 13, 40, 41, 43].contains(kind($0)) }
+        case 48: return { [52, 53].contains(kind($0)) }
         case 7: let inode = key.raw & 0x00ff_ffff_ffff_ffff; return { $0 == iMmap(Int(inode)) }
         default: return { _ in false }
         }

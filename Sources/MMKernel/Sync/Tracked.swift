@@ -10,11 +10,21 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
     let log: AccessLog
     /// The object that stands for element `i`.
     let key: (Int) -> ObjectID
+    /// A second object of element `i`, recorded with the first by the subscript (an
+    /// element whose fields fall in two objects, each reached alone by its own accessor
+    /// elsewhere: a dev_pagemap's range and its percpu_ref).
+    let key2: ((Int) -> ObjectID)?
 
     /// An empty array recording into `log`.
-    init(log: AccessLog, key: @escaping (Int) -> ObjectID) {
+    init(log: AccessLog, key: @escaping (Int) -> ObjectID, key2: ((Int) -> ObjectID)? = nil) {
         self.log = log
         self.key = key
+        self.key2 = key2
+    }
+
+    private func record(_ i: Int, _ kind: AccessKind) {
+        log.access(key(i), kind)
+        if let key2 { log.access(key2(i), kind) }
     }
 
     /// The first index (0).
@@ -25,14 +35,23 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
 
     /// Element `i`, recording the read or the write.
     public subscript(i: Int) -> Element {
-        get { log.read(key(i)); return storage[i] }
-        _modify { log.write(key(i)); yield &storage[i] }
-        set { log.write(key(i)); storage[i] = newValue }
+        get {
+            if log.isActive { record(i, .read) }
+            return storage[i]
+        }
+        _modify {
+            if log.isActive { record(i, .write) }
+            yield &storage[i]
+        }
+        set {
+            if log.isActive { record(i, .write) }
+            storage[i] = newValue
+        }
     }
 
     /// Adds an element (a write of its object).
     mutating func append(_ e: Element) {
-        log.write(key(storage.count))
+        if log.isActive { record(storage.count, .write) }
         storage.append(e)
     }
 

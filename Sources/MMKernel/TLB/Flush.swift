@@ -22,6 +22,7 @@ extension Kernel {
         stats.tlbFlushes += 1
         tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
         await t.step()
+        if mm >= 0 { tlb.incTlbGen(mm) }  // inc_mm_tlb_gen
         let local = tlb.flush(cpu: t.cpu, mm: mm, start, length)
         t.exec.note("flush_tlb_mm_range mm\(mm) \(hex(start))+\(hex(length))"
                     + (freedTables ? " freed_tables" : "") + ": cpu\(t.cpu) \(local) entries")
@@ -37,10 +38,17 @@ extension Kernel {
         }
     }
 
-    /// Sends the flush IPI to `cpu` and waits for its handler (flush_tlb_func).
+    /// Sends the flush IPI to `cpu` and waits for its handler (flush_tlb_func), unless
+    /// should_flush_tlb()/tlb_is_not_lazy() let the CPU catch up at its next switch_mm: it
+    /// is lazy (eras with `flushSkipsLazyCPUs`), or — in eras whose switch_mm leaves the
+    /// cpumask bit — it has another mm loaded.
     private func flushTLBOther(_ t: KTask, cpu: Int, mm: Int, _ start: UInt64, _ length: UInt64,
                                freedTables: Bool) async {
-        if tlb.isLazy(cpu) && !freedTables {
+        if !freedTables && !config.era.switchMMClearsPrevCpumask && tlb.loaded(cpu: cpu) != mm {
+            t.exec.note("cpu\(cpu) has mm\(tlb.loaded(cpu: cpu)) loaded: should_flush_tlb skips it")
+            return
+        }
+        if tlb.isLazy(cpu) && !freedTables && config.era.flushSkipsLazyCPUs {
             let n = tlb.flush(cpu: cpu, mm: mm, start, length)
             t.exec.note("cpu\(cpu) lazy: no IPI, tlb_gen catch-up drops \(n) entries")
             return

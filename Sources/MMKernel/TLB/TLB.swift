@@ -57,6 +57,16 @@ public struct TLBState: Hashable {
     private var lazyStore: [Bool] = []
     /// mm_cpumask per mm: bit `cpu` set once the mm ran on that CPU.
     private var cpumask: [UInt64] = []
+    /// cpu_tlbstate.loaded_mm per CPU: the mm whose user translations the CPU may use,
+    /// -1 for none (init_mm). Object `Obj.tlb(cpu)`.
+    private var loadedMMStore: [Int32] = []
+    /// context.tlb_gen per mm: bumped by every flush of the mm (inc_mm_tlb_gen). Object
+    /// `Obj.cpumask(mm)`.
+    private var tlbGenStore: [UInt32] = []
+    /// The mm's tlb_gen when a CPU switched away from it, by `cpu << 24 | mm`: on the
+    /// switch back a newer tlb_gen means a flush was missed and the CPU flushes the mm.
+    /// Object `Obj.tlb(cpu)`.
+    private var leftGenStore: [Int: UInt32] = [:]
 
     /// Number of CPUs with state so far.
     public var cpuCount: Int { irqsOffStore.count }
@@ -95,7 +105,10 @@ public struct TLBState: Hashable {
     /// Makes room for CPU `cpu` and mm `mm`.
     @inline(__always) mutating func ensure(cpu: Int, mm: Int) {
         if cpu >= irqsOffStore.count { grow(cpu: cpu) }
-        if mm >= cpumask.count { cpumask += repeatElement(0, count: mm + 1 - cpumask.count) }
+        if mm >= cpumask.count {
+            cpumask += repeatElement(0, count: mm + 1 - cpumask.count)
+            tlbGenStore += repeatElement(0, count: mm + 1 - tlbGenStore.count)
+        }
     }
 
     private mutating func grow(cpu: Int) {
@@ -111,6 +124,7 @@ public struct TLBState: Hashable {
         irqsOffStore += repeatElement(0, count: n)
         irqSectionsStore += repeatElement(0, count: n)
         lazyStore += repeatElement(false, count: n)
+        loadedMMStore += repeatElement(-1, count: n)
     }
 
     /// The way of `cpu`'s TLB translating `addr` in `mm`, or nil on a miss.
@@ -128,8 +142,10 @@ public struct TLBState: Hashable {
     mutating func fill(cpu: Int, mm: Int, _ addr: UInt64, size: UInt64, entry: UInt64,
                        epoch: UInt32) {
         log.write(Obj.tlb(cpu))
-        log.write(Obj.cpumask(mm))
         ensure(cpu: cpu, mm: mm)
+        // The CPU has the mm loaded, so its bit is normally set already: then this only
+        // reads the mask (a silent store changes nothing another CPU could see).
+        log.access(Obj.cpumask(mm), cpumask[mm] & (1 << UInt64(cpu)) != 0 ? .read : .write)
         let i = lookup(cpu: cpu, mm: mm, addr) ?? {
             let w = nextWay[cpu]
             nextWay[cpu] = (w + 1) % TLBState.ways
@@ -183,9 +199,66 @@ public struct TLBState: Hashable {
         log.read(Obj.cpumask(mm))
         return mm < cpumask.count ? cpumask[mm] : 0
     }
+
+    /// The mm `cpu` has loaded, or -1.
+    func loaded(cpu: Int) -> Int {
+        log.read(Obj.tlb(cpu))
+        return cpu < loadedMMStore.count ? Int(loadedMMStore[cpu]) : -1
+    }
+
+    /// inc_mm_tlb_gen(): a flush of `mm` bumps its tlb_gen.
+    mutating func incTlbGen(_ mm: Int) {
+        log.write(Obj.cpumask(mm))
+        tlbGenStore[mm] &+= 1
+    }
+
+    /// switch_mm's bookkeeping (Kernel.switchMMNow): `cpu` leaves `prev` (remembering its
+    /// tlb_gen, and leaving its cpumask when `clearPrev`), joins `mm`'s cpumask and loads
+    /// it. Returns true when `mm`'s tlb_gen moved on since `cpu` last had it loaded.
+    mutating func switchLoaded(cpu: Int, from prev: Int, to mm: Int, clearPrev: Bool) -> Bool {
+        log.write(Obj.tlb(cpu))
+        log.write(Obj.cpumask(mm))
+        if prev >= 0 {
+            log.access(Obj.cpumask(prev), clearPrev ? .write : .read)
+            leftGenStore[cpu << 24 | prev] = tlbGenStore[prev]
+            if clearPrev { cpumask[prev] &= ~(1 << UInt64(cpu)) }
+        }
+        cpumask[mm] |= 1 << UInt64(cpu)
+        loadedMMStore[cpu] = Int32(mm)
+        if let g = leftGenStore[cpu << 24 | mm], g != tlbGenStore[mm] { return true }
+        return false
+    }
 }
 
 extension Kernel {
+    /// Models switch_mm_irqs_off() (arch/x86/mm/tlb.c) when `t`'s CPU starts running
+    /// `t.mm`: a scheduling point on the two cpumasks, then `switchMMNow`.
+    public func switchMM(_ t: KTask) async {
+        guard t.mm >= 0 else { return }
+        await t.step()
+        switchMMNow(cpu: t.cpu, mm: t.mm, t)
+    }
+
+    /// Models switch_mm_irqs_off() (arch/x86/mm/tlb.c) without a scheduling point (for a
+    /// scenario thread's CPU before any thread runs: it has switched to its process's mm
+    /// from its first step). The CPU leaves the previous mm's mm_cpumask (eras with
+    /// `switchMMClearsPrevCpumask`), joins `mm`'s, and — when `mm`'s tlb_gen moved on
+    /// since the CPU last had it loaded — flushes its entries of `mm` (the tlb_gen
+    /// catch-up of choose_new_asid/need_flush).
+    public func switchMMNow(cpu: Int, mm: Int, _ t: KTask? = nil) {
+        guard mm >= 0 else { return }
+        tlb.ensure(cpu: cpu, mm: mm)
+        let prev = tlb.loaded(cpu: cpu)
+        guard prev != mm else { return }
+        var dropped = 0
+        if tlb.switchLoaded(cpu: cpu, from: prev, to: mm,
+                            clearPrev: config.era.switchMMClearsPrevCpumask) {
+            dropped = tlb.flush(cpu: cpu, mm: mm, 0, UInt64.max)
+        }
+        t?.exec.note("switch_mm_irqs_off cpu\(cpu): mm\(prev) -> mm\(mm)"
+                     + (dropped > 0 ? ", tlb_gen catch-up drops \(dropped) entries" : ""))
+    }
+
     /// The TLB part of a user access: looks `addr` up in `t`'s CPU TLB (one scheduling
     /// point: an IPI from another CPU may flush it). On a hit that permits the access,
     /// returns the physical address the cached entry gives, reporting `stale-tlb` when

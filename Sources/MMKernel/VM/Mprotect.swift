@@ -22,7 +22,11 @@ extension Kernel {
             if exec { v.flags.insert(.exec) }
             if write && !v.flags.contains(.shared) { v.flags.insert(.account) }
             mms[mm].vmas[i] = v
-            await changeProtection(t, mm: mm, vma: v)
+            if v.flags.contains(.hugetlb) {
+                await hugetlbChangeProtection(t, mm: mm, vma: v)  // Hugetlb/HugetlbUnmap.swift
+            } else {
+                await changeProtection(t, mm: mm, vma: v)
+            }
         }
         await flushTLBRange(t, mm: mm, addr, end - addr)
         await unlock(t, .mmap(mm: mm))

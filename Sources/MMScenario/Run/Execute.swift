@@ -13,6 +13,7 @@ extension ScenarioExecution {
         } else if let tp = threadProcess {
             t.mm = tp
         }
+        await kernel.switchMM(t)  // the CPU runs the statement's process (no-op if loaded)
         let k = kernel
         switch s.op {
         case .disk(let d):

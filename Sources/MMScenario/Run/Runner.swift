@@ -42,6 +42,14 @@ public enum ScenarioRunner {
     {
         let test = loaded.test
         let hash = test.canonicalHash
+        // The test's own `explore preemptions=N` line, unless the command line set a bound.
+        var options = options
+        if options.preemptionBound == nil, let bound = test.preemptionBound {
+            switch options.strategy {
+            case .dpor, .naive: options.preemptionBound = bound
+            case .sequential, .random, .pct: break
+            }
+        }
         let explored = explore(options, testHash: hash,
                                isInteresting: { !$0.violations.isEmpty || $0.internalError },
                                make: { makeExecution(loaded, verbose: false) })

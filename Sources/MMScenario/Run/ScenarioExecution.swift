@@ -79,6 +79,11 @@ final class ScenarioExecution {
         let t = KTask(exec: exec, name: "init", cpu: 0, mm: -1)
         mainMM = await kernel.createProcess(t, name: "main") ?? -1
         await runBlock(test.initStatements, scope: "init", task: t, threadProcess: nil)
+        // Each thread runs on its own CPU in its process from its first step: that CPU has
+        // switched to the process's mm (switch_mm_irqs_off) and is in its mm_cpumask.
+        for th in test.threads {
+            if let mm = resolve(th.process, scope: th.name) { kernel.switchMMNow(cpu: th.index, mm: mm, t) }
+        }
     }
 
     /// Whether `s`, run in init with result `value`, failed to set up what the test

@@ -25,6 +25,10 @@ public struct LitmusTest: Hashable, Sendable {
     /// FNV-1a (32 bit) of the source text's UTF-8 bytes: replay tokens carry it so a token
     /// is refused for an edited test.
     public let sourceHash: UInt32
+    /// The `explore preemptions=N` line: the test is explored with at most N preemptions
+    /// unless the command line says otherwise (a test too large to explore whole in the
+    /// time a check may take; its results say "complete up to N preemptions").
+    public var preemptionBound: Int? = nil
     /// Variables of `init` that some statement uses as an address (`load buf`): a failed
     /// init op whose result one of them holds leaves the test without what it needs.
     public var addressVariables: Set<String> = []

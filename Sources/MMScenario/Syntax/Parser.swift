@@ -70,6 +70,8 @@ struct Parser {
             skipNewlines()
         }
         let kernel = current.isWord("kernel") ? try parseKernelLine() : nil
+        skipNewlines()
+        let bound = current.isWord("explore") ? try parseExploreLine() : nil
 
         var initStatements: [Statement]?
         var threads: [ScenarioThread] = []
@@ -88,7 +90,7 @@ struct Parser {
                     initStatements: initStatements ?? [], threads: threads,
                     finallyStatements: finallyStatements ?? [], condition: condition,
                     expectations: expectations, location: location, sourceHash: sourceHash,
-                    addressVariables: semantics.addressUses)
+                    preemptionBound: bound, addressVariables: semantics.addressUses)
             case .word("kernel"):
                 throw Diagnostic("the `kernel` line must come right after the header and description",
                                  at: token.location)
@@ -133,6 +135,27 @@ struct Parser {
                         + "`~exists (...)` or `expect ...`, not \(token)", at: token.location)
             }
         }
+    }
+
+    // MARK: Explore line
+
+    /// `explore preemptions=N` (N from 0 to 8), right after the kernel line.
+    mutating func parseExploreLine() throws(Diagnostic) -> Int {
+        advance()
+        guard current.isWord("preemptions") else {
+            throw Diagnostic("`explore` takes `preemptions=N`", at: current.location)
+        }
+        advance()
+        guard case .symbol(.assign) = current.kind else {
+            throw Diagnostic("`explore` takes `preemptions=N`", at: current.location)
+        }
+        advance()
+        guard let word = current.word, let n = Int(word), (0...8).contains(n) else {
+            throw Diagnostic("`preemptions` must be a number from 0 to 8", at: current.location)
+        }
+        advance()
+        try expectLineEnd(after: "the explore line")
+        return n
     }
 
     // MARK: Kernel line
