@@ -104,6 +104,7 @@ enum Obj {
     static func acceptedWriters(of key: ObjectID) -> (ObjectID) -> Bool {
         switch kind(key) {
         case 49: return { _ in false }
+        case 10: let ref = pgmapRef(Int(key.raw & 0x00ff_ffff_ffff_ffff)); return { $0 == ref }
         case 43: return { [42, 43, 44].contains(kind($0)) }
         case 20: return { kind($0) == 20 }
         case 21: return { [10, 21].contains(kind($0)) }
