@@ -50,8 +50,9 @@ enum ReleaseBinary {
     }
 
     /// Checks one file in the release binary, with the audit on (`MMSIM_AUDIT=1`).
-    static func check(_ path: String, maxExecutions: Int) throws -> Report {
-        let json = try run(["check", path, "--json", "--max-executions", String(maxExecutions)],
+    static func check(_ path: String, maxExecutions: Int, preemptions: Int? = nil) throws -> Report {
+        let bound = preemptions.map { ["--preemptions", String($0)] } ?? []
+        let json = try run(["check", path, "--json", "--max-executions", String(maxExecutions)] + bound,
                            environment: ["MMSIM_AUDIT": "1"])
         struct Doc: Decodable { let tests: [Report] }
         let doc = try JSONDecoder().decode(Doc.self, from: Data(json.utf8))
