@@ -49,11 +49,13 @@ enum ReleaseBinary {
         let expectations: [Expectation]
     }
 
-    /// Checks one file in the release binary, with the audit on (`MMSIM_AUDIT=1`).
-    static func check(_ path: String, maxExecutions: Int, preemptions: Int? = nil) throws -> Report {
+    /// Checks one file in the release binary, with the audit on (`MMSIM_AUDIT=1`) unless
+    /// `audit` is false.
+    static func check(_ path: String, maxExecutions: Int, preemptions: Int? = nil,
+                      audit: Bool = true) throws -> Report {
         let bound = preemptions.map { ["--preemptions", String($0)] } ?? []
         let json = try run(["check", path, "--json", "--max-executions", String(maxExecutions)] + bound,
-                           environment: ["MMSIM_AUDIT": "1"])
+                           environment: ["MMSIM_AUDIT": audit ? "1" : "0"])
         struct Doc: Decodable { let tests: [Report] }
         let doc = try JSONDecoder().decode(Doc.self, from: Data(json.utf8))
         guard let first = doc.tests.first else { throw CocoaError(.fileReadCorruptFile) }
