@@ -35,7 +35,11 @@ public final class Kernel {
     /// The shared zero page.
     public let zeroPfn: Int
     /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
-    public var hugeZeroPfn: Int = -1
+    public var hugeZeroPfn: Int {
+        get { log.read(Obj.hugeZero); return hugeZeroStore }
+        set { log.write(Obj.hugeZero); hugeZeroStore = newValue }
+    }
+    private var hugeZeroStore = -1
     /// File contents by inode, then byte offset (see FS/FileData.swift).
     /// Reached only through FS/FileData.swift's accessors, which record one object per
     /// page of the file (`Obj.storedPage`).
@@ -44,11 +48,17 @@ public final class Kernel {
     /// Reached only through FS/FileData.swift's accessors (`Obj.storedPage`).
     var deviceData: [Int: [UInt64: UInt64]] = [:]
     /// Direct I/O requests submitted so far (names DMA agents and completions).
+    /// Names DMA agents and their completions (`dma<N>`): harness bookkeeping, not kernel
+    /// state (no kernel path reads it), so it records nothing.
     var dioCount = 0
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
     var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
     /// Pages AF_PACKET rings hold until their sockets close (Drivers/PacketRing.swift).
-    var socketPages: [Int] = []
+    var socketPages: [Int] {
+        get { log.read(Obj.socketPages); return socketPagesStore }
+        _modify { log.write(Obj.socketPages); yield &socketPagesStore }
+    }
+    private var socketPagesStore: [Int] = []
     /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
     public var pgmaps: TrackedArray<DevPagemap>
     /// pmem namespaces, by region number (Drivers/Pmem.swift).
@@ -56,7 +66,11 @@ public final class Kernel {
     /// Block maps and DAX entries of files on DAX mounts (FS/DaxFile.swift).
     public var daxFiles: TrackedArray<DaxFile>
     /// Highest pfn of hot-added device memory with a memmap (0 when none).
-    public var deviceHighestPfn = 0
+    public var deviceHighestPfn: Int {
+        get { log.read(Obj.deviceExtent); return deviceHighestStore }
+        set { log.write(Obj.deviceExtent); deviceHighestStore = newValue }
+    }
+    private var deviceHighestStore = 0
     /// Counters a reviewer may ask for (`--stats`).
     public var stats = KernelStats()
     /// TTM buffer objects exported as dma-bufs (Drivers/TTMBufferObject.swift).

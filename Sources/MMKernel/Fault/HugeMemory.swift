@@ -5,6 +5,13 @@ extension Kernel {
     func getHugeZeroPage(_ t: KTask) async -> Int? {
         if hugeZeroPfn >= 0 { return hugeZeroPfn }
         guard let pfn = await allocPages(t, order: 9) else { return nil }
+        await t.step()
+        // get_huge_zero_page()'s cmpxchg: a racing CPU that installed its page first
+        // wins; this one's page goes back to the allocator.
+        if hugeZeroPfn >= 0 {
+            await putPage(t, pfn)
+            return hugeZeroPfn
+        }
         for i in 0..<512 { withPage(pfn + i) { $0.flags.insert(.zero) } }
         withPage(pfn) { $0.flags.insert(.reserved) }
         hugeZeroPfn = pfn

@@ -43,20 +43,18 @@ extension Kernel {
     /// The lock word of `id` (recorded as a read of the lock).
     @inline(__always) func lockState(_ id: LockID) -> LockState {
         log.read(id.object)
-        switch id {
-        case .ptl(let slot): return tables.locks[slot]
-        case .mmap(let mm): return mms[mm].mmapLock
-        case .iMmap(let inode): return inodes.unrecorded(inode).iMmapRwsem
-        case .hugetlbVma(let lock): return hugetlbLockWord(lock)
-        case .hugetlbFault(let inode): return inodes.unrecorded(inode).hugetlbFaultMutex
-        case .invalidate(let inode): return inodes.unrecorded(inode).invalidateLock
-        }
+        return lockWord(id)
     }
 
     /// The lock word of `id` for a step that has recorded a commuting update of it.
     @inline(__always) private func lockStateForUpdate(_ id: LockID) -> LockState {
         assert(!log.isRecording || log.currentFootprint.covers(id.object, .update),
-                     "lockStateForUpdate without a recorded update")
+               "lockStateForUpdate without a recorded update")
+        return lockWord(id)
+    }
+
+    /// Where each lock's word lives, unrecorded: the callers above record the lock.
+    @inline(__always) private func lockWord(_ id: LockID) -> LockState {
         switch id {
         case .ptl(let slot): return tables.locks[slot]
         case .mmap(let mm): return mms[mm].mmapLock

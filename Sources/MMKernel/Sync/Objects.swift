@@ -62,6 +62,13 @@ enum Obj {
     /// A dev_pagemap's percpu_ref (count and live/dying/dead): gets and puts in percpu
     /// mode are commuting updates; the kill and the last put after it are writes.
     static func pgmapRef(_ index: Int) -> ObjectID { make(54, index) }
+    /// The huge zero page pointer (huge_zero_page / huge_zero_folio).
+    static let hugeZero = make(55, 0)
+    /// The highest pfn of hot-added device memory with a memmap (read by vm_normal_page's
+    /// highest_memmap_pfn check).
+    static let deviceExtent = make(56, 0)
+    /// Pages AF_PACKET rings hold until their sockets close.
+    static let socketPages = make(57, 0)
     /// A DAX file's block map and DAX entries (fs/dax.c's xarray), as one object.
     static func daxFile(_ file: Int) -> ObjectID { make(49, file) }
     /// A hugetlbfs file's fault mutex, by inode.
@@ -93,7 +100,8 @@ enum Obj {
             40: "DAX entry", 41: "pmem namespace", 42: "hugetlb vma lock", 43: "hugetlbfs file",
             44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
             48: "file contents", 49: "DAX file", 52: "file page contents",
-            53: "device page contents", 54: "pgmap percpu_ref",
+            53: "device page contents", 54: "pgmap percpu_ref", 55: "huge zero page",
+            56: "device memory extent", 57: "socket pages",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
