@@ -168,18 +168,13 @@ final class DFSExplorer: Chooser {
     }
 }
 
-/// Two steps are dependent when their footprints (declared plus blocks and wakes)
-/// conflict. Steps of the same thread are ordered by program order separately.
+/// Two steps are dependent when their footprints conflict, or when they block on or
+/// wake the same wait queue (`extra`; wait queues are apart from the objects' data, see
+/// DPOR.swift). Steps of the same thread are ordered by program order separately.
 @inline(__always)
 func dependent(_ a: StepRecord, _ b: StepRecord) -> Bool {
     if a.fp.conflicts(with: b.fp) { return true }
-    if a.extra.isEmpty && b.extra.isEmpty { return false }
-    for x in a.extra {
-        if b.extra.contains(where: { $0.conflicts(with: x) }) { return true }
-        for j in 0..<b.fp.count where b.fp[j].conflicts(with: x) { return true }
-    }
-    for y in b.extra {
-        for j in 0..<a.fp.count where a.fp[j].conflicts(with: y) { return true }
-    }
+    if a.extra.isEmpty || b.extra.isEmpty { return false }
+    for x in a.extra where b.extra.contains(where: { $0.conflicts(with: x) }) { return true }
     return false
 }

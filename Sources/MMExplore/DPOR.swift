@@ -9,11 +9,17 @@
 // sequence that reverses the race; one of its initials (threads whose first step in v
 // has no predecessor in v) must be explored at the node before e.
 //
-// Blocking: a step that blocks on, or wakes, an object writes it, so block/wake pairs
-// on one object race and get reversed (the wake first: the blocker then finds its
-// condition true). The step a blocked thread runs after being woken writes the object
-// too, and the wake that enabled it is a non-reversible race (the woken step cannot run
-// first): it counts as a happens-before edge like program order, never as a race.
+// Blocking: a step that blocks on, or wakes, a wait queue writes that queue, so
+// block/wake pairs on one queue race and get reversed (the wake first: the blocker then
+// finds its condition true). Wait queues are a table apart from the objects' data: a
+// waiter reads the data its condition names before it blocks and the waker changes that
+// data, so those two steps already conflict through their footprints; a queue conflicting
+// with its object's data as well would only make every update of the data race with every
+// waiter. The step a blocked thread runs after being woken writes the queue too, and the
+// wake that enabled it is a non-reversible race (the woken step cannot run first): it
+// counts as a happens-before edge like program order, never as a race. A thread blocked
+// `until` a condition has no waker: its woken step reads the condition's data, which
+// orders it after every step that made the condition true.
 
 /// Per-object access history for one race analysis: open addressing over the objects'
 /// raw identities (no Hasher: a multiplicative hash), and the reads and commuting updates
@@ -115,6 +121,10 @@ extension DFSExplorer {
         var perThread = [UInt32](repeating: 0, count: width)
         var lastOf = [Int32](repeating: -1, count: width)
         var objects = ObjectTable()
+        // Blocks and wakes conflict with each other, not with the object's data: a waiter
+        // reads the data its condition names before it blocks, and the waker changes that
+        // data, so those steps already conflict through their footprints.
+        var waitQueues = ObjectTable()
         var fixed: [Int32] = []   // happens-before edges that are never races
         var preds: [Int32] = []   // conflicting earlier steps (candidate races)
         fixed.reserveCapacity(4)
@@ -128,19 +138,19 @@ extension DFSExplorer {
             if lastOf[q] >= 0 { fixed.append(lastOf[q]) }
             if r.spawner >= 0 { fixed.append(r.spawner) }
             if r.enabler >= 0 { fixed.append(r.enabler) }
-            func visit(_ a: Access) {
-                let i = objects.slot(a.object)
-                let w = objects.lastWriteOf(i)
+            func visit(_ a: Access, in table: inout ObjectTable) {
+                let i = table.slot(a.object)
+                let w = table.lastWriteOf(i)
                 if w >= 0 && !preds.contains(w) { preds.append(w) }
                 if a.kind != .read {
-                    objects.forEach(i, updates: false) { k in if !preds.contains(k) { preds.append(k) } }
+                    table.forEach(i, updates: false) { k in if !preds.contains(k) { preds.append(k) } }
                 }
                 if a.kind != .update {
-                    objects.forEach(i, updates: true) { k in if !preds.contains(k) { preds.append(k) } }
+                    table.forEach(i, updates: true) { k in if !preds.contains(k) { preds.append(k) } }
                 }
             }
-            for k in 0..<r.fp.count { visit(r.fp[k]) }
-            for a in r.extra { visit(a) }
+            for k in 0..<r.fp.count { visit(r.fp[k], in: &objects) }
+            for a in r.extra { visit(a, in: &waitQueues) }
             // Steps of the same thread are ordered anyway; only other threads race.
             preds.removeAll { Int(records[Int($0)].thread) == q }
 
@@ -171,7 +181,7 @@ extension DFSExplorer {
             // Writes last, so a step that reads and writes an object leaves it written.
             for k in 0..<r.fp.count where r.fp[k].kind != .write { update(r.fp[k]) }
             for k in 0..<r.fp.count where r.fp[k].kind == .write { update(r.fp[k]) }
-            for a in r.extra { update(a) }
+            for a in r.extra { waitQueues.note(waitQueues.slot(a.object), Int32(j), a.kind) }
         }
     }
 

@@ -39,6 +39,8 @@ final class Execution: SchedulingDriver {
         /// The object whose wake made the thread runnable again; its next step re-examines it.
         var wokenOn: ObjectID?
         var blockedOn = ObjectID(0)
+        /// For a thread blocked `until` a condition: the condition (else woken explicitly).
+        var until: (() -> Bool)?
         var enabler: Int32 = -1
         var spawner: Int32 = -1
     }
@@ -167,7 +169,14 @@ final class Execution: SchedulingDriver {
     private func decide() -> Int {
         if stopped != nil || !withinLimits() { return -1 }
         var enabled: UInt64 = 0
-        for i in slots.indices where slots[i].status == .parked { enabled |= 1 << UInt64(i) }
+        for i in slots.indices {
+            if slots[i].status == .blocked, let until = slots[i].until, until() {
+                slots[i].status = .parked
+                slots[i].until = nil
+                slots[i].wokenOn = slots[i].blockedOn
+            }
+            if slots[i].status == .parked { enabled |= 1 << UInt64(i) }
+        }
         if enabled == 0 { return -1 }
         let n: Int
         if alone {
@@ -281,9 +290,21 @@ final class Execution: SchedulingDriver {
         await leave(p)
     }
 
+    func block(_ thread: ExecThread, until condition: @escaping () -> Bool, on object: ObjectID) async {
+        if condition() { return }
+        let p = thread.index
+        settle(p)
+        addExtra(object)
+        slots[p].status = .blocked
+        slots[p].blockedOn = object
+        slots[p].until = condition
+        await leave(p)
+    }
+
     func wake(_ object: ObjectID, by thread: ExecThread) {
         addExtra(object)
-        for i in slots.indices where slots[i].status == .blocked && slots[i].blockedOn == object {
+        for i in slots.indices where slots[i].status == .blocked && slots[i].blockedOn == object
+            && slots[i].until == nil {
             slots[i].status = .parked
             // The step after waking re-examines the object: a write, so that it depends
             // on every other wake and block of the same object.

@@ -303,6 +303,8 @@ public protocol SchedulingDriver: AnyObject {
     func block(_ thread: ExecThread, on object: ObjectID) async
     /// Make every thread blocked on `object` runnable again.
     func wake(_ object: ObjectID, by thread: ExecThread)
+    /// Park `thread` until `condition` holds (evaluated between steps).
+    func block(_ thread: ExecThread, until condition: @escaping () -> Bool, on object: ObjectID) async
     /// Start a new thread (a hardware agent such as a DMA engine) in this execution.
     func spawn(_ name: String, by thread: ExecThread, _ body: @escaping (ExecThread) async -> Void)
     /// Record a trace note for the step `thread` is running.
@@ -364,6 +366,21 @@ public final class ExecThread {
             preconditionFailure("a detached thread blocked on \(object): nothing can wake it")
         }
         await driver.block(self, on: object)
+    }
+
+    /// Sleep until `condition` holds; nobody needs to wake the thread. The explorer
+    /// evaluates `condition` between steps, so it must read its data without recording
+    /// (and touch nothing); the step the thread runs once woken must read, through
+    /// instrumented accessors, everything `condition` depends on: that read is what orders
+    /// the woken step after the steps that made `condition` true. This is how a wait for
+    /// a count to drain (wait_for_completion on a percpu_ref's release) lets the puts stay
+    /// commuting updates: no put has to be the one that wakes. `object` names the wait
+    /// queue (for traces and deadlock reports).
+    public func block(until condition: @escaping () -> Bool, on object: ObjectID) async {
+        guard let driver else {
+            preconditionFailure("a detached thread blocked on \(object): nothing can wake it")
+        }
+        await driver.block(self, until: condition, on: object)
     }
 
     /// Wake every thread blocked on `object`.

@@ -52,7 +52,7 @@ extension Kernel {
     /// or -EBUSY when the range overlaps an existing pgmap.
     public func memremapPages(_ t: KTask, type: PgmapType, startPfn: Int, count: Int,
                               owner: String) async -> Int {
-        if pgmaps.contains(where: {
+        if (0..<pgmaps.count).map(pgmapInfo).contains(where: {
             !$0.removed && ($0.contains(startPfn) || $0.contains(startPfn + count - 1))
         }) {
             return -Errno.EBUSY
@@ -122,12 +122,13 @@ extension Kernel {
         return nil
     }
 
-    /// Models percpu_ref_tryget_live(): a reference unless the ref was killed. A
-    /// commuting update of the ref (two trygets succeed in either order; the kill is a
-    /// write, so it conflicts with them).
+    /// Models percpu_ref_tryget_live(): a reference unless the ref was killed. Reads the
+    /// ref's mode (`Obj.pgmapLive`, which the kill writes) and, when live, takes a
+    /// reference: a commuting update of the count (two trygets succeed in either order).
     func pgmapTryGetLive(_ i: Int) -> Bool {
-        log.update(Obj.pgmapRef(i))
+        log.read(Obj.pgmapLive(i))
         guard pgmaps.unrecorded(i).state == .live else { return false }
+        log.update(Obj.pgmapRef(i))
         pgmaps.withUnrecorded(i) { $0.refs += 1 }
         return true
     }
@@ -138,26 +139,49 @@ extension Kernel {
         pgmaps.withUnrecorded(i) { $0.refs += n }
     }
 
-    /// Models put_dev_pagemap() → percpu_ref_put(): at zero after a kill the release
-    /// callback completes `done`, waking memunmap_pages().
+    /// Models put_dev_pagemap() → percpu_ref_put(): a commuting update of the count, in
+    /// percpu and in atomic mode alike. The put that reaches zero after the kill runs the
+    /// release callback (complete(&pgmap->done)); which put that is does not change the
+    /// state, so no put is a write: memunmap_pages() waits for the count itself
+    /// (`block(until:)`), and its woken step reads the count.
     public func putDevPagemap(_ t: KTask, _ i: Int, _ n: Int = 1) async {
         await t.step()
-        // percpu_ref_put: in percpu mode (live) a commuting update; after the kill the
-        // count is atomic and the put that reaches zero completes the release: a write.
-        let ref = pgmaps.unrecorded(i)
-        let commutes = ref.state == .live || ref.refs - n > 0
-        log.access(Obj.pgmapRef(i), commutes ? .update : .write)
-        if !commutes { log.write(Obj.pgmap(i)) }
+        log.update(Obj.pgmapRef(i))
         pgmaps.withUnrecorded(i) { $0.refs -= n }
         let after = pgmaps.unrecorded(i)
+        // After the kill the count only falls (a get needs a live ref or a reference
+        // already held), so whether it ends below zero does not depend on the puts' order.
         if after.refs < 0 {
             report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(after.owner)) below zero", t)
             pgmaps.withUnrecorded(i) { $0.refs = 0 }
         }
-        if after.refs <= 0 && after.state == .dying {
-            pgmaps.withUnrecorded(i) { $0.state = .dead }  // covered by the write above
-            t.exec.wake(Obj.pgmap(i))
+    }
+
+    /// Models percpu_ref_kill(): the ref's mode becomes dying (tryget_live fails from now
+    /// on: a write of `Obj.pgmapLive`) and the base reference is dropped (a commuting
+    /// update of the count).
+    func pgmapKill(_ i: Int) {
+        log.write(Obj.pgmapLive(i))
+        log.update(Obj.pgmapRef(i))
+        pgmaps.withUnrecorded(i) {
+            $0.state = .dying
+            $0.refs -= 1
         }
+    }
+
+    /// Models wait_for_completion(&pgmap->done) in memunmap_pages(): blocks until the
+    /// count drained, then (in the woken step, which reads the count) marks the ref dead.
+    func pgmapWaitDrained(_ t: KTask, _ i: Int) async {
+        await t.step()
+        log.read(Obj.pgmapRef(i))
+        if pgmaps.unrecorded(i).refs > 0 {
+            t.exec.note("wait_for_completion(pgmap\(i)->done): \(pgmaps.unrecorded(i).refs) refs left")
+            await t.exec.block(until: { [unowned self] in self.pgmaps.unrecorded(i).refs <= 0 },
+                               on: Obj.pgmap(i))
+            log.read(Obj.pgmapRef(i))
+        }
+        log.write(Obj.pgmapLive(i))
+        pgmaps.withUnrecorded(i) { $0.state = .dead }
     }
 
     /// Models memunmap_pages() (mm/memremap.c, 6.1/7.2 steps): percpu_ref_kill, drop the
@@ -165,9 +189,9 @@ extension Kernel {
     /// pageunmap_range: the struct pages are gone and pfn_valid() is false.
     public func memunmapPages(_ t: KTask, _ i: Int) async {
         await t.step()
-        pgmaps[i].state = .dying
-        pgmaps[i].refs -= 1  // percpu_ref_kill drops the base reference
-        t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(pgmaps[i].refs)")
+        let info = pgmapInfo(i)
+        pgmapKill(i)
+        t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(pgmaps.unrecorded(i).refs)")
         switch config.era.zoneDeviceRefcount {
         case .oneBasedIdle:
             // v5.x: put_page() on every pfn; an idle page goes 1 -> 0 and drops its pgmap
@@ -176,7 +200,7 @@ extension Kernel {
             // speculative get sees the zero and fails).
             await t.step()
             var idle = 0
-            for pfn in pgmaps[i].startPfn..<(pgmaps[i].startPfn + pgmaps[i].count) {
+            for pfn in info.startPfn..<(info.startPfn + info.count) {
                 if memmap.refcountInSweep(pfn) == 1 {
                     memmap.setRefcountInSweep(pfn, 0)
                     idle += 1
@@ -187,24 +211,17 @@ extension Kernel {
             await putDevPagemap(t, i, idle)
         case .extraRefRemoved, .zeroBasedFolios:
             // 6.x: percpu_ref_put_many() of the per-pfn references.
-            await putDevPagemap(t, i, pgmaps[i].count)
+            await putDevPagemap(t, i, info.count)
         case .noPgmapRef:
             break
         }
-        if pgmaps[i].refs == 0 && pgmaps[i].state == .dying {
-            pgmaps[i].state = .dead
-        }
-        while pgmaps[i].state != .dead {
-            t.exec.note("wait_for_completion(pgmap\(i)->done): \(pgmaps[i].refs) refs left")
-            await t.exec.block(on: Obj.pgmap(i))
-            await t.step()
-        }
+        await pgmapWaitDrained(t, i)
         // pageunmap_range(): every struct page of the range goes (one section object per
         // 128 MiB; the model's namespaces span at most a few).
         await t.step()
-        memmap.remove(startPfn: pgmaps[i].startPfn, count: pgmaps[i].count)
+        memmap.remove(startPfn: info.startPfn, count: info.count)
         pgmaps[i].removed = true
-        t.exec.note("pageunmap_range(pgmap\(i)): memmap of \(pgmaps[i].count) pfns removed")
+        t.exec.note("pageunmap_range(pgmap\(i)): memmap of \(info.count) pfns removed")
     }
 }
 
@@ -216,7 +233,7 @@ extension Kernel {
     func zoneDevicePut(_ t: KTask, _ pfn: Int, old: Int32, _ n: Int32,
                        name: String = "put_page") async {
         let p = identity(pfn)
-        let type = p.pgmap >= 0 ? pgmaps[Int(p.pgmap)].type : .generic
+        let type = p.pgmap >= 0 ? pgmapInfo(Int(p.pgmap)).type : .generic
         let now = old - n
         t.exec.note("\(name) zone-device pfn \(hex(pfn)) ref \(old) -> \(now)")
         let idle = zoneDeviceIdleRefcount(type)

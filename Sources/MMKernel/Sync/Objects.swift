@@ -62,6 +62,9 @@ enum Obj {
     /// A dev_pagemap's percpu_ref (count and live/dying/dead): gets and puts in percpu
     /// mode are commuting updates; the kill and the last put after it are writes.
     static func pgmapRef(_ index: Int) -> ObjectID { make(54, index) }
+    /// A dev_pagemap's percpu_ref mode (live, or killed): what percpu_ref_tryget_live()
+    /// reads and percpu_ref_kill() writes, apart from the count (`pgmapRef`).
+    static func pgmapLive(_ index: Int) -> ObjectID { make(58, index) }
     /// The huge zero page pointer (huge_zero_page / huge_zero_folio).
     static let hugeZero = make(55, 0)
     /// The highest pfn of hot-added device memory with a memmap (read by vm_normal_page's
@@ -101,7 +104,7 @@ enum Obj {
             44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
             48: "file contents", 49: "DAX file", 52: "file page contents",
             53: "device page contents", 54: "pgmap percpu_ref", 55: "huge zero page",
-            56: "device memory extent", 57: "socket pages",
+            56: "device memory extent", 57: "socket pages", 58: "pgmap percpu_ref mode",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -112,7 +115,10 @@ enum Obj {
     static func acceptedWriters(of key: ObjectID) -> (ObjectID) -> Bool {
         switch kind(key) {
         case 49: return { _ in false }
-        case 10: let ref = pgmapRef(Int(key.raw & 0x00ff_ffff_ffff_ffff)); return { $0 == ref }
+        case 10:
+            let i = Int(key.raw & 0x00ff_ffff_ffff_ffff)
+            let ref = pgmapRef(i), live = pgmapLive(i)
+            return { $0 == ref || $0 == live }
         case 43: return { [42, 43, 44].contains(kind($0)) }
         case 20: return { kind($0) == 20 }
         case 21: return { [10, 21].contains(kind($0)) }

@@ -10,21 +10,21 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
     let log: AccessLog
     /// The object that stands for element `i`.
     let key: (Int) -> ObjectID
-    /// A second object of element `i`, recorded with the first by the subscript (an
-    /// element whose fields fall in two objects, each reached alone by its own accessor
-    /// elsewhere: a dev_pagemap's range and its percpu_ref).
-    let key2: ((Int) -> ObjectID)?
+    /// Further objects of element `i`, recorded with the first by the subscript (an
+    /// element whose fields fall in several objects, each reached alone by its own
+    /// accessor elsewhere: a dev_pagemap's range, its percpu_ref's count and its mode).
+    let others: [(Int) -> ObjectID]
 
     /// An empty array recording into `log`.
-    init(log: AccessLog, key: @escaping (Int) -> ObjectID, key2: ((Int) -> ObjectID)? = nil) {
+    init(log: AccessLog, key: @escaping (Int) -> ObjectID, others: [(Int) -> ObjectID] = []) {
         self.log = log
         self.key = key
-        self.key2 = key2
+        self.others = others
     }
 
     private func record(_ i: Int, _ kind: AccessKind) {
         log.access(key(i), kind)
-        if let key2 { log.access(key2(i), kind) }
+        for other in others { log.access(other(i), kind) }
     }
 
     /// The first index (0).
