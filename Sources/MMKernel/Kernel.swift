@@ -126,7 +126,7 @@ public final class Kernel {
         self.layout = EntryLayout(config: config)
         self.tables = TableStore(log: log)
         self.inodes = TrackedArray(log: log, key: Obj.pageCache)
-        self.pgmaps = TrackedArray(log: log, key: Obj.pgmap, others: [Obj.pgmapRef, Obj.pgmapLive])
+        self.pgmaps = TrackedArray(log: log, key: Obj.pgmap, others: [Obj.pgmapRef, Obj.pgmapLive, Obj.pgmapDone])
         self.pmems = TrackedArray(log: log, key: Obj.pmemNs)
         self.daxFiles = TrackedArray(log: log, key: Obj.daxFile)
         self.tlb = TLBState(log: log)

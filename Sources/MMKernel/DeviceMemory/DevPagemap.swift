@@ -140,48 +140,57 @@ extension Kernel {
     }
 
     /// Models put_dev_pagemap() → percpu_ref_put(): a commuting update of the count, in
-    /// percpu and in atomic mode alike. The put that reaches zero after the kill runs the
-    /// release callback (complete(&pgmap->done)); which put that is does not change the
-    /// state, so no put is a write: memunmap_pages() waits for the count itself
-    /// (`block(until:)`), and its woken step reads the count.
+    /// percpu and in atomic mode alike; it reads the ref's mode, and in atomic mode (after
+    /// the kill) the put that drops the count to zero runs the release callback,
+    /// dev_pagemap_percpu_release(): complete(&pgmap->done).
     public func putDevPagemap(_ t: KTask, _ i: Int, _ n: Int = 1) async {
         await t.step()
+        pgmapPut(t, i, n)
+    }
+
+    /// Drops `n` references (see `putDevPagemap`); shared with percpu_ref_kill's put of
+    /// the base reference.
+    private func pgmapPut(_ t: KTask, _ i: Int, _ n: Int) {
         log.update(Obj.pgmapRef(i))
+        log.read(Obj.pgmapLive(i))
         pgmaps.withUnrecorded(i) { $0.refs -= n }
         let after = pgmaps.unrecorded(i)
-        // After the kill the count only falls (a get needs a live ref or a reference
-        // already held), so whether it ends below zero does not depend on the puts' order.
+        // The count reaches zero only after the kill (the base reference is held until
+        // then), and after the kill it only falls (a get needs a live ref or a reference
+        // already held): so the put that reaches zero, or goes below it, is the last of a
+        // set of puts whose order does not change the state they leave. Which put runs
+        // the release callback is a matter of naming, not of a reachable state: the puts
+        // stay commuting updates and only the completion is a write.
         if after.refs < 0 {
             report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(after.owner)) below zero", t)
             pgmaps.withUnrecorded(i) { $0.refs = 0 }
         }
+        if after.state == .dying && after.refs <= 0 {
+            log.write(Obj.pgmapDone(i))
+            pgmaps.withUnrecorded(i) { $0.state = .dead }
+            t.exec.note("dev_pagemap_percpu_release(pgmap\(i)): complete(done)")
+        }
     }
 
     /// Models percpu_ref_kill(): the ref's mode becomes dying (tryget_live fails from now
-    /// on: a write of `Obj.pgmapLive`) and the base reference is dropped (a commuting
-    /// update of the count).
-    func pgmapKill(_ i: Int) {
+    /// on: a write of `Obj.pgmapLive`) and the base reference is put.
+    func pgmapKill(_ t: KTask, _ i: Int) {
         log.write(Obj.pgmapLive(i))
-        log.update(Obj.pgmapRef(i))
-        pgmaps.withUnrecorded(i) {
-            $0.state = .dying
-            $0.refs -= 1
-        }
+        pgmaps.withUnrecorded(i) { $0.state = .dying }
+        pgmapPut(t, i, 1)
     }
 
     /// Models wait_for_completion(&pgmap->done) in memunmap_pages(): blocks until the
-    /// count drained, then (in the woken step, which reads the count) marks the ref dead.
+    /// release callback completed `done` (the step after waking reads it again).
     func pgmapWaitDrained(_ t: KTask, _ i: Int) async {
         await t.step()
-        log.read(Obj.pgmapRef(i))
-        if pgmaps.unrecorded(i).refs > 0 {
+        log.read(Obj.pgmapDone(i))
+        if pgmaps.unrecorded(i).state != .dead {
             t.exec.note("wait_for_completion(pgmap\(i)->done): \(pgmaps.unrecorded(i).refs) refs left")
-            await t.exec.block(until: { [unowned self] in self.pgmaps.unrecorded(i).refs <= 0 },
+            await t.exec.block(until: { [unowned self] in self.pgmaps.unrecorded(i).state == .dead },
                                on: Obj.pgmap(i))
-            log.read(Obj.pgmapRef(i))
+            log.read(Obj.pgmapDone(i))
         }
-        log.write(Obj.pgmapLive(i))
-        pgmaps.withUnrecorded(i) { $0.state = .dead }
     }
 
     /// Models memunmap_pages() (mm/memremap.c, 6.1/7.2 steps): percpu_ref_kill, drop the
@@ -190,7 +199,7 @@ extension Kernel {
     public func memunmapPages(_ t: KTask, _ i: Int) async {
         await t.step()
         let info = pgmapInfo(i)
-        pgmapKill(i)
+        pgmapKill(t, i)
         t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(pgmaps.unrecorded(i).refs)")
         switch config.era.zoneDeviceRefcount {
         case .oneBasedIdle:
@@ -200,13 +209,25 @@ extension Kernel {
             // speculative get sees the zero and fails).
             await t.step()
             var idle = 0
-            for pfn in info.startPfn..<(info.startPfn + info.count) {
+            let end = info.startPfn + info.count
+            var pfn = info.startPfn
+            while pfn < end {
+                // A block of counts nobody holds goes in one access (MemMap.sweepIdleBlock);
+                // a block where someone holds a page goes page by page.
+                let blockEnd = min(end, (pfn | 511) + 1)
+                if (pfn == info.startPfn || pfn & 511 == 0)
+                    && memmap.sweepIdleBlock(pfn..<blockEnd, idle: 1, to: 0) {
+                    idle += blockEnd - pfn
+                    pfn = blockEnd
+                    continue
+                }
                 if memmap.refcountInSweep(pfn) == 1 {
                     memmap.setRefcountInSweep(pfn, 0)
                     idle += 1
                 } else {
                     await putPage(t, pfn)
                 }
+                pfn += 1
             }
             await putDevPagemap(t, i, idle)
         case .extraRefRemoved, .zeroBasedFolios:

@@ -45,6 +45,7 @@ public struct MemMap {
     @inline(__always) public mutating func page(_ pfn: Int) -> Page {
         log.read(Obj.page(pfn))
         log.read(Obj.pageCount(pfn))
+        log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         return pages[slot(pfn)]
     }
@@ -61,22 +62,38 @@ public struct MemMap {
     @inline(__always) mutating func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
         log.write(Obj.page(pfn))
         log.write(Obj.pageCount(pfn))
+        log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         let s = slot(pfn)
         return body(&pages[s])
     }
 
-    /// A step that visits every struct page of whole sections (memunmap_pages' sweep of a
-    /// namespace) records one write of each section instead of thousands of page objects:
-    /// sound, because every other access to a struct page reads its section object, so it
-    /// conflicts with this write. The page's refcount, for such a sweep.
+    /// A page's refcount in a sweep that may set it (memunmap_pages' put of every idle
+    /// page): a write of that page's count and a read of its section (the memmap exists).
     @inline(__always) mutating func refcountInSweep(_ pfn: Int) -> Int32 {
-        log.write(Obj.section(pfn))
+        log.read(Obj.section(pfn))
+        log.write(Obj.pageCount(pfn))
         return pages[slot(pfn)].refcount
     }
 
+    /// A sweep's pass over `pfns`, all in one block of `Obj.pageCountBlock`: when every
+    /// count there is `idle`, sets them all to `value` and records one write of the block
+    /// (every access to a count reads its block, so this conflicts with exactly what
+    /// per-page writes would: the sweep visits the whole block in this step) and returns
+    /// true. Otherwise changes nothing, records nothing and returns false: the caller
+    /// visits the pages one by one (`refcountInSweep`), so that a block where another
+    /// thread holds pages conflicts only on those pages' counts.
+    mutating func sweepIdleBlock(_ pfns: Range<Int>, idle: Int32, to value: Int32) -> Bool {
+        for pfn in pfns where pages[slot(pfn)].refcount != idle { return false }
+        log.read(Obj.section(pfns.lowerBound))
+        log.write(Obj.pageCountBlock(pfns.lowerBound))
+        for pfn in pfns { pages[slot(pfn)].refcount = value }
+        return true
+    }
+
     /// Changes a struct page in a sweep over whole sections (memremap_pages initialising
-    /// a namespace's pages; see `refcountInSweep`).
+    /// a namespace's pages): one write of each section instead of thousands of page
+    /// objects; sound, because every other access to a struct page reads its section.
     @inline(__always) mutating func withPageInSweep(_ pfn: Int, _ body: (inout Page) -> Void) {
         log.write(Obj.section(pfn))
         body(&pages[slot(pfn)])
@@ -84,7 +101,8 @@ public struct MemMap {
 
     /// Sets a page's refcount in a sweep (see `refcountInSweep`).
     @inline(__always) mutating func setRefcountInSweep(_ pfn: Int, _ value: Int32) {
-        log.write(Obj.section(pfn))
+        log.read(Obj.section(pfn))
+        log.write(Obj.pageCount(pfn))
         pages[slot(pfn)].refcount = value
     }
 
@@ -92,6 +110,7 @@ public struct MemMap {
     /// counts. Returns the refcount before.
     @inline(__always) mutating func refcountAdd(_ pfn: Int, _ n: Int32) -> Int32 {
         log.update(Obj.pageCount(pfn))
+        log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         let s = slot(pfn)
         let old = pages[s].refcount
@@ -106,6 +125,7 @@ public struct MemMap {
         let s = slot(pfn)
         let old = pages[s].refcount
         log.access(Obj.pageCount(pfn), old > n ? .update : .write)
+        log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         if old >= n { pages[s].refcount = old - n }
         return old

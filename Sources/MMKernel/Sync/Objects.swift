@@ -15,6 +15,9 @@ enum Obj {
     /// in the kernel, where a walker reading page flags does not contend with an atomic
     /// get_page on the same page.
     static func pageCount(_ pfn: Int) -> ObjectID { make(15, pfn) }
+    /// The counts of 512 struct pages (2 MiB of pfns) as one object: every access to a
+    /// count reads it, a sweep over a namespace's pages writes it (MemMap.refcountInSweep).
+    static func pageCountBlock(_ pfn: Int) -> ObjectID { make(16, pfn >> 9) }
     /// A page-table lock (split PTL of a table page).
     static func ptl(_ slot: Int) -> ObjectID { make(3, slot) }
     /// A process's mmap_lock.
@@ -59,12 +62,15 @@ enum Obj {
     static func mmCounters(_ mm: Int) -> ObjectID { make(46, mm) }
     /// An mm's deposited PTE tables (pgtable_trans_huge_deposit).
     static func deposit(_ mm: Int) -> ObjectID { make(47, mm) }
-    /// A dev_pagemap's percpu_ref (count and live/dying/dead): gets and puts in percpu
-    /// mode are commuting updates; the kill and the last put after it are writes.
+    /// A dev_pagemap's percpu_ref count: gets and puts are commuting updates, in percpu
+    /// and atomic mode alike (the mode is `pgmapLive`, the completion `pgmapDone`).
     static func pgmapRef(_ index: Int) -> ObjectID { make(54, index) }
     /// A dev_pagemap's percpu_ref mode (live, or killed): what percpu_ref_tryget_live()
     /// reads and percpu_ref_kill() writes, apart from the count (`pgmapRef`).
     static func pgmapLive(_ index: Int) -> ObjectID { make(58, index) }
+    /// A dev_pagemap's `done` completion: completed by the release callback (the put that
+    /// drops the killed ref to zero), waited for by memunmap_pages().
+    static func pgmapDone(_ index: Int) -> ObjectID { make(59, index) }
     /// The huge zero page pointer (huge_zero_page / huge_zero_folio).
     static let hugeZero = make(55, 0)
     /// The highest pfn of hot-added device memory with a memmap (read by vm_normal_page's
@@ -99,12 +105,13 @@ enum Obj {
             1: "page-table entry", 2: "struct page", 3: "ptl", 4: "mmap_lock", 5: "i_mmap_rwsem",
             6: "vma tree", 7: "page cache", 8: "page allocator", 9: "frame contents",
             10: "dev_pagemap", 11: "cpu irq state", 12: "write_protect_seq", 13: "dio",
-            14: "memmap section", 15: "struct page counts", 20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
+            14: "memmap section", 15: "struct page counts", 16: "struct page counts block", 20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
             40: "DAX entry", 41: "pmem namespace", 42: "hugetlb vma lock", 43: "hugetlbfs file",
             44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
             48: "file contents", 49: "DAX file", 52: "file page contents",
             53: "device page contents", 54: "pgmap percpu_ref", 55: "huge zero page",
             56: "device memory extent", 57: "socket pages", 58: "pgmap percpu_ref mode",
+            59: "pgmap done completion",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -115,10 +122,16 @@ enum Obj {
     static func acceptedWriters(of key: ObjectID) -> (ObjectID) -> Bool {
         switch kind(key) {
         case 49: return { _ in false }
+        case 2:
+            // A struct page's digest holds its counts: a count update, or a sweep's write
+            // of its block of counts, accounts for it.
+            let pfn = Int(key.raw & 0x00ff_ffff_ffff_ffff)
+            let count = pageCount(pfn), block = pageCountBlock(pfn), sec = section(pfn)
+            return { $0 == count || $0 == block || $0 == sec }
         case 10:
             let i = Int(key.raw & 0x00ff_ffff_ffff_ffff)
-            let ref = pgmapRef(i), live = pgmapLive(i)
-            return { $0 == ref || $0 == live }
+            let ref = pgmapRef(i), live = pgmapLive(i), done = pgmapDone(i)
+            return { $0 == ref || $0 == live || $0 == done }
         case 43: return { [42, 43, 44].contains(kind($0)) }
         case 20: return { kind($0) == 20 }
         case 21: return { [10, 21].contains(kind($0)) }
