@@ -54,15 +54,26 @@ extension Runner {
         return shared.results.map { $0! }
     }
 
-    /// Naive or DPOR exploration split at the partition node.
-    func parallelDFS(dpor: Bool) -> [PartResult<Outcome>] {
+    /// Naive or DPOR exploration split at the partition node: the number of parts the
+    /// tree has and the results of those `shard` owns (every part without a shard), in
+    /// index order.
+    func parallelDFS(dpor: Bool, shard: Shard? = nil)
+        -> (count: Int, parts: [(index: Int, result: PartResult<Outcome>)])
+    {
+        func owned(_ count: Int, _ body: @escaping (Int) -> PartResult<Outcome>)
+            -> (count: Int, parts: [(index: Int, result: PartResult<Outcome>)])
+        {
+            let mine = (0..<count).filter { shard?.owns(part: $0) ?? true }
+            let results = runParts(mine.count) { body(mine[$0]) }
+            return (count, Array(zip(mine, results)).map { (index: $0.0, result: $0.1) })
+        }
         let bound = options.preemptionBound
         // A probe execution (not counted) finds the partition node.
         let first = DFSExplorer(dpor: dpor, bound: bound)
         let (x0, end0, _) = execute(first, recording: first.dpor)
-        if budgetStopped(end0) { return [PartResult(tally: Tally(), finished: false)] }
+        if budgetStopped(end0) { return (1, [(0, PartResult(tally: Tally(), finished: false))]) }
         guard let p = first.partition, p < first.nodes.count else {
-            return [runDFS(DFSExplorer(dpor: dpor, bound: bound), part: 0)]
+            return owned(1) { _ in runDFS(DFSExplorer(dpor: dpor, bound: bound), part: 0) }
         }
         let prefix = Array(first.nodes[0...p])
         let node = prefix[p]
@@ -82,11 +93,11 @@ extension Runner {
                 probePrefix[p].chosen = c
                 let probe = DFSExplorer(dpor: true, bound: bound, prefix: probePrefix, partition: p)
                 let (x, end, _) = execute(probe, recording: true)
-                if budgetStopped(end) { return [PartResult(tally: Tally(), finished: false)] }
+                if budgetStopped(end) { return (1, [(0, PartResult(tally: Tally(), finished: false))]) }
                 steps.append(x.records[p])
             }
         }
-        return runParts(order.count) { k in
+        return owned(order.count) { k in
             var partPrefix = prefix
             partPrefix[p].chosen = order[k]
             partPrefix[p].done = 0
