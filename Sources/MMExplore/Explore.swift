@@ -63,7 +63,7 @@ struct Runner<Outcome: Hashable> {
     var jobs: Int { max(1, options.jobs) }
     /// Keep per-execution logs when parts (parallel ones, deepening rounds) may have to be
     /// cut by maxExecutions.
-    var keepLog: Bool { (jobs > 1 || options.preemptionBound != nil) && options.maxExecutions != nil }
+    var keepLog: Bool { options.maxExecutions != nil }
 
     func run(testHash: UInt32) -> ExploreReport<Outcome> {
         var pctBound: Double?
@@ -103,8 +103,9 @@ struct Runner<Outcome: Hashable> {
                 parts = owned.map(\.result)
                 sharded = (count, owned.map { ExplorePart(index: $0.index, $0.result) })
             } else {
-                parts = jobs == 1 ? [runDFS(DFSExplorer(dpor: dpor, bound: options.preemptionBound), part: 0)]
-                                  : parallelDFS(dpor: dpor).parts.map(\.result)
+                // DPOR always runs in parts (its cuts shape the report: Parallel.swift).
+                parts = jobs == 1 && !dpor ? [runDFS(DFSExplorer(dpor: false, bound: options.preemptionBound), part: 0)]
+                                           : parallelDFS(dpor: dpor).parts.map(\.result)
             }
         case .random(let seed, let runs):
             parts = runRuns(runs) { run in
@@ -163,13 +164,20 @@ struct Runner<Outcome: Hashable> {
         return interesting
     }
 
+    /// With one worker, parts run in exploration order: `maxExecutions` counts over all of
+    /// them (with several, each part stops at it by itself and `merge` cuts).
+    var overBudget: Bool {
+        guard jobs == 1, let max = options.maxExecutions else { return false }
+        return control.executionsDone >= max
+    }
+
     /// Explores a DFS tree (or a subtree) to its end or until a budget stops it.
     func runDFS(_ dfs: DFSExplorer, part: Int) -> PartResult<Outcome> {
         var tally = Tally<Outcome>(keepLog: keepLog)
         var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
         var boundCut = false
         while true {
-            if control.shouldStop(part: part, executions: tally.executions) {
+            if control.shouldStop(part: part, executions: tally.executions) || overBudget {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
             let (x, end, finish) = execute(dfs, recording: dfs.dpor)
@@ -181,9 +189,9 @@ struct Runner<Outcome: Hashable> {
                 // An earlier deepening round counted it.
             } else {
                 stop = count(finish(end), x, into: &tally, part: part) && options.stopAtFirstInteresting
-                if jobs > 1 { control.reportDone(1) }
+                control.reportDone(1)
             }
-            progress?.tick(tally.executions)
+            progress?.tick(control.executionsDone)
             if !dfs.advance(x.records) { return PartResult(tally: tally, finished: true, boundCut: boundCut) }
             if stop { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
         }

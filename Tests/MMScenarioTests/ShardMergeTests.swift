@@ -46,6 +46,8 @@ import Testing
         let parts = try shards(loaded, 3)
         #expect(Set(parts.map(\.partCount)).count == 1)
         #expect(parts.flatMap(\.parts).map(\.index).sorted() == Array(0..<parts[0].partCount))
+        // The tree is cut below its first racing steps: no shard has all the work.
+        #expect(parts.allSatisfy { $0.parts.map(\.executions).reduce(0, +) < one.executions })
         let merged = try ScenarioRunner.merge(parts.reversed(), loaded: loaded, options: ExploreOptions())
         #expect(timeless(merged) == timeless(one))
         #expect(merged.executions == one.executions && merged.redundant == one.redundant)
