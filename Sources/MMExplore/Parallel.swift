@@ -141,7 +141,7 @@ extension Runner {
     /// gave one worker all the work. Cutting down to the nodes of the first racing steps
     /// separates the orders of those races. A constant, so that the report is the same
     /// for every number of workers and shards.
-    static let cutRaces = 4
+    static var cutRaces: Int { 4 }
 
     /// The node of the first execution's `cutRaces`-th racing step at or after node `p`
     /// (a step conflicting with a later step of another thread), else its last node.
