@@ -104,7 +104,7 @@ public enum ScenarioRunner {
         report.redundant = explored.redundant
         report.completeUpToPreemptions = explored.completeUpToPreemptions
         if explored.deepenedAfterBudget {
-            report.strategy = "DPOR for half the time, then by preemption bound"
+            report.strategy = "DPOR half the time, then by bound"
         }
         if test.condition != nil {
             let outcome = positive == 0 ? "Never" : negative == 0 ? "Always" : "Sometimes"
