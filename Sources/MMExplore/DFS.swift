@@ -156,6 +156,18 @@ final class DFSExplorer: Chooser {
         return false
     }
 
+    /// Makes nodes `range` of the current path explore every thread not asleep there, as
+    /// the partition node does, so that the subtrees below them are independent and
+    /// parallel workers and shards can take them apart (Parallel.swift). Like the partition
+    /// node, that adds only redundant (uncounted) prefixes. DPOR only (bounded and naive
+    /// nodes explore every allowed thread already).
+    func widen(_ range: ClosedRange<Int>) {
+        guard dpor else { return }
+        for i in range where i >= floor && i < nodes.count {
+            nodes[i].backtrack |= nodes[i].enabled & ~nodes[i].sleep
+        }
+    }
+
     /// Called by race analysis: the reversed sequence starting at node `i` has initial
     /// threads `initials`; make sure one of them is (or was) explored there.
     func addBacktrack(at i: Int, initials: UInt64, preferred: Int) {

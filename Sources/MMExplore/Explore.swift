@@ -27,6 +27,8 @@ struct PartResult<Outcome: Hashable> {
     var tally: Tally<Outcome>
     /// The part ran out of executions by itself (no budget or interesting stop).
     var finished: Bool
+    /// A preemption bound kept the part from some schedule (iterative deepening).
+    var boundCut = false
 }
 
 struct Runner<Outcome: Hashable> {
@@ -34,6 +36,9 @@ struct Runner<Outcome: Hashable> {
     let isInteresting: (Outcome) -> Bool
     let options: ExploreOptions
     let control: Control
+    /// In a round of iterative deepening (Deepening.swift): count only the executions
+    /// with exactly this many preemptions (earlier rounds counted the others).
+    let exactPreemptions: Int?
 
     init(make: @escaping () -> (plan: ExecutionPlan, finish: (ExecutionEnd) -> Outcome),
          isInteresting: @escaping (Outcome) -> Bool, options: ExploreOptions) {
@@ -41,15 +46,30 @@ struct Runner<Outcome: Hashable> {
         self.isInteresting = isInteresting
         self.options = options
         control = Control(options)
+        exactPreemptions = nil
+    }
+
+    /// The runner of deepening round `bound`, sharing `runner`'s budgets.
+    init(round bound: Int, of runner: Runner) {
+        make = runner.make
+        isInteresting = runner.isInteresting
+        var o = runner.options
+        o.preemptionBound = bound
+        options = o
+        control = runner.control
+        exactPreemptions = bound
     }
 
     var jobs: Int { max(1, options.jobs) }
-    /// Keep per-execution logs when parallel parts may have to be cut by maxExecutions.
-    var keepLog: Bool { jobs > 1 && options.maxExecutions != nil }
+    /// Keep per-execution logs when parts (parallel ones, deepening rounds) may have to be
+    /// cut by maxExecutions.
+    var keepLog: Bool { options.maxExecutions != nil }
 
     func run(testHash: UInt32) -> ExploreReport<Outcome> {
         var pctBound: Double?
         let parts: [PartResult<Outcome>]
+        var sharded: (count: Int, parts: [ExplorePart<Outcome>])?
+        var deepened: (completeUpTo: Int?, byBudget: Bool)?
         switch options.strategy {
         case .sequential:
             var tally = Tally<Outcome>()
@@ -62,8 +82,31 @@ struct Runner<Outcome: Hashable> {
             }
         case .naive, .dpor:
             let dpor = options.strategy == .dpor
-            parts = jobs == 1 ? [runDFS(DFSExplorer(dpor: dpor, bound: options.preemptionBound), part: 0)]
-                              : parallelDFS(dpor: dpor)
+            if let bound = options.preemptionBound, exactPreemptions == nil {
+                let d = deepen(upTo: bound)
+                parts = d.parts
+                sharded = d.sharded
+                deepened = (d.completeUpTo, false)
+            } else if options.deepenOnBudget, let timeout = options.timeout, options.shard == nil,
+                      exactPreemptions == nil {
+                // DPOR for half the budget; unfinished, the rest goes to deepening.
+                var o = options
+                o.timeout = timeout / 2
+                o.deepenOnBudget = false
+                let whole = Runner(make: make, isInteresting: isInteresting, options: o).run(testHash: testHash)
+                if whole.complete || whole.stopReason != "timeout" { return whole }
+                let d = deepen(upTo: nil)
+                parts = d.parts
+                deepened = (d.completeUpTo, true)
+            } else if let shard = options.shard {
+                let (count, owned) = parallelDFS(dpor: dpor, shard: shard)
+                parts = owned.map(\.result)
+                sharded = (count, owned.map { ExplorePart(index: $0.index, $0.result) })
+            } else {
+                // DPOR always runs in parts (its cuts shape the report: Parallel.swift).
+                parts = jobs == 1 && !dpor ? [runDFS(DFSExplorer(dpor: false, bound: options.preemptionBound), part: 0)]
+                                           : parallelDFS(dpor: dpor).parts.map(\.result)
+            }
         case .random(let seed, let runs):
             parts = runRuns(runs) { run in
                 RandomChooser(seed: SplitMix64.seed(seed, run: run), preemptionBound: options.preemptionBound)
@@ -78,7 +121,20 @@ struct Runner<Outcome: Hashable> {
                 PCTChooser(seed: SplitMix64.seed(seed, run: run), depth: depth, steps: k)
             }
         }
-        return report(merge(parts), testHash: testHash, pctBound: pctBound)
+        var r = report(merge(parts), testHash: testHash, pctBound: pctBound)
+        if let deepened {
+            r.completeUpToPreemptions = deepened.completeUpTo
+            r.deepenedAfterBudget = deepened.byBudget
+            // Deepening that got past every bound without a cut enumerated the whole tree.
+            if deepened.byBudget && r.complete { r.completeUpToPreemptions = nil }
+        }
+        if let shard = options.shard {
+            // Strategies that are not cut into parts are one part, shard 1's.
+            let whole = { (shard.owns(part: 0) ? parts.first : nil).map { [ExplorePart(index: 0, $0)] } ?? [] }
+            r.partCount = sharded?.count ?? 1
+            r.parts = sharded?.parts ?? whole()
+        }
+        return r
     }
 
     /// Runs one execution.
@@ -108,26 +164,36 @@ struct Runner<Outcome: Hashable> {
         return interesting
     }
 
+    /// With one worker, parts run in exploration order: `maxExecutions` counts over all of
+    /// them (with several, each part stops at it by itself and `merge` cuts).
+    var overBudget: Bool {
+        guard jobs == 1, let max = options.maxExecutions else { return false }
+        return control.executionsDone >= max
+    }
+
     /// Explores a DFS tree (or a subtree) to its end or until a budget stops it.
     func runDFS(_ dfs: DFSExplorer, part: Int) -> PartResult<Outcome> {
         var tally = Tally<Outcome>(keepLog: keepLog)
         var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
+        var boundCut = false
         while true {
-            if control.shouldStop(part: part, executions: tally.executions) {
-                return PartResult(tally: tally, finished: false)
+            if control.shouldStop(part: part, executions: tally.executions) || overBudget {
+                return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
             let (x, end, finish) = execute(dfs, recording: dfs.dpor)
-            if budgetStopped(end) { return PartResult(tally: tally, finished: false) }
+            if budgetStopped(end) { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
             var stop = false
             if dfs.abandoned {
                 tally.redundant += 1
+            } else if let exact = exactPreemptions, preemptions(of: dfs, cut: &boundCut) != exact {
+                // An earlier deepening round counted it.
             } else {
                 stop = count(finish(end), x, into: &tally, part: part) && options.stopAtFirstInteresting
-                if jobs > 1 { control.reportDone(1) }
+                control.reportDone(1)
             }
-            progress?.tick(tally.executions)
-            if !dfs.advance(x.records) { return PartResult(tally: tally, finished: true) }
-            if stop { return PartResult(tally: tally, finished: false) }
+            progress?.tick(control.executionsDone)
+            if !dfs.advance(x.records) { return PartResult(tally: tally, finished: true, boundCut: boundCut) }
+            if stop { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
         }
     }
 

@@ -32,7 +32,8 @@ public struct ExploreOptions {
     public var strategy: Strategy
     /// Explore only schedules with at most this many preemptions (switching away from a
     /// thread that could have continued). With `.dpor` the bounded search is done
-    /// without partial-order reduction (see DFS.swift); nil for no bound.
+    /// without partial-order reduction (see DFS.swift), by iterative deepening: bound 0,
+    /// then 1, ... (Deepening.swift); nil for no bound.
     public var preemptionBound: Int?
     /// Stop (incomplete) after this many executions; nil for no limit.
     public var maxExecutions: Int?
@@ -43,6 +44,13 @@ public struct ExploreOptions {
     public var maxMemory: UInt64?
     /// Worker OS threads. The report does not depend on it (except under `timeout`).
     public var jobs: Int
+    /// With `timeout` and no `preemptionBound`: when DPOR does not finish in half the
+    /// time, spend the rest exploring by increasing preemption bound (Deepening.swift), so
+    /// that what the timeout leaves unexplored needs the most preemptions.
+    public var deepenOnBudget = false
+    /// Explore only this shard of the tree (naive and DPOR; other strategies are one part,
+    /// shard 1's); the report then carries the shard's parts for `mergeParts`.
+    public var shard: Shard?
     /// Stop at the first execution whose outcome is interesting.
     public var stopAtFirstInteresting: Bool
     /// Called at most about four times a second with the progress, on the calling thread.
@@ -96,6 +104,16 @@ public struct ExploreReport<Outcome: Hashable> {
     public var pctBound: Double?
     /// DPOR prefixes abandoned because every enabled thread was asleep (redundant work).
     public var redundant: Int
+    /// Iterative deepening (with a preemption bound, or after a budget): every schedule
+    /// with at most this many preemptions was explored; nil when no bound was completed
+    /// or the exploration was not by bound.
+    public var completeUpToPreemptions: Int?
+    /// DPOR did not finish in half the timeout and the rest went to deepening.
+    public var deepenedAfterBudget = false
+    /// With `ExploreOptions.shard`: the number of parts the tree was cut into.
+    public var partCount: Int?
+    /// With `ExploreOptions.shard`: the results of the parts the shard explored.
+    public var parts: [ExplorePart<Outcome>]?
     /// The test hash the caller passed, for `firstInterestingToken`.
     public var testHash: UInt32
 

@@ -1,13 +1,19 @@
 // Parallel workers. An exploration is cut into parts whose order is the order one
 // worker would explore them in; workers (OS threads, one execution state each) take
-// parts in index order and the parts' results are merged in index order, so the report
-// does not depend on the number of workers (Runner.merge applies the budgets as a
-// single worker would have; only a timeout makes the result timing-dependent).
+// parts and the parts' results are merged in that order, so the report does not depend
+// on the number of workers (Runner.merge applies the budgets as a single worker would
+// have; only a timeout makes the result timing-dependent).
 //
-// Naive and DPOR trees are cut at the partition node, the first step with a choice:
-// one part per thread explored there (see DFS.swift for why DPOR explores every
-// enabled thread at that node). DPOR therefore parallelises only as well as those
-// top-level subtrees balance; with sleep sets, later ones are usually smaller.
+// Naive trees are cut at the partition node, the first step with a choice: one part per
+// thread explored there. DPOR trees are cut at every node from the partition node down
+// to the node of the first execution's fourth racing step (`cutRaces`), each such node
+// exploring every thread not asleep there (DFSExplorer.widen): below the partition node
+// the first thread's steps commute with everything until its first race, so sleep sets
+// left every child of the partition node but the first empty and one worker did all the
+// work. Each later child of a cut node is cut again the same way when a worker takes it
+// (its first execution, uncounted, shows where its races are), and its pieces join the
+// queue. DPOR runs this way with one worker too, so the cuts (which add redundant,
+// uncounted prefixes only) shape every report alike.
 
 import Dispatch
 import Foundation
@@ -54,49 +60,242 @@ extension Runner {
         return shared.results.map { $0! }
     }
 
-    /// Naive or DPOR exploration split at the partition node.
-    func parallelDFS(dpor: Bool) -> [PartResult<Outcome>] {
+    /// Naive or DPOR exploration cut into parts: the number of top-level parts the tree
+    /// has and the results of those `shard` owns (every part without a shard), in index
+    /// order. DPOR always runs this way, with any number of workers, so that its report
+    /// (which the cuts shape: see `cut`) is the same for every number of workers and shards.
+    func parallelDFS(dpor: Bool, shard: Shard? = nil)
+        -> (count: Int, parts: [(index: Int, result: PartResult<Outcome>)])
+    {
         let bound = options.preemptionBound
+        let stopped = (1, [(index: 0, result: PartResult<Outcome>(tally: Tally(), finished: false))])
         // A probe execution (not counted) finds the partition node.
         let first = DFSExplorer(dpor: dpor, bound: bound)
         let (x0, end0, _) = execute(first, recording: first.dpor)
-        if budgetStopped(end0) { return [PartResult(tally: Tally(), finished: false)] }
+        if budgetStopped(end0) { return stopped }
         guard let p = first.partition, p < first.nodes.count else {
-            return [runDFS(DFSExplorer(dpor: dpor, bound: bound), part: 0)]
+            let whole = shard?.owns(part: 0) ?? true
+            return (1, whole ? [(0, runDFS(DFSExplorer(dpor: dpor, bound: bound), part: 0))] : [])
         }
-        let prefix = Array(first.nodes[0...p])
-        let node = prefix[p]
-        var order = [node.chosen]
-        var rest = node.backtrack & ~(1 << UInt64(node.chosen))
-        while rest != 0 {
-            order.append(rest.trailingZeroBitCount)
-            rest &= rest - 1
+        // Naive subtrees below the partition node are alike: cut there only.
+        guard let top = cut(first, x0.records, prefix: [], from: p, partition: p, deepest: first.dpor ? nil : p)
+        else { return stopped }
+        let mine = (0..<top.count).filter { shard?.owns(part: $0) ?? true }
+        let results = runTree(mine.map { k in
+            PartTask(root: k, prefix: top[k].prefix, splits: top[k].splits)
+        }, partition: p)
+        return (top.count, Array(zip(mine, results)).map { (index: $0.0, result: $0.1) })
+    }
+
+    /// Cuts the subtree whose first execution `explorer` just ran (`records`) at every node
+    /// from `from` to `deepest` (default: the node of its `cutRaces`-th racing step, see
+    /// `cutEnd`). Returns its parts in the order one worker explores them, each with its
+    /// fixed prefix and whether it is itself to be cut (the later children of each cut
+    /// node, once, when `splits` allows); nil when a budget stopped a probe.
+    func cut(_ explorer: DFSExplorer, _ records: [StepRecord], prefix rootPrefix: [DFSNode], from: Int,
+             partition p: Int, deepest: Int? = nil, splits: Bool = true)
+        -> [(prefix: [DFSNode], splits: Bool)]?
+    {
+        guard from < explorer.nodes.count else { return [(rootPrefix, false)] }
+        let q = deepest ?? Runner.cutEnd(records, from: from, nodes: explorer.nodes.count)
+        explorer.widen(from...q)
+        let nodes = explorer.nodes
+        var parts: [(prefix: [DFSNode], splits: Bool)] = []
+        for j in stride(from: q, through: from, by: -1) {
+            let node = nodes[j]
+            var order = [node.chosen]
+            var rest = node.backtrack & ~(1 << UInt64(node.chosen))
+            while rest != 0 {
+                order.append(rest.trailingZeroBitCount)
+                rest &= rest - 1
+            }
+            // The step each earlier child took at node j, for the sleep sets of later ones
+            // (DPOR): the first child's is the first execution's, the others' their probes'.
+            var prefix = Array(nodes[0...j])
+            var earlier: StepRecord? = explorer.dpor ? records[j] : nil
+            for (rank, c) in order.enumerated() {
+                if rank > 0 {
+                    prefix[j].done |= 1 << UInt64(order[rank - 1])
+                    if let earlier { prefix[j].stepOf.append((order[rank - 1], earlier)) }
+                }
+                prefix[j].chosen = c
+                if rank == 0 {
+                    // The first child's subtree goes on through the deeper cut nodes.
+                    if j == q { parts.append((prefix, false)) }
+                    continue
+                }
+                if explorer.dpor && rank + 1 < order.count {
+                    let probe = DFSExplorer(dpor: true, bound: explorer.bound, prefix: prefix, partition: p)
+                    let (x, end, _) = execute(probe, recording: true)
+                    if budgetStopped(end) { return nil }
+                    earlier = x.records[j]
+                }
+                parts.append((prefix, splits && explorer.dpor))
+            }
         }
-        // DPOR's sleep sets below the partition node need the step each earlier child
-        // took there: one probe execution per child (the first one is x0).
-        var steps: [StepRecord] = []
-        if first.dpor {
-            steps.append(x0.records[p])
-            for c in order.dropFirst() {
-                var probePrefix = prefix
-                probePrefix[p].chosen = c
-                let probe = DFSExplorer(dpor: true, bound: bound, prefix: probePrefix, partition: p)
+        return parts
+    }
+    /// Racing steps of the first execution above the deepest cut node. Below the partition
+    /// node the first thread's steps usually commute with everything until it races, so
+    /// sleep sets leave every other child of the partition node empty: cutting only there
+    /// gave one worker all the work. Cutting down to the nodes of the first racing steps
+    /// separates the orders of those races. A constant, so that the report is the same
+    /// for every number of workers and shards.
+    static var cutRaces: Int { 4 }
+
+    /// The node of the first execution's `cutRaces`-th racing step at or after node `p`
+    /// (a step conflicting with a later step of another thread), else its last node.
+    static func cutEnd(_ records: [StepRecord], from p: Int, nodes: Int) -> Int {
+        var found = 0
+        for i in p..<min(nodes, records.count) {
+            for j in (i + 1)..<records.count
+            where records[j].thread != records[i].thread && dependent(records[i], records[j]) {
+                found += 1
+                if found == cutRaces { return i }
+                break
+            }
+        }
+        return max(p, min(nodes, records.count) - 1)
+    }
+}
+
+/// A part of a DFS tree: the fixed prefix of its explorer (the last node set to the part's
+/// child), the top-level part it belongs to, and whether it is to be cut in turn.
+struct PartTask {
+    var root: Int
+    var prefix: [DFSNode]
+    var splits: Bool
+    /// Position among the parts, for merging in exploration order.
+    var path: [Int] = []
+}
+
+extension Runner {
+    /// Explores `tasks` (top-level parts; splitting ones are cut into parts that join the
+    /// queue) inline with one job, else on worker threads; returns each top-level part's
+    /// result, its pieces merged in exploration order.
+    func runTree(_ tasks: [PartTask], partition p: Int) -> [PartResult<Outcome>] {
+        let queue = TaskQueue<Outcome>(tasks.enumerated().map { i, t in
+            var t = t
+            t.path = [i]
+            return t
+        })
+        let work: (PartTask) -> [PartTask]? = { task in
+            if task.splits {
+                let probe = DFSExplorer(dpor: true, bound: options.preemptionBound, prefix: task.prefix,
+                                        partition: p)
                 let (x, end, _) = execute(probe, recording: true)
-                if budgetStopped(end) { return [PartResult(tally: Tally(), finished: false)] }
-                steps.append(x.records[p])
+                if !budgetStopped(end),
+                   let parts = cut(probe, x.records, prefix: task.prefix, from: task.prefix.count,
+                                   partition: p, splits: false) {
+                    return parts.enumerated().map { k, part in
+                        PartTask(root: task.root, prefix: part.prefix, splits: false, path: task.path + [k])
+                    }
+                }
+                queue.finish(task.path, PartResult(tally: Tally(), finished: false))
+                return nil
             }
+            let dfs = DFSExplorer(dpor: options.strategy == .dpor, bound: options.preemptionBound,
+                                  prefix: task.prefix, partition: p)
+            queue.finish(task.path, runDFS(dfs, part: task.root))
+            return nil
         }
-        return runParts(order.count) { k in
-            var partPrefix = prefix
-            partPrefix[p].chosen = order[k]
-            partPrefix[p].done = 0
-            partPrefix[p].stepOf = []
-            for e in 0..<k {
-                partPrefix[p].done |= 1 << UInt64(order[e])
-                if first.dpor { partPrefix[p].stepOf.append((order[e], steps[e])) }
+        let workers = jobs
+        if workers == 1 {
+            // In exploration order: nothing after the first interesting execution matters.
+            var found = false
+            while let task = queue.take() {
+                if found {
+                    queue.finish(task.path, PartResult(tally: Tally(), finished: false))
+                    queue.add(nil, after: task)
+                    continue
+                }
+                queue.add(work(task), after: task)
+                found = options.stopAtFirstInteresting && queue.results.contains { $0.result.tally.firstInteresting != nil }
             }
-            return runDFS(DFSExplorer(dpor: dpor, bound: bound, prefix: partPrefix, partition: p), part: k)
+        } else {
+            let finished = DispatchSemaphore(value: 0)
+            // A Thread keeps its closure until it has exited, which may be after it
+            // signalled: the work (it holds the caller's non-escaping closures) is reached
+            // through a box emptied once every worker is done.
+            let box = WorkBox(work)
+            for _ in 0..<workers {
+                let thread = Thread {
+                    while let task = queue.take() { queue.add(box.work!(task), after: task) }
+                    finished.signal()
+                }
+                // Model code's synchronous frames live on this stack; async frames do not.
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+            var progress = ProgressThrottle(options.progress, start: control.start)
+            var done = 0
+            while done < workers {
+                if finished.wait(timeout: .now() + .milliseconds(100)) == .success { done += 1 }
+                progress.tick(control.executionsDone)
+            }
+            box.work = nil
         }
+        // Each top-level part: its pieces in path order.
+        var merged: [PartResult<Outcome>] = tasks.map { _ in PartResult(tally: Tally(keepLog: keepLog), finished: true) }
+        var stoppedRoot = Set<Int>()
+        for (path, r) in queue.results.sorted(by: { $0.path.lexicographicallyPrecedes($1.path) }) {
+            let i = path[0]
+            // Pieces after the first interesting execution are moot, as one worker would
+            // not have explored them.
+            if stoppedRoot.contains(i) { continue }
+            if options.stopAtFirstInteresting && r.tally.firstInteresting != nil {
+                stoppedRoot.insert(i)
+                merged[i].finished = false
+            }
+            merged[i].tally.append(r.tally)
+            merged[i].finished = merged[i].finished && r.finished
+            merged[i].boundCut = merged[i].boundCut || r.boundCut
+        }
+        return merged
+    }
+}
+
+/// The work function of `runTree`'s workers, dropped when they are done.
+private final class WorkBox: @unchecked Sendable {
+    var work: ((PartTask) -> [PartTask]?)?
+    init(_ work: @escaping (PartTask) -> [PartTask]?) { self.work = work }
+}
+
+/// The parts waiting and the results, shared by the workers. A worker that cuts a part
+/// puts its pieces at the front, so one worker explores them in exploration order.
+private final class TaskQueue<Outcome: Hashable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var pending: [PartTask]
+    private var running = 0
+    private(set) var results: [(path: [Int], result: PartResult<Outcome>)] = []
+
+    init(_ tasks: [PartTask]) { pending = tasks }
+
+    /// The next part, waiting while others may still add pieces; nil when all is done.
+    func take() -> PartTask? {
+        condition.lock()
+        defer { condition.unlock() }
+        while pending.isEmpty {
+            if running == 0 { return nil }
+            condition.wait()
+        }
+        running += 1
+        return pending.removeFirst()
+    }
+
+    /// `task` is over; `pieces`, if it was cut, go to the front of the queue.
+    func add(_ pieces: [PartTask]?, after task: PartTask) {
+        condition.lock()
+        if let pieces { pending.insert(contentsOf: pieces, at: 0) }
+        running -= 1
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finish(_ path: [Int], _ result: PartResult<Outcome>) {
+        condition.lock()
+        results.append((path, result))
+        condition.unlock()
     }
 }
 

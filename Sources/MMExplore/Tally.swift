@@ -75,6 +75,18 @@ struct Tally<Outcome: Hashable> {
         }
     }
 
+    /// Adds `count` executions of `o` to the outcome counts only (rebuilding a tally
+    /// from a part's summary; the caller sets executions and steps).
+    mutating func addCounted(_ o: Outcome, count: Int, schedule: Schedule) {
+        if let k = index[o] {
+            outcomes[k].count += count
+        } else {
+            index[o] = outcomes.count
+            outcomes.append((o, count))
+            firstSchedules.append(schedule)
+        }
+    }
+
     private mutating func countOnly(_ o: Outcome, steps: Int, schedule: Schedule) {
         if let k = index[o] {
             outcomes[k].count += 1

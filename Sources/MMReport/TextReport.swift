@@ -15,13 +15,19 @@ public enum TextReport {
             out.append("Setup failed: nothing after that statement ran; the test is not judged")
         }
         var exec = "Executions \(r.executions) (\(r.strategy)), \(seconds) s"
+        // Sleep-set-blocked runs cost time but are not executions (docs/explorer.md).
+        if r.redundant > 0 { exec += "; \(r.redundant) redundant runs" }
         if !r.complete { exec += "  [incomplete: \(r.stopReason ?? "budget")]" }
         out.append(exec)
         if !r.complete, let reason = r.stopReason, reason != "first-interesting" {
             let what = reason == "max-memory" ? "mmsim's resident memory passed --max-memory"
                 : reason == "timeout" ? "--timeout passed"
                 : reason == "interrupted" ? "interrupted (Ctrl-C)" : "--max-executions reached"
-            out.append("Stopped: \(what); \(r.executions) complete executions counted")
+            let covered = r.completeUpToPreemptions.map { k in
+                "complete up to \(k) preemption\(k == 1 ? "" : "s"); " } ?? ""
+            out.append("Stopped: \(what); \(covered)\(r.executions) complete executions counted")
+        } else if r.complete, let k = r.completeUpToPreemptions {
+            out.append("Complete up to \(k) preemption\(k == 1 ? "" : "s") (not beyond)")
         }
         if let bound = r.pctBound { out.append("PCT bound: each run finds a given bug with p >= \(bound)") }
         for v in r.violations {

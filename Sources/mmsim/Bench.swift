@@ -3,10 +3,18 @@ import Foundation
 import MMExplore
 import MMKernel
 
-/// `mmsim bench`: populate 1 GiB of anonymous memory with 4K pages in the model and on
-/// the host kernel, in the same run, and print faults per second for both.
+/// `mmsim bench`: benchmarks, faults per second by default.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        abstract: "Benchmarks: faults per second (default) and exploration at scale.",
+        subcommands: [BenchFaults.self, BenchExplore.self], defaultSubcommand: BenchFaults.self)
+}
+
+/// `mmsim bench faults`: populate 1 GiB of anonymous memory with 4K pages in the model and
+/// on the host kernel, in the same run, and print faults per second for both.
+struct BenchFaults: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "faults",
         abstract: "Measure faults per second: the model populating 1 GiB with 4K pages vs. "
             + "this machine's kernel doing the same.")
 
@@ -28,22 +36,22 @@ struct Bench: ParsableCommand {
         let bytes = UInt64(mib) << 20
         var best = (faults: 0, seconds: Double.infinity)
         for _ in 0..<repetitions {
-            let r = Bench.model(bytes: bytes)
+            let r = BenchFaults.model(bytes: bytes)
             if r.seconds < best.seconds { best = r }
         }
         var host = (faults: 0, seconds: Double.infinity)
         for _ in 0..<repetitions {
-            let r = Bench.host(bytes: bytes)
+            let r = BenchFaults.host(bytes: bytes)
             if r.seconds < host.seconds { host = r }
         }
         print("populate \(mib) MiB of anon memory with 4K pages (MADV_NOHUGEPAGE), best of \(repetitions)")
         print(row("model (v6.1, release)", best.faults, best.seconds))
-        print(row("host kernel \(Bench.uname())", host.faults, host.seconds))
+        print(row("host kernel \(BenchFaults.uname())", host.faults, host.seconds))
         if !noExplorer {
             let x = selfBenchmark(threads: 2, steps: 20, seconds: 1.0)
             print("explorer: 2 threads x 20 steps: \(Int(x.executionsPerSecond)) executions/s, "
                   + "\(Int(x.stepsPerSecond)) steps/s")
-            let m = Bench.modelExploration(runs: 2000)
+            let m = BenchFaults.modelExploration(runs: 2000)
             print("model: 2 threads x 20 user accesses (v6.1, TLB hits and walks), random order: "
                   + "\(m.executions) executions, \(m.steps / max(m.executions, 1)) steps each, "
                   + "\(Int(Double(m.executions) / m.seconds)) executions/s, "

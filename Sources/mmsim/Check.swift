@@ -36,6 +36,15 @@ struct Check: ParsableCommand {
     @Option(name: .long, help: "Parallel workers (results are identical to one worker's).")
     var jobs: Int = 1
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Explore only shard i of N of one test's tree (i from 1); needs --output.",
+        valueName: "i/N"))
+    var shard: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --shard: write the partial result here.",
+                                            valueName: "PART.json"))
+    var output: String?
+
     @Flag(name: .long, help: "Print the full trace and statement log.")
     var verbose = false
 
@@ -59,6 +68,20 @@ struct Check: ParsableCommand {
             throw ValidationError("unknown --strategy \(strategy): dpor, naive, sequential, random, pct")
         }
         _ = try pctSettings()
+        if let shard {
+            guard Shard(shard) != nil else {
+                throw ValidationError("--shard takes i/N with 1 <= i <= N, not \(shard)")
+            }
+            guard output != nil else { throw ValidationError("--shard needs --output PART.json") }
+            guard ["dpor", "naive"].contains(strategy), pct.isEmpty else {
+                throw ValidationError("--shard splits DPOR and naive explorations only")
+            }
+            guard maxExecutions == nil else {
+                throw ValidationError("--shard cannot apply --max-executions across shards")
+            }
+        } else if output != nil {
+            throw ValidationError("--output is for --shard")
+        }
     }
 
     func pctSettings() throws -> (depth: Int, runs: Int, seed: UInt64)? {
@@ -85,6 +108,8 @@ struct Check: ParsableCommand {
         var options = ExploreOptions(strategy: .dpor, preemptionBound: preemptions,
                                      maxExecutions: maxExecutions, jobs: jobs)
         try budgets.apply(to: &options)
+        // A --timeout without a bound: what it leaves unexplored needs the most preemptions.
+        options.deepenOnBudget = preemptions == nil && shard == nil
         if let p = try pctSettings() {
             options.strategy = .pct(depth: p.depth, runs: p.runs, seed: p.seed)
         } else {
@@ -95,6 +120,10 @@ struct Check: ParsableCommand {
             case "pct": options.strategy = .pct(depth: 3, runs: runs, seed: seed)
             default: options.strategy = .dpor
             }
+        }
+        if let text = shard, let shard = Shard(text), let output {
+            try ShardCommand.run(tests, options: options, shard: shard, output: output, json: json)
+            return
         }
         let tty = isatty(STDERR_FILENO) == 1 && !json
         var reports: [TestReport] = []

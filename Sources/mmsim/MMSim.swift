@@ -18,5 +18,5 @@ struct MMSim: ParsableCommand {
             A violation no expect line names fails its test.
             """,
         subcommands: [Run.self, Check.self, Replay.self, Matrix.self, GupMatrix.self, Entries.self,
-                      Knobs.self, Bench.self, Oracle.self])
+                      Knobs.self, Bench.self, Oracle.self, Merge.self])
 }

@@ -96,3 +96,36 @@ import MMScenario
         #expect(JSONReport.render([r]).contains("\"failed\" : 1"))
     }
 }
+
+/// Issue 12: what a deepened or budget-stopped report says it covered.
+@Suite struct CoverageWordingTests {
+    func report(complete: Bool, upTo: Int?) -> TestReport {
+        var r = TestReport(
+            file: "x.litmus", name: "x", kernel: "v6.1", strategy: "DPOR, preemptions <= 2",
+            executions: 12, seconds: 1, complete: complete, stopReason: complete ? nil : "timeout",
+            violations: [], observation: nil, replayToken: nil,
+            expectations: [ExpectationResult(line: "expect pass", location: "x.litmus:9:1",
+                                             holds: complete, inconclusive: !complete)],
+            firstViolationDetails: [], trace: [], log: [], pctBound: nil, stats: [:])
+        r.completeUpToPreemptions = upTo
+        r.redundant = 3
+        r.judge()
+        return r
+    }
+
+    @Test func completeBoundedRunSaysItsBound() {
+        let text = TextReport.render(report(complete: true, upTo: 2))
+        #expect(text.contains("Executions 12 (DPOR, preemptions <= 2), 1.00 s; 3 redundant runs\n"))
+        #expect(text.contains("Complete up to 2 preemptions (not beyond)\n"))
+        #expect(report(complete: true, upTo: 2).verdict == .passed)
+    }
+
+    @Test func stoppedRunSaysHowFarItGotAndIsInconclusive() {
+        let r = report(complete: false, upTo: 1)
+        let text = TextReport.render(r)
+        #expect(text.contains("Stopped: --timeout passed; complete up to 1 preemption; "
+                              + "12 complete executions counted\n"))
+        #expect(text.contains("expect pass: INCONCLUSIVE (exploration stopped: timeout)"))
+        #expect(r.verdict == .inconclusive)
+    }
+}

@@ -40,19 +40,37 @@ public enum ScenarioRunner {
     public static func run(_ loaded: Loaded, options: ExploreOptions, verbose: Bool = false)
         -> TestReport
     {
-        let test = loaded.test
-        let hash = test.canonicalHash
+        let hash = loaded.test.canonicalHash
         // The test's own `explore preemptions=N` line, unless the command line set a bound.
+        let options = effectiveOptions(loaded, options)
+        let explored = explore(options, testHash: hash, isInteresting: isInteresting,
+                               make: { makeExecution(loaded, verbose: false) })
+        return report(loaded, explored, options: options, verbose: verbose)
+    }
+
+    /// The executions the report replays as the first violation: a violation or an
+    /// internal error.
+    static func isInteresting(_ o: RunOutcome) -> Bool { !o.violations.isEmpty || o.internalError }
+
+    /// The preemption bound a test runs under: the command line's, else its own
+    /// `explore preemptions=N` line (DPOR and naive only).
+    static func effectiveOptions(_ loaded: Loaded, _ options: ExploreOptions) -> ExploreOptions {
         var options = options
-        if options.preemptionBound == nil, let bound = test.preemptionBound {
+        if options.preemptionBound == nil, let bound = loaded.test.preemptionBound {
             switch options.strategy {
             case .dpor, .naive: options.preemptionBound = bound
             case .sequential, .random, .pct: break
             }
         }
-        let explored = explore(options, testHash: hash,
-                               isInteresting: { !$0.violations.isEmpty || $0.internalError },
-                               make: { makeExecution(loaded, verbose: false) })
+        return options
+    }
+
+    /// Judges what an exploration of `loaded` under `options` found: the report `run`
+    /// returns (replaying the first violation and the witnesses for their traces).
+    static func report(_ loaded: Loaded, _ explored: ExploreReport<RunOutcome>,
+                       options: ExploreOptions, verbose: Bool) -> TestReport {
+        let test = loaded.test
+        let hash = test.canonicalHash
         var positive = 0, negative = 0
         var perKind: [ViolationKind: Int] = [:]
         var internalErrorExecutions = 0
@@ -83,6 +101,11 @@ public enum ScenarioRunner {
             violations: perKind.keys.sorted().map { ViolationCount(kind: $0.name, executions: perKind[$0]!) },
             observation: nil, replayToken: nil, expectations: [], firstViolationDetails: [],
             trace: [], log: [], pctBound: explored.pctBound, stats: [:])
+        report.redundant = explored.redundant
+        report.completeUpToPreemptions = explored.completeUpToPreemptions
+        if explored.deepenedAfterBudget {
+            report.strategy = "DPOR half the time, then by bound"
+        }
         if test.condition != nil {
             let outcome = positive == 0 ? "Never" : negative == 0 ? "Always" : "Sometimes"
             report.observation = ObservationCount(outcome: outcome, positive: positive, negative: negative)

@@ -14,6 +14,13 @@ public struct TestReport: Codable, Hashable, Sendable {
     public var executions: Int
     /// Wall-clock seconds.
     public var seconds: Double
+    /// Redundant DPOR prefixes: runs abandoned, uncounted, where every enabled thread
+    /// was asleep (each cost part of an execution; executions + redundant were run).
+    public var redundant = 0
+    /// Exploration by increasing preemption bound (`--preemptions K`, or the rest of a
+    /// `--timeout` DPOR did not finish in): every schedule with at most this many
+    /// preemptions was explored; nil when not by bound or no bound was completed.
+    public var completeUpToPreemptions: Int?
     /// False when a budget stopped the exploration early.
     public var complete: Bool
     /// Why it stopped early, if it did.
