@@ -58,6 +58,15 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// PUD-aligned range the shared table mapped, before i_mmap_rwsem is dropped (v5.16);
     /// off: the unshared range is not flushed by unmap/truncate (only what was cleared).
     case hugetlbUnsharePudFlush
+    /// fork makes mm->write_protect_seq odd while it copies page tables and a pinning
+    /// gup-fast backs off when the count moved (v5.11); off: gup-fast pins regardless.
+    case forkWriteProtectSeq
+    /// fork copies an anonymous page that may be DMA-pinned for the child at once
+    /// (copy_present_page, v5.9); off: the pinned page is shared and write-protected.
+    case forkEarlyCowPinned
+    /// A read-only pin of an anonymous page that is not PageAnonExclusive first unshares
+    /// it (gup_must_unshare → FAULT_FLAG_UNSHARE, v5.19); off: the shared page is pinned.
+    case gupMustUnshare
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -190,6 +199,27 @@ public enum Knob: Int, CaseIterable, Sendable {
                 source: "\"hugetlbfs: flush TLBs correctly after huge_pmd_unshare\" (Nadav "
                     + "Amit, a4a118f2eead, v5.16): tlb_flush_pmd_range(tlb, address & "
                     + "PUD_MASK, PUD_SIZE) and force_flush -> tlb_flush_mmu_tlbonly")
+        case .forkWriteProtectSeq:
+            return KnobInfo(
+                name: "fork_write_protect_seq",
+                summary: "fork bumps mm->write_protect_seq around copy_page_range; a pinning "
+                    + "gup-fast that saw it odd or changed unpins and takes the slow path",
+                source: "\"mm/gup: prevent gup_fast from racing with COW during fork\" (Jason "
+                    + "Gunthorpe, 57efa1fe5957, v5.11)")
+        case .forkEarlyCowPinned:
+            return KnobInfo(
+                name: "fork_early_cow_pinned",
+                summary: "copy_present_pte copies a page_maybe_dma_pinned() anon page for the "
+                    + "child instead of sharing it",
+                source: "\"mm: Do early cow for pinned pages during fork() for ptes\" (Peter "
+                    + "Xu, 70e806e4e645, v5.9)")
+        case .gupMustUnshare:
+            return KnobInfo(
+                name: "gup_must_unshare",
+                summary: "a R/O FOLL_PIN of a non-exclusive anon page faults with "
+                    + "FAULT_FLAG_UNSHARE first (gup-fast backs off)",
+                source: "\"mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly "
+                    + "shared anonymous page\" (David Hildenbrand, a7f226604170, v5.19)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -223,6 +253,9 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .thpCowSplit: return era >= .v5_10
         case .anonThpAlign: return era >= .v6_12
         case .hugetlbUnsharePudFlush: return era >= .v6_1  // v5.16
+        case .forkWriteProtectSeq: return era >= .v6_1  // v5.11
+        case .forkEarlyCowPinned: return era >= .v5_10  // v5.9
+        case .gupMustUnshare: return era >= .v6_1  // v5.19
         }
     }
 }
