@@ -67,6 +67,9 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// A read-only pin of an anonymous page that is not PageAnonExclusive first unshares
     /// it (gup_must_unshare → FAULT_FLAG_UNSHARE, v5.19); off: the shared page is pinned.
     case gupMustUnshare
+    /// Truncate and hole punch of an fs-dax file wait until no page of the range is
+    /// referenced (dax_layout_busy_page, v4.17); off: blocks are freed under GUP pins.
+    case daxBreakLayouts
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -220,6 +223,13 @@ public enum Knob: Int, CaseIterable, Sendable {
                     + "FAULT_FLAG_UNSHARE first (gup-fast backs off)",
                 source: "\"mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly "
                     + "shared anonymous page\" (David Hildenbrand, a7f226604170, v5.19)")
+        case .daxBreakLayouts:
+            return KnobInfo(
+                name: "dax_break_layouts",
+                summary: "fs-dax truncate/punch unmap, then wait for busy (pinned) pages "
+                    + "before freeing blocks",
+                source: "\"mm, fs, dax: handle layout changes to pinned dax mappings\" (Dan "
+                    + "Williams, v4.17); ext4_break_layouts, xfs_break_dax_layouts")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -256,6 +266,7 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .forkWriteProtectSeq: return era >= .v6_1  // v5.11
         case .forkEarlyCowPinned: return era >= .v5_10  // v5.9
         case .gupMustUnshare: return era >= .v6_1  // v5.19
+        case .daxBreakLayouts: return era.pmemHasMemmap  // v4.17; v4.4 has no pages
         }
     }
 }

@@ -59,6 +59,17 @@ extension Kernel {
                 addr = pmdEnd
                 continue
             }
+            if layout.isLeaf(pmd), cow, config.has(.forkEarlyCowPinned),
+               !isHugeZero(layout.pfn(pmd)), page(layout.pfn(pmd)).flags.contains(.anon),
+               pageMaybeDMAPinned(layout.pfn(pmd)) {
+                // copy_huge_pmd() ("mm: Do early cow for large pages too", v5.9): a pinned
+                // THP is split and copied again at PTE level, where copy_present_page()
+                // gives the child copies.
+                let vmf = VMFault(mm: parent, vma: vma, address: addr, flags: [], pmd: srcPmd)
+                await splitHugePmd(t, vmf, reason: "copy_huge_pmd(pinned)")
+                if layout.isLeaf(tables.read(srcPmd.slot, srcPmd.index)) { addr = pmdEnd }
+                continue
+            }
             if layout.isLeaf(pmd) {
                 guard let dstPmd = await allocWalk(t, mm: child, addr, to: .pmd),
                       let deposit = await allocTable(t) else { return }
