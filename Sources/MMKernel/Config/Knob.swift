@@ -70,6 +70,9 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// Truncate and hole punch of an fs-dax file wait until no page of the range is
     /// referenced (dax_layout_busy_page, v4.17); off: blocks are freed under GUP pins.
     case daxBreakLayouts
+    /// Reclaim discards a clean lazy-free (MADV_FREE) page only when its refcount is the
+    /// isolation reference plus its mappings (v5.18); off: any clean one, even under GUP.
+    case madvFreeRefcountCheck
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -230,6 +233,13 @@ public enum Knob: Int, CaseIterable, Sendable {
                     + "before freeing blocks",
                 source: "\"mm, fs, dax: handle layout changes to pinned dax mappings\" (Dan "
                     + "Williams, v4.17); ext4_break_layouts, xfs_break_dax_layouts")
+        case .madvFreeRefcountCheck:
+            return KnobInfo(
+                name: "madv_free_refcount_check",
+                summary: "try_to_unmap_one discards a lazy-free page only if ref_count == "
+                    + "1 + map_count (no GUP reference, e.g. direct I/O in flight)",
+                source: "\"mm: fix race between MADV_FREE reclaim and blkdev direct IO read\" "
+                    + "(Mauricio Faria de Oliveira, 6c8e2a256915, v5.18)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -267,6 +277,7 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .forkEarlyCowPinned: return era >= .v5_10  // v5.9
         case .gupMustUnshare: return era >= .v6_1  // v5.19
         case .daxBreakLayouts: return era.pmemHasMemmap  // v4.17; v4.4 has no pages
+        case .madvFreeRefcountCheck: return era >= .v6_1  // v5.18
         }
     }
 }

@@ -120,6 +120,8 @@ public enum OracleCProgram {
             case .nohugepage: advice = "MADV_NOHUGEPAGE"
             case .populateRead: advice = "MADV_POPULATE_READ"
             case .populateWrite: advice = "MADV_POPULATE_WRITE"
+            case .free: advice = "MADV_FREE"
+            case .pageout: advice = "MADV_PAGEOUT"
             }
             lines = syscall("madvise((void *)\(expr(r.address)), \(r.len)ULL, \(advice)) ? (err = errno, -1L) : 0L")
         case .fork:

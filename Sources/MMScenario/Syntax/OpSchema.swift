@@ -62,7 +62,7 @@ struct OpSchema {
         OpSchema(name: "mprotect", usage: "mprotect ADDR len=S prot=r|rw|none",
                  positionals: ["an address"], keys: ["len", "prot"], flags: [], context: .required),
         OpSchema(name: "madvise",
-                 usage: "madvise ADDR len=S dontneed|hugepage|nohugepage|populate_read|populate_write",
+                 usage: "madvise ADDR len=S dontneed|hugepage|nohugepage|populate_read|populate_write|free|pageout",
                  positionals: ["an address"], keys: ["len"], flags: madviseAdvices.map(\.rawValue),
                  context: .required),
         OpSchema(name: "fork", usage: "fork", positionals: [], keys: [], flags: [], context: .required),

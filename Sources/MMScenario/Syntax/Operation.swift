@@ -399,4 +399,5 @@ public enum BufferRef: Hashable, Sendable {
 let fileLayouts: [FileLayout] = [.contiguous, .fragmented, .hole]
 
 /// Every madvise advice the format accepts, in documentation order.
-let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead, .populateWrite]
+let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead, .populateWrite,
+                                        .free, .pageout]
