@@ -61,5 +61,14 @@ for m in $(ls scenarios/history/*.litmus | grep -v -e '-off.litmus$' -e '-on.lit
   verdicts "$m"
   echo
 done
+echo "## Mechanisms added for these fixes, across the eras"
+echo
+echo "MADV_FREE/MADV_PAGEOUT reclaim vs. O_DIRECT (\`madvise free|pageout\`): v4.4 has no"
+echo "MADV_FREE and v5.2 no MADV_PAGEOUT, so the test does not run there."
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v5.18-madv-free-reclaim-vs-dio-off.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs madv_free_refcount_check
+echo '```'
 } > "$out"
 echo "wrote $out"
