@@ -64,11 +64,19 @@ done
 echo "## Mechanisms added for these fixes, across the eras"
 echo
 echo "MADV_FREE/MADV_PAGEOUT reclaim vs. O_DIRECT (\`madvise free|pageout\`): v4.4 has no"
-echo "MADV_FREE and v5.2 no MADV_PAGEOUT, so the test does not run there."
+echo "MADV_FREE and v5.2 no MADV_PAGEOUT, so the test does not run there. The v5.10 era (5.10.223)"
+echo "has the fix through its stable backport."
 echo
 echo '```'
 "$MMSIM" matrix scenarios/history/v5.18-madv-free-reclaim-vs-dio-off.litmus \
   --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs madv_free_refcount_check
+echo '```'
+echo
+echo "A driver revoking a VRAM BO's pfns (\`evict NAME\`, TTM eviction) while munmap runs:"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v5.19-pfnmap-munmap-vs-evict-off.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_pfnmap_vma
 echo '```'
 } > "$out"
 echo "wrote $out"

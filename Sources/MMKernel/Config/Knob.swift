@@ -73,6 +73,9 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// Reclaim discards a clean lazy-free (MADV_FREE) page only when its refcount is the
     /// isolation reference plus its mappings (v5.18); off: any clean one, even under GUP.
     case madvFreeRefcountCheck
+    /// tlb_end_vma flushes a VM_PFNMAP/VM_MIXEDMAP vma's range at once (v5.19); off: the
+    /// flush waits for tlb_finish_mmu, after the vma left i_mmap.
+    case tlbFlushPfnmapVma
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -239,7 +242,15 @@ public enum Knob: Int, CaseIterable, Sendable {
                 summary: "try_to_unmap_one discards a lazy-free page only if ref_count == "
                     + "1 + map_count (no GUP reference, e.g. direct I/O in flight)",
                 source: "\"mm: fix race between MADV_FREE reclaim and blkdev direct IO read\" "
-                    + "(Mauricio Faria de Oliveira, 6c8e2a256915, v5.18)")
+                    + "(Mauricio Faria de Oliveira, 6c8e2a256915, v5.18; backported to 5.10.y)")
+        case .tlbFlushPfnmapVma:
+            return KnobInfo(
+                name: "tlb_flush_pfnmap_vma",
+                summary: "tlb_end_vma flushes the TLB for VM_PFNMAP|VM_MIXEDMAP vmas before "
+                    + "free_pgtables unlinks them (munmap vs. unmap_mapping_range)",
+                source: "\"mmu_gather: Force tlb-flush VM_PFNMAP vmas\" (Peter Zijlstra, "
+                    + "b67fbebd4cf9, v5.19, CVE-2022-39188); 5.10.y: \"mm: Force TLB flush for PFNMAP "
+                    + "mappings before unlink_file_vma()\" (Jann Horn)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -277,7 +288,9 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .forkEarlyCowPinned: return era >= .v5_10  // v5.9
         case .gupMustUnshare: return era >= .v6_1  // v5.19
         case .daxBreakLayouts: return era.pmemHasMemmap  // v4.17; v4.4 has no pages
-        case .madvFreeRefcountCheck: return era >= .v6_1  // v5.18
+        // v5.18 and v5.19, both backported to 5.10.y (v5.10 reads 5.10.223).
+        case .madvFreeRefcountCheck: return era >= .v5_10
+        case .tlbFlushPfnmapVma: return era >= .v5_10
         }
     }
 }

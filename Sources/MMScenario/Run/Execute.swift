@@ -128,6 +128,8 @@ extension ScenarioExecution {
             return .int(Int64(await k.p2pmemCreate(t, name: p.name, size: p.size)))
         case .free(.dmabuf(let name)):
             return .int(Int64(await k.dmabufFree(t, name: name)))
+        case .evict(let name):
+            return .int(Int64(await k.dmabufEvict(t, name: name)))
         case .free(.p2pmem(let name)):
             return .int(Int64(await k.p2pmemFree(t, name: name)))
         case .pmem(let p):

@@ -96,6 +96,13 @@ extension Parser {
         case "free":
             let name = try args.name(args.positional(0), for: "a dmabuf or p2pmem name")
             return .free(try semantics.buffer(name, at: args.positional(0).location))
+        case "evict":
+            let name = try args.name(args.positional(0), for: "a dmabuf name")
+            guard case .dmabuf = try semantics.buffer(name, at: args.positional(0).location) else {
+                throw Diagnostic("`evict` needs a dmabuf (a TTM buffer object), not p2pmem `\(name)`",
+                                 at: args.positional(0).location)
+            }
+            return .evict(dmabuf: name)
         case "alloc_pages":
             return .allocPages(count: try args.count(args.positional(0), for: "alloc_pages"))
         case "observe": return .observe(address: try address(args.positional(0), args))

@@ -94,6 +94,8 @@ struct OpSchema {
         OpSchema(name: "bind", usage: "bind DEV", positionals: ["a device"], keys: [], flags: [], context: .none),
         OpSchema(name: "free", usage: "free NAME", positionals: ["a dmabuf or p2pmem name"], keys: [], flags: [],
                  context: .none),
+        OpSchema(name: "evict", usage: "evict NAME", positionals: ["a dmabuf name"], keys: [], flags: [],
+                 context: .none),
         OpSchema(name: "alloc_pages", usage: "alloc_pages N", positionals: ["a page count"], keys: [], flags: [],
                  context: .none),
         OpSchema(name: "observe", usage: "observe ADDR", positionals: ["an address"], keys: [], flags: [],

@@ -59,6 +59,8 @@ public enum Operation: Hashable, Sendable {
     case bind(device: String)
     /// `free NAME`: drop the owner's reference to a dma-buf / p2pmem allocation.
     case free(BufferRef)
+    /// `evict NAME`: the driver revokes a VRAM dma-buf's pfns (TTM eviction); 0 or -errno.
+    case evict(dmabuf: String)
     /// `alloc_pages N`: allocate and hold N frames, so freed frames get reused.
     case allocPages(count: Int)
     /// `observe ADDR`: record the mapping level, smaps counters and pagemap entry.
@@ -97,6 +99,7 @@ public enum Operation: Hashable, Sendable {
         case .unbind: return "unbind"
         case .bind: return "bind"
         case .free: return "free"
+        case .evict: return "evict"
         case .allocPages: return "alloc_pages"
         case .observe: return "observe"
         case .assert: return "assert"
