@@ -78,5 +78,12 @@ echo '```'
 "$MMSIM" matrix scenarios/history/v5.19-pfnmap-munmap-vs-evict-off.litmus \
   --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_pfnmap_vma
 echo '```'
+echo
+echo "mremap (\`mremap ADDR len=S to=ADDR\`, move_ptes) vs. truncate of the file:"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v4.19-mremap-flush-before-release-off.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs mremap_flush_under_ptl
+echo '```'
 } > "$out"
 echo "wrote $out"

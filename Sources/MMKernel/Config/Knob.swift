@@ -76,6 +76,9 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// tlb_end_vma flushes a VM_PFNMAP/VM_MIXEDMAP vma's range at once (v5.19); off: the
     /// flush waits for tlb_finish_mmu, after the vma left i_mmap.
     case tlbFlushPfnmapVma
+    /// move_ptes flushes the old range before dropping the PTLs when it moved a present
+    /// entry (v4.19); off: one flush after move_page_tables, with the PTLs already dropped.
+    case mremapFlushUnderPtl
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -251,6 +254,13 @@ public enum Knob: Int, CaseIterable, Sendable {
                 source: "\"mmu_gather: Force tlb-flush VM_PFNMAP vmas\" (Peter Zijlstra, "
                     + "b67fbebd4cf9, v5.19, CVE-2022-39188); 5.10.y: \"mm: Force TLB flush for PFNMAP "
                     + "mappings before unlink_file_vma()\" (Jann Horn)")
+        case .mremapFlushUnderPtl:
+            return KnobInfo(
+                name: "mremap_flush_under_ptl",
+                summary: "move_ptes flushes the TLB of the old range before it drops the PTLs "
+                    + "(a present entry forces the flush)",
+                source: "\"mremap: properly flush TLB before releasing the page\" (Linus "
+                    + "Torvalds, eb66ae030829, v4.19, CVE-2018-18281)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -291,6 +301,7 @@ public enum Knob: Int, CaseIterable, Sendable {
         // v5.18 and v5.19, both backported to 5.10.y (v5.10 reads 5.10.223).
         case .madvFreeRefcountCheck: return era >= .v5_10
         case .tlbFlushPfnmapVma: return era >= .v5_10
+        case .mremapFlushUnderPtl: return era >= .v5_2  // v4.19 (4.4.y backport not checked)
         }
     }
 }

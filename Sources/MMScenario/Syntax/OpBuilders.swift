@@ -51,6 +51,16 @@ extension Parser {
         case "munmap":
             let address = try address(args.positional(0), args)
             return .munmap(RangeArgs(address: address, len: try args.requiredSize("len")))
+        case "mremap":
+            let address = try address(args.positional(0), args)
+            let len = try args.requiredSize("len")
+            guard let toArgument = args.value("to") else {
+                throw Diagnostic("`mremap` needs to=ADDR (MREMAP_MAYMOVE|MREMAP_FIXED)",
+                                 at: args.positional(0).location)
+            }
+            let to = try args.addrExpr(toArgument, for: "to=")
+            try semantics.checkDefined(to)
+            return .mremap(MremapArgs(address: address, len: len, to: to))
         case "mprotect":
             let address = try address(args.positional(0), args)
             let len = try args.requiredSize("len")

@@ -59,6 +59,8 @@ struct OpSchema {
                  context: .required),
         OpSchema(name: "munmap", usage: "munmap ADDR len=S",
                  positionals: ["an address"], keys: ["len"], flags: [], context: .required),
+        OpSchema(name: "mremap", usage: "mremap ADDR len=S to=ADDR",
+                 positionals: ["an address"], keys: ["len", "to"], flags: [], context: .required),
         OpSchema(name: "mprotect", usage: "mprotect ADDR len=S prot=r|rw|none",
                  positionals: ["an address"], keys: ["len", "prot"], flags: [], context: .required),
         OpSchema(name: "madvise",

@@ -25,6 +25,8 @@ public enum Operation: Hashable, Sendable {
     case mmap(MmapArgs)
     /// `munmap ADDR len=S`: 0 or -errno.
     case munmap(RangeArgs)
+    /// `mremap ADDR len=S to=ADDR`: the new address or -errno.
+    case mremap(MremapArgs)
     /// `mprotect ADDR len=S prot=P`: 0 or -errno.
     case mprotect(MprotectArgs)
     /// `madvise ADDR len=S ADVICE`: 0 or -errno.
@@ -82,6 +84,7 @@ public enum Operation: Hashable, Sendable {
         case .p2pmem: return "p2pmem"
         case .mmap: return "mmap"
         case .munmap: return "munmap"
+        case .mremap: return "mremap"
         case .mprotect: return "mprotect"
         case .madvise: return "madvise"
         case .fork: return "fork"
@@ -273,6 +276,16 @@ public struct RangeArgs: Hashable, Sendable {
     public let address: AddrExpr
     /// Length in bytes (positive).
     public let len: UInt64
+}
+
+/// `mremap ADDR len=S to=ADDR` arguments (MREMAP_MAYMOVE|MREMAP_FIXED, same length).
+public struct MremapArgs: Hashable, Sendable {
+    /// Old start.
+    public let address: AddrExpr
+    /// Length in bytes (positive), old and new.
+    public let len: UInt64
+    /// New start.
+    public let to: AddrExpr
 }
 
 /// `mprotect` arguments.
