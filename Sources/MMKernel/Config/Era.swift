@@ -118,9 +118,9 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// __get_user_pages stops with -EEXIST for a pfn without struct page when pages are
     /// wanted (6.1+); before, follow_pfn_pte returned -EFAULT when FOLL_GET was set.
     public var eexistStopsWithPages: Bool { self >= .v6_1 }
-    /// mm->write_protect_seq makes a pinning gup-fast back off while fork copies page
-    /// tables ("mm/gup: prevent gup_fast from racing with COW during fork", v5.11).
-    public var hasWriteProtectSeq: Bool { self >= .v6_1 }
+    // mm->write_protect_seq (v5.11), fork's early COW of pinned pages (v5.9) and the
+    // R/O-pin unshare (v5.19) are knobs: fork_write_protect_seq, fork_early_cow_pinned,
+    // gup_must_unshare (Config/Knob.swift).
     /// Direct I/O pins user pages (iov_iter_extract_pages, v6.3) instead of taking plain
     /// references (iov_iter_get_pages2).
     public var directIOPins: Bool { self >= .v6_12 }

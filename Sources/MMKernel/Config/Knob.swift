@@ -58,6 +58,27 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// PUD-aligned range the shared table mapped, before i_mmap_rwsem is dropped (v5.16);
     /// off: the unshared range is not flushed by unmap/truncate (only what was cleared).
     case hugetlbUnsharePudFlush
+    /// fork makes mm->write_protect_seq odd while it copies page tables and a pinning
+    /// gup-fast backs off when the count moved (v5.11); off: gup-fast pins regardless.
+    case forkWriteProtectSeq
+    /// fork copies an anonymous page that may be DMA-pinned for the child at once
+    /// (copy_present_page, v5.9); off: the pinned page is shared and write-protected.
+    case forkEarlyCowPinned
+    /// A read-only pin of an anonymous page that is not PageAnonExclusive first unshares
+    /// it (gup_must_unshare → FAULT_FLAG_UNSHARE, v5.19); off: the shared page is pinned.
+    case gupMustUnshare
+    /// Truncate and hole punch of an fs-dax file wait until no page of the range is
+    /// referenced (dax_layout_busy_page, v4.17); off: blocks are freed under GUP pins.
+    case daxBreakLayouts
+    /// Reclaim discards a clean lazy-free (MADV_FREE) page only when its refcount is the
+    /// isolation reference plus its mappings (v5.18); off: any clean one, even under GUP.
+    case madvFreeRefcountCheck
+    /// tlb_end_vma flushes a VM_PFNMAP/VM_MIXEDMAP vma's range at once (v5.19); off: the
+    /// flush waits for tlb_finish_mmu, after the vma left i_mmap.
+    case tlbFlushPfnmapVma
+    /// move_ptes flushes the old range before dropping the PTLs when it moved a present
+    /// entry (v4.19); off: one flush after move_page_tables, with the PTLs already dropped.
+    case mremapFlushUnderPtl
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -190,6 +211,56 @@ public enum Knob: Int, CaseIterable, Sendable {
                 source: "\"hugetlbfs: flush TLBs correctly after huge_pmd_unshare\" (Nadav "
                     + "Amit, a4a118f2eead, v5.16): tlb_flush_pmd_range(tlb, address & "
                     + "PUD_MASK, PUD_SIZE) and force_flush -> tlb_flush_mmu_tlbonly")
+        case .forkWriteProtectSeq:
+            return KnobInfo(
+                name: "fork_write_protect_seq",
+                summary: "fork bumps mm->write_protect_seq around copy_page_range; a pinning "
+                    + "gup-fast that saw it odd or changed unpins and takes the slow path",
+                source: "\"mm/gup: prevent gup_fast from racing with COW during fork\" (Jason "
+                    + "Gunthorpe, 57efa1fe5957, v5.11)")
+        case .forkEarlyCowPinned:
+            return KnobInfo(
+                name: "fork_early_cow_pinned",
+                summary: "copy_present_pte copies a page_maybe_dma_pinned() anon page for the "
+                    + "child instead of sharing it",
+                source: "\"mm: Do early cow for pinned pages during fork() for ptes\" (Peter "
+                    + "Xu, 70e806e4e645, v5.9)")
+        case .gupMustUnshare:
+            return KnobInfo(
+                name: "gup_must_unshare",
+                summary: "a R/O FOLL_PIN of a non-exclusive anon page faults with "
+                    + "FAULT_FLAG_UNSHARE first (gup-fast backs off)",
+                source: "\"mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly "
+                    + "shared anonymous page\" (David Hildenbrand, a7f226604170, v5.19)")
+        case .daxBreakLayouts:
+            return KnobInfo(
+                name: "dax_break_layouts",
+                summary: "fs-dax truncate/punch unmap, then wait for busy (pinned) pages "
+                    + "before freeing blocks",
+                source: "\"mm, fs, dax: handle layout changes to pinned dax mappings\" (Dan "
+                    + "Williams, v4.17); ext4_break_layouts, xfs_break_dax_layouts")
+        case .madvFreeRefcountCheck:
+            return KnobInfo(
+                name: "madv_free_refcount_check",
+                summary: "try_to_unmap_one discards a lazy-free page only if ref_count == "
+                    + "1 + map_count (no GUP reference, e.g. direct I/O in flight)",
+                source: "\"mm: fix race between MADV_FREE reclaim and blkdev direct IO read\" "
+                    + "(Mauricio Faria de Oliveira, 6c8e2a256915, v5.18; backported to 5.10.y)")
+        case .tlbFlushPfnmapVma:
+            return KnobInfo(
+                name: "tlb_flush_pfnmap_vma",
+                summary: "tlb_end_vma flushes the TLB for VM_PFNMAP|VM_MIXEDMAP vmas before "
+                    + "free_pgtables unlinks them (munmap vs. unmap_mapping_range)",
+                source: "\"mmu_gather: Force tlb-flush VM_PFNMAP vmas\" (Peter Zijlstra, "
+                    + "b67fbebd4cf9, v5.19, CVE-2022-39188); 5.10.y: \"mm: Force TLB flush for PFNMAP "
+                    + "mappings before unlink_file_vma()\" (Jann Horn)")
+        case .mremapFlushUnderPtl:
+            return KnobInfo(
+                name: "mremap_flush_under_ptl",
+                summary: "move_ptes flushes the TLB of the old range before it drops the PTLs "
+                    + "(a present entry forces the flush)",
+                source: "\"mremap: properly flush TLB before releasing the page\" (Linus "
+                    + "Torvalds, eb66ae030829, v4.19, CVE-2018-18281)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -223,6 +294,14 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .thpCowSplit: return era >= .v5_10
         case .anonThpAlign: return era >= .v6_12
         case .hugetlbUnsharePudFlush: return era >= .v6_1  // v5.16
+        case .forkWriteProtectSeq: return era >= .v6_1  // v5.11
+        case .forkEarlyCowPinned: return era >= .v5_10  // v5.9
+        case .gupMustUnshare: return era >= .v6_1  // v5.19
+        case .daxBreakLayouts: return era.pmemHasMemmap  // v4.17; v4.4 has no pages
+        // v5.18 and v5.19, both backported to 5.10.y (v5.10 reads 5.10.223).
+        case .madvFreeRefcountCheck: return era >= .v5_10
+        case .tlbFlushPfnmapVma: return era >= .v5_10
+        case .mremapFlushUnderPtl: return era >= .v5_2  // v4.19 (4.4.y backport not checked)
         }
     }
 }

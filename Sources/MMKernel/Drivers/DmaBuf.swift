@@ -98,3 +98,52 @@ extension Kernel {
         }
     }
 }
+
+extension Kernel {
+    /// Models a driver revoking a VRAM BO's pfns, as TTM eviction does (ttm_bo_evict →
+    /// ttm_bo_unmap_virtual → unmap_mapping_range() over the BO's range, then the VRAM
+    /// range goes back to the range manager). Every vma still in the mapping's i_mmap (the
+    /// mms' vma lists) is zapped with its own mmu_gather; tlb_finish_mmu() flushes the
+    /// whole mm when another gather is in progress on it (mm_tlb_flush_nested). The BO is
+    /// marked moved before the unmap (the reservation its fault handler waits for); it
+    /// gets no new placement here: faults on it from then on get SIGBUS. Returns 0, -EBADF for
+    /// an unknown or released BO, -EINVAL for a system BO.
+    public func dmabufEvict(_ t: KTask, name: String) async -> Int {
+        guard let i = dmabuf(named: name) else { return -Errno.EBADF }
+        await t.step()
+        guard !ttm.bos[i].released else { return -Errno.EBADF }
+        guard ttm.bos[i].placement == .vram else { return -Errno.EINVAL }
+        // The BO is reserved and moved first: from here on its fault handler
+        // (ttm_bo_vm_reserve) never maps the VRAM range again (here: SIGBUS).
+        ttm.bos[i].released = true
+        t.exec.note("ttm_bo_evict \(name): unmap_mapping_range")
+        for m in mms.indices where !mms[m].exited {
+            let vmas = mms[m].vmas.filter { $0.backing == .dmabuf(bo: i) }
+            for v in vmas {
+                // zap_page_range_single(): tlb_gather_mmu, unmap_single_vma, tlb_finish_mmu.
+                var tlb = MMUGather(mm: m)
+                mms[m].tlbFlushPending += 1
+                await zapRange(t, mm: m, vma: v, v.start, v.end, &tlb)
+                await t.step()
+                if mms[m].tlbFlushPending > 1 {
+                    // mm_tlb_flush_nested(): someone else's flush may be pending; flush all.
+                    t.exec.note("tlb_finish_mmu: nested flush pending on mm\(m): flush all")
+                    tlb.cleared(0, 1 << 47)
+                }
+                await tlbFlushMMU(t, &tlb)
+                mms[m].tlbFlushPending -= 1
+            }
+        }
+        ttm.vramFree.append(RecycledRange(pfn: ttm.bos[i].vramPfn,
+                                          count: (ttm.bos[i].pages + 511) & ~511))
+        t.exec.note("ttm_bo_evict \(name): VRAM \(hex(ttm.bos[i].vramPfn)) freed")
+        return 0
+    }
+
+    /// True when `pfn` lies in a VRAM range the range manager holds as free (a driver
+    /// released or evicted the BO that had it).
+    func vramIsFree(_ pfn: Int) -> Bool {
+        guard pfn >= TTMState.vramBasePfn, pfn < TTMState.vramEndPfn else { return false }
+        return ttm.vramFree.contains { pfn >= $0.pfn && pfn < $0.pfn + $0.count }
+    }
+}

@@ -9,12 +9,13 @@ extension Kernel {
     /// `> 1`, v6.15+ `> 0`), and wait until its last put wakes us (put_page →
     /// wake_up_var); repeat until none is busy. v4.4 has no struct pages and no check.
     /// (The scan itself reads refcounts without scheduling points; the wait re-reads
-    /// the busy page with one.)
+    /// the busy page with one.) With `-dax_break_layouts` only the unmap is done.
     func daxBreakLayouts(_ t: KTask, _ f: Int, from: Int, to: Int) async {
         guard from < to else { return }
         while true {
             await daxUnmapMappingPages(t, f, from: from, count: to - from, evenCows: true)
-            guard config.era.pmemHasMemmap, let busy = daxBusyPage(f, from: from, to: to) else {
+            guard config.era.pmemHasMemmap, config.has(.daxBreakLayouts),
+                  let busy = daxBusyPage(f, from: from, to: to) else {
                 return
             }
             await t.step()

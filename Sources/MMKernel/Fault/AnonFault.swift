@@ -70,6 +70,19 @@ extension Kernel {
             return await wpPageCopy(t, &vmf, ref, pte, old: nil)
         }
         let page = self.page(pfn)
+        if vmf.flags.contains(.unshare) && !vmf.isWrite {
+            // FAULT_FLAG_UNSHARE: only anonymous pages are unshared; a reusable one just
+            // becomes exclusive and keeps its read-only PTE.
+            guard page.flags.contains(.anon) else {
+                await unlock(t, ptl)
+                return .done
+            }
+            if canReuseAnon(pfn) {
+                withPage(pfn) { $0.flags.insert(.anonExclusive) }
+                await unlock(t, ptl)
+                return .done
+            }
+        }
         if page.flags.contains(.anon) && canReuseAnon(pfn) {
             withPage(pfn) { $0.flags.insert(.anonExclusive) }
             await writeEntry(t, ref, pte | PTEBits.rw | PTEBits.dirty | PTEBits.accessed, .pte,
@@ -128,7 +141,10 @@ extension Kernel {
         }
         mms[vmf.mm].anonPages += 1
         pageAddNewAnonRmap(newPfn)
-        let entry = layout.make(pfn: newPfn, prot: vmf.vma.pageProt) | PTEBits.rw | PTEBits.dirty
+        // An unshare (FAULT_FLAG_UNSHARE) maps the copy read-only, as the old page was.
+        let unshare = vmf.flags.contains(.unshare) && !vmf.isWrite
+        let entry = layout.make(pfn: newPfn, prot: vmf.vma.pageProt)
+            | (unshare ? PTEBits.accessed : PTEBits.rw | PTEBits.dirty)
         // ptep_clear_flush(): the old translation is flushed before the new one is set.
         await writeEntry(t, ref, 0, .pte, "ptep_clear_flush")
         await flushTLBPage(t, mm: vmf.mm, vmf.address)

@@ -8,6 +8,8 @@ public struct FaultFlags: OptionSet, Hashable, Sendable {
     public static let user = FaultFlags(rawValue: 1 << 1)
     /// FAULT_FLAG_REMOTE: on behalf of another mm (GUP remote).
     public static let remote = FaultFlags(rawValue: 1 << 2)
+    /// FAULT_FLAG_UNSHARE (v5.19): make an anonymous page exclusive without write access.
+    public static let unshare = FaultFlags(rawValue: 1 << 3)
 }
 
 /// The VM_FAULT_* outcome of a fault (include/linux/mm_types.h).
@@ -67,7 +69,7 @@ extension Kernel {
             let r = await createHugePmd(t, &vmf)
             if r != .fallback { return r }
         } else if layout.isLeaf(pmd) {
-            if vmf.isWrite && !layout.isWrite(pmd) {
+            if (vmf.isWrite || vmf.flags.contains(.unshare)) && !layout.isWrite(pmd) {
                 let r = await wpHugePmd(t, &vmf, pmd)
                 if r != .fallback { return r }
             } else {
@@ -133,6 +135,9 @@ extension Kernel {
         if cur != pte {
             await unlock(t, ptl)
             return .done
+        }
+        if vmf.flags.contains(.unshare) && !layout.isWrite(pte) {
+            return await doWpPage(t, &vmf, ref, pte)  // releases the PTL
         }
         if vmf.isWrite {
             if !layout.isWrite(pte) {

@@ -84,6 +84,18 @@ extension Kernel {
                 await unlock(t, ptl)
                 return .done
             }
+            let unshare = vmf.flags.contains(.unshare) && !vmf.isWrite
+            if canReuseAnon(pfn) && unshare {
+                withPage(pfn) { $0.flags.insert(.anonExclusive) }  // FAULT_FLAG_UNSHARE
+                await unlock(t, ptl)
+                return .done
+            }
+            if unshare {
+                // Not exclusive: split and unshare the 4K page at PTE level.
+                await unlock(t, ptl)
+                await splitHugePmd(t, vmf, reason: "do_huge_pmd_wp_page(unshare)")
+                return .fallback
+            }
             if canReuseAnon(pfn) {
                 withPage(pfn) { $0.flags.insert(.anonExclusive) }
                 await writeEntry(t, vmf.pmd, pmd | PTEBits.rw | PTEBits.dirty | PTEBits.accessed,

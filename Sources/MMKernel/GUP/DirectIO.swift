@@ -41,7 +41,9 @@ extension Kernel {
             let agent = KTask(exec: exec, name: "dma\(id)", cpu: 100 + id, mm: -1)
             await self.dmaTransfer(agent, read: read, store: store, pfns: held.pfns, epochs: epochs,
                                    buffer: buffer, bytes: bytes, offset: offset)
-            // bio_release_pages(): unpin or put each page.
+            // bio_release_pages(bio, mark_dirty): a read dirties each small page
+            // (set_page_dirty_lock) before it unpins or puts it.
+            if read { self.dioMarkPagesDirty(agent, held.pfns) }
             await self.releaseHeld(agent, held, pinned: pinned)
             // complete(): the completion is a plain object whose access is the step.
             await agent.exec.step(Obj.dio(id), .write)
@@ -144,5 +146,17 @@ extension Kernel {
             addr = pageEnd
         }
         return Int(len)
+    }
+}
+
+extension Kernel {
+    /// Models the mark_dirty part of bio_release_pages() (block/bio.c): after a direct I/O
+    /// read each page that is not compound is dirtied (set_page_dirty_lock), so reclaim
+    /// cannot take the data it received for clean.
+    func dioMarkPagesDirty(_ t: KTask, _ pfns: [Int]) {
+        for pfn in pfns where memmap.pfnValid(pfn) && !memmap.isRemoved(pfn) {
+            guard compoundHead(pfn) == pfn, !page(pfn).flags.contains(.head) else { continue }
+            if !page(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }
+        }
     }
 }

@@ -8,6 +8,9 @@ enum FollowResult: Equatable {
     case error(Int)
     /// -EEXIST: a present entry without a struct page.
     case exists
+    /// -EMLINK (v5.19+): a R/O pin of a possibly shared anonymous page; the caller faults
+    /// with FAULT_FLAG_UNSHARE and retries.
+    case mustUnshare
 }
 
 extension Kernel {
@@ -86,6 +89,10 @@ extension Kernel {
         }
         // follow_trans_huge_pmd(): pmd_page() + offset, as for any THP. A bare PSE entry
         // (TTM ≤6.11) lands here too, so its pfn had better have a struct page.
+        if !layout.isWrite(e) && gupMustUnshare(flags, pfn) {
+            await unlock(t, ptl)
+            return .mustUnshare
+        }
         let r = await tryGrabFolio(t, pfn, refs: 1, flags, fast: false)
         if flags.contains(.touch) {
             let want = PTEBits.accessed | (flags.contains(.write) ? PTEBits.dirty : 0)
@@ -135,6 +142,11 @@ extension Kernel {
             if !config.era.eexistStopsWithPages && flags.contains(.get) { return .error(-Errno.EFAULT) }
             return .exists
         }
+        if !layout.isWrite(pte) && gupMustUnshare(flags, found) {
+            if let pgmap { await putDevPagemap(t, pgmap) }
+            await unlock(t, ptl)
+            return .mustUnshare
+        }
         let r = await tryGrabFolio(t, found, refs: 1, flags, fast: false)
         if let pgmap { await putDevPagemap(t, pgmap) }
         if case .failed(let err) = r {
@@ -147,5 +159,17 @@ extension Kernel {
         }
         await unlock(t, ptl)
         return .page(pfn: found, pageMask: 0)
+    }
+}
+
+extension Kernel {
+    /// Models gup_must_unshare() (mm/internal.h, v5.19+, knob gup_must_unshare): a FOLL_PIN
+    /// without FOLL_WRITE of an anonymous page that is not PageAnonExclusive must unshare
+    /// it first, or the pin could end up on a page a later COW gives away.
+    func gupMustUnshare(_ flags: FollFlags, _ pfn: Int) -> Bool {
+        guard config.has(.gupMustUnshare), flags.contains(.pin), !flags.contains(.write),
+              pfn != zeroPfn, memmap.pfnValid(pfn) else { return false }
+        let p = page(pfn)
+        return p.flags.contains(.anon) && !p.flags.contains(.anonExclusive)
     }
 }

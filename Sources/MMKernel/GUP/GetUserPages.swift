@@ -41,6 +41,14 @@ extension Kernel {
                 }
                 let r = await faultinPage(t, mm: mm, addr, flags)
                 if r != 0 { return done > 0 || r == -Errno.EBUSY ? done : r }
+            case .mustUnshare:
+                retries += 1
+                if retries > 8 {
+                    report(.bugOn, "__get_user_pages: \(hex(addr)) never became unshared", t)
+                    return done > 0 ? done : -Errno.EFAULT
+                }
+                let r = await faultinPage(t, mm: mm, addr, flags, unshare: true)
+                if r != 0 { return done > 0 || r == -Errno.EBUSY ? done : r }
             case .exists:
                 retries = 0
                 if wantPages && config.era.eexistStopsWithPages {
@@ -57,7 +65,8 @@ extension Kernel {
 
     /// Models faultin_page() (mm/gup.c): 0 to retry the follow, or -errno
     /// (-EBUSY when FOLL_NOWAIT finds a fault that would sleep).
-    func faultinPage(_ t: KTask, mm: Int, _ addr: UInt64, _ flags: FollFlags) async -> Int {
+    func faultinPage(_ t: KTask, mm: Int, _ addr: UInt64, _ flags: FollFlags,
+                     unshare: Bool = false) async -> Int {
         guard let vi = mms[mm].vmaContaining(addr) else { return -Errno.EFAULT }
         if flags.contains(.nowait) && faultWouldSleep(mm: mm, vmaIndex: vi, addr) {
             t.exec.note("faultin_page \(hex(addr)): FOLL_NOWAIT, VM_FAULT_RETRY -> -EBUSY")
@@ -66,6 +75,7 @@ extension Kernel {
         stats.gupSlowFaults += 1
         var fflags: FaultFlags = flags.contains(.remote) ? [.remote] : []
         if flags.contains(.write) { fflags.insert(.write) }
+        if unshare { fflags.insert(.unshare) }  // -EMLINK from follow_page_pte
         switch await handleMMFault(t, mm: mm, vma: vi, addr, fflags) {
         case .done, .fallback: return 0
         case .oom: return -Errno.ENOMEM

@@ -17,7 +17,7 @@ extension Kernel {
         var got = HeldPages()
         var seq: UInt32 = 0
         var skipFast = false
-        if flags.contains(.pin) && config.era.hasWriteProtectSeq {
+        if flags.contains(.pin) && config.has(.forkWriteProtectSeq) {
             await t.step()
             seq = mms[mm].writeProtectSeq
             skipFast = seq & 1 != 0  // fork is copying page tables
@@ -27,7 +27,7 @@ extension Kernel {
             await gupFastWalk(t, mm: mm, start, nrPages, flags, &got)
             await localIrqRestore(t)
         }
-        if flags.contains(.pin) && config.era.hasWriteProtectSeq && !skipFast {
+        if flags.contains(.pin) && config.has(.forkWriteProtectSeq) && !skipFast {
             await t.step()
             if mms[mm].writeProtectSeq != seq {
                 t.exec.note("gup-fast: write_protect_seq changed (fork): unpin \(got.pfns.count)")

@@ -51,6 +51,11 @@ extension Kernel {
                     break loop
                 }
             }
+            if !layout.isWrite(pte) && gupMustUnshare(flags, pfn) {
+                t.exec.note("gup-fast: R/O pin of a shared anon page \(hex(addr)): fall back")
+                if r == .grabbed { await gupPutFolio(t, pfn, refs: 1, pinned: true) }
+                break loop
+            }
             got.pfns.append(pfn)
             got.pinned.append(flags.contains(.pin))
             taken += 1
@@ -118,6 +123,10 @@ extension Kernel {
         if case .failed = await tryGrabFolio(t, head, refs: Int32(n), flags, fast: true) { return 0 }
         if config.era.hasGenericGupFast, await readEntry(t, ref) != e {
             await gupPutFolio(t, head, refs: Int32(n), pinned: flags.contains(.pin))
+            return 0
+        }
+        if !layout.isWrite(e) && gupMustUnshare(flags, head) {
+            await gupPutFolio(t, head, refs: Int32(n), pinned: true)
             return 0
         }
         for i in 0..<n {

@@ -32,6 +32,8 @@ enum Obj {
     static let allocator = make(8, 0)
     /// A frame's contents (user data).
     static func frame(_ pfn: Int) -> ObjectID { make(9, pfn) }
+    /// A process's mm->tlb_flush_pending (mmu_gathers in progress on the mm).
+    static func tlbFlushPending(_ mm: Int) -> ObjectID { make(60, mm) }
     /// A process's mm->write_protect_seq.
     static func writeProtectSeq(_ mm: Int) -> ObjectID { make(12, mm) }
     /// A direct I/O request's completion.

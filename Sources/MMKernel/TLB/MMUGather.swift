@@ -44,7 +44,7 @@ extension Kernel {
 
     /// Models tlb_flush_mmu_tlbonly(): flush_tlb_mm_range() over the cleared range,
     /// with freed_tables when tables were gathered.
-    private func tlbFlushMMUTLBOnly(_ t: KTask, _ tlb: MMUGather) async {
+    fileprivate func tlbFlushMMUTLBOnly(_ t: KTask, _ tlb: MMUGather) async {
         guard tlb.end > tlb.start || !tlb.tables.isEmpty else { return }
         let start = tlb.end > tlb.start ? tlb.start : 0
         let len = tlb.end > tlb.start ? tlb.end - tlb.start : 0
@@ -83,5 +83,21 @@ extension Kernel {
             agent.exec.note("RCU grace period over: tlb_remove_table_rcu frees \(slots.count) tables")
             for slot in slots { await self.freeTable(agent, slot: slot) }
         }
+    }
+}
+
+extension Kernel {
+    /// Models tlb_end_vma() (include/asm-generic/tlb.h) after a vma's entries were zapped:
+    /// with `tlb_flush_pfnmap_vma` a VM_PFNMAP/VM_MIXEDMAP vma's range is flushed now
+    /// (tlb_flush_mmu_tlbonly), before free_pgtables unlinks the vma from i_mmap, so a
+    /// driver's unmap_mapping_range() that no longer finds the vma cannot free the pfns
+    /// while a TLB still maps them ("mmu_gather: Force tlb-flush VM_PFNMAP vmas").
+    func tlbEndVMA(_ t: KTask, _ tlb: inout MMUGather, vma: VMA) async {
+        guard config.has(.tlbFlushPfnmapVma),
+              !vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty,
+              tlb.end > tlb.start else { return }
+        await tlbFlushMMUTLBOnly(t, tlb)
+        tlb.start = .max  // __tlb_reset_range()
+        tlb.end = 0
     }
 }

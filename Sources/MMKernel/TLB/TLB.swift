@@ -293,6 +293,11 @@ extension Kernel {
                 report(.staleTLB, "cpu\(t.cpu) TLB hit \(hex(addr)) -> pfn \(hex(pfn)), "
                        + (freed ? "frame freed" : "frame reused") + " since the fill", t)
             }
+        } else if pfn >= TTMState.vramBasePfn && pfn < TTMState.vramEndPfn
+                    && !tlb.staleReported(way: i) && vramIsFree(pfn) {
+            tlb.markStaleReported(way: i)
+            report(.staleTLB, "cpu\(t.cpu) TLB hit \(hex(addr)) -> VRAM pfn \(hex(pfn)), "
+                   + "freed by the driver since the fill", t)
         }
         return phys
     }

@@ -7,7 +7,7 @@ extension Kernel {
         let childName = "\(mms[parent].name).\(mms.count)"
         guard let child = await createProcess(t, name: childName) else { return nil }
         await lock(t, .mmap(mm: parent))
-        if config.era.hasWriteProtectSeq {
+        if config.has(.forkWriteProtectSeq) {
             // raw_write_seqcount_begin(&mm->write_protect_seq) around copy_page_range.
             await t.step()
             mms[parent].writeProtectSeq &+= 1
@@ -19,7 +19,7 @@ extension Kernel {
                 await copyPageRange(t, parent: parent, child: child, vma: v)
             }
         }
-        if config.era.hasWriteProtectSeq {
+        if config.has(.forkWriteProtectSeq) {
             await t.step()
             mms[parent].writeProtectSeq &+= 1
         }
@@ -59,6 +59,17 @@ extension Kernel {
                 addr = pmdEnd
                 continue
             }
+            if layout.isLeaf(pmd), cow, config.has(.forkEarlyCowPinned),
+               !isHugeZero(layout.pfn(pmd)), page(layout.pfn(pmd)).flags.contains(.anon),
+               pageMaybeDMAPinned(layout.pfn(pmd)) {
+                // copy_huge_pmd() ("mm: Do early cow for large pages too", v5.9): a pinned
+                // THP is split and copied again at PTE level, where copy_present_page()
+                // gives the child copies.
+                let vmf = VMFault(mm: parent, vma: vma, address: addr, flags: [], pmd: srcPmd)
+                await splitHugePmd(t, vmf, reason: "copy_huge_pmd(pinned)")
+                if layout.isLeaf(tables.read(srcPmd.slot, srcPmd.index)) { addr = pmdEnd }
+                continue
+            }
             if layout.isLeaf(pmd) {
                 guard let dstPmd = await allocWalk(t, mm: child, addr, to: .pmd),
                       let deposit = await allocTable(t) else { return }
@@ -92,7 +103,7 @@ extension Kernel {
                     guard let dref = await pteAlloc(t, vmf) else { return }
                     var e = pte
                     if cow, let pfn = vmNormalPage(vma, addr, pte, t), page(pfn).flags.contains(.anon),
-                       config.era >= .v5_10, pageMaybeDMAPinned(pfn) {
+                       config.has(.forkEarlyCowPinned), pageMaybeDMAPinned(pfn) {
                         // copy_present_page() (v5.9+ "mm: Do early cow for pinned pages during
                         // fork() for ptes"): a page that may be pinned for DMA is copied for the
                         // child now, so the parent's pinned page stays the parent's.

@@ -37,6 +37,7 @@ public final class MM {
     private var fileStore = MMCounter()
     private var depositStore: [UInt64: Int] = [:]
     private var wpSeqStore: UInt32 = 0
+    private var flushPendingStore = 0
     private var exitedStore = false
 
     /// vmas sorted by start address.
@@ -64,6 +65,12 @@ public final class MM {
         get { log.read(Obj.writeProtectSeq(id)); return wpSeqStore }
         _modify { log.write(Obj.writeProtectSeq(id)); yield &wpSeqStore }
     }
+    /// mm->tlb_flush_pending: mmu_gathers begun and not finished on this mm
+    /// (inc_tlb_flush_pending in tlb_gather_mmu, dec in tlb_finish_mmu; commuting updates).
+    public var tlbFlushPending: Int {
+        get { log.read(Obj.tlbFlushPending(id)); return flushPendingStore }
+        _modify { log.update(Obj.tlbFlushPending(id)); yield &flushPendingStore }
+    }
     /// The process has exited: its mm was torn down.
     public var exited: Bool {
         get { log.read(Obj.vmas(id)); return exitedStore }
@@ -86,6 +93,7 @@ public final class MM {
         out[Obj.mmCounters(id)] = anonStore.pages &* 1_000_003 &+ fileStore.pages
         out[Obj.deposit(id)] = depositStore.hashValue
         out[Obj.writeProtectSeq(id)] = Int(wpSeqStore)
+        out[Obj.tlbFlushPending(id)] = flushPendingStore
     }
 
     /// Models find_vma(): the first vma with end > addr.

@@ -10,6 +10,10 @@ public enum MadviseAdvice: String, Hashable, Sendable {
     case populateRead = "populate_read"
     /// MADV_POPULATE_WRITE (v5.14+).
     case populateWrite = "populate_write"
+    /// MADV_FREE (v4.5+): anonymous pages become lazy-free (VM/LazyFree.swift).
+    case free
+    /// MADV_PAGEOUT (v5.4+): reclaim the range's pages now (VM/LazyFree.swift).
+    case pageout
 }
 
 extension Kernel {
@@ -26,12 +30,18 @@ extension Kernel {
             // MADV_POPULATE_(READ|WRITE) to prefault page tables", David Hildenbrand).
             guard config.era >= .v6_1 else { return -Errno.EINVAL }
             return await madvisePopulate(t, mm: mm, addr, end, write: advice == .populateWrite)
+        case .free:
+            // "mm: support madvise(MADV_FREE)" (Minchan Kim, v4.5).
+            guard config.era >= .v5_2 else { return -Errno.EINVAL }
+        case .pageout:
+            // "mm: introduce MADV_PAGEOUT" (Minchan Kim, v5.4).
+            guard config.era >= .v5_10 else { return -Errno.EINVAL }
         case .dontneed, .hugepage, .nohugepage:
             break
         }
         // madvise_need_mmap_write(): DONTNEED runs under mmap_lock held for read, the
         // advice that changes vm_flags (HUGEPAGE/NOHUGEPAGE) under it held for write.
-        let shared = advice == .dontneed
+        let shared = advice == .dontneed || advice == .free || advice == .pageout
         if shared { await lockShared(t, .mmap(mm: mm)) } else { await lock(t, .mmap(mm: mm)) }
         guard isFullyMapped(mm: mm, addr, end) else {
             if shared { await unlockShared(t, .mmap(mm: mm)) } else { await unlock(t, .mmap(mm: mm)) }
@@ -50,6 +60,22 @@ extension Kernel {
                 await zapRange(t, mm: mm, vma: v, max(v.start, addr), min(v.end, end), &tlb)
             }
             await tlbFlushMMU(t, &tlb)
+        case .free, .pageout:
+            // madvise_free_single_vma(): anonymous vmas only (-EINVAL otherwise);
+            // madvise_pageout(): any vma, but only anonymous pages are reclaimable here.
+            for v in mms[mm].vmas where v.start < end && v.end > addr {
+                let lo = max(v.start, addr), hi = min(v.end, end)
+                if advice == .free {
+                    guard v.isAnonymous, v.flags.intersection([.locked, .pfnMap, .hugetlb]).isEmpty
+                    else {
+                        result = -Errno.EINVAL
+                        break
+                    }
+                    await madviseFreeRange(t, mm: mm, vma: v, lo, hi)
+                } else if v.isAnonymous && v.flags.intersection([.locked, .pfnMap, .hugetlb]).isEmpty {
+                    await madvisePageoutRange(t, mm: mm, vma: v, lo, hi)
+                }
+            }
         case .hugepage, .nohugepage:
             // hugepage_madvise() (mm/khugepaged.c); splits the vmas at the range ends.
             await t.step()

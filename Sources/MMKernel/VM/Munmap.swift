@@ -36,9 +36,11 @@ extension Kernel {
         await t.step()
         let range = splitVMAs(mm: mm, addr, end)
         var tlb = MMUGather(mm: mm)
+        mms[mm].tlbFlushPending += 1  // tlb_gather_mmu → inc_tlb_flush_pending
         for i in range {
             let v = mms[mm].vmas[i]
             await zapRange(t, mm: mm, vma: v, v.start, v.end, &tlb)
+            await tlbEndVMA(t, &tlb, vma: v)
         }
         let floor = range.lowerBound > 0 ? mms[mm].vmas[range.lowerBound - 1].end : 0
         let ceiling = range.upperBound < mms[mm].vmas.count
@@ -47,6 +49,7 @@ extension Kernel {
         await unlinkSharedFileVMAs(t, mm: mm, range)  // Hugetlb/PmdShareUnlink.swift
         await freePgtables(t, mm: mm, addr, end, floor: floor, ceiling: ceiling, &tlb)
         await tlbFlushMMU(t, &tlb)
+        mms[mm].tlbFlushPending -= 1  // tlb_finish_mmu → dec_tlb_flush_pending
         await driverVMAsClosed(t, closed)  // remove_vma(): vm_ops->close
         await unlock(t, .mmap(mm: mm))
         return 0

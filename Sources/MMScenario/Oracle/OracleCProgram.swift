@@ -105,6 +105,10 @@ public enum OracleCProgram {
             }
             lines = syscall("o_mmap(\(path), \(m.len)ULL, \(prot), \(m.shared ? 1 : 0), \(m.populate ? 1 : 0), "
                             + "\(m.sync ? 1 : 0), \(align)ULL, \(hasAt), \(at), \(m.offset)ULL, &err)")
+        case .mremap(let r):
+            lines = syscall("(r = (long)mremap((void *)\(expr(r.address)), \(r.len)ULL, \(r.len)ULL, "
+                            + "MREMAP_MAYMOVE | MREMAP_FIXED, (void *)\(expr(r.to))), "
+                            + "r == -1L ? (err = errno, -1L) : r)")
         case .munmap(let r):
             lines = syscall("munmap((void *)\(expr(r.address)), \(r.len)ULL) ? (err = errno, -1L) : 0L")
         case .mprotect(let r):
@@ -120,6 +124,8 @@ public enum OracleCProgram {
             case .nohugepage: advice = "MADV_NOHUGEPAGE"
             case .populateRead: advice = "MADV_POPULATE_READ"
             case .populateWrite: advice = "MADV_POPULATE_WRITE"
+            case .free: advice = "MADV_FREE"
+            case .pageout: advice = "MADV_PAGEOUT"
             }
             lines = syscall("madvise((void *)\(expr(r.address)), \(r.len)ULL, \(advice)) ? (err = errno, -1L) : 0L")
         case .fork:

@@ -89,7 +89,7 @@ public struct OraclePlan: Sendable {
         case .allocPages:
             throw Diagnostic("the oracle cannot run alloc_pages: it is a harness of the model, "
                              + "not a system call", at: s.location)
-        case .hugetlbfs, .dmabuf, .p2pmem, .unbind, .bind, .free:
+        case .hugetlbfs, .dmabuf, .p2pmem, .unbind, .bind, .free, .evict:
             throw Diagnostic("the oracle cannot run \(s.op.name) yet: the guest has no such "
                              + "device or mount set up", at: s.location)
         case .mmap(let m):

@@ -43,6 +43,11 @@ extension ScenarioExecution {
         case .munmap(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             return .int(Int64(await k.munmap(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
+        case .mremap(let r):
+            guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
+            guard let b = value(of: r.to, scope: scope) else { return unset(s, r.to, t) }
+            return .int(await k.mremap(t, mm: t.mm, UInt64(bitPattern: a), r.len,
+                                       to: UInt64(bitPattern: b)))
         case .mprotect(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             return .int(Int64(await k.mprotect(t, mm: t.mm, UInt64(bitPattern: a), r.len,
@@ -128,6 +133,8 @@ extension ScenarioExecution {
             return .int(Int64(await k.p2pmemCreate(t, name: p.name, size: p.size)))
         case .free(.dmabuf(let name)):
             return .int(Int64(await k.dmabufFree(t, name: name)))
+        case .evict(let name):
+            return .int(Int64(await k.dmabufEvict(t, name: name)))
         case .free(.p2pmem(let name)):
             return .int(Int64(await k.p2pmemFree(t, name: name)))
         case .pmem(let p):

@@ -51,6 +51,16 @@ extension Parser {
         case "munmap":
             let address = try address(args.positional(0), args)
             return .munmap(RangeArgs(address: address, len: try args.requiredSize("len")))
+        case "mremap":
+            let address = try address(args.positional(0), args)
+            let len = try args.requiredSize("len")
+            guard let toArgument = args.value("to") else {
+                throw Diagnostic("`mremap` needs to=ADDR (MREMAP_MAYMOVE|MREMAP_FIXED)",
+                                 at: args.positional(0).location)
+            }
+            let to = try args.addrExpr(toArgument, for: "to=")
+            try semantics.checkDefined(to)
+            return .mremap(MremapArgs(address: address, len: len, to: to))
         case "mprotect":
             let address = try address(args.positional(0), args)
             let len = try args.requiredSize("len")
@@ -96,6 +106,13 @@ extension Parser {
         case "free":
             let name = try args.name(args.positional(0), for: "a dmabuf or p2pmem name")
             return .free(try semantics.buffer(name, at: args.positional(0).location))
+        case "evict":
+            let name = try args.name(args.positional(0), for: "a dmabuf name")
+            guard case .dmabuf = try semantics.buffer(name, at: args.positional(0).location) else {
+                throw Diagnostic("`evict` needs a dmabuf (a TTM buffer object), not p2pmem `\(name)`",
+                                 at: args.positional(0).location)
+            }
+            return .evict(dmabuf: name)
         case "alloc_pages":
             return .allocPages(count: try args.count(args.positional(0), for: "alloc_pages"))
         case "observe": return .observe(address: try address(args.positional(0), args))

@@ -25,6 +25,8 @@ public enum Operation: Hashable, Sendable {
     case mmap(MmapArgs)
     /// `munmap ADDR len=S`: 0 or -errno.
     case munmap(RangeArgs)
+    /// `mremap ADDR len=S to=ADDR`: the new address or -errno.
+    case mremap(MremapArgs)
     /// `mprotect ADDR len=S prot=P`: 0 or -errno.
     case mprotect(MprotectArgs)
     /// `madvise ADDR len=S ADVICE`: 0 or -errno.
@@ -59,6 +61,8 @@ public enum Operation: Hashable, Sendable {
     case bind(device: String)
     /// `free NAME`: drop the owner's reference to a dma-buf / p2pmem allocation.
     case free(BufferRef)
+    /// `evict NAME`: the driver revokes a VRAM dma-buf's pfns (TTM eviction); 0 or -errno.
+    case evict(dmabuf: String)
     /// `alloc_pages N`: allocate and hold N frames, so freed frames get reused.
     case allocPages(count: Int)
     /// `observe ADDR`: record the mapping level, smaps counters and pagemap entry.
@@ -80,6 +84,7 @@ public enum Operation: Hashable, Sendable {
         case .p2pmem: return "p2pmem"
         case .mmap: return "mmap"
         case .munmap: return "munmap"
+        case .mremap: return "mremap"
         case .mprotect: return "mprotect"
         case .madvise: return "madvise"
         case .fork: return "fork"
@@ -97,6 +102,7 @@ public enum Operation: Hashable, Sendable {
         case .unbind: return "unbind"
         case .bind: return "bind"
         case .free: return "free"
+        case .evict: return "evict"
         case .allocPages: return "alloc_pages"
         case .observe: return "observe"
         case .assert: return "assert"
@@ -272,6 +278,16 @@ public struct RangeArgs: Hashable, Sendable {
     public let len: UInt64
 }
 
+/// `mremap ADDR len=S to=ADDR` arguments (MREMAP_MAYMOVE|MREMAP_FIXED, same length).
+public struct MremapArgs: Hashable, Sendable {
+    /// Old start.
+    public let address: AddrExpr
+    /// Length in bytes (positive), old and new.
+    public let len: UInt64
+    /// New start.
+    public let to: AddrExpr
+}
+
 /// `mprotect` arguments.
 public struct MprotectArgs: Hashable, Sendable {
     /// Start.
@@ -399,4 +415,5 @@ public enum BufferRef: Hashable, Sendable {
 let fileLayouts: [FileLayout] = [.contiguous, .fragmented, .hole]
 
 /// Every madvise advice the format accepts, in documentation order.
-let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead, .populateWrite]
+let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead, .populateWrite,
+                                        .free, .pageout]
