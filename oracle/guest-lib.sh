@@ -112,8 +112,14 @@ o_file() { # INDEX LINE PATH SIZE LAYOUT UNCACHED
 		eval o_run "$1" "$2" file xfs_io -f $cmds "$3" ;;
 	esac
 }
-# Undo what the setup did: unmount, drop the links.
+# Undo what the setup did: unmount, drop the links. After a concurrent run unbound a
+# device, its filesystem stays mounted: evicting a fs-dax inode whose DAX entries point
+# into the removed memmap oopses (dax_disassociate_entry), on 5.10 and 6.1 alike.
 o_teardown() {
+	if [ -f /tmp/oracle-unbound ]; then
+		o_log "a device was unbound: its filesystems stay mounted"
+		rm -f /tmp/oracle-mounts /tmp/oracle-unbound
+	fi
 	[ -f /tmp/oracle-mounts ] && sort -r /tmp/oracle-mounts | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
 	[ -f /tmp/oracle-links ] && while read -r l; do rm -f "/dev/$l"; done < /tmp/oracle-links
 	rm -f /tmp/oracle-mounts /tmp/oracle-links /tmp/oracle-dev-*

@@ -105,9 +105,29 @@ static uint64_t r_now_ns(void)
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 }
-/* A random wait of 0..MMSIM_ORACLE_RACE_DELAY_US, spinning (no sleep: the vCPU stays busy). */
+static int r_once;            /* a run that removes a device: runs once */
+/* A run that removes a device keeps when each thread statement began and returned (ns
+ * since the threads started; 0: it never returned) and prints them: the order of the
+ * removal and the release shows whether the removal waited. */
+#define R_MAXTIMES 64
+static uint64_t r_t0, r_began[R_MAXTIMES], r_ended[R_MAXTIMES];
+static const char *r_tname[R_MAXTIMES];
+static int r_ntimes;
+static void r_begin(int k, const char *name) { if (k < R_MAXTIMES) { r_tname[k] = name; r_began[k] = r_now_ns(); if (k >= r_ntimes) r_ntimes = k + 1; } }
+static void r_end(int k) { if (k < R_MAXTIMES) r_ended[k] = r_now_ns(); }
+static __thread int r_stmt;   /* statements this thread has started */
+static __thread int r_index;  /* the thread's number: T0 is 0 */
+/* A random wait of 0..MMSIM_ORACLE_RACE_DELAY_US, spinning (no sleep: the vCPU stays busy).
+ * In a run that removes a device, thread Tn starts its first statement n x 20 ms after
+ * the barrier (T0 first: the tests take their references in T0 and remove in T1) and
+ * waits a random delay only between statements. */
 static void r_delay(void)
 {
+	if (r_once && r_stmt++ == 0) {
+		uint64_t until = r_now_ns() + (uint64_t)r_index * 20000000ULL;
+		while (r_now_ns() < until) __asm__ volatile("pause");
+		return;
+	}
 	if (!r_delay_ns) return;
 	uint64_t until = r_now_ns() + r_next() % r_delay_ns;
 	while (r_now_ns() < until) __asm__ volatile("pause");
@@ -154,6 +174,7 @@ static long r_unbind(const char *name, int *err)
 	int fd = open(unb, O_WRONLY);
 	if (fd < 0) { *err = errno; return -1; }
 	r_unbound = 1;
+	close(open("/tmp/oracle-unbound", O_WRONLY | O_CREAT, 0644));  /* the teardown leaves it mounted */
 	long r = write(fd, dev, strlen(dev));
 	*err = errno;
 	close(fd);
@@ -282,6 +303,22 @@ static r_block *r_threads;
 static int r_nthreads;
 static pthread_barrier_t r_barrier;
 static volatile int r_finished[16];
+static volatile pid_t r_tid[16];
+
+/* A thread still in the kernel after the limit: its kernel stack (/proc/.../stack), kept
+ * with the kernel log lines. */
+static void r_stack(int i)
+{
+	char path[96], line[200];
+	snprintf(path, sizeof path, "/proc/self/task/%d/stack", (int)r_tid[i]);
+	FILE *f = fopen(path, "r");
+	if (!f) return;
+	for (int n = 0; n < 12 && fgets(line, sizeof line, f) && r_nklines < 40; n++) {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(r_klines[r_nklines++], sizeof r_klines[0], "blocked T%d: %s", i, line);
+	}
+	fclose(f);
+}
 
 static void *r_thread(void *arg)
 {
@@ -291,7 +328,10 @@ static void *r_thread(void *arg)
 	CPU_SET((int)(i % sysconf(_SC_NPROCESSORS_ONLN)), &set);
 	sched_setaffinity(0, sizeof set, &set);
 	r_rng = r_now_ns() * 2654435761ULL + (uint64_t)i * 977 + 1;
+	r_index = (int)i;
+	r_tid[i] = gettid();
 	pthread_barrier_wait(&r_barrier);
+	if (i == 0) r_t0 = r_now_ns();
 	r_threads[i]();
 	r_put();
 	r_finished[i] = 1;
@@ -323,10 +363,11 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 	if ((e = getenv("MMSIM_ORACLE_RACE_DELAY_US"))) r_delay_ns = (uint64_t)atol(e) * 1000;
 	if (once) {
 		/* One run: the removed device cannot be set up again. Delays up to
-		 * MMSIM_ORACLE_RACE_UNBIND_DELAY_US (default 0.5 s), on the scale of a removal
-		 * under TCG (0.1-0.3 s), so a statement may fall before or after it. */
+		 * MMSIM_ORACLE_RACE_UNBIND_DELAY_US (default 2 s), longer than a removal under
+		 * TCG (0.1-0.3 s), so a statement after the first usually falls after it. */
 		iters = 1;
-		r_delay_ns = (uint64_t)((e = getenv("MMSIM_ORACLE_RACE_UNBIND_DELAY_US")) ? atol(e) : 500000) * 1000;
+		r_once = 1;
+		r_delay_ns = (uint64_t)((e = getenv("MMSIM_ORACLE_RACE_UNBIND_DELAY_US")) ? atol(e) : 2000000) * 1000;
 	}
 	uint64_t t0 = r_now_ns();
 	char classes[96];
@@ -350,6 +391,8 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 			usleep(200);
 		}
 		char state[512] = "";
+		for (int i = 0; blocked && i < nthreads; i++)
+			if (!r_finished[i]) r_stack(i);
 		if (!blocked) {
 			for (int i = 0; i < nthreads; i++) pthread_join(tid[i], NULL);
 			fin();
@@ -381,6 +424,17 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 		printf("{\"race\":\"klog\",\"line\":");
 		r_json_str(r_klines[i]);
 		printf("}\n");
+	}
+	if (r_once) {
+		printf("{\"race\":\"timeline\",\"line\":\"");
+		for (int k = 0, first = 1; k < r_ntimes; k++) {
+			if (!r_tname[k]) continue;
+			printf("%s%s %.0f-", first ? "" : ", ", r_tname[k], r_began[k] > r_t0 ? (r_began[k] - r_t0) / 1e6 : 0.0);
+			if (r_ended[k]) printf("%.0f ms", (r_ended[k] - r_t0) / 1e6);
+			else printf("(no return)");
+			first = 0;
+		}
+		printf("\"}\n");
 	}
 	printf("{\"race\":\"runs\",\"runs\":%ld,\"seconds\":%.1f,\"cpus\":%ld,\"blocked\":%d}\n", runs, secs,
 	       sysconf(_SC_NPROCESSORS_ONLN), blocked);

@@ -32,6 +32,7 @@ struct RaceReport: Codable {
             if let e = o.explained { out += e.wrapped(indent: "      why:    ") }
         }
         for n in r.notObserved { out += fit("  not observed in \(r.runs) runs: \(n)") + "\n" }
+        if let t = r.timeline { out += t.wrapped(indent: "  timeline: ") }
         for l in r.kernelLog.prefix(6) { out += fit("  kernel: \(l)") + "\n" }
         let bad = unexplained
         out += bad == 0 ? "Agreement (one-sided): every guest outcome is in the model's set\n\n"
@@ -65,12 +66,14 @@ extension Oracle {
         let model = OracleRace.modelSet(loaded, era: era)
         var seen: [(values: String, log: String, count: Int)] = []
         var klog: [String] = []
+        var timeline: String?
         var runs = 0, seconds = 0.0, cpus = 0
         for l in lines.race {
             switch l["race"] {
             case "outcome":
                 seen.append((l["state"] ?? "?", l["log"] ?? "", Int(l["count"] ?? "0") ?? 0))
             case "klog": klog.append(l["line"] ?? "")
+            case "timeline": timeline = l["line"]
             case "runs":
                 runs = Int(l["runs"] ?? "0") ?? 0
                 seconds = Double(l["seconds"] ?? "0") ?? 0
@@ -86,7 +89,8 @@ extension Oracle {
             scenario: loaded.file, name: loaded.test.name, sourceHash: loaded.test.sourceHash, kernel: kernel,
             release: guest.release, package: guest.package, era: era.description, runs: runs,
             seconds: seconds, cpus: cpus, outcomes: outcomes, modelOutcomes: model.outcomes,
-            notObserved: OracleRace.notObserved(model.outcomes, guest: outcomes), kernelLog: klog)
+            notObserved: OracleRace.notObserved(model.outcomes, guest: outcomes), kernelLog: klog,
+            timeline: timeline)
         return RaceReport(record: rec, file: loaded.file, problem: problem, modelComplete: model.complete)
     }
 

@@ -76,12 +76,15 @@ public struct OracleRaceRecord: Codable, Hashable, Sendable {
     public var notObserved: [String]
     /// The first distinct kernel log lines of note (WARN, BUG, oops, Bad page, RIP, page:).
     public var kernelLog: [String]
+    /// A run that removes a device: when each thread statement began and returned
+    /// (`T0:g 0-1 ms, T0:p 1480-(no return), T1:r 0-180 ms`).
+    public var timeline: String?
 
     /// Creates a record.
     public init(scenario: String, name: String, sourceHash: UInt32, kernel: String, release: String,
                 package: String, era: String, runs: Int, seconds: Double, cpus: Int,
                 outcomes: [RaceOutcome], modelOutcomes: [RaceModelOutcome], notObserved: [String],
-                kernelLog: [String]) {
+                kernelLog: [String], timeline: String? = nil) {
         self.scenario = scenario
         self.name = name
         self.sourceHash = sourceHash
@@ -96,6 +99,7 @@ public struct OracleRaceRecord: Codable, Hashable, Sendable {
         self.modelOutcomes = modelOutcomes
         self.notObserved = notObserved
         self.kernelLog = kernelLog
+        self.timeline = timeline
     }
 }
 

@@ -86,8 +86,11 @@ public enum OracleRaceProgram {
             var body: [String] = []
             for s in mine {
                 body.append("/* line \(s.statement.location.line): \(s.statement.op.name) */")
-                if threaded { body.append("r_delay();") }
-                body += statement(plan, s, condIndex: condIndex).map { "{ " + $0 + " }" }
+                let k = plan.statements.firstIndex(of: s) ?? 0
+                let label = OracleCProgram.cString("\(s.scope):\(s.statement.result ?? s.statement.op.name)")
+                if threaded { body += ["r_delay();", "r_begin(\(k), \(label));"] }
+                body += statement(plan, s, condIndex: condIndex, timed: threaded ? k : nil).map { "{ " + $0 + " }" }
+                if threaded { body.append("r_end(\(k));") }
             }
             functions.append("static void block_\(b)(void)\n{\n\tint err = 0; long r = 0; int sig = 0; "
                              + "uint64_t value = 0;\n\t(void)err; (void)r; (void)sig; (void)value;\n"
@@ -145,7 +148,9 @@ public enum OracleRaceProgram {
 
     /// The C of one statement: sets its variable (V, and R when the condition names it);
     /// a signal ends the block.
-    static func statement(_ plan: OraclePlan, _ s: OracleStatement, condIndex: [Int: Int]) -> [String] {
+    static func statement(_ plan: OraclePlan, _ s: OracleStatement, condIndex: [Int: Int], timed: Int?)
+        -> [String]
+    {
         func expr(_ e: AddrExpr) -> String {
             guard let base = e.base else { return "(uint64_t)\(e.offset)LL" }
             guard let slot = plan.variableSlot(base, scope: s.scope) else { return "(uint64_t)0" }
@@ -161,6 +166,7 @@ public enum OracleRaceProgram {
         func died() -> String {
             var out = "if (sig) { "
             if let slot, let i = condIndex[slot] { out += "r_set_sig(\(i), sig); " }
+            if let timed { out += "r_end(\(timed)); " }
             return out + "return; }"
         }
         func syscall(_ call: String) -> [String] { ["r = \(call); " + keep("r_ret(r, err)")] }
