@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/klog.h>
+#include <sys/random.h>
 #include <time.h>
 
 #define R_MAXVARS 64
@@ -327,7 +328,9 @@ static void *r_thread(void *arg)
 	CPU_ZERO(&set);
 	CPU_SET((int)(i % sysconf(_SC_NPROCESSORS_ONLN)), &set);
 	sched_setaffinity(0, sizeof set, &set);
-	r_rng = r_now_ns() * 2654435761ULL + (uint64_t)i * 977 + 1;
+	/* the guest's clock is nearly the same from boot to boot: seed from the kernel's RNG */
+	if (getrandom((void *)&r_rng, sizeof r_rng, GRND_NONBLOCK) != sizeof r_rng) r_rng = r_now_ns();
+	r_rng ^= (uint64_t)i * 977 + 1;
 	r_index = (int)i;
 	r_tid[i] = gettid();
 	pthread_barrier_wait(&r_barrier);
