@@ -35,7 +35,9 @@ struct RaceReport: Codable {
         if let t = r.timeline { out += t.wrapped(indent: "  timeline: ") }
         for l in r.kernelLog.prefix(6) { out += fit("  kernel: \(l)") + "\n" }
         let bad = unexplained
-        out += bad == 0 ? "Agreement (one-sided): every guest outcome is in the model's set\n\n"
+        let explained = r.outcomes.contains { !$0.inModel && $0.explained != nil }
+        out += bad == 0 ? "Agreement (one-sided): every guest outcome is in the model's set"
+            + (explained ? " or explained\n\n" : "\n\n")
             : "Disagree: \(bad) guest outcome(s) outside the model's set\n\n"
         return out
     }
