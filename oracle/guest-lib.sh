@@ -54,13 +54,18 @@ o_pmem() {
 	esac
 	[ "$7" != 0 ] && [ "$5" != raw ] && [ "$6" != none ] && args="$args --align=$7"
 	o_run "$1" "$2" pmem ndctl create-namespace -f -e "$ns" $args || return 1
+	local sysdev
 	if [ "$5" = devdax ]; then
 		dev=$(ndctl list -n "$ns" | grep -o '"chardev":"[^"]*"' | cut -d'"' -f4)
 		[ "$dev" = "dax$3.0" ] || o_link "dax$3.0" "$dev"
+		sysdev=$(readlink -f "/sys/bus/dax/devices/$dev")
 	else
 		dev=$(ndctl list -n "$ns" | grep -o '"blockdev":"[^"]*"' | cut -d'"' -f4)
 		o_link "$4" "$dev"
+		sysdev=$(readlink -f "/sys/block/$dev/device")
 	fi
+	# `unbind NAME` (concurrent runs): the driver's unbind file and the device to write
+	echo "$sysdev/driver/unbind ${sysdev##*/}" > "/tmp/oracle-dev-$4"
 }
 o_disk() { # INDEX LINE N NAME: the N-th ramdisk
 	o_link "$4" "ram$3"
@@ -107,10 +112,16 @@ o_file() { # INDEX LINE PATH SIZE LAYOUT UNCACHED
 		eval o_run "$1" "$2" file xfs_io -f $cmds "$3" ;;
 	esac
 }
-# Undo what the setup did: unmount, drop the links.
+# Undo what the setup did: unmount, drop the links. After a concurrent run unbound a
+# device, its filesystem stays mounted: evicting a fs-dax inode whose DAX entries point
+# into the removed memmap oopses (dax_disassociate_entry), on 5.10 and 6.1 alike.
 o_teardown() {
+	if [ -f /tmp/oracle-unbound ]; then
+		o_log "a device was unbound: its filesystems stay mounted"
+		rm -f /tmp/oracle-mounts /tmp/oracle-unbound
+	fi
 	[ -f /tmp/oracle-mounts ] && sort -r /tmp/oracle-mounts | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
 	[ -f /tmp/oracle-links ] && while read -r l; do rm -f "/dev/$l"; done < /tmp/oracle-links
-	rm -f /tmp/oracle-mounts /tmp/oracle-links
+	rm -f /tmp/oracle-mounts /tmp/oracle-links /tmp/oracle-dev-*
 	echo 3 > /proc/sys/vm/drop_caches
 }

@@ -1,8 +1,11 @@
 #!/bin/bash
-# refresh.sh [SERIES...]: re-run every scenario of scenarios/oracle in each kernel series
-# (default: every series with a guest: 6.1, 5.10, 6.12, 7.2, those Debian serves) and
-# rewrite Tests/oracle/SERIES/*.json. One guest boot per series, one QEMU at a time.
-# Run from anywhere; needs root for apt the first time (oracle/build-guest.sh).
+# refresh.sh [SERIES...]: re-run every scenario of scenarios/oracle and scenarios/oracle-race
+# in each kernel series (default: every series with a guest: 6.1, 5.10, 6.12, 7.2, those
+# Debian serves) and rewrite Tests/oracle/SERIES/*.json and *.race.json. Sequential tests:
+# one guest boot per series. Concurrent tests: one boot for those that remove no device,
+# then one boot for each test that unbinds one (a removal can wreck the guest kernel).
+# One QEMU at a time. Run from anywhere; needs root for apt the first time (build-guest.sh).
+# $MMSIM_ORACLE_ONLY=race or =sequential refreshes one kind only.
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -15,7 +18,16 @@ for s in $SERIES; do
 		echo "refresh: no guest for $s (Debian's archive does not serve it?); skipped" >&2
 		continue
 	fi
-	rm -f "Tests/oracle/$s"/*.json
-	"$MMSIM" oracle scenarios/oracle --kernel "$s" --record Tests/oracle || RC=1
+	if [ "${MMSIM_ORACLE_ONLY:-}" != race ]; then
+		find "Tests/oracle/$s" -name '*.json' ! -name '*.race.json' -delete 2>/dev/null
+		"$MMSIM" oracle scenarios/oracle --kernel "$s" --record Tests/oracle || RC=1
+	fi
+	if [ "${MMSIM_ORACLE_ONLY:-}" != sequential ]; then
+		rm -f "Tests/oracle/$s"/*.race.json
+		quiet=$(grep -L '^ *[a-z]* *= *unbind \|^ *unbind ' scenarios/oracle-race/*.litmus)
+		removing=$(grep -l '^ *[a-z]* *= *unbind \|^ *unbind ' scenarios/oracle-race/*.litmus)
+		[ -n "$quiet" ] && { "$MMSIM" oracle $quiet --kernel "$s" --record Tests/oracle || RC=1; }
+		for t in $removing; do "$MMSIM" oracle "$t" --kernel "$s" --record Tests/oracle || RC=1; done
+	fi
 done
 exit $RC

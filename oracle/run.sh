@@ -2,6 +2,7 @@
 # run.sh --kernel SERIES --work DIR: boot the guest of SERIES once and run every test of
 # the batch `mmsim oracle` wrote in DIR (DIR/NN/{prog.c,setup.sh,name}, DIR/brd-kb).
 # Writes DIR/results.jsonl (ttyS1), DIR/console.log (ttyS0) and DIR/timing.txt.
+# $MMSIM_ORACLE_SMP vCPUs (default 2; `mmsim oracle` asks one per thread of a concurrent test).
 # One QEMU at a time: a lock in the cache serialises concurrent callers.
 # Exit 0 when the guest reported "done".
 set -uo pipefail
@@ -45,12 +46,19 @@ for i in 0 1 2; do
 	MACHINE+=(-object "memory-backend-file,id=mem$i,share=on,mem-path=$img,size=512M,align=2M"
 		-device "nvdimm,memdev=mem$i,id=nv$i")
 done
+# Concurrent runs' settings reach the guest's init (and its programs) as environment:
+# the kernel passes unknown NAME=VALUE parameters on to init.
+RACE_ENV=
+for v in MMSIM_ORACLE_RACE_ITERS MMSIM_ORACLE_RACE_SECONDS MMSIM_ORACLE_RACE_DELAY_US \
+	MMSIM_ORACLE_RACE_BLOCK_SECONDS MMSIM_ORACLE_RACE_UNBIND_DELAY_US; do
+	[ -n "${!v:-}" ] && RACE_ENV="$RACE_ENV $v=${!v}"
+done
 exec 9> "$CACHE/qemu.lock"
 flock 9
 T0=$(date +%s.%N)
-timeout --foreground "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max "${MACHINE[@]}" -smp 2 \
+timeout --foreground "$TIMEOUT" qemu-system-x86_64 -accel tcg,thread=multi -cpu max "${MACHINE[@]}" -smp "${MMSIM_ORACLE_SMP:-2}" \
 	-kernel "$K/vmlinuz" -initrd "$WORK/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4 ${MMSIM_ORACLE_APPEND:-}" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4${RACE_ENV} ${MMSIM_ORACLE_APPEND:-}" \
 	-display none -monitor none -serial file:"$WORK/console.log" -serial file:"$WORK/results.jsonl" \
 	-no-reboot
 RC=$?

@@ -42,7 +42,11 @@ struct Oracle: ParsableCommand {
         let tests = try Loading.loadAll(paths)
         var plans: [OraclePlan] = []
         for t in tests {
-            do { plans.append(try OraclePlan(t.test)) } catch {
+            do {
+                let plan = try OraclePlan(t.test)
+                if plan.concurrent { try OracleRaceProgram.check(plan) }
+                plans.append(plan)
+            } catch {
                 printError(error.description)
                 throw ExitCode(2)
             }
@@ -50,6 +54,7 @@ struct Oracle: ParsableCommand {
         let guest = try results.map(GuestResults.parse(file:)) ?? runGuest(plans)
         let known = loadExplanations()
         var reports: [OracleReport] = []
+        var races: [RaceReport] = []
         for (i, (loaded, plan)) in zip(tests, plans).enumerated() {
             let named = guest.tests.values.filter { $0.name != nil }
             let byName = named.first { $0.name == loaded.test.name }
@@ -61,6 +66,10 @@ struct Oracle: ParsableCommand {
             }
             let lines = byName ?? guest.tests[String(format: "%02d", i)]
                 ?? GuestResults.Test(problem: "no output from the guest")
+            if plan.concurrent {
+                races.append(raceReport(loaded, lines: lines, guest: guest, era: era))
+                continue
+            }
             let kernelObs = OracleObservables.kernel(plan, lines.statements)
             let modelObs = OracleObservables.model(plan, OracleModelRun.values(loaded, era: era))
             var ex: [String: (kernel: String, model: String, reason: String)] = [:]
@@ -76,19 +85,40 @@ struct Oracle: ParsableCommand {
                                         release: guest.release, package: guest.package,
                                         era: era.description, verdicts: verdicts))
         }
-        if let dir = record { try write(records: reports, tests: tests, to: dir) }
+        let sequential = zip(tests, plans).filter { !$0.1.concurrent }.map(\.0)
+        if let dir = record {
+            try write(records: reports, tests: sequential, to: dir)
+            try write(races: races, to: dir)
+        }
         if json {
             let enc = JSONEncoder()
             enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-            emit(String(decoding: try enc.encode(reports), as: UTF8.self) + "\n")
+            if races.isEmpty {
+                emit(String(decoding: try enc.encode(reports), as: UTF8.self) + "\n")
+            } else {
+                emit(String(decoding: try enc.encode(OracleJSON(sequential: reports, concurrent: races)),
+                            as: UTF8.self) + "\n")
+            }
         } else {
+            for r in races { emit(r.text()) }
+            if !races.isEmpty {
+                let bad = races.filter { $0.unexplained > 0 }.count
+                emit("Kernel \(kernel) (\(guest.release)): \(races.count) concurrent tests, "
+                     + "\(races.count - bad) agree one-sided, \(bad) disagree\n")
+            }
+            if reports.isEmpty {
+                if races.contains(where: { $0.unexplained > 0 }) { throw ExitCode(1) }
+                return
+            }
             for r in reports { emit(r.text()) }
             let agreed = reports.map(\.agreed).reduce(0, +), total = reports.map(\.verdicts.count).reduce(0, +)
             let explained = reports.map(\.explained).reduce(0, +)
             emit("Kernel \(kernel) (\(guest.release)): \(agreed)/\(total) observables agree, "
                  + "\(explained) explained, \(total - agreed - explained) disagree\n")
         }
-        if reports.contains(where: { $0.unexplained > 0 }) { throw ExitCode(1) }
+        if reports.contains(where: { $0.unexplained > 0 }) || races.contains(where: { $0.unexplained > 0 }) {
+            throw ExitCode(1)
+        }
     }
 
     /// Writes the batch and runs oracle/run.sh; the guest's results.
@@ -100,7 +130,8 @@ struct Oracle: ParsableCommand {
         for (i, plan) in plans.enumerated() {
             let dir = work + String(format: "/%02d", i)
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            try OracleCProgram.source(plan).write(toFile: dir + "/prog.c", atomically: true, encoding: .utf8)
+            let source = plan.concurrent ? try OracleRaceProgram.source(plan) : OracleCProgram.source(plan)
+            try source.write(toFile: dir + "/prog.c", atomically: true, encoding: .utf8)
             try OracleSetup.script(plan).write(toFile: dir + "/setup.sh", atomically: true, encoding: .utf8)
             try (plan.test.name + "\n").write(toFile: dir + "/name", atomically: true, encoding: .utf8)
             largest = max(largest, OracleSetup.largestDisk(plan))
@@ -109,6 +140,10 @@ struct Oracle: ParsableCommand {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: OraclePaths.scripts + "/run.sh")
         p.arguments = ["--kernel", kernel, "--work", work]
+        // A vCPU per thread of the largest concurrent test (at least 2).
+        var env = ProcessInfo.processInfo.environment
+        env["MMSIM_ORACLE_SMP"] = String(max(2, plans.map { $0.concurrent ? $0.test.threads.count : 1 }.max() ?? 2))
+        p.environment = env
         p.standardOutput = FileHandle.standardError
         try p.run()
         p.waitUntilExit()
@@ -181,6 +216,8 @@ struct GuestResults {
         var problem: String?
         /// The test's `MM` name (results of older guests have none).
         var name: String?
+        /// A concurrent run's lines (`{"race":...}`): outcomes, kernel log lines, runs.
+        var race: [[String: String]] = []
     }
 
     var tests: [String: Test] = [:]
@@ -215,7 +252,9 @@ struct GuestResults {
                 }
                 current = nil
             default:
-                if let c = current, let scope = fields["scope"], let index = fields["index"] {
+                if let c = current, fields["race"] != nil {
+                    r.tests[c]?.race.append(fields)
+                } else if let c = current, let scope = fields["scope"], let index = fields["index"] {
                     r.tests[c]?.statements["\(scope):\(index)"] = fields
                 }
             }

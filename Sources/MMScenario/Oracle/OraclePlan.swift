@@ -58,6 +58,13 @@ public struct OraclePlan: Sendable {
         try add(test.finallyStatements, scope: "finally", process: nil)
     }
 
+    /// A test with two threads or more is a concurrent run (oracle/race.h): its threads run
+    /// at once, each on its own vCPU, many times; one thread runs in order (runtime.h).
+    public var concurrent: Bool { test.threads.count >= 2 }
+
+    /// How many variable slots the program needs.
+    var variableCount: Int { variableSlots.count }
+
     /// Knobs the guest sets through sysfs (/sys/kernel/mm/transparent_hugepage).
     static let guestKnobs: Set<Knob> = [.thpAlways, .thpHugeZeroPage]
 
@@ -83,13 +90,16 @@ public struct OraclePlan: Sendable {
             return .spawn(slot: slotCount - 1)
         case .assert:
             return .modelOnly
-        case .gup, .unpin, .put:
+        case .gup where !concurrent, .unpin where !concurrent, .put where !concurrent:
             throw Diagnostic("the oracle cannot run \(s.op.name) from user space: get_user_pages is "
                              + "reached through dio_read, dio_write or process_vm_readv", at: s.location)
         case .allocPages:
             throw Diagnostic("the oracle cannot run alloc_pages: it is a harness of the model, "
                              + "not a system call", at: s.location)
-        case .hugetlbfs, .dmabuf, .p2pmem, .unbind, .bind, .free, .evict:
+        case .unbind where !concurrent:
+            throw Diagnostic("the oracle runs unbind only in a concurrent test (two threads or "
+                             + "more): a device removed cannot be set up again", at: s.location)
+        case .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict:
             throw Diagnostic("the oracle cannot run \(s.op.name) yet: the guest has no such "
                              + "device or mount set up", at: s.location)
         case .mmap(let m):
