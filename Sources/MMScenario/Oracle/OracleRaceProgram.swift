@@ -60,13 +60,13 @@ public enum OracleRaceProgram {
             }
             switch s.statement.op {
             case .pmem, .disk, .mkfs, .mount, .file, .assert: continue
-            case .mmap, .munmap, .mprotect, .madvise, .load, .store, .touch, .dioRead, .dioWrite,
-                 .truncate, .punch, .gup, .put, .unpin, .unbind:
+            case .mmap, .munmap, .mremap, .mprotect, .madvise, .load, .store, .touch, .dioRead,
+                 .dioWrite, .truncate, .punch, .gup, .put, .unpin, .unbind:
                 continue
             case .observe, .fork, .process, .processVMReadv, .hugetlbfs, .dmabuf, .p2pmem, .bind,
-                 .free, .allocPages:
+                 .free, .evict, .allocPages:
                 throw Diagnostic("a concurrent oracle run cannot run \(s.statement.op.name) "
-                                 + "(it runs mmap, munmap, mprotect, madvise, load, store, touch, "
+                                 + "(it runs mmap, munmap, mremap, mprotect, madvise, load, store, touch, "
                                  + "dio_read, dio_write, truncate, punch, gup, put, unpin, unbind)",
                                  at: s.statement.location)
             }
@@ -197,6 +197,10 @@ public enum OracleRaceProgram {
                     + "r_note_map(r, \(m.len)ULL); " + keep("r_ret(r, err)")]
         case .munmap(let a):
             return syscall("munmap((void *)\(expr(a.address)), \(a.len)ULL) ? (err = errno, -1L) : 0L")
+        case .mremap(let m):
+            return ["r = (r = (long)mremap((void *)\(expr(m.address)), \(m.len)ULL, \(m.len)ULL, "
+                    + "MREMAP_MAYMOVE | MREMAP_FIXED, (void *)\(expr(m.to)))) == -1L ? (err = errno, -1L) : r; "
+                    + "r_note_map(r, \(m.len)ULL); " + keep("r_ret(r, err)")]
         case .mprotect(let a):
             return syscall("mprotect((void *)\(expr(a.address)), \(a.len)ULL, \(prot(a.prot))) ? (err = errno, -1L) : 0L")
         case .madvise(let a):
@@ -207,6 +211,8 @@ public enum OracleRaceProgram {
             case .nohugepage: advice = "MADV_NOHUGEPAGE"
             case .populateRead: advice = "MADV_POPULATE_READ"
             case .populateWrite: advice = "MADV_POPULATE_WRITE"
+            case .free: advice = "MADV_FREE"
+            case .pageout: advice = "MADV_PAGEOUT"
             }
             return syscall("madvise((void *)\(expr(a.address)), \(a.len)ULL, \(advice)) ? (err = errno, -1L) : 0L")
         case .load(let a):
@@ -231,7 +237,7 @@ public enum OracleRaceProgram {
         case .unbind(let dev):
             return syscall("r_unbind(\(OracleCProgram.cString(dev)), &err)")
         case .pmem, .disk, .mkfs, .mount, .file, .assert, .observe, .fork, .process, .processVMReadv,
-             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .allocPages:
+             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages:
             return []  // setup, model-only, or refused by check
         }
     }
