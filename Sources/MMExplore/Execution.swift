@@ -71,6 +71,8 @@ final class Execution: SchedulingDriver {
     var records: [StepRecord] = []
     /// Per step of every phase, when `tracing`.
     private(set) var trace: [TraceStep] = []
+    /// Index in `trace` of the latest concurrent step, when `tracing` (its footprint goes there).
+    private var tracedStep = -1
     private(set) var deadlocked = false
     private(set) var blockedNames: [String] = []
     /// Budgets checked at scheduling points.
@@ -88,7 +90,7 @@ final class Execution: SchedulingDriver {
          limits: ExecutionLimits = ExecutionLimits(), log: AccessLog? = nil) {
         self.chooser = chooser
         self.log = log ?? AccessLog()
-        logging = recording || self.log.audit
+        logging = recording || tracing || self.log.audit
         self.recording = recording
         self.tracing = tracing
         self.limits = limits
@@ -195,7 +197,11 @@ final class Execution: SchedulingDriver {
         slots[n].status = .running
         last = n
         totalSteps += 1
-        if tracing { trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [])) }
+        if tracing {
+            if !alone { tracedStep = trace.count }
+            trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [],
+                                   concurrent: !alone))
+        }
         return n
     }
 
@@ -252,6 +258,7 @@ final class Execution: SchedulingDriver {
     private func closeStep() {
         let fp = log.takeStep()
         if recording && !records.isEmpty { records[records.count - 1].fp = fp }
+        if tracing && tracedStep >= 0 { trace[tracedStep].footprint.add(fp) }
         stepOwner = -1
         log.enter(.between)
     }
@@ -261,6 +268,7 @@ final class Execution: SchedulingDriver {
         if recording && !alone && !records.isEmpty {
             records[records.count - 1].extra.append(Access(object, .write))
         }
+        if tracing && !alone && tracedStep >= 0 { trace[tracedStep].footprint.add(object, .write) }
     }
 
     // MARK: SchedulingDriver
