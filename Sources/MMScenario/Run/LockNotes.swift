@@ -4,7 +4,7 @@
 /// the context of the notes between them instead of as lines of their own.
 enum LockNotes {
     /// The tag a sketch shows while interrupts are off.
-    static let irqOff = "irq-off"
+    static let irqOff = RaceSketch.irqOff
 
     /// If `note` takes or releases a lock or switches interrupts, updates `held` (outermost
     /// first) and returns true; otherwise returns false and leaves `held` alone.

@@ -56,6 +56,9 @@ public struct RaceSketch: Codable, Hashable, Sendable {
         public var to: Int
     }
 
+    /// The `held` tag of a note made with interrupts off.
+    public static let irqOff = "irq-off"
+
     /// What the sketch explains.
     public var focus: Focus
     /// The lanes, in the order of their first kept row.
