@@ -56,7 +56,7 @@ import Testing
     @Test func aBundledSeedLoadsFromItsFile() throws {
         var url = URL(fileURLWithPath: #filePath)
         for _ in 0..<5 { url.deleteLastPathComponent() }
-        let path = url.path + "/scenarios/seeds/c3-2-gupfast-vs-unbind-pgmap-check.litmus"
+        let path = url.path + "/scenarios/seeds/c4-1-p2pdma-mmap-normal-ptes.litmus"
         let verdict = try Scenario(contentsOfFile: path).explore()
         #expect(verdict.status == .passed)
         #expect(verdict.violations.isEmpty)
