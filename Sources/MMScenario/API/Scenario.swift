@@ -61,7 +61,7 @@ public struct Scenario {
     }
 
     /// Explores the test and judges its `expect` lines. The default is DPOR over every
-    /// interleaving, as `mmsim check` does; pass ``ExploreOptions`` for a bound, a budget,
+    /// interleaving, as `mmsim check` does; pass `ExploreOptions` (from `MMExplore`) for a bound, a budget,
     /// another strategy or parallel workers.
     public func explore(_ options: ExploreOptions = ExploreOptions(strategy: .dpor)) -> Verdict {
         Verdict(report: ScenarioRunner.run(loaded, options: options))
