@@ -50,37 +50,39 @@ final class Execution: SchedulingDriver {
     /// Where instrumented objects record the running step's accesses.
     let log: AccessLog
     /// The thread whose step is open in the log (its accesses are being recorded), or -1.
-    private var stepOwner = -1
+    @exclusivity(unchecked) private var stepOwner = -1
     /// Record footprints at all (DPOR needs them; the audit checks them).
-    private var logging = false
+    @exclusivity(unchecked) private var logging = false
     /// Record a `StepRecord` per concurrent step (DPOR needs them).
     let recording: Bool
     /// Record trace notes (replay).
     let tracing: Bool
 
-    private(set) var slots: [Slot] = []
-    private var starting = 0
-    private var alone = true
+    @exclusivity(unchecked) private(set) var slots: [Slot] = []
+    @exclusivity(unchecked) private var starting = 0
+    @exclusivity(unchecked) private var alone = true
     /// The thread that ran the previous step of this phase, or -1.
-    private(set) var last = -1
+    @exclusivity(unchecked) private(set) var last = -1
     /// Steps of the concurrent phase taken so far (index of the next one).
-    private(set) var stepIndex = 0
+    @exclusivity(unchecked) private(set) var stepIndex = 0
     /// Steps in all phases.
-    private(set) var totalSteps = 0
+    @exclusivity(unchecked) private(set) var totalSteps = 0
     /// Thread chosen at each concurrent step that had more than one enabled thread.
-    private(set) var choices: [Int] = []
+    @exclusivity(unchecked) private(set) var choices: [Int] = []
     /// Per concurrent step, when `recording`.
-    var records: [StepRecord] = []
+    @exclusivity(unchecked) var records: [StepRecord] = []
     /// Per step of every phase, when `tracing`.
-    private(set) var trace: [TraceStep] = []
-    private(set) var deadlocked = false
-    private(set) var blockedNames: [String] = []
+    @exclusivity(unchecked) private(set) var trace: [TraceStep] = []
+    /// Index in `trace` of the latest concurrent step, when `tracing` (its footprint goes there).
+    @exclusivity(unchecked) private var tracedStep = -1
+    @exclusivity(unchecked) private(set) var deadlocked = false
+    @exclusivity(unchecked) private(set) var blockedNames: [String] = []
     /// Budgets checked at scheduling points.
     let limits: ExecutionLimits
     /// Set when the execution was cut short; no thread runs after that.
-    private(set) var stopped: ExecutionStop?
+    @exclusivity(unchecked) private(set) var stopped: ExecutionStop?
     /// Steps (all phases) until the next budget check.
-    private var untilCheck = Execution.checkInterval
+    @exclusivity(unchecked) private var untilCheck = Execution.checkInterval
 
     /// Steps between two budget checks: a deadline check costs a clock read, a memory
     /// check reads /proc/self/statm; a step costs about a microsecond.
@@ -90,7 +92,7 @@ final class Execution: SchedulingDriver {
          limits: ExecutionLimits = ExecutionLimits(), log: AccessLog? = nil) {
         self.chooser = chooser
         self.log = log ?? AccessLog()
-        logging = recording || self.log.audit
+        logging = recording || tracing || self.log.audit
         self.recording = recording
         self.tracing = tracing
         self.limits = limits
@@ -204,7 +206,11 @@ final class Execution: SchedulingDriver {
         slots[n].status = .running
         last = n
         totalSteps += 1
-        if tracing { trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [])) }
+        if tracing {
+            if !alone { tracedStep = trace.count }
+            trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [],
+                                   concurrent: !alone))
+        }
         return n
     }
 
@@ -261,6 +267,7 @@ final class Execution: SchedulingDriver {
     private func closeStep() {
         let fp = log.takeStep()
         if recording && !records.isEmpty { records[records.count - 1].fp = fp }
+        if tracing && tracedStep >= 0 { trace[tracedStep].footprint.add(fp) }
         stepOwner = -1
         log.enter(.between)
     }
@@ -270,6 +277,7 @@ final class Execution: SchedulingDriver {
         if recording && !alone && !records.isEmpty {
             records[records.count - 1].extra.append(Access(object, .write))
         }
+        if tracing && !alone && tracedStep >= 0 { trace[tracedStep].footprint.add(object, .write) }
     }
 
     // MARK: SchedulingDriver

@@ -22,8 +22,8 @@
 
 /// Runs the jobs of one execution's tasks, in FIFO order, on the thread calling `drain()`.
 final class LoopExecutor: TaskExecutor, @unchecked Sendable {
-    private var queue: [UnownedJob] = []
-    private var head = 0
+    @exclusivity(unchecked) private var queue: [UnownedJob] = []
+    @exclusivity(unchecked) private var head = 0
 
     init() { queue.reserveCapacity(16) }
 

@@ -123,11 +123,21 @@ public struct TraceStep: Hashable, Sendable {
     public var threadName: String
     /// The `ExecThread.note` texts recorded during the step, in order.
     public var notes: [String]
+    /// True for a step of the concurrent phase (false for init, finally, and the notes a
+    /// thread made before its first step).
+    public var concurrent: Bool
+    /// The shared objects the step touched (its recorded footprint, plus the objects it
+    /// blocked on or woke, as writes): what orders it against other threads' steps.
+    /// Empty outside the concurrent phase, where nothing is recorded.
+    public var footprint: Footprint
 
     /// Creates a trace step.
-    public init(thread: Int, threadName: String, notes: [String]) {
+    public init(thread: Int, threadName: String, notes: [String], concurrent: Bool = false,
+                footprint: Footprint = Footprint()) {
         self.thread = thread
         self.threadName = threadName
         self.notes = notes
+        self.concurrent = concurrent
+        self.footprint = footprint
     }
 }

@@ -185,13 +185,13 @@ public final class AccessLog {
     }
 
     /// The current mode (set by the execution).
-    @usableFromInline var mode: Mode = .off
+    @exclusivity(unchecked) @usableFromInline var mode: Mode = .off
     /// The running step's accesses.
-    @usableFromInline var current = Footprint()
+    @exclusivity(unchecked) @usableFromInline var current = Footprint()
     /// Check accesses (see `auditEnabledByDefault`).
     public let audit: Bool
     /// What the audit found, in order.
-    public private(set) var findings: [String] = []
+    @exclusivity(unchecked) public private(set) var findings: [String] = []
     /// Checks each step of the concurrent phase when auditing (the model compares its
     /// state before and after the step with the step's writes). Held weakly: the model
     /// state that audits itself usually owns the log.
@@ -322,7 +322,7 @@ public final class ExecThread {
     /// The driver, or nil for a detached handle.
     public unowned(unsafe) var driver: SchedulingDriver?
     /// True while the execution records a trace; model code builds notes only then.
-    public var isTracing: Bool = false
+    @exclusivity(unchecked) public var isTracing: Bool = false
 
     /// Creates a handle. Explorers create these; model code only receives them.
     public init(index: Int, name: String, driver: SchedulingDriver?) {

@@ -17,21 +17,21 @@ public final class Kernel {
     /// hold it; the explorer attaches it to the execution).
     public let log: AccessLog
     /// Struct pages by pfn.
-    public var memmap: MemMap
+    @exclusivity(unchecked) public var memmap: MemMap
     /// The page allocator's state.
-    public var allocator: PageAllocator
+    @exclusivity(unchecked) public var allocator: PageAllocator
     /// Page-table storage.
-    public var tables: TableStore
+    @exclusivity(unchecked) public var tables: TableStore
     /// Processes' address spaces, by `MM.id`.
-    public var mms: [MM] = []
+    @exclusivity(unchecked) public var mms: [MM] = []
     /// Files, by inode number.
-    public var inodes: TrackedArray<Inode>
+    @exclusivity(unchecked) public var inodes: TrackedArray<Inode>
     /// Block devices and the filesystems on them.
-    public var blockDevices: [BlockDevice] = []
+    @exclusivity(unchecked) public var blockDevices: [BlockDevice] = []
     /// Mounted filesystems.
-    public var mounts: [Mount] = []
+    @exclusivity(unchecked) public var mounts: [Mount] = []
     /// Violations seen so far, in order.
-    public private(set) var violations: [Violation] = []
+    @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     /// The shared zero page.
     public let zeroPfn: Int
     /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
@@ -39,58 +39,58 @@ public final class Kernel {
         get { log.read(Obj.hugeZero); return hugeZeroStore }
         set { log.write(Obj.hugeZero); hugeZeroStore = newValue }
     }
-    private var hugeZeroStore = -1
+    @exclusivity(unchecked) private var hugeZeroStore = -1
     /// File contents by inode, then byte offset (see FS/FileData.swift).
     /// Reached only through FS/FileData.swift's accessors, which record one object per
     /// page of the file (`Obj.storedPage`).
-    var fileData: [Int: [UInt64: UInt64]] = [:]
+    @exclusivity(unchecked) var fileData: [Int: [UInt64: UInt64]] = [:]
     /// Block-device contents by device, then byte offset.
     /// Reached only through FS/FileData.swift's accessors (`Obj.storedPage`).
-    var deviceData: [Int: [UInt64: UInt64]] = [:]
+    @exclusivity(unchecked) var deviceData: [Int: [UInt64: UInt64]] = [:]
     /// Direct I/O requests submitted so far (names DMA agents and completions).
     /// Names DMA agents and their completions (`dma<N>`): harness bookkeeping, not kernel
     /// state (no kernel path reads it), so it records nothing.
-    var dioCount = 0
+    @exclusivity(unchecked) var dioCount = 0
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
-    var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
+    @exclusivity(unchecked) var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
     /// Pages AF_PACKET rings hold until their sockets close (Drivers/PacketRing.swift).
     var socketPages: [Int] {
         get { log.read(Obj.socketPages); return socketPagesStore }
         _modify { log.write(Obj.socketPages); yield &socketPagesStore }
     }
-    private var socketPagesStore: [Int] = []
+    @exclusivity(unchecked) private var socketPagesStore: [Int] = []
     /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
-    public var pgmaps: TrackedArray<DevPagemap>
+    @exclusivity(unchecked) public var pgmaps: TrackedArray<DevPagemap>
     /// pmem namespaces, by region number (Drivers/Pmem.swift).
-    public var pmems: TrackedArray<PmemNamespace>
+    @exclusivity(unchecked) public var pmems: TrackedArray<PmemNamespace>
     /// Block maps and DAX entries of files on DAX mounts (FS/DaxFile.swift).
-    public var daxFiles: TrackedArray<DaxFile>
+    @exclusivity(unchecked) public var daxFiles: TrackedArray<DaxFile>
     /// Highest pfn of hot-added device memory with a memmap (0 when none).
     public var deviceHighestPfn: Int {
         get { log.read(Obj.deviceExtent); return deviceHighestStore }
         set { log.write(Obj.deviceExtent); deviceHighestStore = newValue }
     }
-    private var deviceHighestStore = 0
+    @exclusivity(unchecked) private var deviceHighestStore = 0
     /// Counters a reviewer may ask for (`--stats`).
-    public var stats = KernelStats()
+    @exclusivity(unchecked) public var stats = KernelStats()
     /// TTM buffer objects exported as dma-bufs (Drivers/TTMBufferObject.swift).
     public var ttm: TTMState {
         get { log.read(Obj.bo(-1)); return ttmStore }
         _modify { log.write(Obj.bo(-1)); yield &ttmStore }
     }
-    private var ttmStore = TTMState()
+    @exclusivity(unchecked) private var ttmStore = TTMState()
     /// PCI P2PDMA providers and their genpools (Drivers/P2PDMA.swift).
     public var p2pdma: P2PDMAState {
         get { log.read(Obj.genpool(-1)); return p2pdmaStore }
         _modify { log.write(Obj.genpool(-1)); yield &p2pdmaStore }
     }
-    private var p2pdmaStore = P2PDMAState()
+    @exclusivity(unchecked) private var p2pdmaStore = P2PDMAState()
     /// hugetlbfs mounts and files, the huge page pool, vma locks, PMD share counts (Hugetlb/).
     public var hugetlb: HugetlbState {
         get { log.read(Obj.hugetlbFile(-1)); return hugetlbStore }
         _modify { log.write(Obj.hugetlbFile(-1)); yield &hugetlbStore }
     }
-    private var hugetlbStore = HugetlbState()
+    @exclusivity(unchecked) private var hugetlbStore = HugetlbState()
     /// The audit's unrecorded views of the coarse stores.
     var hugetlbUnrecorded: HugetlbState { hugetlbStore }
     var ttmUnrecorded: TTMState { ttmStore }
@@ -101,13 +101,13 @@ public final class Kernel {
     /// Sets a hugetlb vma lock's word (recorded by Sync/Locks.swift as the lock).
     func setHugetlbLockWord(_ lock: Int, _ state: LockState) { hugetlbStore.vmaLocks[lock] = state }
     /// Per-CPU TLBs, IRQ state and mm_cpumask (TLB/TLB.swift).
-    public var tlb: TLBState
+    @exclusivity(unchecked) public var tlb: TLBState
     /// Failures of the model's own invariants, reported apart from violations.
     public internal(set) var internalErrors: [String] = []
     /// Lock-class order seen in this execution (Sync/LockOrder.swift).
-    var lockdep = LockDep()
+    @exclusivity(unchecked) var lockdep = LockDep()
     /// The audit's view of the state after the previous step (Check/StateAudit.swift).
-    var auditBaseline: [ObjectID: Int] = [:]
+    @exclusivity(unchecked) var auditBaseline: [ObjectID: Int] = [:]
     /// Also compare the instrumented stores (memmap, tables, mms, TLBs) after every step:
     /// `MMSIM_AUDIT=full`. Slow; the instrumented stores record by construction.
     let fullAudit = getenv("MMSIM_AUDIT").map { String(cString: $0) == "full" } ?? false

@@ -87,8 +87,14 @@ public enum TextReport {
             out += r.firstViolationDetails.flatMap { wrap("  " + $0, indent: 4) }
         }
         if !r.trace.isEmpty {
-            out.append(r.replayToken != nil ? "Trace (first violation):" : "Trace (first internal error):")
-            out += tail(r.trace, verbose: verbose, limit: traceLines)
+            if !verbose, r.replayToken != nil, let sketch = r.sketch {
+                out += SketchText.render(sketch, title: SketchText.title(sketch,
+                                         what: "Race sketch (first violation)"))
+            } else {
+                out.append(r.replayToken != nil ? "Trace (first violation):"
+                                                : "Trace (first internal error):")
+                out += tail(r.trace, verbose: verbose, limit: traceLines)
+            }
         }
         for w in r.witnesses {
             let what = w.role == "witness" ? "Trace (witness: the condition holds"
@@ -96,6 +102,13 @@ public enum TextReport {
             let state = w.state.isEmpty ? "" : ", " + w.state.map { $0 + ";" }.joined(separator: " ")
             if w.token == r.replayToken {
                 out += wrap(what + state + "): the violation's trace above", indent: 2)
+                continue
+            }
+            if !verbose, let sketch = w.sketch {
+                let label = w.role == "witness" ? "Witness sketch (the condition holds"
+                                                : "Counterexample sketch (the condition fails"
+                out += SketchText.render(sketch, title: SketchText.title(sketch,
+                                         what: label + state + ")"))
                 continue
             }
             out += wrap(what + state + "):", indent: 2)
@@ -162,21 +175,7 @@ public enum TextReport {
     }
 
     /// The line with every number (decimal or hex) replaced by `#`.
-    static func maskNumbers(_ s: String) -> String {
-        var out = ""
-        var inNumber = false
-        for c in s {
-            let digit = c.isNumber || (inNumber && (c.isHexDigit || c == "x"))
-            if digit {
-                if !inNumber { out.append("#") }
-                inNumber = true
-            } else {
-                inNumber = false
-                out.append(c)
-            }
-        }
-        return out
-    }
+    static func maskNumbers(_ s: String) -> String { SketchBuilder.maskNumbers(s) }
 
     /// Renders a full replayed trace.
     public static func renderTrace(_ lines: [String]) -> String {
@@ -189,7 +188,11 @@ public enum TextReport {
           store; pgd/pud/pmd/pte is the table's level); ptl[3] = that table's split page-table
           lock; mm0 = the first process's mm; pfn = page frame number; P RW U A D PSE SPECIAL
           DEVMAP = entry bits; » = a statement starts; !! = a violation; × N = the same steps
-          again for other pages.
+          again for other pages. A sketch has one column per thread (T0, T1, dma0 ...), read
+          top to bottom in execution order; it keeps the steps that happen before the one it
+          explains (same thread, or a shared object one of the two writes); {ptl[3] irq-off}
+          = locks held and interrupts off during the step, │ = the same still held;
+          --verbose prints every step.
 
         """
 

@@ -33,6 +33,8 @@ struct Check: ParsableCommand {
 
     @OptionGroup var budgets: BudgetOptions
 
+    @OptionGroup var pictures: PictureOptions
+
     @Option(name: .long, help: "Parallel workers (results are identical to one worker's).")
     var jobs: Int = 1
 
@@ -141,6 +143,7 @@ struct Check: ParsableCommand {
             reports.append(ScenarioRunner.run(t, options: CtrlC.watching(o), verbose: verbose))
             if tty { printErrorInline("\r\u{1B}[K") }
         }
+        try pictures.write(reports)
         if CtrlC.pressed {
             try Output.finish(reports, json: json, verbose: verbose, stats: stats,
                               notRun: tests.count - reports.count)

@@ -11,13 +11,13 @@ public final class KTask {
     /// The simulated CPU the thread runs on.
     public let cpu: Int
     /// The process context (MM id), or -1 for a kernel thread.
-    public var mm: Int
+    @exclusivity(unchecked) public var mm: Int
     /// local_irq_save() depth: IRQs are off while > 0.
-    public var irqsOffDepth = 0
+    @exclusivity(unchecked) public var irqsOffDepth = 0
     /// Spinlocks held (lock object raw ids), for sleep-in-atomic checks.
-    public var spinlocksHeld = 0
+    @exclusivity(unchecked) public var spinlocksHeld = 0
     /// Locks held per lockdep class (`LockClass` raw value), for lock-order checks.
-    var heldCounts: [UInt16] = Array(repeating: 0, count: LockClass.allCases.count)
+    @exclusivity(unchecked) var heldCounts: [UInt16] = Array(repeating: 0, count: LockClass.allCases.count)
 
     /// The lockdep classes held, one bit per class.
     var heldClasses: UInt32 {

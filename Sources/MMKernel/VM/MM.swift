@@ -26,19 +26,19 @@ public final class MM {
     /// Table slot of the PGD (fixed for the mm's life).
     public let pgd: Int
     /// mmap_lock.
-    public var mmapLock = LockState()
+    @exclusivity(unchecked) public var mmapLock = LockState()
     /// Top of the mmap area (mmap_base); allocation goes down from here.
     public let mmapBase: UInt64 = 0x7f00_0000_0000
     /// Where accesses are recorded.
     let log: AccessLog
 
-    private var vmaStore: [VMA] = []
-    private var anonStore = MMCounter()
-    private var fileStore = MMCounter()
-    private var depositStore: [UInt64: Int] = [:]
-    private var wpSeqStore: UInt32 = 0
-    private var flushPendingStore = 0
-    private var exitedStore = false
+    @exclusivity(unchecked) private var vmaStore: [VMA] = []
+    @exclusivity(unchecked) private var anonStore = MMCounter()
+    @exclusivity(unchecked) private var fileStore = MMCounter()
+    @exclusivity(unchecked) private var depositStore: [UInt64: Int] = [:]
+    @exclusivity(unchecked) private var wpSeqStore: UInt32 = 0
+    @exclusivity(unchecked) private var flushPendingStore = 0
+    @exclusivity(unchecked) private var exitedStore = false
 
     /// vmas sorted by start address.
     public var vmas: [VMA] {

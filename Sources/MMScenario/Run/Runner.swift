@@ -126,6 +126,7 @@ public enum ScenarioRunner {
                 report.internalErrors = replayed.internalErrors
             }
             report.trace = replayed.trace
+            report.sketch = SketchBuilder.violation(replayed.steps, cpuOf: replayed.cpuOf)
         }
         let expected = Set(test.expectations.compactMap { line -> String? in
             if case .violation(let k) = line.expectation { return k.name }
@@ -153,10 +154,17 @@ public enum ScenarioRunner {
                       i < explored.firstSchedules.count else { continue }
                 let schedule = explored.firstSchedules[i]
                 let replayed = replayTrace(loaded, schedule)
-                report.witnesses.append(Witness(
+                let state = explored.outcomes[i].outcome.state
+                var witness = Witness(
                     role: value ? "witness" : "counterexample", condition: value,
-                    state: explored.outcomes[i].outcome.state, token: schedule.token(testHash: hash),
-                    violations: replayed.outcome.violations.map(\.name), trace: replayed.trace))
+                    state: state, token: schedule.token(testHash: hash),
+                    violations: replayed.outcome.violations.map(\.name), trace: replayed.trace)
+                // The threads whose variables the state names (`T0:g=1`).
+                let named = Set(state.compactMap { $0.split(separator: ":").first.map(String.init) }
+                    .filter { name in loaded.test.threads.contains { $0.name == name } })
+                witness.sketch = SketchBuilder.finalState(replayed.steps, threads: named,
+                                                          cpuOf: replayed.cpuOf)
+                report.witnesses.append(witness)
             }
         }
         let budgetStopped = !explored.complete && explored.stopReason != "first-interesting"
@@ -231,20 +239,22 @@ public enum ScenarioRunner {
     }
 
     static func replayTrace(_ loaded: Loaded, _ schedule: Schedule)
-        -> (outcome: RunOutcome, details: [String], internalErrors: [String], trace: [String])
+        -> (outcome: RunOutcome, details: [String], internalErrors: [String], trace: [String],
+            steps: [TraceStep], cpuOf: (String) -> String)
     {
         let x = makeExecutionObject(loaded, verbose: false)
         let result = MMExplore.replay(schedule, make: { (x.plan(), x.finish) })
-        let cpuOf = Dictionary(uniqueKeysWithValues: loaded.test.threads.map { ($0.name, $0.index) })
+        let cpuIndex = Dictionary(uniqueKeysWithValues: loaded.test.threads.map { ($0.name, $0.index) })
+        let cpuOf = { (name: String) in cpuIndex[name].map { "cpu\($0)" } ?? "cpu0" }
         var lines: [String] = []
         for step in result.trace {
-            let cpu = cpuOf[step.threadName].map { "cpu\($0)" } ?? "cpu0"
+            let cpu = cpuOf(step.threadName)
             for note in step.notes {
                 lines.append(TraceFormat.line(thread: step.threadName, cpu: cpu, note: note))
             }
         }
         return (result.outcome, x.kernel.violations.map(\.description),
-                x.kernel.internalErrors + x.explorerErrors, lines)
+                x.kernel.internalErrors + x.explorerErrors, lines, result.trace, cpuOf)
     }
 
     static func strategyName(_ o: ExploreOptions) -> String {

@@ -37,6 +37,8 @@ public struct TestReport: Codable, Hashable, Sendable {
     public var firstViolationDetails: [String]
     /// The first violating execution's trace (one line per note), when replayed.
     public var trace: [String]
+    /// The first violation's race sketch (its happens-before cone), when replayed.
+    public var sketch: RaceSketch?
     /// Per-statement log of a sequential run (`--verbose`).
     public var log: [String]
     /// PCT's probability bound, when PCT ran.
@@ -212,6 +214,9 @@ public struct Witness: Codable, Hashable, Sendable {
     public var violations: [String]
     /// Its trace (one line per note), in full.
     public var trace: [String]
+    /// The sketch of its final state (the cone of the last steps of the threads the
+    /// condition names).
+    public var sketch: RaceSketch?
 
     /// Creates a witness.
     public init(role: String, condition: Bool, state: [String], token: String,
