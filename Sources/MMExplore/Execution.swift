@@ -200,6 +200,7 @@ final class Execution: SchedulingDriver {
                 log.enter(.step)
             }
         }
+        let wokenOn = slots[n].wokenOn
         slots[n].wokenOn = nil
         slots[n].enabler = -1
         slots[n].spawner = -1
@@ -209,7 +210,9 @@ final class Execution: SchedulingDriver {
         if tracing {
             if !alone { tracedStep = trace.count }
             trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [],
-                                   concurrent: !alone))
+                                   concurrent: !alone,
+                                   waits: alone ? Footprint() : wokenOn.map { Footprint($0, .write) }
+                                       ?? Footprint()))
         }
         return n
     }
@@ -272,12 +275,13 @@ final class Execution: SchedulingDriver {
         log.enter(.between)
     }
 
-    /// Adds an object the running step blocked on or woke to its recorded footprint.
+    /// Adds a wait queue the running step blocked on or woke to its recorded accesses
+    /// (`extra`, and the trace step's `waits`: apart from the data footprint).
     private func addExtra(_ object: ObjectID) {
         if recording && !alone && !records.isEmpty {
             records[records.count - 1].extra.append(Access(object, .write))
         }
-        if tracing && !alone && tracedStep >= 0 { trace[tracedStep].footprint.add(object, .write) }
+        if tracing && !alone && tracedStep >= 0 { trace[tracedStep].waits.add(object, .write) }
     }
 
     // MARK: SchedulingDriver

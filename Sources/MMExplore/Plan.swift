@@ -126,18 +126,29 @@ public struct TraceStep: Hashable, Sendable {
     /// True for a step of the concurrent phase (false for init, finally, and the notes a
     /// thread made before its first step).
     public var concurrent: Bool
-    /// The shared objects the step touched (its recorded footprint, plus the objects it
-    /// blocked on or woke, as writes): what orders it against other threads' steps.
-    /// Empty outside the concurrent phase, where nothing is recorded.
+    /// The shared objects the step touched (its recorded footprint): with `waits`, what
+    /// orders it against other threads' steps. Empty outside the concurrent phase, where
+    /// nothing is recorded.
     public var footprint: Footprint
+    /// The wait queues the step blocked on, woke, or re-examined once woken, as writes. A
+    /// table apart from `footprint`, as the explorer keeps them (see DPOR.swift): a queue
+    /// orders steps only against steps of the same queue, not against its object's data.
+    public var waits: Footprint
 
     /// Creates a trace step.
     public init(thread: Int, threadName: String, notes: [String], concurrent: Bool = false,
-                footprint: Footprint = Footprint()) {
+                footprint: Footprint = Footprint(), waits: Footprint = Footprint()) {
         self.thread = thread
         self.threadName = threadName
         self.notes = notes
         self.concurrent = concurrent
         self.footprint = footprint
+        self.waits = waits
+    }
+
+    /// True when this step and `other` are ordered by what they touched: their footprints
+    /// conflict, or they both wrote one wait queue.
+    public func dependent(_ other: TraceStep) -> Bool {
+        footprint.conflicts(with: other.footprint) || waits.conflicts(with: other.waits)
     }
 }

@@ -4,7 +4,9 @@
 ///
 /// The steps kept are the happens-before cone of the focus step: every concurrent step
 /// that precedes it in its thread (program order) or touched a shared object that a later
-/// step of the cone touched, one of the two a write (the footprints the explorer records).
+/// step of the cone touched, one of the two a write (the footprints the explorer records),
+/// or blocked on or woke a wait queue a later step of the cone did (queues kept apart from
+/// data, as the explorer keeps them).
 /// init and finally are left out unless the focus is in them. Lock and IRQ-off notes
 /// become the `held` context of the rows between them; a block of rows repeated page after
 /// page (numbers aside) becomes its first occurrence with `repeats`.

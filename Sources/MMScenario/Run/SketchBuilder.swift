@@ -40,25 +40,33 @@ public enum SketchBuilder {
 
     /// The steps of the threads' phase up to `last` that happen before it: program order
     /// within each thread in `threads` (and each thread that joins the cone), and steps
-    /// whose footprint conflicts with a later step of the cone.
+    /// whose footprint conflicts with a later step of the cone, or that wrote a wait queue
+    /// a later step of the cone wrote (queues and data are apart, as in the explorer).
     static func cone(_ steps: [TraceStep], upTo last: Int, threads: Set<String>) -> Set<Int> {
         var inCone = threads
         var touched: [ObjectID: AccessKind] = [:]
+        var queues: [ObjectID: AccessKind] = [:]
         var kept = Set<Int>()
-        for i in stride(from: last, through: 0, by: -1) where isThreadStep(steps[i]) {
-            let s = steps[i]
-            let fp = s.footprint
-            let conflicts = (0..<fp.count).contains { k in
-                guard let seen = touched[fp[k].object] else { return false }
-                return Access(fp[k].object, seen).conflicts(with: fp[k])
+        func conflicts(_ fp: Footprint, _ seen: [ObjectID: AccessKind]) -> Bool {
+            (0..<fp.count).contains { k in
+                guard let kind = seen[fp[k].object] else { return false }
+                return Access(fp[k].object, kind).conflicts(with: fp[k])
             }
-            guard inCone.contains(s.threadName) || conflicts else { continue }
-            kept.insert(i)
-            inCone.insert(s.threadName)
+        }
+        func note(_ fp: Footprint, in seen: inout [ObjectID: AccessKind]) {
             for k in 0..<fp.count {
                 let a = fp[k]
-                touched[a.object] = touched[a.object].map { $0.joined(a.kind) } ?? a.kind
+                seen[a.object] = seen[a.object].map { $0.joined(a.kind) } ?? a.kind
             }
+        }
+        for i in stride(from: last, through: 0, by: -1) where isThreadStep(steps[i]) {
+            let s = steps[i]
+            guard inCone.contains(s.threadName) || conflicts(s.footprint, touched)
+                    || conflicts(s.waits, queues) else { continue }
+            kept.insert(i)
+            inCone.insert(s.threadName)
+            note(s.footprint, in: &touched)
+            note(s.waits, in: &queues)
         }
         return kept
     }
@@ -137,7 +145,7 @@ public enum SketchBuilder {
     }
 
     /// For each kept step, an edge from the latest earlier kept step of each other lane
-    /// whose footprint conflicts with it.
+    /// whose footprint conflicts with it or that wrote a wait queue it wrote.
     static func edges(_ steps: [TraceStep], rows: [RaceSketch.Row]) -> [RaceSketch.Edge] {
         // First and last row of each step, in order.
         var spans: [(step: Int, lane: Int, first: Int, last: Int)] = []
@@ -149,7 +157,7 @@ public enum SketchBuilder {
         for (j, later) in spans.enumerated() {
             var lanesDone = Set<Int>([later.lane])
             for earlier in spans[..<j].reversed() where !lanesDone.contains(earlier.lane) {
-                if steps[earlier.step].footprint.conflicts(with: steps[later.step].footprint) {
+                if steps[earlier.step].dependent(steps[later.step]) {
                     lanesDone.insert(earlier.lane)
                     out.append(RaceSketch.Edge(from: earlier.last, to: later.first))
                 }
