@@ -197,7 +197,14 @@ extension DFSExplorer {
             let base = k * width
             // Steps happening after i are not in v (j is, by construction).
             if k == j || clock[base + p] < local[i] {
+                // The racing step j runs in v without step i before it, so it may read
+                // other values and touch more than it did here (a TLB lookup that missed
+                // because i flushed hits, and then checks the frame): it counts as an
+                // initial only when nothing of another thread precedes it in v.
                 var hasPredecessor = false
+                if k == j {
+                    for u in 0..<width where u != t && firstInV[u] != 0 { hasPredecessor = true }
+                }
                 for u in 0..<width where firstInV[u] != 0 && clock[base + u] >= firstInV[u] {
                     hasPredecessor = true
                     break

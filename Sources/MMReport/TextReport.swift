@@ -64,6 +64,9 @@ public enum TextReport {
                 out.append("Replay: mmsim replay \(r.file) --token \(token)")
             }
         }
+        for missed in r.crossCheckMissed {
+            out += wrap("Explorer disagreement (a bug of mmsim, test fails): " + missed, indent: 4)
+        }
         for kind in r.unexpectedViolations {
             out.append("Unexpected violation \(kind): no expect line names it (test fails)")
         }

@@ -60,12 +60,23 @@ struct Check: ParsableCommand {
           help: "Also enumerate every interleaving without reduction; print naive count, DPOR count and times.")
     var compareNaive = false
 
+    @Option(name: .customLong("cross-check"),
+            help: "Also run each test bounded to K preemptions; fail if it reaches an outcome DPOR did not.")
+    var crossCheck: Int?
+
     @Option(name: .customLong("naive-limit"), help: "With --compare-naive: stop naive after N.")
     var naiveLimit: Int = 20000
 
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let p = preemptions, p < 0 { throw ValidationError("--preemptions must be >= 0") }
+        if let k = crossCheck {
+            guard k >= 0 else { throw ValidationError("--cross-check must be >= 0") }
+            guard strategy == "dpor", preemptions == nil, pct.isEmpty, shard == nil else {
+                throw ValidationError("--cross-check checks a whole unbounded DPOR run: "
+                                      + "it takes no --strategy, --preemptions, --pct or --shard")
+            }
+        }
         guard ["dpor", "naive", "sequential", "random", "pct"].contains(strategy) else {
             throw ValidationError("unknown --strategy \(strategy): dpor, naive, sequential, random, pct")
         }
@@ -141,6 +152,10 @@ struct Check: ParsableCommand {
                 }
             }
             reports.append(ScenarioRunner.run(t, options: CtrlC.watching(o), verbose: verbose))
+            if let k = crossCheck, !CtrlC.pressed {
+                CrossCheck.apply(t, preemptions: k, base: CtrlC.watching(options),
+                                 to: &reports[reports.count - 1])
+            }
             if tty { printErrorInline("\r\u{1B}[K") }
         }
         try pictures.write(reports)

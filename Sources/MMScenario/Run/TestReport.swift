@@ -68,6 +68,10 @@ public struct TestReport: Codable, Hashable, Sendable {
     /// Statements refused in a sequential run (see `ScenarioRunner.refusals`): `init`
     /// statements that returned -errno, thread statements that returned -EINVAL.
     public var refusals: [String] = []
+    /// `check --cross-check K`: what a preemption-bounded exploration (a subset of every
+    /// interleaving) reached that this exploration did not. Non-empty means the explorer's
+    /// reduction lost an outcome (a bug of mmsim, not of the kernel): the test fails.
+    public var crossCheckMissed: [String] = []
 
     /// True when every expectation holds, no violation went unexpected, the exploration
     /// was complete enough to judge and the setup succeeded.
@@ -78,6 +82,7 @@ public struct TestReport: Codable, Hashable, Sendable {
     /// undecided by a budget-stopped exploration.
     public var verdict: TestVerdict {
         if setupError != nil { return .setupError }
+        if !crossCheckMissed.isEmpty { return .failed }
         if !unexpectedViolations.isEmpty || expectations.contains(where: { !$0.holds && !$0.inconclusive }) {
             return .failed
         }
