@@ -49,8 +49,12 @@ let package = Package(
             swiftSettings: sameAsync),
         .testTarget(name: "MMExploreTests", dependencies: ["MMExplore"], swiftSettings: sameAsync),
         .testTarget(name: "MMKernelTests", dependencies: ["MMKernel", "MMExplore"], swiftSettings: sameAsync),
-        .testTarget(name: "MMScenarioTests", dependencies: ["MMScenario", "MMKernel"], swiftSettings: sameAsync),
-        .testTarget(name: "MMReportTests", dependencies: ["MMReport", "MMScenario"], swiftSettings: sameAsync),
+        // Tests' access to the package's fresh release build (explorations too slow in debug).
+        .target(name: "MMTestSupport", path: "Tests/MMTestSupport", swiftSettings: sameAsync),
+        .testTarget(name: "MMScenarioTests", dependencies: ["MMScenario", "MMKernel", "MMTestSupport"],
+                    swiftSettings: sameAsync),
+        .testTarget(name: "MMReportTests", dependencies: ["MMReport", "MMScenario", "MMTestSupport"],
+                    swiftSettings: sameAsync),
     ],
     swiftLanguageModes: [.v5]
 )

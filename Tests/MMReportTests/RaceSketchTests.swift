@@ -1,5 +1,6 @@
 import Foundation
 import MMExplore
+import MMTestSupport
 import Testing
 @testable import MMReport
 @testable import MMScenario
@@ -20,8 +21,15 @@ import Testing
         return names.filter { $0.hasSuffix(".litmus") }.sorted().map { dir + "/" + $0 }
     }()
 
-    /// The report of a bundled test explored as `mmsim check` does by default.
+    /// The report of a bundled test explored as `mmsim check` does by default: by the fresh
+    /// release binary when there is one (its --json is the whole report; the audit of every
+    /// bundled test runs in ScenarioExpectationTests), else in-process (minutes in debug).
     static func report(_ path: String) throws -> TestReport {
+        if ReleaseBinary.fresh != nil {
+            let json = try ReleaseBinary.checkJSON(path, audit: false)
+            let doc = try JSONDecoder().decode(JSONReport.Document.self, from: Data(json.utf8))
+            return try #require(doc.tests.first, "\(path): no report")
+        }
         let source = try String(contentsOfFile: path, encoding: .utf8)
         let loaded = try ScenarioRunner.load(source: source, file: path)
         return ScenarioRunner.run(loaded, options: ExploreOptions(strategy: .dpor))

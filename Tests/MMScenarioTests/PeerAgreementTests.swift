@@ -1,4 +1,5 @@
 import Foundation
+import MMTestSupport
 import MMExplore
 import Testing
 @testable import MMScenario
