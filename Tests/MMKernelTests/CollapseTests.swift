@@ -15,7 +15,8 @@ import Testing
         #expect(await m.kernel.store(m.task, a + 8, 77) == nil)
         let small = m.observe(a).pagemap.pfn
         var held = HeldPages()
-        #expect(await m.kernel.getUserPages(m.task, mm: m.mm, a, 1, [.pin, .write], held: &held) == 1)
+        #expect(await m.kernel.getUserPages(m.task, mm: m.mm, a, 1, [.pin, .write],
+                                            held: &held) == 1)
         #expect(await m.kernel.madvise(m.task, mm: m.mm, a, 2 << 20, .collapse) == -Errno.EAGAIN)
         #expect(m.observe(a).level == "pte")
         #expect(m.observe(a).pagemap.pfn == small)
@@ -37,8 +38,9 @@ import Testing
         let old = await Machine(.v5_10, [(.thpAlways, false)])
         let b = await old.map(.anon, 2 << 20, at: alignedBase)
         _ = await old.kernel.store(old.task, b, 1)
-        #expect(await old.kernel.madvise(old.task, mm: old.mm, b, 2 << 20, .collapse) == -Errno.EINVAL)
-        #expect(await old.kernel.khugepagedCollapse(old.task, mm: old.mm, b, 2 << 20) == -Errno.EINVAL)
+        let k = old.kernel
+        #expect(await k.madvise(old.task, mm: old.mm, b, 2 << 20, .collapse) == -Errno.EINVAL)
+        #expect(await k.khugepagedCollapse(old.task, mm: old.mm, b, 2 << 20) == -Errno.EINVAL)
         #expect(await old.kernel.madvise(old.task, mm: old.mm, b, 2 << 20, .hugepage) == 0)
         #expect(await old.kernel.khugepagedCollapse(old.task, mm: old.mm, b, 2 << 20) == 0)
         #expect(old.observe(b).level == "pmd")
@@ -109,7 +111,8 @@ import Testing
     /// to 5.10.y (the v5.10 era is 5.10.223); every era flushes with IPIs (x86 native).
     @Test func knobDefaultsFollowTheEras() {
         #expect(Era.allCases.filter { Knob.gupFastPmdRecheck.defaultValue(in: $0) }.first == .v5_10)
-        #expect(Era.allCases.filter { Knob.khugepagedGupFastIpi.defaultValue(in: $0) }.first == .v5_10)
+        #expect(Era.allCases.filter { Knob.khugepagedGupFastIpi.defaultValue(in: $0) }.first
+                    == .v5_10)
         #expect(Era.allCases.allSatisfy { Knob.tlbFlushIpi.defaultValue(in: $0) })
     }
 }
