@@ -85,5 +85,23 @@ echo '```'
 "$MMSIM" matrix scenarios/history/v4.19-mremap-flush-before-release-off.litmus \
   --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs mremap_flush_under_ptl
 echo '```'
+echo
+echo "khugepaged collapse (\`khugepaged ADDR len=S\`, collapse_huge_page) vs. gup-fast, with"
+echo "flushes that do not IPI (\`-tlb_flush_ipi\`). The PTE table freed under gup-fast, each era"
+echo "with its own fixes (v4.4 and v5.2 have no tlb_remove_table_sync_one; 5.10.y has the"
+echo "backport), and as x86 native, whose flush IPI already waits for gup-fast:"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v6.2-khugepaged-gup-fast-ipi-on.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_ipi
+echo '```'
+echo
+echo "The write lost through a page gup-fast kept after the collapse copied it (without the v6.2"
+echo "IPI): v4.4's x86 gup-fast re-reads no entry, so the PMD re-read cannot help there:"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v6.0-gup-fast-thp-collapse-recheck-off.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs gup_fast_pmd_recheck
+echo '```'
 } > "$out"
 echo "wrote $out"

@@ -123,7 +123,7 @@ import Testing
         ("r = load T1:x", "17:12: error: T0 cannot read T1's variables; only finally and the final condition can"),
         ("r = load 0x", "17:12: error: bad number `0x` in the address `0x`"),
         ("store buf", "17:3: error: `store` is missing value= (usage: store ADDR value=V)"),
-        ("madvise buf len=4K", "17:3: error: `madvise` needs an advice: dontneed, hugepage, nohugepage, populate_read, populate_write, free, pageout"),
+        ("madvise buf len=4K", "17:3: error: `madvise` needs an advice: dontneed, hugepage, nohugepage, populate_read, populate_write, free, pageout, collapse"),
         ("madvise buf len=4K dontneed hugepage", "17:31: error: `dontneed` and `hugepage` exclude each other: one advice per madvise"),
         ("gup buf pages=0", "17:17: error: pages= must be positive"),
         ("gup buf pages=2M", "17:17: error: pages= takes a count like 1 or 512, not `2M`"),

@@ -79,6 +79,17 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// move_ptes flushes the old range before dropping the PTLs when it moved a present
     /// entry (v4.19); off: one flush after move_page_tables, with the PTLs already dropped.
     case mremapFlushUnderPtl
+    /// A remote TLB flush interrupts the other CPUs and waits for each handler (x86
+    /// native); off: the flush reaches them without an IPI (arm64 broadcast TLBI, x86
+    /// under Hyper-V/KVM paravirt flush) and does not wait for IRQs-off CPUs.
+    case tlbFlushIpi
+    /// gup-fast re-reads the PMD as well as the PTE after taking its reference and backs
+    /// off when either changed (v6.0); off: only the PTE is re-read.
+    case gupFastPmdRecheck
+    /// khugepaged's collapse calls tlb_remove_table_sync_one() after pmdp_collapse_flush,
+    /// an IPI to every CPU that waits for IRQs-off gup-fast walkers (v6.2); off: it
+    /// goes on once the flush is done.
+    case khugepagedGupFastIpi
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -261,6 +272,30 @@ public enum Knob: Int, CaseIterable, Sendable {
                     + "(a present entry forces the flush)",
                 source: "\"mremap: properly flush TLB before releasing the page\" (Linus "
                     + "Torvalds, eb66ae030829, v4.19, CVE-2018-18281)")
+        case .tlbFlushIpi:
+            return KnobInfo(
+                name: "tlb_flush_ipi",
+                summary: "remote TLB flushes are IPIs the initiator waits for; off: broadcast "
+                    + "invalidation that does not wait for IRQs-off CPUs",
+                source: "arch/x86/mm/tlb.c native_flush_tlb_multi (on_each_cpu_cond_mask, wait); "
+                    + "off: arm64 flush_tlb_range (TLBI ...IS broadcast), x86 "
+                    + "hyperv_flush_tlb_multi / kvm_flush_tlb_multi (paravirt, no IPI to "
+                    + "preempted vCPUs); those configs select MMU_GATHER_RCU_TABLE_FREE, so "
+                    + "pair it with +rcu_table_free")
+        case .gupFastPmdRecheck:
+            return KnobInfo(
+                name: "gup_fast_pmd_recheck",
+                summary: "gup_pte_range re-reads the PMD after grabbing the page and drops it "
+                    + "when the PMD changed (THP collapse cleared it)",
+                source: "\"mm: gup: fix the fast GUP race against THP collapse\" (Yang Shi, "
+                    + "70cbc3cc78a9, v6.0; 5.10.y and 5.15.y backports, Oct 2022)")
+        case .khugepagedGupFastIpi:
+            return KnobInfo(
+                name: "khugepaged_gup_fast_ipi",
+                summary: "collapse_huge_page calls tlb_remove_table_sync_one() after "
+                    + "pmdp_collapse_flush, so no gup-fast still walks the old PTE table",
+                source: "\"mm/khugepaged: fix GUP-fast interaction by sending IPI\" (Jann "
+                    + "Horn, 2ba99c5e0881, v6.2; stable backports to 4.9+, Jan 2023)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -302,6 +337,11 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .madvFreeRefcountCheck: return era >= .v5_10
         case .tlbFlushPfnmapVma: return era >= .v5_10
         case .mremapFlushUnderPtl: return era >= .v5_2  // v4.19 (4.4.y backport not checked)
+        case .tlbFlushIpi: return true  // x86 native in every era
+        // v6.0 and v6.2, both backported to 5.10.y (v5.10 reads 5.10.223); 4.19.y/5.4.y
+        // did not take the gup-fast recheck, 5.2.y was closed long before either.
+        case .gupFastPmdRecheck: return era >= .v5_10
+        case .khugepagedGupFastIpi: return era >= .v5_10
         }
     }
 }

@@ -15,6 +15,7 @@ extension Kernel {
             if layout.special == 0 { break loop }
             let ref = EntryRef(slot: slot, index: PageTableLevel.pte.index(addr))
             let pte = await readEntry(t, ref)
+            guard gupFastTableLive(t, pmd, slot) else { break loop }
             guard layout.accessPermitted(pte, write: write) else { break loop }
             let pfn = layout.pfn(pte)
             if layout.isDevmap(pte) {
@@ -43,7 +44,9 @@ extension Kernel {
             if case .failed = r { break loop }
             if config.era.hasGenericGupFast {
                 // Re-read: the entries must not have changed under the speculative ref.
-                let pmdNow = await readEntry(t, pmdRef)
+                // The PMD only with gup_fast_pmd_recheck ("mm: gup: fix the fast GUP race
+                // against THP collapse", v6.0): a collapse clears the PMD, not the PTE.
+                let pmdNow = config.has(.gupFastPmdRecheck) ? await readEntry(t, pmdRef) : pmd
                 let pteNow = await readEntry(t, ref)
                 if pmdNow != pmd || pteNow != pte {
                     t.exec.note("gup-fast: entry changed under us at \(hex(addr)): drop, fall back")
@@ -63,6 +66,18 @@ extension Kernel {
         }
         if let p = pgmap { await putDevPagemap(t, p) }
         return taken
+    }
+
+    /// The checker of a lockless walk: the PTE table `slot`, which gup-fast reached
+    /// through `pmd` before, must still be a table page. When it was freed since (a
+    /// collapse or zap freed it while this CPU had IRQs off, and nothing waited for it),
+    /// the read went to a freed page: `use-after-free`, and the walk stops.
+    func gupFastTableLive(_ t: KTask, _ pmd: UInt64, _ slot: Int) -> Bool {
+        let p = identity(layout.pfn(pmd))
+        if p.flags.contains(.table) && Int(p.index) == slot { return true }
+        report(.useAfterFree, "gup-fast: read a PTE of table page \(hex(layout.pfn(pmd))), "
+               + "freed since the PMD was read", t)
+        return false
     }
 
     /// Drops the last `n` pages of `got` (undo_dev_pagemap()).

@@ -26,6 +26,10 @@ extension Kernel {
         let local = tlb.flush(cpu: t.cpu, mm: mm, start, length)
         t.exec.note("flush_tlb_mm_range mm\(mm) \(hex(start))+\(hex(length))"
                     + (freedTables ? " freed_tables" : "") + ": cpu\(t.cpu) \(local) entries")
+        if !config.has(.tlbFlushIpi) {
+            await flushTLBBroadcast(t, mm: mm, start, length)
+            return
+        }
         var targets = tlb.cpus(of: mm) & ~(1 << UInt64(t.cpu))
         if targets != 0 && t.irqsOffDepth > 0 {
             // smp_call_function_many_cond() warns: waiting for IPIs with IRQs off can deadlock.
@@ -61,5 +65,39 @@ extension Kernel {
         }
         let n = tlb.flush(cpu: cpu, mm: mm, start, length)
         t.exec.note("IPI cpu\(cpu)\(tlb.isLazy(cpu) ? " (lazy)" : ""): flush_tlb_func drops \(n) entries")
+    }
+
+    /// Models a remote flush without IPIs (`-tlb_flush_ipi`): arm64's flush_tlb_range
+    /// (TLBI ...IS broadcast to the inner-shareable domain, then DSB ISH) or a paravirt
+    /// flush (hyperv_flush_tlb_multi, kvm_flush_tlb_multi). Every other CPU's entries of
+    /// the range are gone when it returns, whether its IRQs are on or off: nothing waits
+    /// for an IRQs-off section, so gup-fast is not held off by the flush.
+    private func flushTLBBroadcast(_ t: KTask, mm: Int, _ start: UInt64, _ length: UInt64) async {
+        await t.step()
+        var n = 0
+        for cpu in 0..<tlb.cpuCount where cpu != t.cpu {
+            n += tlb.flush(cpu: cpu, mm: mm, start, length)
+        }
+        t.exec.note("broadcast TLB invalidate (no IPI): other cpus drop \(n) entries")
+    }
+
+    /// Models tlb_remove_table_sync_one() (mm/mmu_gather.c): smp_call_function() of an
+    /// empty handler with wait=1, so every CPU that was in an IRQs-off section (a
+    /// lockless page-table walk: gup-fast) has left it when this returns. It IPIs every
+    /// online CPU, not the mm's cpumask. (A no-op without CONFIG_MMU_GATHER_RCU_TABLE_FREE,
+    /// where the TLB flush itself was such an IPI; the kernels that flush without IPIs
+    /// all select it, and Debian's x86 configs do too.)
+    func tlbRemoveTableSyncOne(_ t: KTask) async {
+        tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
+        await t.step()
+        t.exec.note("tlb_remove_table_sync_one: IPI every cpu and wait")
+        for cpu in 0..<tlb.cpuCount where cpu != t.cpu {
+            while true {
+                await t.step()
+                if servicesIPI(cpu: cpu) { break }
+                t.exec.note("sync IPI to cpu\(cpu) pending: its IRQs are off; waiting")
+                await t.exec.block(on: Obj.cpuIrq(cpu))
+            }
+        }
     }
 }

@@ -14,6 +14,9 @@ public enum MadviseAdvice: String, Hashable, Sendable {
     case free
     /// MADV_PAGEOUT (v5.4+): reclaim the range's pages now (VM/LazyFree.swift).
     case pageout
+    /// MADV_COLLAPSE (v6.1+): collapse the range's small pages into THPs now
+    /// (VM/Khugepaged.swift).
+    case collapse
 }
 
 extension Kernel {
@@ -36,6 +39,11 @@ extension Kernel {
         case .pageout:
             // "mm: introduce MADV_PAGEOUT" (Minchan Kim, v5.4).
             guard config.era >= .v5_10 else { return -Errno.EINVAL }
+        case .collapse:
+            // "mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse" (Zach O'Keefe,
+            // v6.1); madvise_collapse() takes and drops mmap_lock itself.
+            guard config.era >= .v6_1 else { return -Errno.EINVAL }
+            return await madviseCollapse(t, mm: mm, addr, end)
         case .dontneed, .hugepage, .nohugepage:
             break
         }
@@ -88,7 +96,7 @@ extension Kernel {
                     mms[mm].vmas[i].flags.insert(.noHugePage)
                 }
             }
-        case .populateRead, .populateWrite:
+        case .populateRead, .populateWrite, .collapse:
             break
         }
         if shared { await unlockShared(t, .mmap(mm: mm)) } else { await unlock(t, .mmap(mm: mm)) }

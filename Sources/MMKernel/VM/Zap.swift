@@ -67,7 +67,9 @@ extension Kernel {
         await unlock(t, ptl)
     }
 
-    /// Models zap_huge_pmd() (mm/huge_memory.c): clear the PMD, free the deposited table,
+    /// Models zap_huge_pmd() (mm/huge_memory.c): clear the PMD, free the deposited table
+    /// at once (zap_deposited_table → pte_free, under the PMD lock: no walker can reach
+    /// it through this PMD, only one that read the PMD before a collapse deposited it),
     /// drop the THP's mapping (not the huge zero page's: it is never freed).
     func zapHugePmd(_ t: KTask, mm: Int, _ pmdRef: EntryRef, _ pmd: UInt64, _ addr: UInt64,
                     _ tlb: inout MMUGather) async {
@@ -75,7 +77,9 @@ extension Kernel {
         await lock(t, ptl)
         await writeEntry(t, pmdRef, 0, .pmd, "pmdp_huge_get_and_clear_full")
         tlb.cleared(addr, PMD_SIZE)
-        if let deposit = mms[mm].deposited.removeValue(forKey: addr) { tlb.tables.append(deposit) }
+        if let deposit = mms[mm].deposited.removeValue(forKey: addr) {
+            await freeTable(t, slot: deposit)
+        }
         let pfn = layout.pfn(pmd)
         if !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).flags.contains(.anon) {
             withPage(pfn) { $0.entireMapcount -= 1 }

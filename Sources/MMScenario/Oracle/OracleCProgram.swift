@@ -126,6 +126,7 @@ public enum OracleCProgram {
             case .populateWrite: advice = "MADV_POPULATE_WRITE"
             case .free: advice = "MADV_FREE"
             case .pageout: advice = "MADV_PAGEOUT"
+            case .collapse: advice = "25 /* MADV_COLLAPSE */"
             }
             lines = syscall("madvise((void *)\(expr(r.address)), \(r.len)ULL, \(advice)) ? (err = errno, -1L) : 0L")
         case .fork:

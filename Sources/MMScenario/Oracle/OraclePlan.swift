@@ -93,8 +93,8 @@ public struct OraclePlan: Sendable {
         case .gup where !concurrent, .unpin where !concurrent, .put where !concurrent:
             throw Diagnostic("the oracle cannot run \(s.op.name) from user space: get_user_pages is "
                              + "reached through dio_read, dio_write or process_vm_readv", at: s.location)
-        case .allocPages:
-            throw Diagnostic("the oracle cannot run alloc_pages: it is a harness of the model, "
+        case .allocPages, .khugepaged:
+            throw Diagnostic("the oracle cannot run \(s.op.name): it is a harness of the model, "
                              + "not a system call", at: s.location)
         case .unbind where !concurrent:
             throw Diagnostic("the oracle runs unbind only in a concurrent test (two threads or "

@@ -64,7 +64,7 @@ public enum OracleRaceProgram {
                  .dioWrite, .truncate, .punch, .gup, .put, .unpin, .unbind:
                 continue
             case .observe, .fork, .process, .processVMReadv, .hugetlbfs, .dmabuf, .p2pmem, .bind,
-                 .free, .evict, .allocPages:
+                 .free, .evict, .allocPages, .khugepaged:
                 throw Diagnostic("a concurrent oracle run cannot run \(s.statement.op.name) "
                                  + "(it runs mmap, munmap, mremap, mprotect, madvise, load, store, touch, "
                                  + "dio_read, dio_write, truncate, punch, gup, put, unpin, unbind)",
@@ -213,6 +213,7 @@ public enum OracleRaceProgram {
             case .populateWrite: advice = "MADV_POPULATE_WRITE"
             case .free: advice = "MADV_FREE"
             case .pageout: advice = "MADV_PAGEOUT"
+            case .collapse: advice = "25 /* MADV_COLLAPSE */"
             }
             return syscall("madvise((void *)\(expr(a.address)), \(a.len)ULL, \(advice)) ? (err = errno, -1L) : 0L")
         case .load(let a):
@@ -237,7 +238,7 @@ public enum OracleRaceProgram {
         case .unbind(let dev):
             return syscall("r_unbind(\(OracleCProgram.cString(dev)), &err)")
         case .pmem, .disk, .mkfs, .mount, .file, .assert, .observe, .fork, .process, .processVMReadv,
-             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages:
+             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages, .khugepaged:
             return []  // setup, model-only, or refused by check
         }
     }

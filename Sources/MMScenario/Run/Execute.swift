@@ -77,6 +77,9 @@ extension ScenarioExecution {
         case .truncate(let tr):
             guard let ino = k.inode(path: tr.path) else { return .int(-Int64(Errno.ENOENT)) }
             return .int(Int64(await k.truncate(t, inode: ino, size: tr.size)))
+        case .khugepaged(let r):
+            guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
+            return .int(Int64(await k.khugepagedCollapse(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
         case .allocPages(let n):
             let got = await k.harnessAlloc(t, n)
             harness += got

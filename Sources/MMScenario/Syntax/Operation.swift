@@ -65,6 +65,8 @@ public enum Operation: Hashable, Sendable {
     case evict(dmabuf: String)
     /// `alloc_pages N`: allocate and hold N frames, so freed frames get reused.
     case allocPages(count: Int)
+    /// `khugepaged ADDR len=S`: khugepaged collapses the range now; 0 or -errno.
+    case khugepaged(RangeArgs)
     /// `observe ADDR`: record the mapping level, smaps counters and pagemap entry.
     case observe(address: AddrExpr)
     /// `assert COND`: a false condition is a violation `assert`.
@@ -104,6 +106,7 @@ public enum Operation: Hashable, Sendable {
         case .free: return "free"
         case .evict: return "evict"
         case .allocPages: return "alloc_pages"
+        case .khugepaged: return "khugepaged"
         case .observe: return "observe"
         case .assert: return "assert"
         }
@@ -416,4 +419,4 @@ let fileLayouts: [FileLayout] = [.contiguous, .fragmented, .hole]
 
 /// Every madvise advice the format accepts, in documentation order.
 let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead, .populateWrite,
-                                        .free, .pageout]
+                                        .free, .pageout, .collapse]
