@@ -8,6 +8,10 @@ import MMScenario
 struct Oracle: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run tests in a real kernel under QEMU and compare each observable with the model.",
+        usage: """
+            mmsim oracle <paths> ... --kernel <kernel> [--json] [--record <record>]
+                             [--results <results>] [--explanations <explanations>]
+            """,
         discussion: """
             Every test of one call runs in one guest boot (oracle/run.sh). The guest is \
             built in $MMSIM_ORACLE_CACHE (default ~/.cache/mmsim-oracle). Exit status: 0 \

@@ -51,6 +51,10 @@ import Testing
         #expect(edited.test.canonicalHash == original.test.canonicalHash)
         let replayed = try #require(ScenarioRunner.replay(edited, token: token))
         #expect(replayed.outcome.condition == true)
+        // The replay's sketch is the witness sketch the report printed.
+        let sketch = try #require(replayed.sketch)
+        #expect(sketch.focus == .finalState)
+        #expect(sketch == report.witnesses.first?.sketch)
         // Even under another file name (a moved test).
         let moved = try ScenarioRunner.load(source: reformatted, file: "elsewhere/u.litmus")
         #expect(ScenarioRunner.replay(moved, token: token) != nil)
