@@ -1,40 +1,16 @@
 import Foundation
 import MMExplore
+import MMTestSupport
 import Testing
 @testable import MMReport
 @testable import MMScenario
 
-/// Issue 13 item 3, herd-style States for a three-thread test, in text and JSON, against a
-/// set derived by hand. T0 stores 42 over the 1 init stored; T1 and T2 each load the word
-/// once. Each statement touches the frame in exactly one step (the one that translates),
-/// the two loads commute, and the store conflicts with each: 2 × 2 = 4 Mazurkiewicz
-/// classes, one per final state, so an exploration that is sound and runs no class twice
-/// reports every state once.
+/// Issue 13 item 3, herd-style States for a three-thread test (`SampleTests.threeThreads`),
+/// in text and JSON, against a set derived by hand: its 4 Mazurkiewicz classes end in 4
+/// distinct final states, so an exploration that is sound and runs no class twice reports
+/// every state once.
 @Suite struct StatesTests {
-    static let source = """
-        MM three-threads-states
-        kernel v6.1
-
-        init {
-          main: buf = mmap anon len=4K
-          main: store buf value=1
-        }
-
-        T0 {
-          s = store buf value=42
-        }
-
-        T1 {
-          a = load buf
-        }
-
-        T2 {
-          b = load buf
-        }
-
-        exists (T1:a == 42 /\\ T2:b == 1)
-        expect Sometimes
-        """
+    static let source = SampleTests.threeThreads
 
     /// The hand-derived States: each state, whether the condition holds in it, and how many
     /// executions end in it.
@@ -60,7 +36,7 @@ import Testing
             "\(v.executions) \(v.condition ? "*>" : ":>") \(state)"
         })
         #expect(listed == wanted)
-        #expect(lines.contains("Observation three-threads-states Sometimes 1 3"))
+        #expect(lines.contains("Observation three-threads Sometimes 1 3"))
     }
 
     @Test func jsonCarriesTheSameStates() throws {
