@@ -29,13 +29,13 @@ import Testing
         return (try? JSONDecoder().decode([RaceExplanation].self, from: data)) ?? []
     }()
 
-    /// 5.10 and 6.1 each have a record of every test of scenarios/oracle-race; a test that
+    /// Each series (5.10, 6.1, 6.12, 7.2) has a record of every test of scenarios/oracle-race; a test that
     /// removes no device ran at least 1,000 iterations or its time budget (30 s or more).
     @Test func everySeriesRecordsTheRaceCorpus() throws {
         let tests = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/scenarios/oracle-race")
             .filter { $0.hasSuffix(".litmus") }
         #expect(tests.count >= 8)
-        for series in ["5.10", "6.1"] {
+        for series in ["5.10", "6.1", "6.12", "7.2"] {
             let mine = try Self.records.filter { $0.hasPrefix(series + "/") }.map(Self.load)
             #expect(Set(mine.map(\.scenario)) == Set(tests.map { "scenarios/oracle-race/" + $0 }),
                     "\(series): \(mine.count) race records, \(tests.count) tests")
