@@ -147,6 +147,9 @@ struct Oracle: ParsableCommand {
         // A vCPU per thread of the largest concurrent test (at least 2).
         var env = ProcessInfo.processInfo.environment
         env["MMSIM_ORACLE_SMP"] = String(max(2, plans.map { $0.concurrent ? $0.test.threads.count : 1 }.max() ?? 2))
+        // The guest's 2G plus the huge pages its largest hugetlbfs test reserves.
+        let huge = plans.map { OracleSetup.hugePages($0) }.max() ?? 0
+        if huge > 0 { env["MMSIM_ORACLE_MEM"] = "\(2048 + huge * 2)M" }
         p.environment = env
         p.standardOutput = FileHandle.standardError
         try p.run()
