@@ -87,6 +87,8 @@ struct OpSchema {
                  context: .required),
         OpSchema(name: "process_vm_readv", usage: "process_vm_readv PROC ADDR len=S",
                  positionals: ["a process", "an address"], keys: ["len"], flags: [], context: .optional),
+        OpSchema(name: "memwrite", usage: "memwrite PROC ADDR value=V",
+                 positionals: ["a process", "an address"], keys: ["value"], flags: [], context: .optional),
         OpSchema(name: "truncate", usage: "truncate PATH size=S", positionals: ["a file path"], keys: ["size"],
                  flags: [], context: .none),
         OpSchema(name: "punch", usage: "punch PATH offset=S len=S", positionals: ["a file path"],
