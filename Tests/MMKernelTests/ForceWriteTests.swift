@@ -8,7 +8,9 @@ import Testing
 /// and "mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW" (v6.0).
 @Suite struct ForceWriteTests {
     /// A machine with a cached 4K ext4 file (inode 0) holding zeroes.
-    static func fileMachine(_ era: Era, _ overrides: [(knob: Knob, on: Bool)] = []) async -> Machine {
+    static func fileMachine(_ era: Era, _ overrides: [(knob: Knob, on: Bool)] = []) async
+        -> Machine
+    {
         let m = await Machine(era, overrides)
         m.kernel.addDisk(name: "sda", size: 64 << 20)
         m.kernel.mkfs(device: 0, .ext4)
@@ -82,7 +84,8 @@ import Testing
             let cached = m.observe(a)
             let dirty = cached.entry | PTEBits.dirty
             let forced: FollFlags = [.write, .force, .cow]
-            #expect(m.kernel.canFollowWrite(vma, dirty, cached.pagemap.pfn, forced) == (era == .v5_10))
+            let followed = m.kernel.canFollowWrite(vma, dirty, cached.pagemap.pfn, forced)
+            #expect(followed == (era == .v5_10))
             #expect(!m.kernel.canFollowWrite(vma, dirty, cached.pagemap.pfn, [.write, .cow]))
             #expect(await m.kernel.memWrite(m.task, remote: m.mm, a, 1) == 8)
             let copy = m.observe(a)

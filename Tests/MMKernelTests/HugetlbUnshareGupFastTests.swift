@@ -19,10 +19,11 @@ import Testing
         #expect(try await k.load(s.q, b + PMD_SIZE).get() == 7)  // Q shares main's table
         let ref = try #require(k.findEntry(mm: s.m.mm, a + PMD_SIZE, at: .pmd))
         let walker = KTask.detached(name: "T0", cpu: 0, mm: s.m.mm)
-        #expect(k.gupFastTableStillOurs(walker, mm: s.m.mm, ref, k.tables.read(ref.slot, ref.index)))
+        func ours(_ e: UInt64) -> Bool { k.gupFastTableStillOurs(walker, mm: s.m.mm, ref, e) }
+        #expect(ours(k.tables.read(ref.slot, ref.index)))
         let other = KTask.detached(name: "T2", cpu: 2, mm: s.m.mm)
         #expect(await k.munmap(other, mm: s.m.mm, a + 2 * PMD_SIZE, PMD_SIZE) == 0)  // unshare
-        #expect(k.gupFastTableStillOurs(walker, mm: s.m.mm, ref, k.tables.read(ref.slot, ref.index)))
+        #expect(ours(k.tables.read(ref.slot, ref.index)))
         #expect(await k.munmap(s.q, mm: s.q.mm, b + PMD_SIZE, PMD_SIZE) == 0)
         var req = MmapRequest(target: .anon, length: PMD_SIZE)
         req.placement = .at(b + PMD_SIZE)
@@ -30,7 +31,7 @@ import Testing
         #expect(await k.store(s.q, b + PMD_SIZE, 5) == nil)
         let e = k.tables.read(ref.slot, ref.index)
         #expect(e != 0)  // Q's anonymous entry, in the table main walked
-        #expect(!k.gupFastTableStillOurs(walker, mm: s.m.mm, ref, e))
+        #expect(!ours(e))
         #expect(k.violations.map(\.kind) == [.foreignTableWalk])
         // Q itself reads its own table: not foreign.
         let qRef = try #require(k.findEntry(mm: s.q.mm, b + PMD_SIZE, at: .pmd))

@@ -53,7 +53,8 @@ extension Kernel {
         }
         let pfn = layout.pfn(e) + Int((addr & (level.size - 1)) >> 12)
         let mask = Int(level.size >> 12) - 1
-        if flags.contains(.write) && !canFollowWrite(vma, e, layout.isDevmap(e) ? nil : layout.pfn(e), flags) {
+        let head = layout.isDevmap(e) ? nil : layout.pfn(e)
+        if flags.contains(.write) && !canFollowWrite(vma, e, head, flags) {
             await unlock(t, ptl)
             return .noPage
         }

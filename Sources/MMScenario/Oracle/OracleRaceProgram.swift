@@ -238,7 +238,8 @@ public enum OracleRaceProgram {
         case .unbind(let dev):
             return syscall("r_unbind(\(OracleCProgram.cString(dev)), &err)")
         case .pmem, .disk, .mkfs, .mount, .file, .assert, .observe, .fork, .process, .processVMReadv,
-             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages, .khugepaged, .memWrite:
+             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages, .khugepaged,
+             .memWrite:
             return []  // setup, model-only, or refused by check
         }
     }

@@ -131,7 +131,9 @@ extension ScenarioExecution {
         case .memWrite(let w):
             guard let a = value(of: w.address, scope: scope) else { return unset(s, w.address, t) }
             guard let v = value(of: w.value, scope: scope) else { return unset(s, w.value, t) }
-            guard let remote = resolve(w.process, scope: scope) else { return .int(-Int64(Errno.ESRCH)) }
+            guard let remote = resolve(w.process, scope: scope) else {
+                return .int(-Int64(Errno.ESRCH))
+            }
             return .int(Int64(await k.memWrite(t, remote: remote, UInt64(bitPattern: a),
                                                UInt64(bitPattern: v))))
         case .dmabuf(let d):

@@ -94,7 +94,8 @@ extension Parser {
                                                       len: try args.requiredSize("len")))
         case "memwrite":
             let target = args.positional(0)
-            let process = try semantics.process(try args.name(target, for: "a process"), at: target.location)
+            let process = try semantics.process(try args.name(target, for: "a process"),
+                                                at: target.location)
             let address = try address(args.positional(1), args)
             let value = try args.addrExpr(try args.required("value"), for: "value=")
             try semantics.checkDefined(value)
