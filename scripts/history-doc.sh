@@ -103,5 +103,35 @@ echo '```'
 "$MMSIM" matrix scenarios/history/v6.0-gup-fast-thp-collapse-recheck-off.litmus \
   --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs gup_fast_pmd_recheck
 echo '```'
+echo
+echo "A write through /proc/PID/mem (\`memwrite PROC ADDR value=V\`, FOLL_FORCE|FOLL_WRITE) into"
+echo "a private read-only file mapping vs. MADV_DONTNEED. v4.4 is 2015 code, before the fix;"
+echo "from v6.1 can_follow_write_pte accepts the first COW copy at once (PageAnonExclusive,"
+echo "\"mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW\", v6.0), so there is no"
+echo "second fault whose VM_FAULT_WRITE could drop FOLL_WRITE, and the knob changes nothing there:"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v4.9-dirty-cow-off.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs gup_cow_retry_keeps_write
+echo '```'
+echo
+echo "huge_pmd_unshare vs. gup-fast (hugetlb PMD sharing), each era as it is, with flushes that do"
+echo "not IPI (\`-tlb_flush_ipi +rcu_table_free\`; the v5.10 era predates the fix), and the fix"
+echo "switched on and off (up to 1 preemption, as the pair):"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v6.16-hugetlb-unshare-gup-fast-sync-on.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs hugetlb_unshare_gup_fast_sync
+echo '```'
+echo
+echo "The same race without the fix, as x86 native (\`+tlb_flush_ipi\`): from v6.1 the unshare's"
+echo "flush of the PUD range (\"hugetlbfs: flush TLBs correctly after huge_pmd_unshare\", v5.16)"
+echo "is an IPI that waits for the IRQs-off walker before i_mmap_rwsem is dropped; older eras do"
+echo "not flush the unshared range at all, so the walk outlives the unshare there even with IPIs:"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v6.16-hugetlb-unshare-gup-fast-sync-off.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_ipi
+echo '```'
 } > "$out"
 echo "wrote $out"

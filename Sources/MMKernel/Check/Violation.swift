@@ -28,6 +28,12 @@ public enum ViolationKind: Int, CaseIterable, Sendable, Comparable, CustomString
     case sleepInAtomic
     /// A failed `assert` statement of the test.
     case assert
+    /// A write through a private (COW) mapping that reached a page the mapping does not
+    /// own: the file's page-cache page or the zero page (Dirty COW).
+    case cowBypass
+    /// A lockless page-table walk (gup-fast) that read another process's entry in a
+    /// hugetlb PMD table its own mm stopped sharing while the walk was in it.
+    case foreignTableWalk
 
     /// The stable name used in `expect violation KIND` and in output.
     public var name: String {
@@ -45,6 +51,8 @@ public enum ViolationKind: Int, CaseIterable, Sendable, Comparable, CustomString
         case .lockOrder: return "lock-order"
         case .sleepInAtomic: return "sleep-in-atomic"
         case .assert: return "assert"
+        case .cowBypass: return "cow-bypass"
+        case .foreignTableWalk: return "foreign-table-walk"
         }
     }
 

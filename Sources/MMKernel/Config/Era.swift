@@ -121,6 +121,11 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     // mm->write_protect_seq (v5.11), fork's early COW of pinned pages (v5.9) and the
     // R/O-pin unshare (v5.19) are knobs: fork_write_protect_seq, fork_early_cow_pinned,
     // gup_must_unshare (Config/Knob.swift).
+    /// A FOLL_FORCE write through a read-only PTE of a private mapping is allowed only
+    /// when the PTE maps an exclusive anonymous page (PageAnonExclusive) ("mm/gup: fix
+    /// FOLL_FORCE COW security issue and remove FOLL_COW", David Hildenbrand, 5535be309971,
+    /// v6.0, CVE-2022-2590); before, FOLL_COW and a dirty PTE were enough (v4.9).
+    public var forceWriteNeedsAnonExclusive: Bool { self >= .v6_1 }
     /// Direct I/O pins user pages (iov_iter_extract_pages, v6.3) instead of taking plain
     /// references (iov_iter_get_pages2).
     public var directIOPins: Bool { self >= .v6_12 }

@@ -90,6 +90,14 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// an IPI to every CPU that waits for IRQs-off gup-fast walkers (v6.2); off: it
     /// goes on once the flush is done.
     case khugepagedGupFastIpi
+    /// After a write fault broke COW in a vma without VM_WRITE, GUP retries the follow
+    /// with FOLL_WRITE kept and FOLL_COW set (v4.9, CVE-2016-5195 "Dirty COW"); off: the
+    /// retry drops FOLL_WRITE and takes whatever page is mapped then, even the file's.
+    case gupCowRetryKeepsWrite
+    /// huge_pmd_unshare calls tlb_remove_table_sync_one() after clearing the PUD, so no
+    /// gup-fast still walks the table when another process may reuse it (v6.16,
+    /// CVE-2025-38085); off: the table is given up while a lockless walk may be in it.
+    case hugetlbUnshareGupFastSync
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -296,6 +304,20 @@ public enum Knob: Int, CaseIterable, Sendable {
                     + "pmdp_collapse_flush, so no gup-fast still walks the old PTE table",
                 source: "\"mm/khugepaged: fix GUP-fast interaction by sending IPI\" (Jann "
                     + "Horn, 2ba99c5e0881, v6.2; stable backports to 4.9+, Jan 2023)")
+        case .gupCowRetryKeepsWrite:
+            return KnobInfo(
+                name: "gup_cow_retry_keeps_write",
+                summary: "faultin_page sets FOLL_COW instead of dropping FOLL_WRITE after a COW "
+                    + "in a !VM_WRITE vma; the retry follows only a PTE that may be written",
+                source: "\"mm: remove gup_flags FOLL_WRITE games from __get_user_pages()\" "
+                    + "(Linus Torvalds, 19be0eaffa3a, v4.9, CVE-2016-5195; stable 4.4.26)")
+        case .hugetlbUnshareGupFastSync:
+            return KnobInfo(
+                name: "hugetlb_unshare_gup_fast_sync",
+                summary: "huge_pmd_unshare IPIs every CPU (tlb_remove_table_sync_one) after "
+                    + "pud_clear, before the shared PMD table's count drops",
+                source: "\"mm/hugetlb: fix huge_pmd_unshare() vs GUP-fast race\" (Jann Horn, "
+                    + "1013af4f585f, v6.16, CVE-2025-38085; stable 6.1.142, 6.12.35)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -342,6 +364,11 @@ public enum Knob: Int, CaseIterable, Sendable {
         // did not take the gup-fast recheck, 5.2.y was closed long before either.
         case .gupFastPmdRecheck: return era >= .v5_10
         case .khugepagedGupFastIpi: return era >= .v5_10
+        // v4.9; the v4.4 era is 2015 mainline code (4.4.26 has the backport).
+        case .gupCowRetryKeepsWrite: return era >= .v5_2
+        // v6.16, in 6.1.142 and 6.12.35 (the eras read 6.1.192 and 6.12.117); the v5.10
+        // era is 5.10.223, a year older.
+        case .hugetlbUnshareGupFastSync: return era >= .v6_1
         }
     }
 }

@@ -137,7 +137,7 @@ extension Kernel {
         // Shared file mappings are write-notified (page_mkwrite): read faults map read-only.
         if !anon && vmf.vma.flags.contains(.shared) && !vmf.isWrite { prot &= ~PTEBits.rw }
         var entry = layout.make(pfn: pfn, prot: prot)
-        if vmf.isWrite { entry |= PTEBits.rw | PTEBits.dirty }
+        if vmf.isWrite { entry |= mkwriteBits(vmf.vma) | PTEBits.dirty }  // maybe_mkwrite
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)
         guard tables.read(ref.slot, ref.index) == 0 else {

@@ -85,8 +85,11 @@ extension Kernel {
         }
         if page.flags.contains(.anon) && canReuseAnon(pfn) {
             withPage(pfn) { $0.flags.insert(.anonExclusive) }
-            await writeEntry(t, ref, pte | PTEBits.rw | PTEBits.dirty | PTEBits.accessed, .pte,
-                             "wp_page_reuse")
+            // wp_page_reuse(): maybe_mkwrite, so a FOLL_FORCE write to a !VM_WRITE vma
+            // leaves the PTE read-only (and dirty); VM_FAULT_WRITE.
+            await writeEntry(t, ref, pte | mkwriteBits(vma) | PTEBits.dirty | PTEBits.accessed,
+                             .pte, "wp_page_reuse")
+            t.faultBrokeCow = true
             await unlock(t, ptl)
             return .done
         }
@@ -104,6 +107,10 @@ extension Kernel {
         await putPage(t, pfn)
         return r
     }
+
+    /// maybe_mkwrite() (mm/internal.h): the write bit only when the vma has VM_WRITE (a
+    /// FOLL_FORCE write fault in a read-only private mapping gets a read-only PTE).
+    func mkwriteBits(_ vma: VMA) -> UInt64 { vma.flags.contains(.write) ? PTEBits.rw : 0 }
 
     /// The era's reuse rule for an anonymous page under a write fault.
     func canReuseAnon(_ pfn: Int) -> Bool {
@@ -144,7 +151,8 @@ extension Kernel {
         // An unshare (FAULT_FLAG_UNSHARE) maps the copy read-only, as the old page was.
         let unshare = vmf.flags.contains(.unshare) && !vmf.isWrite
         let entry = layout.make(pfn: newPfn, prot: vmf.vma.pageProt)
-            | (unshare ? PTEBits.accessed : PTEBits.rw | PTEBits.dirty)
+            | (unshare ? PTEBits.accessed : mkwriteBits(vmf.vma) | PTEBits.dirty)
+        if !unshare { t.faultBrokeCow = true }  // wp_page_copy: VM_FAULT_WRITE
         // ptep_clear_flush(): the old translation is flushed before the new one is set.
         await writeEntry(t, ref, 0, .pte, "ptep_clear_flush")
         await flushTLBPage(t, mm: vmf.mm, vmf.address)

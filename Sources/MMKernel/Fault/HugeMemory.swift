@@ -98,8 +98,9 @@ extension Kernel {
             }
             if canReuseAnon(pfn) {
                 withPage(pfn) { $0.flags.insert(.anonExclusive) }
-                await writeEntry(t, vmf.pmd, pmd | PTEBits.rw | PTEBits.dirty | PTEBits.accessed,
-                                 .pmd, "do_huge_pmd_wp_page(reuse)")
+                await writeEntry(t, vmf.pmd, pmd | mkwriteBits(vmf.vma) | PTEBits.dirty
+                                 | PTEBits.accessed, .pmd, "do_huge_pmd_wp_page(reuse)")
+                t.faultBrokeCow = true
                 await unlock(t, ptl)
                 return .done
             }
@@ -128,8 +129,9 @@ extension Kernel {
             $0.entireMapcount = 1
             $0.flags.formUnion([.anon, .anonExclusive, .swapBacked, .uptodate])
         }
-        let entry = layout.make(pfn: newPfn, prot: vmf.vma.pageProt) | PTEBits.pse | PTEBits.rw
-            | PTEBits.dirty
+        let entry = layout.make(pfn: newPfn, prot: vmf.vma.pageProt) | PTEBits.pse
+            | mkwriteBits(vmf.vma) | PTEBits.dirty
+        t.faultBrokeCow = true
         await writeEntry(t, vmf.pmd, 0, .pmd, "pmdp_huge_clear_flush")
         await flushTLBRange(t, mm: vmf.mm, vmf.address & ~(PMD_SIZE - 1), PMD_SIZE)
         await writeEntry(t, vmf.pmd, entry, .pmd,

@@ -24,12 +24,16 @@ public struct FollFlags: OptionSet, Hashable, Sendable {
     /// FOLL_DUMP: holes are -EFAULT instead of being faulted in.
     public static let dump = FollFlags(rawValue: 1 << 9)
 
+    /// FOLL_COW (v4.9–v5.19, internal): this walk already broke COW on the page, so a
+    /// dirty read-only PTE may be followed for a FOLL_FORCE write.
+    public static let cow = FollFlags(rawValue: 1 << 10)
+
     /// `write pin longterm` as in a trace.
     public var description: String {
         let names: [(FollFlags, String)] = [
             (.write, "WRITE"), (.get, "GET"), (.pin, "PIN"), (.longterm, "LONGTERM"),
             (.force, "FORCE"), (.nowait, "NOWAIT"), (.pciP2PDMA, "PCI_P2PDMA"),
-            (.touch, "TOUCH"), (.remote, "REMOTE"), (.dump, "DUMP"),
+            (.touch, "TOUCH"), (.remote, "REMOTE"), (.dump, "DUMP"), (.cow, "COW"),
         ]
         return names.filter { contains($0.0) }.map { "FOLL_" + $0.1 }.joined(separator: "|")
     }

@@ -53,7 +53,8 @@ extension Kernel {
         }
         let pfn = layout.pfn(e) + Int((addr & (level.size - 1)) >> 12)
         let mask = Int(level.size >> 12) - 1
-        if flags.contains(.write) && !layout.isWrite(e) {
+        let head = layout.isDevmap(e) ? nil : layout.pfn(e)
+        if flags.contains(.write) && !canFollowWrite(vma, e, head, flags) {
             await unlock(t, ptl)
             return .noPage
         }
@@ -119,7 +120,8 @@ extension Kernel {
             return flags.contains(.dump) && pte == 0 ? .error(-Errno.EFAULT) : .noPage
         }
         // can_follow_write_pte(): a write needs a writable PTE (FOLL_FORCE COW aside).
-        if flags.contains(.write) && !layout.isWrite(pte) {
+        if flags.contains(.write) && !layout.isWrite(pte) && (!flags.contains(.force)
+            || !canFollowWrite(vma, pte, vmNormalPage(vma, addr, pte, t), flags)) {
             await unlock(t, ptl)
             return .noPage
         }
@@ -163,6 +165,22 @@ extension Kernel {
 }
 
 extension Kernel {
+    /// Models can_follow_write_pte() / can_follow_write_pmd() (mm/gup.c, mm/huge_memory.c):
+    /// a FOLL_WRITE follow needs a writable entry, or, for FOLL_FORCE into a private
+    /// mapping without VM_WRITE, proof that COW was broken: v4.9–v5.19 FOLL_COW and a
+    /// dirty entry; v6.0+ an exclusive anonymous page (`forceWriteNeedsAnonExclusive`).
+    func canFollowWrite(_ vma: VMA, _ e: UInt64, _ page: Int?, _ flags: FollFlags) -> Bool {
+        if layout.isWrite(e) { return true }
+        guard flags.contains(.force) else { return false }
+        if !config.era.forceWriteNeedsAnonExclusive {
+            return flags.contains(.cow) && e & PTEBits.dirty != 0
+        }
+        guard vma.flags.isCOW, !vma.flags.contains(.write), let pfn = page,
+              pfn != zeroPfn, memmap.pfnValid(pfn) else { return false }
+        let p = self.page(pfn)
+        return p.flags.contains(.anon) && p.flags.contains(.anonExclusive)
+    }
+
     /// Models gup_must_unshare() (mm/internal.h, v5.19+, knob gup_must_unshare): a FOLL_PIN
     /// without FOLL_WRITE of an anonymous page that is not PageAnonExclusive must unshare
     /// it first, or the pin could end up on a page a later COW gives away.

@@ -10,6 +10,7 @@ extension Kernel {
         var vma: VMA? = nil
         let wantPages = !flags.intersection([.get, .pin]).isEmpty && pages != nil
         var retries = 0
+        var foll = flags  // foll_flags: FOLL_COW (or the dropped FOLL_WRITE) lasts one page
         while done < nrPages {
             if vma == nil || addr >= vma!.end {
                 guard let i = mms[mm].vmaContaining(addr) else { return done > 0 ? done : -Errno.EFAULT }
@@ -17,9 +18,10 @@ extension Kernel {
                 let err = checkVmaFlags(vma!, flags)
                 if err != 0 { return done > 0 ? done : err }
             }
-            switch await followPageMask(t, mm: mm, vma: vma!, addr, flags) {
+            switch await followPageMask(t, mm: mm, vma: vma!, addr, foll) {
             case .page(let pfn, let mask):
                 retries = 0
+                foll = flags
                 // page_increm: the rest of a huge leaf is taken in one go.
                 let increm = min(1 + (~Int(addr >> 12) & mask), nrPages - done)
                 if wantPages {
@@ -39,8 +41,12 @@ extension Kernel {
                     report(.bugOn, "__get_user_pages: \(hex(addr)) never became followable", t)
                     return done > 0 ? done : -Errno.EFAULT
                 }
-                let r = await faultinPage(t, mm: mm, addr, flags)
+                t.faultBrokeCow = false
+                let r = await faultinPage(t, mm: mm, addr, foll)
                 if r != 0 { return done > 0 || r == -Errno.EBUSY ? done : r }
+                if t.faultBrokeCow && foll.contains(.write) && !vma!.flags.contains(.write) {
+                    foll = followAfterCow(t, foll, addr)
+                }
             case .mustUnshare:
                 retries += 1
                 if retries > 8 {
@@ -51,6 +57,7 @@ extension Kernel {
                 if r != 0 { return done > 0 || r == -Errno.EBUSY ? done : r }
             case .exists:
                 retries = 0
+                foll = flags
                 if wantPages && config.era.eexistStopsWithPages {
                     return done > 0 ? done : -Errno.EEXIST
                 }
@@ -61,6 +68,23 @@ extension Kernel {
             }
         }
         return done
+    }
+
+    /// faultin_page()'s flags after a fault that broke COW (VM_FAULT_WRITE) in a vma
+    /// without VM_WRITE (mm/gup.c): before v4.9 FOLL_WRITE is dropped, so the retry takes
+    /// whatever is mapped then (knob gup_cow_retry_keeps_write off: Dirty COW); v4.9–v5.19
+    /// FOLL_COW is set; from v6.0 nothing changes (can_follow_write_pte checks the page).
+    func followAfterCow(_ t: KTask, _ foll: FollFlags, _ addr: UInt64) -> FollFlags {
+        var f = foll
+        if !config.has(.gupCowRetryKeepsWrite) {
+            f.remove(.write)
+            t.exec.note("faultin_page \(hex(addr)): VM_FAULT_WRITE in a !VM_WRITE vma: "
+                        + "FOLL_WRITE dropped for the retry (-gup_cow_retry_keeps_write)")
+        } else if !config.era.forceWriteNeedsAnonExclusive {
+            f.insert(.cow)
+            t.exec.note("faultin_page \(hex(addr)): VM_FAULT_WRITE in a !VM_WRITE vma: FOLL_COW")
+        }
+        return f
     }
 
     /// Models faultin_page() (mm/gup.c): 0 to retry the follow, or -errno

@@ -76,6 +76,7 @@ extension Kernel {
             }
             let pmdRef = EntryRef(slot: pmdSlot, index: PageTableLevel.pmd.index(addr))
             let pmd = await readEntry(t, pmdRef)
+            guard gupFastTableStillOurs(t, mm: mm, pmdRef, pmd) else { return }
             guard layout.pmdPresent(pmd), pmd & PTEBits.present != 0 else { return }
             if layout.isLeaf(pmd) {
                 let n = await gupFastHuge(t, pmdRef, pmd, .pmd, addr, end, flags, &got)

@@ -29,12 +29,28 @@ public struct HugetlbState: Hashable, Sendable {
     var shareCount: [Int32] = []
     /// The table frame each `shareCount` entry belongs to.
     var shareCountPfn: [Int32] = []
+    /// PMD tables an mm stopped sharing (huge_pmd_unshare), for the checker of lockless
+    /// walks that were still inside them (`foreign-table-walk`).
+    var givenUp: [GivenUpTable] = []
     /// Huge pages allocated from the page allocator so far (HugePages_Surp over time).
     public var pagesAllocated = 0
     /// Successful huge_pmd_share() calls (a PUD pointed at another process's table).
     public var shares = 0
     /// Successful huge_pmd_unshare() calls.
     public var unshares = 0
+}
+
+/// A shared hugetlb PMD table one mm gave up: the table page (slot and allocation epoch)
+/// and the hugetlb file whose pages it mapped.
+struct GivenUpTable: Hashable, Sendable {
+    /// The mm whose PUD no longer points to the table.
+    var mm: Int32
+    /// The table's slot in the table store.
+    var slot: Int32
+    /// The table page's allocation epoch then (a freed and reused frame differs).
+    var epoch: UInt32
+    /// The hugetlbfs inode the shared table mapped.
+    var inode: Int32
 }
 
 extension Kernel {

@@ -86,6 +86,7 @@ extension Kernel {
                 await writeEntry(t, pud, layout.make(pfn: tablePfn, prot: PTEBits.table), .pud,
                                  "huge_pmd_share: pud_populate")
                 hugetlb.shares += 1
+                hugetlb.givenUp.removeAll { $0.mm == Int32(mm) && $0.slot == Int32(spte.slot) }
                 t.exec.note("huge_pmd_share: mm\(mm) shares mm\(smm)'s PMD table pfn \(hex(tablePfn))")
             } else {
                 await pmdShareDec(t, slot: spte.slot)
@@ -169,8 +170,16 @@ extension Kernel {
         }
         guard let pud = findEntry(mm: mm, addr, at: .pud) else { return false }
         await writeEntry(t, pud, 0, .pud, "huge_pmd_unshare: pud_clear")
+        if config.has(.hugetlbUnshareGupFastSync) {
+            // Once the rmap lock is dropped another process may use the table as its own:
+            // wait for gup-fast walkers still in it (v6.16).
+            await tlbRemoveTableSyncOne(t)
+        }
         await pmdShareDec(t, slot: pmd.slot)
         hugetlb.unshares += 1
+        hugetlb.givenUp.append(GivenUpTable(mm: Int32(mm), slot: Int32(pmd.slot),
+                                            epoch: page(Int(tables.pfnOfSlot[pmd.slot])).epoch,
+                                            inode: Int32(inode)))
         return true
     }
 
@@ -216,6 +225,27 @@ extension Kernel {
     public func pmdTablePfn(mm: Int, _ addr: UInt64) -> Int {
         guard let ref = findEntry(mm: mm, addr, at: .pmd) else { return 0 }
         return Int(tables.pfnOfSlot[ref.slot])
+    }
+
+    /// The checker of lockless walks through a PMD table their mm gave up (huge_pmd_unshare
+    /// vs gup-fast, CVE-2025-38085): gup-fast read `e` at `ref` after reading a PUD that
+    /// pointed to the table. While the table still maps the shared file's huge pages (or
+    /// nothing) the walk sees what its mm mapped; any other entry — another process's PTE
+    /// table or page, installed after the unshare — is `foreign-table-walk`. Returns
+    /// false then (the walk stops).
+    func gupFastTableStillOurs(_ t: KTask, mm: Int, _ ref: EntryRef, _ e: UInt64) -> Bool {
+        guard !hugetlb.givenUp.isEmpty, e != 0 else { return true }
+        let pfn = Int(tables.pfnOfSlot[ref.slot])
+        guard let rec = hugetlb.givenUp.first(where: {
+            $0.mm == Int32(mm) && $0.slot == Int32(ref.slot) && $0.epoch == page(pfn).epoch
+        }) else { return true }
+        if layout.isLeaf(e), let f = hugetlbFile(inode: Int(rec.inode)),
+           hugetlb.files[f].pages.contains(Int32(compoundHead(layout.pfn(e)))) {
+            return true
+        }
+        report(.foreignTableWalk, "gup-fast: PMD table page \(hex(pfn)) was unshared by mm\(mm) "
+               + "during the walk and now holds another process's entry \(layout.describe(e))", t)
+        return false
     }
 
     /// A walker that found PMD table page `pfn` at `ref.slot` checks it is still that

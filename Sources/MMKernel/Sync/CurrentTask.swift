@@ -16,6 +16,9 @@ public final class KTask {
     @exclusivity(unchecked) public var irqsOffDepth = 0
     /// Spinlocks held (lock object raw ids), for sleep-in-atomic checks.
     @exclusivity(unchecked) public var spinlocksHeld = 0
+    /// VM_FAULT_WRITE of the last fault this task handled: do_wp_page reused or copied
+    /// the page (faultin_page reads it; task-local, not shared state).
+    @exclusivity(unchecked) var faultBrokeCow = false
     /// Locks held per lockdep class (`LockClass` raw value), for lock-order checks.
     @exclusivity(unchecked) var heldCounts: [UInt16] = Array(repeating: 0, count: LockClass.allCases.count)
 

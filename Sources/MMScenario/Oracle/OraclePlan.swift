@@ -93,6 +93,9 @@ public struct OraclePlan: Sendable {
         case .gup where !concurrent, .unpin where !concurrent, .put where !concurrent:
             throw Diagnostic("the oracle cannot run \(s.op.name) from user space: get_user_pages is "
                              + "reached through dio_read, dio_write or process_vm_readv", at: s.location)
+        case .memWrite:
+            throw Diagnostic("the oracle does not run memwrite (a write to /proc/PID/mem is not "
+                             + "in its C harness)", at: s.location)
         case .allocPages, .khugepaged:
             throw Diagnostic("the oracle cannot run \(s.op.name): it is a harness of the model, "
                              + "not a system call", at: s.location)

@@ -128,6 +128,14 @@ extension ScenarioExecution {
             guard let a = value(of: p.address, scope: scope) else { return unset(s, p.address, t) }
             guard let remote = resolve(p.process, scope: scope) else { return .int(-Int64(Errno.ESRCH)) }
             return .int(Int64(await k.processVMReadv(t, remote: remote, UInt64(bitPattern: a), p.len)))
+        case .memWrite(let w):
+            guard let a = value(of: w.address, scope: scope) else { return unset(s, w.address, t) }
+            guard let v = value(of: w.value, scope: scope) else { return unset(s, w.value, t) }
+            guard let remote = resolve(w.process, scope: scope) else {
+                return .int(-Int64(Errno.ESRCH))
+            }
+            return .int(Int64(await k.memWrite(t, remote: remote, UInt64(bitPattern: a),
+                                               UInt64(bitPattern: v))))
         case .dmabuf(let d):
             let placement: TTMPlacement = d.backing == .vram ? .vram : .system
             return .int(Int64(await k.dmabufCreate(t, name: d.name, size: d.size,

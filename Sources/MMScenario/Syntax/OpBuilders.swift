@@ -92,6 +92,14 @@ extension Parser {
             let address = try address(args.positional(1), args)
             return .processVMReadv(ProcessVMReadvArgs(process: process, address: address,
                                                       len: try args.requiredSize("len")))
+        case "memwrite":
+            let target = args.positional(0)
+            let process = try semantics.process(try args.name(target, for: "a process"),
+                                                at: target.location)
+            let address = try address(args.positional(1), args)
+            let value = try args.addrExpr(try args.required("value"), for: "value=")
+            try semantics.checkDefined(value)
+            return .memWrite(MemWriteArgs(process: process, address: address, value: value))
         case "truncate":
             let path = try file(args.positional(0), args)
             return .truncate(TruncateArgs(path: path, size: try args.requiredSize("size", positive: false)))

@@ -51,6 +51,9 @@ public enum Operation: Hashable, Sendable {
     case dioWrite(DirectIOArgs)
     /// `process_vm_readv PROC ADDR len=S`: bytes, or -errno.
     case processVMReadv(ProcessVMReadvArgs)
+    /// `memwrite PROC ADDR value=V`: a word written through /proc/PROC/mem (FOLL_FORCE);
+    /// 8, or -errno.
+    case memWrite(MemWriteArgs)
     /// `truncate PATH size=S`: 0 or -errno.
     case truncate(TruncateArgs)
     /// `punch PATH offset=S len=S`: fallocate(PUNCH_HOLE); 0 or -errno.
@@ -99,6 +102,7 @@ public enum Operation: Hashable, Sendable {
         case .dioRead: return "dio_read"
         case .dioWrite: return "dio_write"
         case .processVMReadv: return "process_vm_readv"
+        case .memWrite: return "memwrite"
         case .truncate: return "truncate"
         case .punch: return "punch"
         case .unbind: return "unbind"
@@ -386,6 +390,16 @@ public struct ProcessVMReadvArgs: Hashable, Sendable {
     public let address: AddrExpr
     /// Length in bytes (positive).
     public let len: UInt64
+}
+
+/// `memwrite` arguments.
+public struct MemWriteArgs: Hashable, Sendable {
+    /// The process whose memory is written (its /proc/PID/mem).
+    public let process: ProcessRef
+    /// The address in that process.
+    public let address: AddrExpr
+    /// The word written.
+    public let value: AddrExpr
 }
 
 /// `truncate` arguments.
