@@ -144,6 +144,15 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
         }
     }
 
+    /// Unbinding a pmem namespace tells an XFS filesystem on it (MF_MEM_PRE_REMOVE →
+    /// xfs_dax_notify_failure, "mm, pmem, xfs: Introduce MF_MEM_PRE_REMOVE for unbind",
+    /// Shiyang Ruan, v6.7), which unmaps its dax files before memunmap_pages. ext4 registers
+    /// no dax holder (fs_dax_get_by_bdev without holder ops) and is never told: the 7.2
+    /// guest keeps an ext4 fs-dax mapping after unbind and oopses unmapping it later
+    /// (Tests/oracle/7.2/race-fsdax-unbind-then-munmap). Modelled from 7.x; XFS's rule needs
+    /// rmapbt, and v6.7–v6.14 are not separate eras here.
+    public var xfsUnmapsOnPreRemove: Bool { daxInsertion == .refcountedFolios }
+
     /// vm_mixed_ok() failing is a BUG_ON (≤v6.x); v7.x returns VM_FAULT_SIGBUS instead.
     public var mixedOkIsBugOn: Bool { self != .v7_2 }
 

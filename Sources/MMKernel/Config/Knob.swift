@@ -321,11 +321,11 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
-                summary: "unbind zaps every fs-dax mapping of the device and flushes TLBs "
-                    + "before memunmap_pages",
+                summary: "unbind tells whatever filesystem is on the device to zap its fs-dax "
+                    + "mappings, and flushes TLBs, before memunmap_pages (any filesystem)",
                 source: "Dan Williams, \"Re: ... dev_pagemap\" (Feb 2021: \"tell the filesystem "
-                    + "to unmap all dax files\"); \"mm, pmem, xfs: Introduce MF_MEM_PRE_REMOVE "
-                    + "for unbind\" (Shiyang Ruan, v6.7, xfs); 7.x refcounted DAX folios")
+                    + "to unmap all dax files\"): the seed-003 proposal; the kernel does it for "
+                    + "XFS only (Era.xfsUnmapsOnPreRemove)")
         case .allocLifo:
             return KnobInfo(
                 name: "alloc_lifo",
@@ -347,7 +347,9 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .ttmPfnMap, .dmabufRequirePfnmap, .hugetlbUnshareNarrowFlush, .fsdaxPmdShare:
             return false
         case .rcuTableFree: return era >= .v7_2
-        case .daxUnmapOnRemove: return era.daxInsertion == .refcountedFolios
+        // The seed-003 proposal (every filesystem told); what 7.x does for XFS alone is the
+        // era rule Era.xfsUnmapsOnPreRemove.
+        case .daxUnmapOnRemove: return false
         case .thpCowSplit: return era >= .v5_10
         case .anonThpAlign: return era >= .v6_12
         case .hugetlbUnsharePudFlush: return era >= .v6_1  // v5.16

@@ -159,17 +159,22 @@ extension Kernel {
     /// zaps every mapping of the device (unmap_mapping_range) before the devm release runs
     /// memunmap_pages(). fsdax: ≤v6.x the filesystem stays mounted and its mappings are
     /// not zapped (pre MF_MEM_PRE_REMOVE): memunmap_pages() waits only for pgmap
-    /// references (GUP), so user PTEs may still map the pfns when the memmap is removed;
-    /// v7.x zaps the fs-dax mappings first (their folios hold references, which
-    /// memunmap_pages would otherwise wait for forever). Later DAX faults get SIGBUS.
+    /// references (GUP), so user PTEs may still map the pfns when the memmap is removed.
+    /// 7.x tells XFS (MF_MEM_PRE_REMOVE), which zaps its fs-dax mappings first; ext4 is
+    /// not told, and its mappings outlive the memmap as before (the 7.2 guest: a later
+    /// munmap oopses in vm_normal_folio_pmd). Later DAX faults get SIGBUS.
     /// 0, or -ENODEV when not bound.
     public func pmemUnbind(_ t: KTask, _ region: Int) async -> Int {
         await t.step()
         guard pmems[region].bound else { return -Errno.ENODEV }
         pmems[region].bound = false
         t.exec.note("unbind \(pmems[region].name)")
-        // Zap and flush first: device-dax always; fs-dax with the knob (default in 7.x).
+        // Zap and flush first: device-dax always; fs-dax when the filesystem is told (XFS
+        // from 7.x, Era.xfsUnmapsOnPreRemove; any filesystem with the proposal's knob).
+        let device = pmems[region].blockDevice
+        let xfs = device >= 0 && device < blockDevices.count && blockDevices[device].fsType == .xfs
         let zap = pmems[region].mode == .devdax || config.has(.daxUnmapOnRemove)
+            || (config.era.xfsUnmapsOnPreRemove && xfs)
         if zap {
             for mm in mms.indices where !mms[mm].exited {
                 await lockShared(t, .mmap(mm: mm))

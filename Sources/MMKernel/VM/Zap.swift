@@ -81,6 +81,17 @@ extension Kernel {
             await freeTable(t, slot: deposit)
         }
         let pfn = layout.pfn(pmd)
+        // v6.15+ (DaxInsertion.refcountedFolios): a fs-dax or device-dax PMD is a normal
+        // folio mapping, so zap_huge_pmd → vm_normal_folio_pmd reads its struct page.
+        // A namespace removed under the mapping took that memmap with it: the read is a
+        // use-after-free (the 7.2 guest oopses in vm_normal_folio_pmd there,
+        // Tests/oracle/7.2/race-fsdax-unbind-then-munmap). Before, DAX vmas were
+        // vma_is_special_huge() and the page was never looked at.
+        if config.era.daxInsertion == .refcountedFolios && !layout.isSpecial(pmd)
+            && memmap.isRemoved(pfn) {
+            report(.useAfterFree, "zap_huge_pmd: vm_normal_folio_pmd: struct page of pfn "
+                   + "\(hex(pfn)) was removed", t)
+        }
         if !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).flags.contains(.anon) {
             withPage(pfn) { $0.entireMapcount -= 1 }
             mms[mm].anonPages -= 512
