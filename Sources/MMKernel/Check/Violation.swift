@@ -28,6 +28,9 @@ public enum ViolationKind: Int, CaseIterable, Sendable, Comparable, CustomString
     case sleepInAtomic
     /// A failed `assert` statement of the test.
     case assert
+    /// GUP returned a FOLL_LONGTERM pin of a ZONE_MOVABLE page: the zone's promise that
+    /// its pages can be migrated (memory offlining, memory-hotplug.rst) is broken.
+    case longtermPinMovable
 
     /// The stable name used in `expect violation KIND` and in output.
     public var name: String {
@@ -45,6 +48,7 @@ public enum ViolationKind: Int, CaseIterable, Sendable, Comparable, CustomString
         case .lockOrder: return "lock-order"
         case .sleepInAtomic: return "sleep-in-atomic"
         case .assert: return "assert"
+        case .longtermPinMovable: return "longterm-pin-movable"
         }
     }
 

@@ -16,6 +16,8 @@ public final class KTask {
     @exclusivity(unchecked) public var irqsOffDepth = 0
     /// Spinlocks held (lock object raw ids), for sleep-in-atomic checks.
     @exclusivity(unchecked) public var spinlocksHeld = 0
+    /// PF_MEMALLOC_PIN (memalloc_pin_save(), v5.13): allocations leave ZONE_MOVABLE alone.
+    @exclusivity(unchecked) public var memallocPin = false
     /// Locks held per lockdep class (`LockClass` raw value), for lock-order checks.
     @exclusivity(unchecked) var heldCounts: [UInt16] = Array(repeating: 0, count: LockClass.allCases.count)
 

@@ -93,7 +93,7 @@ public struct OraclePlan: Sendable {
         case .gup where !concurrent, .unpin where !concurrent, .put where !concurrent:
             throw Diagnostic("the oracle cannot run \(s.op.name) from user space: get_user_pages is "
                              + "reached through dio_read, dio_write or process_vm_readv", at: s.location)
-        case .allocPages, .khugepaged:
+        case .allocPages, .khugepaged, .migrate:
             throw Diagnostic("the oracle cannot run \(s.op.name): it is a harness of the model, "
                              + "not a system call", at: s.location)
         case .unbind where !concurrent:

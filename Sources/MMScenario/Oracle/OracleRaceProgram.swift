@@ -64,7 +64,7 @@ public enum OracleRaceProgram {
                  .dioWrite, .truncate, .punch, .gup, .put, .unpin, .unbind:
                 continue
             case .observe, .fork, .process, .processVMReadv, .hugetlbfs, .dmabuf, .p2pmem, .bind,
-                 .free, .evict, .allocPages, .khugepaged:
+                 .free, .evict, .allocPages, .khugepaged, .migrate:
                 throw Diagnostic("a concurrent oracle run cannot run \(s.statement.op.name) "
                                  + "(it runs mmap, munmap, mremap, mprotect, madvise, load, store, touch, "
                                  + "dio_read, dio_write, truncate, punch, gup, put, unpin, unbind)",
@@ -238,7 +238,7 @@ public enum OracleRaceProgram {
         case .unbind(let dev):
             return syscall("r_unbind(\(OracleCProgram.cString(dev)), &err)")
         case .pmem, .disk, .mkfs, .mount, .file, .assert, .observe, .fork, .process, .processVMReadv,
-             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages, .khugepaged:
+             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages, .khugepaged, .migrate:
             return []  // setup, model-only, or refused by check
         }
     }
