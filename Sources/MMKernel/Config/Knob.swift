@@ -84,7 +84,8 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// under Hyper-V/KVM paravirt flush) and does not wait for IRQs-off CPUs.
     case tlbFlushIpi
     /// gup-fast re-reads the PMD as well as the PTE after taking its reference and backs
-    /// off when either changed (v6.0); off: only the PTE is re-read.
+    /// off when either changed (v6.0); off: only the PTE is re-read. Only where gup-fast
+    /// re-reads at all (`gup_fast_pte_recheck`).
     case gupFastPmdRecheck
     /// khugepaged's collapse calls tlb_remove_table_sync_one() after pmdp_collapse_flush,
     /// an IPI to every CPU that waits for IRQs-off gup-fast walkers (v6.2); off: it

@@ -42,13 +42,14 @@ extension Kernel {
             }
             let r = await tryGrabFolio(t, pfn, refs: 1, flags, fast: true)
             if case .failed = r { break loop }
-            if config.has(.gupFastPteRecheck) || config.has(.gupFastPmdRecheck) {
-                // Re-read: the entries must not have changed under the speculative ref
-                // (knob gup_fast_pte_recheck: an unmap or a migration entry replaced it).
-                // The PMD only with gup_fast_pmd_recheck ("mm: gup: fix the fast GUP race
-                // against THP collapse", v6.0): a collapse clears the PMD, not the PTE.
+            if config.has(.gupFastPteRecheck) {
+                // Re-read (generic gup-fast, knob gup_fast_pte_recheck): the entries must
+                // not have changed under the speculative ref (an unmap or a migration
+                // entry replaced the PTE). The PMD too only with gup_fast_pmd_recheck ("mm:
+                // gup: fix the fast GUP race against THP collapse", v6.0): a collapse
+                // clears the PMD, not the PTE.
                 let pmdNow = config.has(.gupFastPmdRecheck) ? await readEntry(t, pmdRef) : pmd
-                let pteNow = config.has(.gupFastPteRecheck) ? await readEntry(t, ref) : pte
+                let pteNow = await readEntry(t, ref)
                 if pmdNow != pmd || pteNow != pte {
                     t.exec.note("gup-fast: entry changed under us at \(hex(addr)): drop, fall back")
                     if r == .grabbed { await gupPutFolio(t, pfn, refs: 1, pinned: flags.contains(.pin)) }

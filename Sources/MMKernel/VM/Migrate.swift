@@ -91,7 +91,7 @@ extension Kernel {
             await putPage(t, src)
             return -Errno.ENOMEM
         }
-        guard let (ref, orig, entry) = await tryToMigrate(t, mm: mm, addr, src) else {
+        guard let (ref, orig, entry, exclusive) = await tryToMigrate(t, mm: mm, addr, src) else {
             t.exec.note("migrate_pages pfn \(hex(src)): not unmapped, put back")
             await putPage(t, dst)
             await putPage(t, src)
@@ -103,7 +103,8 @@ extension Kernel {
         let refs = page(src).refcount
         if refs != 1 {
             t.exec.note("folio_migrate_mapping pfn \(hex(src)): ref \(refs), expected 1: -EAGAIN")
-            if await removeMigrationPte(t, mm: mm, ref, entry, orig, to: src) {
+            if await removeMigrationPte(t, mm: mm, ref, entry, orig, to: src,
+                                        exclusive: exclusive) {
                 await getPage(t, src)  // the restored mapping's reference
             }
             await putPage(t, dst)
@@ -117,10 +118,11 @@ extension Kernel {
             $0.flags.formUnion([.anon, .swapBacked, .uptodate])
             $0.flags.formUnion(old.intersection([.dirty, .anonExclusive]))
         }
+        if exclusive { withPage(dst) { $0.flags.insert(.anonExclusive) } }
         t.exec.note("migrate_folio: copied pfn \(hex(src)) -> \(hex(dst))")
         // The new frame's allocation reference becomes the mapping's (the kernel's
         // folio_get in remove_migration_pte and folio_put(dst) at the end cancel out).
-        if !(await removeMigrationPte(t, mm: mm, ref, entry, orig, to: dst)) {
+        if !(await removeMigrationPte(t, mm: mm, ref, entry, orig, to: dst, exclusive: false)) {
             await putPage(t, dst)  // the entry was zapped meanwhile: nobody maps dst
         }
         await putPage(t, src)  // migrate_folio_done(): the last reference, the frame is freed
@@ -132,9 +134,12 @@ extension Kernel {
     /// and flushed (ptep_clear_flush), its dirty bit moves to the page, the migration
     /// entry is written, the rmap and the mapping's reference are dropped. With
     /// PageAnonExclusive (v5.19+) page_try_share_anon_rmap() refuses a
-    /// page_maybe_dma_pinned() page: the PTE is put back and nothing is unmapped (nil).
+    /// page_maybe_dma_pinned() page: the PTE is put back and nothing is unmapped (nil);
+    /// otherwise it clears PageAnonExclusive and the entry remembers it
+    /// (make_readable_exclusive_migration_entry). Returns the entry's slot, the old PTE,
+    /// the migration entry and whether it is exclusive.
     func tryToMigrate(_ t: KTask, mm: Int, _ addr: UInt64, _ src: Int) async
-        -> (EntryRef, UInt64, UInt64)?
+        -> (EntryRef, UInt64, UInt64, Bool)?
     {
         guard let ref = pteRef(mm: mm, addr) else { return nil }
         let ptl = LockID.ptl(slot: ref.slot)
@@ -155,20 +160,23 @@ extension Kernel {
             await unlock(t, ptl)
             return nil
         }
+        let exclusive = config.era.cowReuse == .anonExclusive && p.flags.contains(.anonExclusive)
+        if exclusive { withPage(src) { $0.flags.remove(.anonExclusive) } }
         let entry = layout.makeMigration(pfn: src, write: layout.isWrite(pte))
         await writeEntry(t, ref, entry, .pte, "set_pte_at(migration entry)")
         removePteMapping(t, src)
         await unlock(t, ptl)
         await putPage(t, src)  // the reference the PTE held
-        return (ref, pte, entry)
+        return (ref, pte, entry, exclusive)
     }
 
     /// Models remove_migration_pte() (mm/migrate.c) for one entry: under the PTE lock,
     /// if `entry` is still there it becomes a PTE of `pfn` with the old PTE's bits
-    /// (writable as the migration entry was) and the page's rmap is added. False when the
-    /// entry is gone (MADV_DONTNEED zapped it).
+    /// (writable as the migration entry was) and the page's rmap is added, exclusive again
+    /// when the entry was (RMAP_EXCLUSIVE). False when the entry is gone (MADV_DONTNEED
+    /// zapped it).
     func removeMigrationPte(_ t: KTask, mm: Int, _ ref: EntryRef, _ entry: UInt64,
-                            _ orig: UInt64, to pfn: Int) async -> Bool {
+                            _ orig: UInt64, to pfn: Int, exclusive: Bool) async -> Bool {
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)
         guard tables.read(ref.slot, ref.index) == entry else {
@@ -178,6 +186,7 @@ extension Kernel {
         let e = orig & ~PTEBits.pfnMask | layout.make(pfn: pfn, prot: 0)
         await writeEntry(t, ref, e, .pte, "remove_migration_pte")
         addPteMapping(t, pfn)
+        if exclusive { withPage(pfn) { $0.flags.insert(.anonExclusive) } }
         await unlock(t, ptl)
         return true
     }
