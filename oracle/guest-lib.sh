@@ -112,6 +112,23 @@ o_file() { # INDEX LINE PATH SIZE LAYOUT UNCACHED
 		eval o_run "$1" "$2" file xfs_io -f $cmds "$3" ;;
 	esac
 }
+# o_hugetlbfs INDEX LINE PATH PAGES: reserve PAGES 2M huge pages, mount hugetlbfs at PATH.
+o_hugetlbfs() {
+	echo "$4" > /proc/sys/vm/nr_hugepages
+	local got
+	got=$(cat /proc/sys/vm/nr_hugepages)
+	o_log "hugetlbfs: nr_hugepages=$got (asked $4)"
+	[ "$got" -ge "$4" ] || { o_result "$1" "$2" hugetlbfs 1 "No space"; O_FAILED=1; return 1; }
+	mkdir -p "$3"
+	o_run "$1" "$2" hugetlbfs mount -t hugetlbfs -o pagesize=2M none "$3" || return 1
+	echo "$3" >> /tmp/oracle-mounts
+	touch /tmp/oracle-hugetlb
+}
+# o_file_size INDEX LINE PATH SIZE: a file with a size and no pages (on hugetlbfs, where
+# write(2) does not exist and falloc would allocate every huge page).
+o_file_size() {
+	o_run "$1" "$2" file xfs_io -f -c "truncate $4" "$3"
+}
 # Undo what the setup did: unmount, drop the links. After a concurrent run unbound a
 # device, its filesystem stays mounted: evicting a fs-dax inode whose DAX entries point
 # into the removed memmap oopses (dax_disassociate_entry), on 5.10 and 6.1 alike.
@@ -123,5 +140,6 @@ o_teardown() {
 	[ -f /tmp/oracle-mounts ] && sort -r /tmp/oracle-mounts | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
 	[ -f /tmp/oracle-links ] && while read -r l; do rm -f "/dev/$l"; done < /tmp/oracle-links
 	rm -f /tmp/oracle-mounts /tmp/oracle-links /tmp/oracle-dev-*
+	[ -f /tmp/oracle-hugetlb ] && echo 0 > /proc/sys/vm/nr_hugepages && rm -f /tmp/oracle-hugetlb
 	echo 3 > /proc/sys/vm/drop_caches
 }

@@ -21,11 +21,20 @@
  *   {"race":"runs","runs":N,"seconds":S,"cpus":C}
  * gup/put run as vmsplice(2) of the pages into a pipe (get_user_pages_fast, a page
  * reference held by the pipe buffer) and the pipe's close (the references dropped).
+ *
+ * Processes (`process NAME`, threads `on NAME`): before the first iteration the program
+ * forks one server per named process (r_serve). The variables, outcome values, barrier
+ * and flags live in a MAP_SHARED region, so a server writes them where main reads them.
+ * main asks a server, over its command pipe, to run one init/finally statement (the
+ * generated remote function), to run a thread (the same r_thread as a pthread in main:
+ * pinned to the thread's vCPU, then the process-shared barrier), or to unmap what it mapped
+ * at the end of an iteration. `fork` is not supported.
  */
 #include "runtime.h"
 #include <pthread.h>
 #include <sched.h>
 #include <sys/klog.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -33,9 +42,41 @@
 #define R_MAXOUT 256
 #define R_MAXMAPS 64
 
+#define R_MAXTIMES 64
+#define R_MAXPROCS 8
+
 /* A variable's value: unset (the thread died before it), a number, or a signal. */
 struct r_value { int set; int sig; int64_t v; };
-static struct r_value R[R_MAXVARS];
+
+/* What every process of the test reads and writes: MAP_SHARED, set up before the servers
+ * are forked (the names below are the fields). */
+struct r_shared_state {
+	struct r_value R[R_MAXVARS];
+	volatile int finished[16];
+	volatile pid_t tid[16];
+	uint64_t t0, began[R_MAXTIMES], ended[R_MAXTIMES];
+	const char *tname[R_MAXTIMES];
+	int ntimes;
+	pthread_barrier_t barrier;
+};
+static struct r_shared_state *r_sh;
+#define R (r_sh->R)
+#define r_finished (r_sh->finished)
+#define r_tid (r_sh->tid)
+#define r_t0 (r_sh->t0)
+#define r_began (r_sh->began)
+#define r_ended (r_sh->ended)
+#define r_tname (r_sh->tname)
+#define r_ntimes (r_sh->ntimes)
+#define r_barrier (r_sh->barrier)
+
+/* Zeroed memory that forked servers share with main (the generated variables V, r_sh). */
+static void *r_shared(size_t n)
+{
+	void *p = mmap(NULL, n ? n : 1, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) { perror("race: shared memory"); _exit(3); }
+	return p;
+}
 
 /* Errno names as the model spells them (generated table). */
 struct r_errno { int code; const char *name; };
@@ -110,10 +151,6 @@ static int r_once;            /* a run that removes a device: runs once */
 /* A run that removes a device keeps when each thread statement began and returned (ns
  * since the threads started; 0: it never returned) and prints them: the order of the
  * removal and the release shows whether the removal waited. */
-#define R_MAXTIMES 64
-static uint64_t r_t0, r_began[R_MAXTIMES], r_ended[R_MAXTIMES];
-static const char *r_tname[R_MAXTIMES];
-static int r_ntimes;
 static void r_begin(int k, const char *name) { if (k < R_MAXTIMES) { r_tname[k] = name; r_began[k] = r_now_ns(); if (k >= r_ntimes) r_ntimes = k + 1; } }
 static void r_end(int k) { if (k < R_MAXTIMES) r_ended[k] = r_now_ns(); }
 static __thread int r_stmt;   /* statements this thread has started */
@@ -184,13 +221,16 @@ static long r_unbind(const char *name, int *err)
 
 /* ------------------------------------------------------------ file restore */
 /* The file as the setup made it (contiguous: allocated and zeroed; hole: allocated only;
- * fragmented: written 4K at a time from the end). */
+ * fragmented: written 4K at a time from the end; 3, a file on hugetlbfs: its size only,
+ * no huge page allocated until a fault). */
 static void r_file_reset(const char *path, uint64_t size, int layout)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0) return;
 	static char zero[1 << 16];
-	if (layout == 2) {
+	if (layout == 3) {
+		if (ftruncate(fd, (off_t)size)) {}
+	} else if (layout == 2) {
 		for (uint64_t off = size; off > 0; off -= PG) {
 			if (pwrite(fd, zero, PG, (off_t)(off - PG)) < 0) break;
 			fsync(fd);
@@ -302,16 +342,13 @@ static void r_json_str(const char *s)
 typedef void (*r_block)(void);
 static r_block *r_threads;
 static int r_nthreads;
-static pthread_barrier_t r_barrier;
-static volatile int r_finished[16];
-static volatile pid_t r_tid[16];
 
 /* A thread still in the kernel after the limit: its kernel stack (/proc/.../stack), kept
  * with the kernel log lines. */
 static void r_stack(int i)
 {
 	char path[96], line[200];
-	snprintf(path, sizeof path, "/proc/self/task/%d/stack", (int)r_tid[i]);
+	snprintf(path, sizeof path, "/proc/%d/stack", (int)r_tid[i]);  /* main's or a server's */
 	FILE *f = fopen(path, "r");
 	if (!f) return;
 	for (int n = 0; n < 12 && fgets(line, sizeof line, f) && r_nklines < 40; n++) {
@@ -341,13 +378,78 @@ static void *r_thread(void *arg)
 	return NULL;
 }
 
+/* ------------------------------------------------------------ processes */
+/* Commands on a server's pipe: a statement index (>= 0), or these. */
+#define R_QUIT (-1)
+#define R_UNMAP (-2)
+#define R_THREAD0 (-100)     /* R_THREAD0 - i: run thread i */
+static int r_cmd[R_MAXPROCS][2], r_ack[R_MAXPROCS][2];
+static pid_t r_pid[R_MAXPROCS];
+static int r_nprocs = 1;
+static int (*r_remote_fn)(int k);
+
+/* A server: the process of slot `slot` runs what main sends until told to quit. */
+static void r_serve(int slot)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		int k, died = 0;
+		if (read(r_cmd[slot][0], &k, sizeof k) != sizeof k || k == R_QUIT) _exit(0);
+		if (k == R_UNMAP) r_unmap_all();
+		else if (k <= R_THREAD0) r_thread((void *)(long)(R_THREAD0 - k));
+		else died = r_remote_fn(k);
+		if (write(r_ack[slot][1], &died, sizeof died) != sizeof died) _exit(3);
+	}
+}
+static void r_send(int slot, int k)
+{
+	if (write(r_cmd[slot][1], &k, sizeof k) != sizeof k) { perror("race: server"); _exit(3); }
+}
+static int r_wait_ack(int slot)
+{
+	int died = 0;
+	if (read(r_ack[slot][0], &died, sizeof died) != sizeof died) { perror("race: server"); _exit(3); }
+	return died;
+}
+/* Statement k (init or finally) in process `slot`; 1 when a signal ended it. */
+static int r_remote(int slot, int k)
+{
+	r_send(slot, k);
+	return r_wait_ack(slot);
+}
+static void r_start_servers(int nprocs)
+{
+	r_nprocs = nprocs;
+	for (int p = 1; p < nprocs; p++) {
+		if (pipe(r_cmd[p]) || pipe(r_ack[p])) { perror("race: pipe"); _exit(3); }
+		pid_t c = fork();
+		if (c == 0) r_serve(p);
+		r_pid[p] = c;
+	}
+}
+/* The end of an iteration: main and every server unmap what they mapped. */
+static void r_unmap_all_procs(void)
+{
+	r_unmap_all();
+	for (int p = 1; p < r_nprocs; p++) r_remote(p, R_UNMAP);
+}
+static void r_stop_servers(int hard)
+{
+	for (int p = 1; p < r_nprocs; p++) {
+		if (hard) kill(r_pid[p], SIGKILL);
+		else r_send(p, R_QUIT);
+	}
+	if (!hard) while (wait(NULL) > 0) {}
+}
+
 /*
  * The generated program's entry: init, threads, finally, the state string of the
  * condition's variables (nvars slots named names[i]), the files to restore.
  */
 static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, int nvars,
 		     const char *const *names, const struct r_errno *errnos, int nerrnos, int restores,
-		     void (*restore)(void), int once)
+		     void (*restore)(void), int once, int nprocs, const int *thread_proc,
+		     int (*remote)(int k))
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -359,6 +461,12 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 	r_nerrnos = nerrnos;
 	r_threads = threads;
 	r_nthreads = nthreads;
+	r_remote_fn = remote;
+	if (!r_sh) r_sh = r_shared(sizeof *r_sh);
+	pthread_barrierattr_t battr;
+	pthread_barrierattr_init(&battr);
+	pthread_barrierattr_setpshared(&battr, PTHREAD_PROCESS_SHARED);
+	r_start_servers(nprocs);
 	const char *e;
 	long iters = (e = getenv("MMSIM_ORACLE_RACE_ITERS")) ? atol(e) : 1000;
 	double budget = (e = getenv("MMSIM_ORACLE_RACE_SECONDS")) ? atof(e) : 60;
@@ -383,9 +491,11 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 		memset((void *)r_finished, 0, sizeof r_finished);
 		if (runs > 0 && restores) restore();
 		init();
-		pthread_barrier_init(&r_barrier, NULL, (unsigned)nthreads);
+		pthread_barrier_init(&r_barrier, &battr, (unsigned)nthreads);
 		pthread_t tid[16];
-		for (long i = 0; i < nthreads; i++) pthread_create(&tid[i], NULL, r_thread, (void *)i);
+		for (long i = 0; i < nthreads; i++)
+			if (thread_proc[i]) r_send(thread_proc[i], R_THREAD0 - (int)i);
+			else pthread_create(&tid[i], NULL, r_thread, (void *)i);
 		uint64_t deadline = r_now_ns() + (uint64_t)(block_s * 1e9);
 		for (;;) {
 			int all = 1;
@@ -397,7 +507,9 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 		for (int i = 0; blocked && i < nthreads; i++)
 			if (!r_finished[i]) r_stack(i);
 		if (!blocked) {
-			for (int i = 0; i < nthreads; i++) pthread_join(tid[i], NULL);
+			for (int i = 0; i < nthreads; i++)
+				if (thread_proc[i]) r_wait_ack(thread_proc[i]);
+				else pthread_join(tid[i], NULL);
 			fin();
 		}
 		for (int i = 0; i < nvars; i++) {
@@ -407,7 +519,7 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 			size_t l = strlen(state);
 			snprintf(state + l, sizeof state - l, "%s%s=%s", i ? " " : "", names[i], v);
 		}
-		if (!blocked) r_unmap_all();
+		if (!blocked && !r_once) r_unmap_all_procs();  /* once: after the results (below) */
 		usleep(r_unbound ? 2000000 : 0);  /* a late oops after a device removal */
 		r_klog(classes, sizeof classes);
 		r_count(state, classes);
@@ -442,6 +554,12 @@ static int race_main(r_block init, r_block *threads, int nthreads, r_block fin, 
 	printf("{\"race\":\"runs\",\"runs\":%ld,\"seconds\":%.1f,\"cpus\":%ld,\"blocked\":%d}\n", runs, secs,
 	       sysconf(_SC_NPROCESSORS_ONLN), blocked);
 	fflush(stdout);
+	/* The results are out: guest-init stops waiting for a program that hangs from here
+	 * on. After a removal, unmapping the test's mappings is not a test statement (7.2
+	 * oopses unmapping a fs-dax PMD of a removed namespace): it comes after the results. */
+	close(open("/tmp/oracle-prog-done", O_WRONLY | O_CREAT, 0644));
+	if (r_once && !blocked) r_unmap_all_procs();
+	r_stop_servers(blocked);
 	if (blocked) _exit(0);  /* a thread is stuck in the kernel: leave without joining it */
 	return 0;
 }

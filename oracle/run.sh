@@ -3,6 +3,7 @@
 # the batch `mmsim oracle` wrote in DIR (DIR/NN/{prog.c,setup.sh,name}, DIR/brd-kb).
 # Writes DIR/results.jsonl (ttyS1), DIR/console.log (ttyS0) and DIR/timing.txt.
 # $MMSIM_ORACLE_SMP vCPUs (default 2; `mmsim oracle` asks one per thread of a concurrent test).
+# $MMSIM_ORACLE_MEM of memory (default 2G; `mmsim oracle` adds what a hugetlbfs test reserves).
 # One QEMU at a time: a lock in the cache serialises concurrent callers.
 # Exit 0 when the guest reported "done".
 set -uo pipefail
@@ -39,7 +40,7 @@ cat "$K/base.cpio.gz" "$WORK/overlay.cpio.gz" > "$WORK/initramfs.cpio.gz"
 
 # Three emulated NVDIMMs without labels (regions 0..2, namespaces reconfigurable by
 # ndctl; raw really is raw). Sparse files in the work directory.
-MACHINE=(-machine pc,nvdimm=on -m 2G,slots=4,maxmem=16G)
+MACHINE=(-machine pc,nvdimm=on -m "${MMSIM_ORACLE_MEM:-2G},slots=4,maxmem=16G")
 for i in 0 1 2; do
 	img=$WORK/nvdimm$i.img
 	rm -f "$img"; truncate -s 512M "$img"

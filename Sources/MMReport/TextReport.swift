@@ -50,18 +50,18 @@ public enum TextReport {
         // The first violation's token, else the first witness's (scenario-format.md).
         let replayShown = r.replayToken ?? r.witnesses.first?.token
         if let token = replayShown {
-            out.append("Replay: mmsim replay \(r.file) --token \(token)")
+            out += command("Replay:", r.file, token)
         }
         for w in r.witnesses where w.token != replayShown || r.replayToken != nil {
             let label = w.role == "witness" ? "Witness" : "Counterexample"
-            out.append("\(label): mmsim replay \(r.file) --token \(w.token)")
+            out += command(label + ":", r.file, w.token)
         }
         if r.internalErrorExecutions > 0 {
             out.append("Internal error (a bug of the model, not of the kernel): "
                        + "\(r.internalErrorExecutions) of \(r.executions) executions")
             out += r.internalErrors.flatMap { wrap("  Internal error: " + $0, indent: 4) }
             if let token = r.internalErrorToken {
-                out.append("Replay: mmsim replay \(r.file) --token \(token)")
+                out += command("Replay:", r.file, token)
             }
         }
         for missed in r.crossCheckMissed {
@@ -82,8 +82,8 @@ public enum TextReport {
             out += r.log.flatMap { wrap("  " + $0, indent: 14) }
         }
         if stats && !r.stats.isEmpty {
-            out.append("Stats: " + r.stats.keys.sorted().map { "\($0) \(r.stats[$0]!)" }
-                .joined(separator: ", "))
+            out += wrap("Stats: " + r.stats.keys.sorted().map { "\($0) \(r.stats[$0]!)" }
+                .joined(separator: ", "), indent: 7)
         }
         if !r.firstViolationDetails.isEmpty {
             out.append("First violating execution:")
@@ -117,7 +117,19 @@ public enum TextReport {
             out += wrap(what + state + "):", indent: 2)
             out += tail(w.trace, verbose: verbose, limit: traceLines)
         }
-        return out.joined(separator: "\n") + "\n"
+        // Whatever is still wider (a long test name or knob list, an expect line with a
+        // long location) wraps rather than running past the 99th column.
+        return out.flatMap { $0.count < 100 ? [$0] : wrap($0, indent: 4) }
+            .joined(separator: "\n") + "\n"
+    }
+
+    /// A replay command line (`Replay: mmsim replay FILE --token T`), broken before
+    /// `--token` with a shell continuation when it does not fit, so it still pastes into a
+    /// shell.
+    static func command(_ label: String, _ file: String, _ token: String) -> [String] {
+        let line = "\(label) mmsim replay \(file) --token \(token)"
+        if line.count < 100 { return [line] }
+        return ["\(label) mmsim replay \(file) \\"] + ["    --token \(token)"]
     }
 
     /// A trace as the report prints it. With `verbose`, every line. Otherwise the

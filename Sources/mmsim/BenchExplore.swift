@@ -11,7 +11,12 @@ struct BenchExplore: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "explore",
         abstract: "Explore the seed-003 race at 2-6 threads (and Spin's model of it), "
-            + "then the bench tests; print executions, redundant runs, time and verdicts.")
+            + "then the bench tests; print executions, redundant runs, time and verdicts.",
+        usage: """
+            mmsim bench explore [--threads <A-B>] [--variants <variants>]
+                             [--timeout <seconds>] [--jobs <jobs>] [--peers <DIR>]
+                             [--tests <DIR>] [--no-spin] [--json]
+            """)
 
     @Option(name: .long, help: ArgumentHelp("Thread counts: N or A-B (2...6).", valueName: "A-B"))
     var threads: String = "2-6"

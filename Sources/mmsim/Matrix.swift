@@ -10,7 +10,12 @@ import MMScenario
 /// it?" in one table.
 struct Matrix: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Explore one test across eras and knob settings and print a table of verdicts.")
+        abstract: "Explore one test across eras and knob settings and print a table of verdicts.",
+        usage: """
+            mmsim matrix <file> [--eras <eras>] [--knobs <knobs>]
+                             [--max-executions <max-executions>] [--json]
+                             [--timeout <seconds>] [--max-memory <size>]
+            """)
 
     @Argument(help: "The test file.")
     var file: String

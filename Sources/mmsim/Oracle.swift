@@ -8,6 +8,10 @@ import MMScenario
 struct Oracle: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run tests in a real kernel under QEMU and compare each observable with the model.",
+        usage: """
+            mmsim oracle <paths> ... --kernel <kernel> [--json] [--record <record>]
+                             [--results <results>] [--explanations <explanations>]
+            """,
         discussion: """
             Every test of one call runs in one guest boot (oracle/run.sh). The guest is \
             built in $MMSIM_ORACLE_CACHE (default ~/.cache/mmsim-oracle). Exit status: 0 \
@@ -143,6 +147,9 @@ struct Oracle: ParsableCommand {
         // A vCPU per thread of the largest concurrent test (at least 2).
         var env = ProcessInfo.processInfo.environment
         env["MMSIM_ORACLE_SMP"] = String(max(2, plans.map { $0.concurrent ? $0.test.threads.count : 1 }.max() ?? 2))
+        // The guest's 2G plus the huge pages its largest hugetlbfs test reserves.
+        let huge = plans.map { OracleSetup.hugePages($0) }.max() ?? 0
+        if huge > 0 { env["MMSIM_ORACLE_MEM"] = "\(2048 + huge * 2)M" }
         p.environment = env
         p.standardOutput = FileHandle.standardError
         try p.run()

@@ -36,9 +36,11 @@ struct RaceReport: Codable {
         for l in r.kernelLog.prefix(6) { out += fit("  kernel: \(l)") + "\n" }
         let bad = unexplained
         let explained = r.outcomes.contains { !$0.inModel && $0.explained != nil }
+        let outside = r.outcomes.filter { !$0.inModel && $0.explained == nil }.count
         out += bad == 0 ? "Agreement (one-sided): every guest outcome is in the model's set"
             + (explained ? " or explained\n\n" : "\n\n")
-            : "Disagree: \(bad) guest outcome(s) outside the model's set\n\n"
+            : outside == 0 ? "Not agreed: the guest's run had a problem (GUEST above)\n\n"
+            : "Disagree: \(outside) guest outcome(s) outside the model's set\n\n"
         return out
     }
 

@@ -6,7 +6,11 @@ import MMScenario
 /// `mmsim run`: one sequential execution per test (init, T0, T1, ..., finally).
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run tests sequentially: init, then T0, T1, ... one after another, then finally.")
+        abstract: "Run tests sequentially: init, then T0, T1, ... one after another, then finally.",
+        usage: """
+            mmsim run <paths> ... [--verbose] [--stats] [--json]
+                             [--timeout <seconds>] [--max-memory <size>]
+            """)
 
     @Argument(help: "Test files or directories of *.litmus files.")
     var paths: [String]

@@ -1,35 +1,13 @@
 import MMExplore
 import MMKernel
+import MMTestSupport
 import Testing
 @testable import MMScenario
 
 /// Issue 13, answers a kernel developer can paste: tokens that survive reformatting,
 /// witnesses with tokens and traces, herd's States, refused statements.
 @Suite struct AnswerTests {
-    static let threeThreads = """
-        MM three-threads
-        kernel v6.1
-
-        init {
-          main: buf = mmap anon len=4K
-          main: store buf value=1
-        }
-
-        T0 {
-          s = store buf value=42
-        }
-
-        T1 {
-          a = load buf
-        }
-
-        T2 {
-          b = load buf
-        }
-
-        exists (T1:a == 42 /\\ T2:b == 1)
-        expect Sometimes
-        """
+    static let threeThreads = SampleTests.threeThreads
 
     static func load(_ source: String) throws -> ScenarioRunner.Loaded {
         try ScenarioRunner.load(source: source, file: "t.litmus")
@@ -51,6 +29,10 @@ import Testing
         #expect(edited.test.canonicalHash == original.test.canonicalHash)
         let replayed = try #require(ScenarioRunner.replay(edited, token: token))
         #expect(replayed.outcome.condition == true)
+        // The replay's sketch is the witness sketch the report printed.
+        let sketch = try #require(replayed.sketch)
+        #expect(sketch.focus == .finalState)
+        #expect(sketch == report.witnesses.first?.sketch)
         // Even under another file name (a moved test).
         let moved = try ScenarioRunner.load(source: reformatted, file: "elsewhere/u.litmus")
         #expect(ScenarioRunner.replay(moved, token: token) != nil)

@@ -29,13 +29,13 @@ import Testing
         return (try? JSONDecoder().decode([RaceExplanation].self, from: data)) ?? []
     }()
 
-    /// 5.10 and 6.1 each have a record of every test of scenarios/oracle-race; a test that
+    /// Each series (5.10, 6.1, 6.12, 7.2) has a record of every test of scenarios/oracle-race; a test that
     /// removes no device ran at least 1,000 iterations or its time budget (30 s or more).
     @Test func everySeriesRecordsTheRaceCorpus() throws {
         let tests = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/scenarios/oracle-race")
             .filter { $0.hasSuffix(".litmus") }
         #expect(tests.count >= 8)
-        for series in ["5.10", "6.1"] {
+        for series in ["5.10", "6.1", "6.12", "7.2"] {
             let mine = try Self.records.filter { $0.hasPrefix(series + "/") }.map(Self.load)
             #expect(Set(mine.map(\.scenario)) == Set(tests.map { "scenarios/oracle-race/" + $0 }),
                     "\(series): \(mine.count) race records, \(tests.count) tests")
@@ -127,6 +127,53 @@ import Testing
             Issue.record("observe in a concurrent run was accepted")
         } catch {
             #expect(error.location.line == 13)
+        }
+    }
+
+    /// Two processes (hugetlb PMD sharing needs two mms): a thread `on Q` runs in the server
+    /// race.h forks for Q, Q's init statements are sent to it by statement index, the
+    /// variables are shared memory; the hugetlbfs file is restored by its size alone and the
+    /// setup reserves its huge pages (1G: 512, plus 2). A thread in a fork's child is refused.
+    @Test func raceProgramWithAProcess() throws {
+        let src = """
+            MM t
+            kernel v6.1
+            init {
+              hugetlbfs /huge
+              file /huge/f size=1G
+              process Q
+              main: a = mmap /huge/f len=1G shared align=1G
+              Q: b = mmap /huge/f len=1G shared align=1G
+            }
+            T0 {
+              u = munmap a len=1G
+            }
+            T1 on Q {
+              t = truncate /huge/f size=0
+              s = load b+2M
+            }
+            exists (T0:u == 0 /\\ T1:s == SIGBUS)
+            expect pass
+            """
+        let plan = try OraclePlan(LitmusParser.parse(source: src, file: "t.litmus"))
+        let c = try OracleRaceProgram.source(plan)
+        #expect(c.contains("static const int thread_proc[] = {0, 1};"))
+        #expect(c.contains("if (r_remote(1, 4)) return;"))   // Q's mmap, statement 4
+        #expect(c.contains("case 4: /* line 8: mmap */"))
+        #expect(c.contains("V = r_shared(sizeof *V * "))
+        #expect(c.contains("thread_proc, remote);"))
+        #expect(c.contains("r_file_reset(\"/huge/f\", 1073741824ULL, 3);"))
+        #expect(c.contains("o_mmap(\"/huge/f\", 1073741824ULL, PROT_READ|PROT_WRITE, 1, 0, 0, 1073741824ULL"))
+        let setup = OracleSetup.script(plan)
+        #expect(setup.contains("o_hugetlbfs 0 4 '/huge' 514"))
+        #expect(setup.contains("o_file_size 1 5 '/huge/f' 1073741824"))
+        let forked = src.replacingOccurrences(of: "  process Q\n", with: "  main: Q = fork\n")
+        do {
+            _ = try OracleRaceProgram.source(try OraclePlan(LitmusParser.parse(source: forked, file: "t.litmus")))
+            Issue.record("a statement in a fork's child was accepted")
+        } catch {
+            // the fork (line 6), Q's mmap (8) or the thread on Q (13), whichever is checked first
+            #expect([6, 8, 13].contains(error.location.line))
         }
     }
 }

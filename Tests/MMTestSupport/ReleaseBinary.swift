@@ -25,11 +25,13 @@ public enum ReleaseBinary {
         return binary
     }()
 
-    /// Runs the binary with `arguments` (and `environment` added); its standard output.
+    /// Runs the binary with `arguments` (and `environment` added) in the package's root
+    /// directory, so relative paths name bundled files as a user's would; its standard output.
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try fresh ?? { throw CocoaError(.fileNoSuchFile) }())
         p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: root)
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         p.standardOutput = out

@@ -109,7 +109,11 @@ extension Kernel {
     public func load(_ t: KTask, _ addr: UInt64) async -> Result<UInt64, SignalError> {
         switch await userAccess(t, addr, write: false, data: .read) {
         case .ok(let phys):
-            return .success(readPhys(phys))
+            let value = readPhys(phys)
+            // The value read, noted on the step that made the access (what a sketch of a
+            // data race needs to show).
+            t.exec.note("load \(hex(addr)) -> \(value) (pfn \(hex(phys >> 12)))")
+            return .success(value)
         case .signal(let s): return .failure(SignalError(signal: s))
         }
     }
@@ -119,6 +123,7 @@ extension Kernel {
         switch await userAccess(t, addr, write: true, data: .write) {
         case .ok(let phys):
             writePhys(phys, value)
+            t.exec.note("store \(hex(addr)) := \(value) (pfn \(hex(phys >> 12)))")
             return nil
         case .signal(let s): return s
         }

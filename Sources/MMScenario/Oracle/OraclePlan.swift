@@ -78,7 +78,7 @@ public struct OraclePlan: Sendable {
 
     private mutating func roleOf(_ s: Statement, scope: String, process: ProcessRef?) throws(Diagnostic) -> OracleStatement.Role {
         switch s.op {
-        case .pmem, .disk, .mkfs, .mount, .file:
+        case .pmem, .disk, .mkfs, .mount, .file, .hugetlbfs:
             guard scope == "init" else {
                 throw Diagnostic("the oracle sets up devices, filesystems and files before the "
                                  + "program runs: \(s.op.name) must be in init", at: s.location)
@@ -99,7 +99,7 @@ public struct OraclePlan: Sendable {
         case .unbind where !concurrent:
             throw Diagnostic("the oracle runs unbind only in a concurrent test (two threads or "
                              + "more): a device removed cannot be set up again", at: s.location)
-        case .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict:
+        case .dmabuf, .p2pmem, .bind, .free, .evict:
             throw Diagnostic("the oracle cannot run \(s.op.name) yet: the guest has no such "
                              + "device or mount set up", at: s.location)
         case .mmap(let m):

@@ -3,7 +3,9 @@ import MMKernel
 /// Writes the guest's C program for a test with threads (a concurrent oracle run): init,
 /// one function per thread, finally, and the condition's variables, for the iterations
 /// of oracle/race.h. Each thread runs on its own vCPU with a random delay before each
-/// statement; the program prints the set of outcomes it saw.
+/// statement; the program prints the set of outcomes it saw. A thread `on` a named process
+/// runs in a server process race.h forks for it; init/finally statements of that process
+/// are sent to the server one at a time.
 public enum OracleRaceProgram {
     /// The variables the condition names, in the order the model's States list them
     /// (`T0:n`, `T1:r`), each with its slot; throws at a field (`m.Rss`), which the race
@@ -49,21 +51,27 @@ public enum OracleRaceProgram {
     /// at its location.
     public static func check(_ plan: OraclePlan) throws(Diagnostic) {
         _ = try conditionVariables(plan)
-        for th in plan.test.threads where th.process != .main {
-            throw Diagnostic("a concurrent oracle run runs every thread in main's process: "
-                             + "\(th.name) runs on \(th.process)", at: th.location)
+        for th in plan.test.threads {
+            if case .forked = th.process {
+                throw Diagnostic("a concurrent oracle run runs threads in main or a `process`, not in "
+                                 + "the child of a fork: \(th.name) runs on \(th.process)", at: th.location)
+            }
+        }
+        if plan.slotCount > maxProcesses {
+            throw Diagnostic("a concurrent oracle run has at most \(maxProcesses) processes",
+                             at: plan.test.location)
         }
         for s in plan.statements {
-            if let p = s.statement.process, p != .main {
-                throw Diagnostic("a concurrent oracle run has one process: \(p) is not main",
-                                 at: s.statement.location)
+            if let p = s.statement.process, case .forked = p {
+                throw Diagnostic("a concurrent oracle run cannot run a statement in the child of a "
+                                 + "fork (\(p)): declare a `process` instead", at: s.statement.location)
             }
             switch s.statement.op {
-            case .pmem, .disk, .mkfs, .mount, .file, .assert: continue
+            case .pmem, .disk, .mkfs, .mount, .file, .hugetlbfs, .process, .assert: continue
             case .mmap, .munmap, .mremap, .mprotect, .madvise, .load, .store, .touch, .dioRead,
                  .dioWrite, .truncate, .punch, .gup, .put, .unpin, .unbind:
                 continue
-            case .observe, .fork, .process, .processVMReadv, .hugetlbfs, .dmabuf, .p2pmem, .bind,
+            case .observe, .fork, .processVMReadv, .dmabuf, .p2pmem, .bind,
                  .free, .evict, .allocPages, .khugepaged, .migrate:
                 throw Diagnostic("a concurrent oracle run cannot run \(s.statement.op.name) "
                                  + "(it runs mmap, munmap, mremap, mprotect, madvise, load, store, touch, "
@@ -73,6 +81,9 @@ public enum OracleRaceProgram {
         }
     }
 
+    /// Processes a concurrent run can have (main and `process` servers; R_MAXPROCS in race.h).
+    static let maxProcesses = 8
+
     /// The program's source; `plan` passed `check`. It includes race.h from oracle/.
     public static func source(_ plan: OraclePlan) throws(Diagnostic) -> String {
         try check(plan)
@@ -80,13 +91,24 @@ public enum OracleRaceProgram {
         let condIndex = Dictionary(vars.enumerated().map { ($0.element.1, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let blocks = ["init"] + plan.test.threads.map(\.name) + ["finally"]
         var functions: [String] = []
+        var remoteCases: [String] = []
         for (b, name) in blocks.enumerated() {
             let mine = plan.statements.filter { $0.scope == name && $0.role != .setup && $0.role != .modelOnly }
             let threaded = b > 0 && b < blocks.count - 1
             var body: [String] = []
             for s in mine {
+                if case .spawn = s.role { continue }  // race.h forks the servers before iterating
                 body.append("/* line \(s.statement.location.line): \(s.statement.op.name) */")
                 let k = plan.statements.firstIndex(of: s) ?? 0
+                // init/finally statements of another process: its server runs them
+                if !threaded, case .run(let slot) = s.role, slot != 0 {
+                    let code = statement(plan, s, condIndex: condIndex, timed: nil, died: "return 1;")
+                    remoteCases.append("\tcase \(k): /* line \(s.statement.location.line): "
+                                       + "\(s.statement.op.name) */\n"
+                                       + code.map { "\t\t{ " + $0 + " }\n" }.joined() + "\t\treturn 0;\n")
+                    body.append("if (r_remote(\(slot), \(k))) return;")
+                    continue
+                }
                 let label = OracleCProgram.cString("\(s.scope):\(s.statement.result ?? s.statement.op.name)")
                 if threaded { body += ["r_delay();", "r_begin(\(k), \(label));"] }
                 body += statement(plan, s, condIndex: condIndex, timed: threaded ? k : nil).map { "{ " + $0 + " }" }
@@ -107,12 +129,13 @@ public enum OracleRaceProgram {
         var restores: [String] = []
         for s in plan.statements where s.role == .setup {
             if case .file(let f) = s.statement.op {
-                let layout: Int
+                var layout: Int
                 switch f.layout ?? .contiguous {
                 case .contiguous: layout = 0
                 case .hole: layout = 1
                 case .fragmented: layout = 2
                 }
+                if OracleSetup.onHugetlbfs(plan, path: f.path) { layout = 3 }  // its size only
                 restores.append("\tr_file_reset(\(OracleCProgram.cString(f.path)), \(f.size)ULL, \(layout));")
             }
         }
@@ -120,13 +143,25 @@ public enum OracleRaceProgram {
         let errnos = Errno.byName.sorted { $0.value < $1.value }
             .map { "{\($0.value), \"\($0.key)\"}" }.joined(separator: ", ")
         let threads = (1...max(1, plan.test.threads.count)).map { "block_\($0)" }.joined(separator: ", ")
+        let threadProc = plan.test.threads.map { th in String(plan.processSlot(th.process, scope: th.name) ?? 0) }
+            .joined(separator: ", ")
         return """
             /* Generated by `mmsim oracle` from \(plan.test.location.file) (\(plan.test.name)): a concurrent run. */
             #include "race.h"
 
-            static uint64_t V[\(max(1, plan.variableCount))];
+            static uint64_t *V;  /* r_shared: the servers of `process`es write it too */
 
             \(functions.joined(separator: "\n"))
+            /* init/finally statements that a `process` server runs; 1: a signal ended it */
+            static int remote(int k)
+            {
+            \tint err = 0; long r = 0; int sig = 0; uint64_t value = 0;
+            \t(void)err; (void)r; (void)sig; (void)value;
+            \tswitch (k) {
+            \(remoteCases.joined())\t}
+            \treturn 0;
+            }
+
             static void restore(void)
             {
             \(restores.joined(separator: "\n"))
@@ -135,12 +170,14 @@ public enum OracleRaceProgram {
             static const struct r_errno errnos[] = {\(errnos)};
             static const char *const names[] = {\(vars.map { OracleCProgram.cString($0.0) }.joined(separator: ", "))};
             static r_block threads[] = {\(threads)};
+            static const int thread_proc[] = {\(threadProc)};
 
             int main(void)
             {
+            \tV = r_shared(sizeof *V * \(max(1, plan.variableCount)));
             \treturn race_main(block_0, threads, \(plan.test.threads.count), block_\(blocks.count - 1), \
             \(vars.count), names, errnos, \(Errno.byName.count), \(changes && !restores.isEmpty ? 1 : 0), \
-            restore, \(once ? 1 : 0));
+            restore, \(once ? 1 : 0), \(plan.slotCount), thread_proc, remote);
             }
 
             """
@@ -148,8 +185,8 @@ public enum OracleRaceProgram {
 
     /// The C of one statement: sets its variable (V, and R when the condition names it);
     /// a signal ends the block.
-    static func statement(_ plan: OraclePlan, _ s: OracleStatement, condIndex: [Int: Int], timed: Int?)
-        -> [String]
+    static func statement(_ plan: OraclePlan, _ s: OracleStatement, condIndex: [Int: Int], timed: Int?,
+                          died ending: String = "return;") -> [String]
     {
         func expr(_ e: AddrExpr) -> String {
             guard let base = e.base else { return "(uint64_t)\(e.offset)LL" }
@@ -167,7 +204,7 @@ public enum OracleRaceProgram {
             var out = "if (sig) { "
             if let slot, let i = condIndex[slot] { out += "r_set_sig(\(i), sig); " }
             if let timed { out += "r_end(\(timed)); " }
-            return out + "return; }"
+            return out + ending + " }"
         }
         func syscall(_ call: String) -> [String] { ["r = \(call); " + keep("r_ret(r, err)")] }
         func prot(_ p: Protection) -> String {

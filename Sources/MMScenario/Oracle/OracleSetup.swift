@@ -29,6 +29,10 @@ public enum OracleSetup {
             case .mount(let m):
                 let fs = filesystems[m.device]?.rawValue ?? "ext4"
                 lines.append("o_mount \(head) \(m.device) \(quoted(m.path)) \(fs) \(m.dax ? 1 : 0)")
+            case .hugetlbfs(let path):
+                lines.append("o_hugetlbfs \(head) \(quoted(path)) \(hugePages(plan))")
+            case .file(let f) where onHugetlbfs(plan, path: f.path):
+                lines.append("o_file_size \(head) \(quoted(f.path)) \(f.size)")
             case .file(let f):
                 lines.append("o_file \(head) \(quoted(f.path)) \(f.size) \((f.layout ?? .contiguous).rawValue)"
                              + " \(f.uncached ? 1 : 0)")
@@ -45,6 +49,29 @@ public enum OracleSetup {
             if case .disk(let d) = s.statement.op { return d.size }
             return nil
         }.max() ?? 0
+    }
+
+    /// Whether `path` is on a `hugetlbfs` mount of the plan (its file is given a size only:
+    /// huge pages are allocated by faults, as in the model).
+    public static func onHugetlbfs(_ plan: OraclePlan, path: String) -> Bool {
+        plan.statements.contains { s in
+            if case .hugetlbfs(let m) = s.statement.op { return path.hasPrefix(m.hasSuffix("/") ? m : m + "/") }
+            return false
+        }
+    }
+
+    /// The 2M huge pages the guest reserves for the plan's hugetlbfs files: every file on a
+    /// hugetlbfs mount, rounded up (a MAP_SHARED mapping reserves its whole range at mmap),
+    /// plus 2 spare.
+    public static func hugePages(_ plan: OraclePlan) -> UInt64 {
+        let bytes = plan.statements.reduce(UInt64(0)) { sum, s in
+            if case .file(let f) = s.statement.op, onHugetlbfs(plan, path: f.path) {
+                return sum + (f.size + (2 << 20) - 1) / (2 << 20) * (2 << 20)
+            }
+            return sum
+        }
+        return plan.statements.contains { if case .hugetlbfs = $0.statement.op { true } else { false } }
+            ? bytes / (2 << 20) + 2 : 0
     }
 
     static func quoted(_ s: String) -> String {

@@ -159,10 +159,8 @@ public enum ScenarioRunner {
                     role: value ? "witness" : "counterexample", condition: value,
                     state: state, token: schedule.token(testHash: hash),
                     violations: replayed.outcome.violations.map(\.name), trace: replayed.trace)
-                // The threads whose variables the state names (`T0:g=1`).
-                let named = Set(state.compactMap { $0.split(separator: ":").first.map(String.init) }
-                    .filter { name in loaded.test.threads.contains { $0.name == name } })
-                witness.sketch = SketchBuilder.finalState(replayed.steps, threads: named,
+                witness.sketch = SketchBuilder.finalState(replayed.steps,
+                                                          threads: conditionThreads(state, loaded),
                                                           cpuOf: replayed.cpuOf)
                 report.witnesses.append(witness)
             }
@@ -214,14 +212,41 @@ public enum ScenarioRunner {
                                 refusals: x.refusals)
     }
 
-    /// Replays the execution a token names and returns its report with the full trace.
+    /// What `replay` gives back: the execution's outcome, the violations' descriptions, its
+    /// full trace, and the race sketch `mmsim check` would print for it.
+    public struct Replayed: Sendable {
+        /// Violations, the condition's value and the final state of the replayed execution.
+        public var outcome: RunOutcome
+        /// Violations described, then internal errors (`internal error: ...`).
+        public var details: [String]
+        /// Every trace line, as `--verbose` prints it.
+        public var trace: [String]
+        /// The sketch of the first violation, or else (a witness or counterexample of the
+        /// condition) of the final state of the threads the condition names.
+        public var sketch: RaceSketch?
+    }
+
+    /// Replays the execution a token names and returns its outcome, trace and sketch.
     /// nil when the token is malformed or belongs to another version of the test.
-    public static func replay(_ loaded: Loaded, token: String) -> (outcome: RunOutcome, details: [String], trace: [String])? {
+    public static func replay(_ loaded: Loaded, token: String) -> Replayed? {
         guard let (schedule, hash) = Schedule.decode(token), hash == loaded.test.canonicalHash else {
             return nil
         }
         let r = replayTrace(loaded, schedule)
-        return (r.outcome, r.details + r.internalErrors.map { "internal error: " + $0 }, r.trace)
+        var sketch = SketchBuilder.violation(r.steps, cpuOf: r.cpuOf)
+        if sketch == nil, loaded.test.condition != nil {
+            sketch = SketchBuilder.finalState(r.steps, threads: conditionThreads(r.outcome.state, loaded),
+                                              cpuOf: r.cpuOf)
+        }
+        return Replayed(outcome: r.outcome,
+                        details: r.details + r.internalErrors.map { "internal error: " + $0 },
+                        trace: r.trace, sketch: sketch)
+    }
+
+    /// The threads whose variables a final state names (`T0:g=1` names T0).
+    static func conditionThreads(_ state: [String], _ loaded: Loaded) -> Set<String> {
+        Set(state.compactMap { $0.split(separator: ":").first.map(String.init) }
+            .filter { name in loaded.test.threads.contains { $0.name == name } })
     }
 
     // MARK: Internals
