@@ -133,5 +133,23 @@ echo '```'
 "$MMSIM" matrix scenarios/history/v6.16-hugetlb-unshare-gup-fast-sync-off.litmus \
   --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_ipi
 echo '```'
+echo
+echo "Page migration (\`migrate ADDR len=S\`, move_pages) vs. gup-fast under O_DIRECT: without the"
+echo "PTE re-read and without flush IPIs gup-fast keeps the old page after migration copied it."
+echo "v4.4's x86 gup-fast re-reads nothing, but its flush IPI waits for gup-fast (\`+tlb_flush_ipi\`)."
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v3.19-gup-fast-pte-recheck-vs-migration-on.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs gup_fast_pte_recheck,tlb_flush_ipi
+echo '```'
+echo
+echo "A FOLL_LONGTERM pin of a ZONE_MOVABLE page (\`+movable_zone\`): v4.4 has no FOLL_LONGTERM"
+echo "and v5.2 no FOLL_PIN, so the test does not run there; with the fix off the pin stays in"
+echo "ZONE_MOVABLE (longterm-pin-movable, and the condition, a new pfn, fails):"
+echo
+echo '```'
+"$MMSIM" matrix scenarios/history/v5.13-longterm-pin-movable-on.litmus \
+  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs longterm_migrate_movable
+echo '```'
 } > "$out"
 echo "wrote $out"

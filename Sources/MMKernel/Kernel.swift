@@ -135,6 +135,7 @@ public final class Kernel {
         self.memmap = memmap
         self.allocator = PageAllocator(
             firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramPfns,
+            movableStart: config.has(.movableZone) ? Kernel.ramPfns / 2 : nil,
             lifo: config.has(.allocLifo), log: log)
         // The zero page lives in the kernel image (empty_zero_page): reserved, never freed.
         zeroPfn = Kernel.firstAllocatablePfn - 1
@@ -169,6 +170,13 @@ public final class Kernel {
 
     /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
     @inline(__always) func identity(_ pfn: Int) -> PageIdentity { memmap.identity(pfn) }
+
+    /// Models folio_zonenum(folio) == ZONE_MOVABLE (is_zone_movable_page()): RAM above
+    /// the boot-time boundary of movablecore= (knob `movable_zone`). A constant of the
+    /// machine, like the zone bits of page->flags, so reading it touches no shared state.
+    @inline(__always) func isZoneMovable(_ pfn: Int) -> Bool {
+        pfn >= allocator.movableStart && pfn < Kernel.ramPfns
+    }
 
     /// The head pfn of the compound page `pfn` belongs to (compound_head()).
     @inline(__always) func compoundHead(_ pfn: Int) -> Int {

@@ -93,6 +93,7 @@ import Testing
         ("mmap anon", "17:3: error: `mmap` is missing len= (usage: \(OpSchema.all["mmap"]!.usage))"),
         ("mmap len=4K", "17:3: error: `mmap` is missing a target (anon, a file path, /dev/daxN.M, /dev/mem, dmabuf:NAME or p2pmem:NAME) (usage: \(OpSchema.all["mmap"]!.usage))"),
         ("gup buf", "17:3: error: `gup` is missing pages= (usage: gup ADDR pages=N [fast] [write] [pin] [longterm] [p2pdma] [nowait])"),
+        ("migrate buf", "17:3: error: `migrate` is missing len= (usage: migrate ADDR len=S)"),
         ("mmap anon len=foo", "17:17: error: len= takes a size like 4096, 0x1000, 4K, 2M or 1G, not `foo`"),
         ("mmap anon len=4Q", "17:17: error: bad size `4Q` for len= (write 4096, 0x1000, 4K, 2M or 1G; at most 2^63-1)"),
         ("mmap anon len=99999999999G", "17:17: error: bad size `99999999999G` for len= (write 4096, 0x1000, 4K, 2M or 1G; at most 2^63-1)"),

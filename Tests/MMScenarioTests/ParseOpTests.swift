@@ -64,6 +64,8 @@ import Testing
     @Test func memoryOps() throws {
         var s = "munmap buf len=4K"
         #expect(try threadOp(s) == .munmap(RangeArgs(address: addr(s, "buf", "buf", 0), len: 4096)))
+        s = "migrate buf len=8K"
+        #expect(try threadOp(s) == .migrate(RangeArgs(address: addr(s, "buf", "buf", 0), len: 8192)))
         s = "mprotect buf+4K len=4K prot=r"
         #expect(try threadOp(s) == .mprotect(MprotectArgs(address: addr(s, "buf", "buf", 4096), len: 4096,
                                                            prot: .readOnly)))

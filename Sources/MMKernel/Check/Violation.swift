@@ -34,6 +34,9 @@ public enum ViolationKind: Int, CaseIterable, Sendable, Comparable, CustomString
     /// A lockless page-table walk (gup-fast) that read another process's entry in a
     /// hugetlb PMD table its own mm stopped sharing while the walk was in it.
     case foreignTableWalk
+    /// GUP returned a FOLL_LONGTERM pin of a ZONE_MOVABLE page: the zone's promise that
+    /// its pages can be migrated (memory offlining, memory-hotplug.rst) is broken.
+    case longtermPinMovable
 
     /// The stable name used in `expect violation KIND` and in output.
     public var name: String {
@@ -53,6 +56,7 @@ public enum ViolationKind: Int, CaseIterable, Sendable, Comparable, CustomString
         case .assert: return "assert"
         case .cowBypass: return "cow-bypass"
         case .foreignTableWalk: return "foreign-table-walk"
+        case .longtermPinMovable: return "longterm-pin-movable"
         }
     }
 

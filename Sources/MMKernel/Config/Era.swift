@@ -98,7 +98,8 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     public var hasFollPin: Bool { self >= .v5_10 }
     /// FOLL_LONGTERM exists (v5.2+).
     public var hasFollLongterm: Bool { self >= .v5_2 }
-    /// gup-fast is the generic mm/gup.c code with a re-read of each entry (v4.13+).
+    /// gup-fast is the generic mm/gup.c code (v4.13+ on x86): the default of the knob
+    /// `gup_fast_pte_recheck`, its re-read of each entry after the speculative reference.
     public var hasGenericGupFast: Bool { self >= .v5_2 }
     /// FOLL_PCI_P2PDMA and user P2PDMA mappings exist (v6.2+).
     public var hasP2PDMAUser: Bool { self >= .v6_12 }

@@ -84,7 +84,8 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// under Hyper-V/KVM paravirt flush) and does not wait for IRQs-off CPUs.
     case tlbFlushIpi
     /// gup-fast re-reads the PMD as well as the PTE after taking its reference and backs
-    /// off when either changed (v6.0); off: only the PTE is re-read.
+    /// off when either changed (v6.0); off: only the PTE is re-read. Only where gup-fast
+    /// re-reads at all (`gup_fast_pte_recheck`).
     case gupFastPmdRecheck
     /// khugepaged's collapse calls tlb_remove_table_sync_one() after pmdp_collapse_flush,
     /// an IPI to every CPU that waits for IRQs-off gup-fast walkers (v6.2); off: it
@@ -98,6 +99,16 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// gup-fast still walks the table when another process may reuse it (v6.16,
     /// CVE-2025-38085); off: the table is given up while a lockless walk may be in it.
     case hugetlbUnshareGupFastSync
+    /// gup-fast re-reads the PTE after taking its speculative reference and drops the page
+    /// when the entry changed (generic gup-fast); off: the entry read once is trusted, as
+    /// x86's own gup-fast before v4.13 did, relying on the flush IPI.
+    case gupFastPteRecheck
+    /// FOLL_LONGTERM pins migrate pages out of ZONE_MOVABLE first (v5.13); off: only CMA
+    /// pages are migrated (v5.1), so a long-term pin may hold a ZONE_MOVABLE frame.
+    case longtermMigrateMovable
+    /// Booted with movablecore=: user pages (GFP_HIGHUSER_MOVABLE) come from ZONE_MOVABLE,
+    /// the upper half of RAM; kernel allocations from ZONE_NORMAL, the lower half.
+    case movableZone
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -318,6 +329,31 @@ public enum Knob: Int, CaseIterable, Sendable {
                     + "pud_clear, before the shared PMD table's count drops",
                 source: "\"mm/hugetlb: fix huge_pmd_unshare() vs GUP-fast race\" (Jann Horn, "
                     + "1013af4f585f, v6.16, CVE-2025-38085; stable 6.1.142, 6.12.35)")
+        case .gupFastPteRecheck:
+            return KnobInfo(
+                name: "gup_fast_pte_recheck",
+                summary: "gup_pte_range re-reads the PTE after the speculative reference and "
+                    + "drops the page when it changed (unmap, migration entry)",
+                source: "\"mm: introduce a general RCU get_user_pages_fast()\" (Steve Capper, "
+                    + "2667f50e8b81, v3.19); x86 since \"x86/mm/gup: Switch GUP to the generic "
+                    + "get_user_page_fast() implementation\" (Kirill A. Shutemov, v4.13)")
+        case .longtermMigrateMovable:
+            return KnobInfo(
+                name: "longterm_migrate_movable",
+                summary: "a FOLL_LONGTERM pin of a ZONE_MOVABLE page migrates it to a "
+                    + "non-movable frame first (check_and_migrate_movable_pages)",
+                source: "\"mm/gup: migrate pinned pages out of movable zone\" (Pavel Tatashin, "
+                    + "d1e153fea2a8, v5.13) with \"mm: honor PF_MEMALLOC_PIN for all movable "
+                    + "pages\" (v5.13); before: \"mm: Update get_user_pages_longterm to migrate "
+                    + "pages allocated from CMA region\" (Aneesh Kumar K.V, v5.1), CMA only")
+        case .movableZone:
+            return KnobInfo(
+                name: "movable_zone",
+                summary: "boot with movablecore=: user pages from ZONE_MOVABLE (upper half of "
+                    + "RAM), kernel allocations and long-term-pin targets from ZONE_NORMAL",
+                source: "Documentation/admin-guide/kernel-parameters.txt movablecore= (\"Add a "
+                    + "movablecore= parameter for sizing ZONE_MOVABLE\", Mel Gorman, v2.6.23); "
+                    + "memory onlined to ZONE_MOVABLE (memory-hotplug.rst)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -371,6 +407,9 @@ public enum Knob: Int, CaseIterable, Sendable {
         // v6.16, in 6.1.142 and 6.12.35 (the eras read 6.1.192 and 6.12.117); the v5.10
         // era is 5.10.223, a year older.
         case .hugetlbUnshareGupFastSync: return era >= .v6_1
+        case .gupFastPteRecheck: return era.hasGenericGupFast  // x86 generic from v4.13
+        case .longtermMigrateMovable: return era >= .v6_1  // v5.13
+        case .movableZone: return false  // a boot option, not a fix
         }
     }
 }

@@ -16,7 +16,7 @@ extension Kernel {
             await unlock(t, ptl)
             return .done
         }
-        guard let pfn = await allocPages(t) else { return .oom }
+        guard let pfn = await allocPages(t, movable: true) else { return .oom }
         mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
         var entry = layout.make(pfn: pfn, prot: vmf.vma.pageProt)
         if vmf.vma.flags.contains(.write) { entry |= PTEBits.rw | PTEBits.dirty }
@@ -130,7 +130,7 @@ extension Kernel {
     /// or a pfn without struct page) into a new anonymous page and map it writable.
     func wpPageCopy(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ orig: UInt64,
                     old: Int?) async -> FaultResult {
-        guard let newPfn = await allocPages(t) else { return .oom }
+        guard let newPfn = await allocPages(t, movable: true) else { return .oom }
         let srcPfn = layout.pfn(orig)
         if srcPfn != zeroPfn && memmap.pfnValid(srcPfn) { copyFrameData(from: srcPfn, to: newPfn) }
         mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true

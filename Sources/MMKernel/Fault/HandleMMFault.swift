@@ -127,7 +127,13 @@ extension Kernel {
             if vmf.vma.isAnonymous { return await doAnonymousPage(t, &vmf) }
             return await doFault(t, &vmf)
         }
-        if !layout.isPresent(pte) { return .sigbus }  // swap is not modelled
+        if !layout.isPresent(pte) {
+            // do_swap_page(): a migration entry waits for the migration; swap itself is
+            // not modelled.
+            guard layout.isMigration(pte), let ref = pteRef else { return .sigbus }
+            await migrationEntryWait(t, ref, pte)
+            return .done
+        }
         let ref = pteRef!
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)

@@ -129,7 +129,22 @@ extension Kernel {
         }
         await lockShared(t, .mmap(mm: mm))
         var pages: HeldPages? = HeldPages()
+        // "mm/gup: migrate pinned pages out of movable zone" (v5.13): __gup_longterm_locked
+        // runs under memalloc_pin_save() and migrates what it pinned in ZONE_MOVABLE, then
+        // pins again.
+        let migrateMovable = flags.contains(.longterm) && config.has(.longtermMigrateMovable)
+        if migrateMovable { t.memallocPin = true }
         var r = await getUserPagesLocked(t, mm: mm, start, nrPages, flags, pages: &pages)
+        var tries = 0
+        while migrateMovable && r > 0 && tries < 3 {
+            tries += 1
+            let m = await checkAndMigrateMovablePages(t, mm: mm, start, flags, &pages!)
+            if m == 0 { break }
+            pages = HeldPages()
+            r = m == -Errno.EAGAIN
+                ? await getUserPagesLocked(t, mm: mm, start, nrPages, flags, pages: &pages) : m
+        }
+        if migrateMovable { t.memallocPin = false }
         if r > 0 && flags.contains(.longterm) && config.era.longtermFsdaxCheck == .afterPinning {
             let end = (start & ~(PAGE_SIZE - 1)) + UInt64(r) << 12
             if mms[mm].vmas.contains(where: { $0.start < end && $0.end > start && vmaIsFsdax($0) }) {
@@ -140,8 +155,56 @@ extension Kernel {
             }
         }
         await unlockShared(t, .mmap(mm: mm))
+        checkLongtermPins(t, pages!, flags)
         held.pfns += pages!.pfns
         held.pinned += pages!.pinned
         return r
+    }
+
+    /// Models check_and_migrate_movable_pages() (mm/gup.c, v5.13;
+    /// check_and_migrate_cma_pages() v5.1–v5.12, CMA only, not modelled): when a page
+    /// GUP took is not long-term pinnable (ZONE_MOVABLE), the pages are isolated
+    /// (collect_longterm_unpinnable_pages), every pin is dropped and the isolated pages
+    /// are migrated to frames without __GFP_MOVABLE. 0 when all were pinnable; -EAGAIN
+    /// after migrating (the caller pins again); -ENOMEM when a migration failed ("mm/gup:
+    /// return an error on migration failure", v5.13). The pins are gone unless 0.
+    func checkAndMigrateMovablePages(_ t: KTask, mm: Int, _ start: UInt64, _ flags: FollFlags,
+                                     _ pages: inout HeldPages) async -> Int {
+        let base = start & ~(PAGE_SIZE - 1)
+        var isolated: [(addr: UInt64, pfn: Int)] = []
+        var unmovable = false
+        for (i, pfn) in pages.pfns.enumerated() where isZoneMovable(pfn) {
+            let addr = base + UInt64(i) << 12
+            guard let vi = mms[mm].vmaContaining(addr) else { continue }
+            switch await isolateForMigration(t, mm: mm, vma: mms[mm].vmas[vi], addr) {
+            case .isolated(let p) where p == pfn: isolated.append((addr, p))
+            case .isolated(let p): await putPage(t, p); unmovable = true
+            case .shared, .skipped: unmovable = true
+            }
+        }
+        if isolated.isEmpty && !unmovable { return 0 }
+        t.exec.note("check_and_migrate_movable_pages: \(isolated.count) page(s) in ZONE_MOVABLE: "
+                    + "unpin, migrate, pin again")
+        await releaseHeld(t, pages, pinned: true)
+        await releaseHeld(t, pages, pinned: false)
+        pages = HeldPages()
+        var failed = unmovable
+        for (addr, pfn) in isolated {
+            guard let vi = mms[mm].vmaContaining(addr) else { continue }
+            if await migrateIsolated(t, mm: mm, vma: mms[mm].vmas[vi], addr, pfn,
+                                     movable: false) != 0 { failed = true }
+        }
+        return failed ? -Errno.ENOMEM : -Errno.EAGAIN
+    }
+
+    /// The checker of ZONE_MOVABLE's promise: a FOLL_LONGTERM pin that GUP returns must
+    /// not hold a ZONE_MOVABLE page (it could never be migrated off: memory offlining
+    /// fails). `longterm-pin-movable`.
+    func checkLongtermPins(_ t: KTask, _ pages: HeldPages, _ flags: FollFlags) {
+        guard flags.contains(.longterm), !flags.intersection([.get, .pin]).isEmpty else { return }
+        for pfn in pages.pfns where isZoneMovable(pfn) {
+            report(.longtermPinMovable, "FOLL_LONGTERM pin of pfn \(hex(pfn)) in ZONE_MOVABLE", t)
+            return
+        }
     }
 }

@@ -39,6 +39,7 @@ extension Kernel {
         held.pfns += got.pfns
         held.pinned += got.pinned
         if fastCount == nrPages {
+            checkLongtermPins(t, got, flags)
             stats.gupFastSuccesses += 1
             return fastCount
         }

@@ -42,10 +42,12 @@ extension Kernel {
             }
             let r = await tryGrabFolio(t, pfn, refs: 1, flags, fast: true)
             if case .failed = r { break loop }
-            if config.era.hasGenericGupFast {
-                // Re-read: the entries must not have changed under the speculative ref.
-                // The PMD only with gup_fast_pmd_recheck ("mm: gup: fix the fast GUP race
-                // against THP collapse", v6.0): a collapse clears the PMD, not the PTE.
+            if config.has(.gupFastPteRecheck) {
+                // Re-read (generic gup-fast, knob gup_fast_pte_recheck): the entries must
+                // not have changed under the speculative ref (an unmap or a migration
+                // entry replaced the PTE). The PMD too only with gup_fast_pmd_recheck ("mm:
+                // gup: fix the fast GUP race against THP collapse", v6.0): a collapse
+                // clears the PMD, not the PTE.
                 let pmdNow = config.has(.gupFastPmdRecheck) ? await readEntry(t, pmdRef) : pmd
                 let pteNow = await readEntry(t, ref)
                 if pmdNow != pmd || pteNow != pte {
@@ -136,7 +138,7 @@ extension Kernel {
         // name the same folio; for a driver's non-compound block they do not.
         let head = layout.pfn(e)
         if case .failed = await tryGrabFolio(t, head, refs: Int32(n), flags, fast: true) { return 0 }
-        if config.era.hasGenericGupFast, await readEntry(t, ref) != e {
+        if config.has(.gupFastPteRecheck), await readEntry(t, ref) != e {
             await gupPutFolio(t, head, refs: Int32(n), pinned: flags.contains(.pin))
             return 0
         }

@@ -17,8 +17,10 @@ extension Kernel {
     }
 
     /// Models folio_is_longterm_pinnable() / is_longterm_pinnable_page(): not for
-    /// fs-dax, device-coherent or P2PDMA pages (and CMA/movable, not modelled).
+    /// fs-dax, device-coherent or P2PDMA pages, nor ZONE_MOVABLE pages with
+    /// `longterm_migrate_movable` (v5.13; CMA is not modelled).
     func isLongtermPinnable(_ pfn: Int) -> Bool {
+        if config.has(.longtermMigrateMovable) && isZoneMovable(pfn) { return false }
         let p = page(pfn)
         guard p.flags.contains(.zoneDevice), p.pgmap >= 0 else { return true }
         switch pgmapInfo(Int(p.pgmap)).type {

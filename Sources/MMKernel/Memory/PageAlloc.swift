@@ -10,81 +10,112 @@ import MMExplore
 /// Instrumented: the free lists are one object, `Obj.allocator`; `take` and `give` record
 /// a write of it.
 public struct PageAllocator {
-    /// Free blocks by order (0...10), as head pfns.
-    private var free: [[Int32]] = Array(repeating: [], count: 11)
-    /// FIFO read positions (only used when not LIFO).
-    private var fifoHead: [Int] = Array(repeating: 0, count: 11)
-    /// Next never-used frame (read by the end-of-run audit, which runs alone).
-    private(set) var fresh: Int
+    /// One zone's free lists and never-used frames.
+    struct Zone: Hashable {
+        /// Free blocks by order (0...10), as head pfns.
+        var free: [[Int32]] = Array(repeating: [], count: 11)
+        /// FIFO read positions (only used when not LIFO).
+        var fifoHead: [Int] = Array(repeating: 0, count: 11)
+        /// First frame of the zone.
+        let start: Int
+        /// Next never-used frame.
+        var fresh: Int
+        /// End of the zone.
+        let end: Int
+    }
+    /// ZONE_NORMAL, then ZONE_MOVABLE (empty unless booted with one: knob `movable_zone`).
+    private var zones: [Zone]
     /// Where accesses are recorded.
     let log: AccessLog
-    /// End of RAM.
-    let end: Int
     /// Hand out the most recently freed block first.
     let lifo: Bool
+    /// The first pfn of ZONE_MOVABLE (the end of RAM when there is none). Fixed at boot,
+    /// as a page's zone is (page_zonenum() reads bits set when the memmap is initialised).
+    public let movableStart: Int
 
-    /// An allocator over `[firstPfn, endPfn)`.
-    public init(firstPfn: Int, endPfn: Int, lifo: Bool, log: AccessLog) {
+    /// An allocator over `[firstPfn, endPfn)`; `[movableStart, endPfn)` is ZONE_MOVABLE.
+    public init(firstPfn: Int, endPfn: Int, movableStart: Int? = nil, lifo: Bool,
+                log: AccessLog) {
         self.log = log
-        fresh = firstPfn
-        end = endPfn
         self.lifo = lifo
+        let mid = movableStart ?? endPfn
+        self.movableStart = mid
+        zones = [Zone(start: firstPfn, fresh: firstPfn, end: mid),
+                 Zone(start: mid, fresh: mid, end: endPfn)]
+    }
+
+    /// The frames ever handed out, zone by zone (for the end-of-run audit).
+    var usedRanges: [Range<Int>] {
+        zones.map { $0.start..<$0.fresh }
     }
 
     /// A digest of the free lists, for the audit.
     var digest: Int {
         var h = Hasher()
-        h.combine(free); h.combine(fifoHead); h.combine(fresh)
+        h.combine(zones)
         return h.finalize()
     }
 
-    /// Takes a block of 2^order frames; nil when memory is exhausted.
-    mutating func take(order: Int) -> Int? {
+    /// Takes a block of 2^order frames; nil when memory is exhausted. A `movable`
+    /// request (__GFP_MOVABLE) is served from ZONE_MOVABLE first, then ZONE_NORMAL; any
+    /// other from ZONE_NORMAL only.
+    mutating func take(order: Int, movable: Bool = false) -> Int? {
         log.write(Obj.allocator)
-        if let pfn = pop(order) { return pfn }
-        if order == 0, let big = pop(9) {
+        if movable, let pfn = take(order: order, zone: 1) { return pfn }
+        return take(order: order, zone: 0)
+    }
+
+    private mutating func take(order: Int, zone z: Int) -> Int? {
+        if let pfn = pop(order, z) { return pfn }
+        if order == 0, let big = pop(9, z) {
             // Split a free 2M block: hand out its first frame, keep the rest free.
-            for pfn in stride(from: big + 511, to: big, by: -1) { free[0].append(Int32(pfn)) }
+            for pfn in stride(from: big + 511, to: big, by: -1) {
+                zones[z].free[0].append(Int32(pfn))
+            }
             return big
         }
         let size = 1 << order
-        let start = (fresh + size - 1) & ~(size - 1)
-        guard start + size <= end else { return nil }
+        let start = (zones[z].fresh + size - 1) & ~(size - 1)
+        guard start + size <= zones[z].end else { return nil }
         // Frames skipped to align the block stay usable as order-0 frames.
-        for pfn in fresh..<start { free[0].append(Int32(pfn)) }
-        fresh = start + size
+        for pfn in zones[z].fresh..<start { zones[z].free[0].append(Int32(pfn)) }
+        zones[z].fresh = start + size
         return start
     }
 
-    private mutating func pop(_ order: Int) -> Int? {
+    private mutating func pop(_ order: Int, _ z: Int) -> Int? {
         if lifo {
-            guard let pfn = free[order].popLast() else { return nil }
+            guard let pfn = zones[z].free[order].popLast() else { return nil }
             return Int(pfn)
         }
-        guard fifoHead[order] < free[order].count else { return nil }
-        let pfn = free[order][fifoHead[order]]
-        fifoHead[order] += 1
-        if fifoHead[order] == free[order].count {
-            free[order].removeAll(keepingCapacity: true)
-            fifoHead[order] = 0
+        guard zones[z].fifoHead[order] < zones[z].free[order].count else { return nil }
+        let pfn = zones[z].free[order][zones[z].fifoHead[order]]
+        zones[z].fifoHead[order] += 1
+        if zones[z].fifoHead[order] == zones[z].free[order].count {
+            zones[z].free[order].removeAll(keepingCapacity: true)
+            zones[z].fifoHead[order] = 0
         }
         return Int(pfn)
     }
 
-    /// Returns a block to its free list.
+    /// Returns a block to its zone's free list.
     mutating func give(_ pfn: Int, order: Int) {
         log.write(Obj.allocator)
-        free[order].append(Int32(pfn))
+        zones[pfn >= movableStart ? 1 : 0].free[order].append(Int32(pfn))
     }
 }
 
 extension Kernel {
     /// Models alloc_pages() (mm/page_alloc.c): a block of 2^order frames with refcount 1,
     /// zeroed (a fresh epoch: earlier data is gone); compound when order > 0.
-    /// nil when memory is exhausted.
-    func allocPages(_ t: KTask, order: Int = 0) async -> Int? {
+    /// `movable` is __GFP_MOVABLE (GFP_HIGHUSER_MOVABLE user pages): it may come from
+    /// ZONE_MOVABLE, unless the task runs under memalloc_pin_save() (PF_MEMALLOC_PIN,
+    /// current_gfp_context() clears __GFP_MOVABLE). nil when memory is exhausted.
+    func allocPages(_ t: KTask, order: Int = 0, movable: Bool = false) async -> Int? {
         await t.step()
-        guard let pfn = allocator.take(order: order) else { return nil }
+        guard let pfn = allocator.take(order: order, movable: movable && !t.memallocPin) else {
+            return nil
+        }
         // The new owner's clear_page() writes the frame (its epoch changes, so what was
         // stored in it reads as zero): a stale TLB entry or DMA that still reaches it
         // conflicts with this step, so DPOR orders them both ways.

@@ -25,6 +25,13 @@ public enum PTEBits {
     public static let nx: UInt64 = 1 << 63
     /// The physical frame field (bits 12–51).
     public static let pfnMask: UInt64 = 0x000f_ffff_ffff_f000
+    /// A non-present swap-type entry's type field (bits 59–63 on x86-64, SWP_TYPE_BITS 5).
+    /// The model keeps the offset (a pfn, for migration entries) in the pfn field.
+    public static let swpTypeMask: UInt64 = 0x1f << 59
+    /// The swap type of a read migration entry (SWP_MIGRATION_READ; the model's number).
+    public static let swpMigrationRead: UInt64 = 0x1e << 59
+    /// The swap type of a writable migration entry (SWP_MIGRATION_WRITE).
+    public static let swpMigrationWrite: UInt64 = 0x1f << 59
     /// _PAGE_TABLE: what a non-leaf entry carries (PRESENT|RW|USER|ACCESSED|DIRTY).
     public static let table: UInt64 = present | rw | user | accessed | dirty
 }
@@ -102,6 +109,24 @@ public struct EntryLayout: Hashable, Sendable {
     /// Models pmd_mkdevmap(): DEVMAP only.
     @inline(__always) public func pmdMkDevmap(_ e: UInt64) -> UInt64 { e | devmap }
 
+    /// Models make_readable_migration_entry()/make_writable_migration_entry() then
+    /// swp_entry_to_pte(): a non-present entry naming the page under migration.
+    @inline(__always) public func makeMigration(pfn: Int, write: Bool) -> UInt64 {
+        (UInt64(pfn) << 12) & PTEBits.pfnMask
+            | (write ? PTEBits.swpMigrationWrite : PTEBits.swpMigrationRead)
+    }
+
+    /// Models is_swap_pte() && is_migration_entry(): a non-present migration entry.
+    @inline(__always) public func isMigration(_ e: UInt64) -> Bool {
+        !isPresent(e) && (e & PTEBits.swpTypeMask == PTEBits.swpMigrationRead
+                          || e & PTEBits.swpTypeMask == PTEBits.swpMigrationWrite)
+    }
+
+    /// Models is_writable_migration_entry().
+    @inline(__always) public func isWritableMigration(_ e: UInt64) -> Bool {
+        isMigration(e) && e & PTEBits.swpTypeMask == PTEBits.swpMigrationWrite
+    }
+
     /// Models pte_access_permitted(): PRESENT|USER, and RW for a write.
     @inline(__always) public func accessPermitted(_ e: UInt64, write: Bool) -> Bool {
         let need = PTEBits.present | PTEBits.user | (write ? PTEBits.rw : 0)
@@ -111,6 +136,9 @@ public struct EntryLayout: Hashable, Sendable {
     /// A short human description of the bits, for traces ("P RW U A D SPECIAL pfn 0x12").
     public func describe(_ e: UInt64) -> String {
         if e == 0 { return "none" }
+        if isMigration(e) {
+            return "MIGRATION(\(isWritableMigration(e) ? "write" : "read")) pfn " + hex(pfn(e))
+        }
         var parts: [String] = []
         if e & PTEBits.present != 0 { parts.append("P") }
         if e & PTEBits.present == 0 && e & PTEBits.protnone != 0 { parts.append("PROTNONE") }

@@ -33,6 +33,13 @@ public struct TableStore {
         return entries[slot << 9 | index]
     }
 
+    /// Reads entry `index` of table `slot` without recording: only for the condition of
+    /// a `block(until:)`, which the explorer evaluates between steps (the woken step reads
+    /// the entry again through `read`).
+    @inline(__always) func unrecorded(_ slot: Int, _ index: Int) -> UInt64 {
+        entries[slot << 9 | index]
+    }
+
     /// Writes entry `index` of table `slot`.
     @inline(__always) public mutating func write(_ slot: Int, _ index: Int, _ value: UInt64) {
         log.write(Obj.entry(slot, index))

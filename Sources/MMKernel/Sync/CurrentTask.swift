@@ -19,6 +19,8 @@ public final class KTask {
     /// VM_FAULT_WRITE of the last fault this task handled: do_wp_page reused or copied
     /// the page (faultin_page reads it; task-local, not shared state).
     @exclusivity(unchecked) var faultBrokeCow = false
+    /// PF_MEMALLOC_PIN (memalloc_pin_save(), v5.13): allocations leave ZONE_MOVABLE alone.
+    @exclusivity(unchecked) public var memallocPin = false
     /// Locks held per lockdep class (`LockClass` raw value), for lock-order checks.
     @exclusivity(unchecked) var heldCounts: [UInt16] = Array(repeating: 0, count: LockClass.allCases.count)
 

@@ -107,7 +107,7 @@ extension Kernel {
                         // copy_present_page() (v5.9+ "mm: Do early cow for pinned pages during
                         // fork() for ptes"): a page that may be pinned for DMA is copied for the
                         // child now, so the parent's pinned page stays the parent's.
-                        guard let copy = await allocPages(t) else { return }
+                        guard let copy = await allocPages(t, movable: true) else { return }
                         copyFrameData(from: pfn, to: copy)
                         pageAddNewAnonRmap(copy)
                         mms[child].anonPages += 1

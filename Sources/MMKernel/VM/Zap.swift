@@ -54,7 +54,12 @@ extension Kernel {
             if pte != 0 {
                 await writeEntry(t, ref, 0, .pte, "ptep_get_and_clear_full")
                 tlb.cleared(addr, PAGE_SIZE)
-                if layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t) {
+                if layout.isMigration(pte) {
+                    // zap_nonpresent_ptes(): the entry's page stays with migration, which
+                    // finds the entry gone; only the RSS count goes (anonymous pages only
+                    // are migrated).
+                    mms[mm].anonPages -= 1
+                } else if layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t) {
                     if page(pfn).flags.contains(.anon) { mms[mm].anonPages -= 1 } else {
                         mms[mm].filePages -= 1
                     }

@@ -96,7 +96,7 @@ public struct OraclePlan: Sendable {
         case .memWrite:
             throw Diagnostic("the oracle does not run memwrite (a write to /proc/PID/mem is not "
                              + "in its C harness)", at: s.location)
-        case .allocPages, .khugepaged:
+        case .allocPages, .khugepaged, .migrate:
             throw Diagnostic("the oracle cannot run \(s.op.name): it is a harness of the model, "
                              + "not a system call", at: s.location)
         case .unbind where !concurrent:

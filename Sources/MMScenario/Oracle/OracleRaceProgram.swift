@@ -72,7 +72,7 @@ public enum OracleRaceProgram {
                  .dioWrite, .truncate, .punch, .gup, .put, .unpin, .unbind:
                 continue
             case .observe, .fork, .processVMReadv, .dmabuf, .p2pmem, .bind,
-                 .free, .evict, .allocPages, .khugepaged, .memWrite:
+                 .free, .evict, .allocPages, .khugepaged, .memWrite, .migrate:
                 throw Diagnostic("a concurrent oracle run cannot run \(s.statement.op.name) "
                                  + "(it runs mmap, munmap, mremap, mprotect, madvise, load, store, touch, "
                                  + "dio_read, dio_write, truncate, punch, gup, put, unpin, unbind)",
@@ -276,7 +276,7 @@ public enum OracleRaceProgram {
             return syscall("r_unbind(\(OracleCProgram.cString(dev)), &err)")
         case .pmem, .disk, .mkfs, .mount, .file, .assert, .observe, .fork, .process, .processVMReadv,
              .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages, .khugepaged,
-             .memWrite:
+             .memWrite, .migrate:
             return []  // setup, model-only, or refused by check
         }
     }

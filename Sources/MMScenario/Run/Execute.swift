@@ -80,6 +80,9 @@ extension ScenarioExecution {
         case .khugepaged(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             return .int(Int64(await k.khugepagedCollapse(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
+        case .migrate(let r):
+            guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
+            return .int(Int64(await k.movePages(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
         case .allocPages(let n):
             let got = await k.harnessAlloc(t, n)
             harness += got

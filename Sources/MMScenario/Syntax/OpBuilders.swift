@@ -124,6 +124,9 @@ extension Parser {
         case "khugepaged":
             let address = try address(args.positional(0), args)
             return .khugepaged(RangeArgs(address: address, len: try args.requiredSize("len")))
+        case "migrate":
+            let address = try address(args.positional(0), args)
+            return .migrate(RangeArgs(address: address, len: try args.requiredSize("len")))
         case "alloc_pages":
             return .allocPages(count: try args.count(args.positional(0), for: "alloc_pages"))
         case "observe": return .observe(address: try address(args.positional(0), args))

@@ -103,6 +103,8 @@ struct OpSchema {
                  context: .none),
         OpSchema(name: "khugepaged", usage: "khugepaged ADDR len=S", positionals: ["an address"],
                  keys: ["len"], flags: [], context: .required),
+        OpSchema(name: "migrate", usage: "migrate ADDR len=S", positionals: ["an address"],
+                 keys: ["len"], flags: [], context: .required),
         OpSchema(name: "alloc_pages", usage: "alloc_pages N", positionals: ["a page count"], keys: [], flags: [],
                  context: .none),
         OpSchema(name: "observe", usage: "observe ADDR", positionals: ["an address"], keys: [], flags: [],

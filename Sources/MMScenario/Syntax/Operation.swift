@@ -70,6 +70,9 @@ public enum Operation: Hashable, Sendable {
     case allocPages(count: Int)
     /// `khugepaged ADDR len=S`: khugepaged collapses the range now; 0 or -errno.
     case khugepaged(RangeArgs)
+    /// `migrate ADDR len=S`: move_pages(2) of the range's anonymous pages to new frames;
+    /// the number of pages left in place, or -errno.
+    case migrate(RangeArgs)
     /// `observe ADDR`: record the mapping level, smaps counters and pagemap entry.
     case observe(address: AddrExpr)
     /// `assert COND`: a false condition is a violation `assert`.
@@ -111,6 +114,7 @@ public enum Operation: Hashable, Sendable {
         case .evict: return "evict"
         case .allocPages: return "alloc_pages"
         case .khugepaged: return "khugepaged"
+        case .migrate: return "migrate"
         case .observe: return "observe"
         case .assert: return "assert"
         }
