@@ -24,6 +24,19 @@ print(" ".join(text[a + 1:b].split()).replace('\\', ''))
 PY
 }
 
+# One mechanism's matrix across every era: the prose on standard input, then the table of
+# `mmsim matrix scenarios/history/FILE --knobs KNOBS`.
+# A blank line separates it from the one before.
+eras_matrix() {
+  if [ -n "${matrix_before:-}" ]; then echo; fi
+  matrix_before=1
+  cat
+  echo
+  echo '```'
+  "$MMSIM" matrix "scenarios/history/$1" --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs "$2"
+  echo '```'
+}
+
 {
 echo "# The area's history: fixed bugs, with the fix off and on"
 echo
@@ -63,93 +76,54 @@ for m in $(ls scenarios/history/*.litmus | grep -v -e '-off.litmus$' -e '-on.lit
 done
 echo "## Mechanisms added for these fixes, across the eras"
 echo
-echo "MADV_FREE/MADV_PAGEOUT reclaim vs. O_DIRECT (\`madvise free|pageout\`): v4.4 has no"
-echo "MADV_FREE and v5.2 no MADV_PAGEOUT, so the test does not run there. The v5.10 era (5.10.223)"
-echo "has the fix through its stable backport."
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v5.18-madv-free-reclaim-vs-dio-off.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs madv_free_refcount_check
-echo '```'
-echo
-echo "A driver revoking a VRAM BO's pfns (\`evict NAME\`, TTM eviction) while munmap runs:"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v5.19-pfnmap-munmap-vs-evict-off.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_pfnmap_vma
-echo '```'
-echo
-echo "mremap (\`mremap ADDR len=S to=ADDR\`, move_ptes) vs. truncate of the file:"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v4.19-mremap-flush-before-release-off.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs mremap_flush_under_ptl
-echo '```'
-echo
-echo "khugepaged collapse (\`khugepaged ADDR len=S\`, collapse_huge_page) vs. gup-fast, with"
-echo "flushes that do not IPI (\`-tlb_flush_ipi\`). The PTE table freed under gup-fast, each era"
-echo "with its own fixes (v4.4 and v5.2 have no tlb_remove_table_sync_one; 5.10.y has the"
-echo "backport), and as x86 native, whose flush IPI already waits for gup-fast:"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v6.2-khugepaged-gup-fast-ipi-on.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_ipi
-echo '```'
-echo
-echo "The write lost through a page gup-fast kept after the collapse copied it (without the v6.2"
-echo "IPI): v4.4's x86 gup-fast re-reads no entry, so the PMD re-read cannot help there:"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v6.0-gup-fast-thp-collapse-recheck-off.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs gup_fast_pmd_recheck
-echo '```'
-echo
-echo "A write through /proc/PID/mem (\`memwrite PROC ADDR value=V\`, FOLL_FORCE|FOLL_WRITE) into"
-echo "a private read-only file mapping vs. MADV_DONTNEED. v4.4 is 2015 code, before the fix;"
-echo "from v6.1 can_follow_write_pte accepts the first COW copy at once (PageAnonExclusive,"
-echo "\"mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW\", v6.0), so there is no"
-echo "second fault whose VM_FAULT_WRITE could drop FOLL_WRITE, and the knob changes nothing there:"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v4.9-dirty-cow-off.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs gup_cow_retry_keeps_write
-echo '```'
-echo
-echo "huge_pmd_unshare vs. gup-fast (hugetlb PMD sharing), each era as it is, with flushes that do"
-echo "not IPI (\`-tlb_flush_ipi +rcu_table_free\`; the v5.10 era predates the fix), and the fix"
-echo "switched on and off (up to 1 preemption, as the pair):"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v6.16-hugetlb-unshare-gup-fast-sync-on.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs hugetlb_unshare_gup_fast_sync
-echo '```'
-echo
-echo "The same race without the fix, as x86 native (\`+tlb_flush_ipi\`): from v6.1 the unshare's"
-echo "flush of the PUD range (\"hugetlbfs: flush TLBs correctly after huge_pmd_unshare\", v5.16)"
-echo "is an IPI that waits for the IRQs-off walker before i_mmap_rwsem is dropped; older eras do"
-echo "not flush the unshared range at all, so the walk outlives the unshare there even with IPIs:"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v6.16-hugetlb-unshare-gup-fast-sync-off.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs tlb_flush_ipi
-echo '```'
-echo
-echo "Page migration (\`migrate ADDR len=S\`, move_pages) vs. gup-fast under O_DIRECT: without the"
-echo "PTE re-read and without flush IPIs gup-fast keeps the old page after migration copied it."
-echo "v4.4's x86 gup-fast re-reads nothing, but its flush IPI waits for gup-fast (\`+tlb_flush_ipi\`)."
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v3.19-gup-fast-pte-recheck-vs-migration-on.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs gup_fast_pte_recheck,tlb_flush_ipi
-echo '```'
-echo
-echo "A FOLL_LONGTERM pin of a ZONE_MOVABLE page (\`+movable_zone\`): v4.4 has no FOLL_LONGTERM"
-echo "and v5.2 no FOLL_PIN, so the test does not run there; with the fix off the pin stays in"
-echo "ZONE_MOVABLE (longterm-pin-movable, and the condition, a new pfn, fails):"
-echo
-echo '```'
-"$MMSIM" matrix scenarios/history/v5.13-longterm-pin-movable-on.litmus \
-  --eras v4.4,v5.2,v5.10,v6.1,v6.12,v7.2 --knobs longterm_migrate_movable
-echo '```'
+eras_matrix v5.18-madv-free-reclaim-vs-dio-off.litmus madv_free_refcount_check <<'TEXT'
+MADV_FREE/MADV_PAGEOUT reclaim vs. O_DIRECT (`madvise free|pageout`): v4.4 has no
+MADV_FREE and v5.2 no MADV_PAGEOUT, so the test does not run there. The v5.10 era (5.10.223)
+has the fix through its stable backport.
+TEXT
+eras_matrix v5.19-pfnmap-munmap-vs-evict-off.litmus tlb_flush_pfnmap_vma <<'TEXT'
+A driver revoking a VRAM BO's pfns (`evict NAME`, TTM eviction) while munmap runs:
+TEXT
+eras_matrix v4.19-mremap-flush-before-release-off.litmus mremap_flush_under_ptl <<'TEXT'
+mremap (`mremap ADDR len=S to=ADDR`, move_ptes) vs. truncate of the file:
+TEXT
+eras_matrix v6.2-khugepaged-gup-fast-ipi-on.litmus tlb_flush_ipi <<'TEXT'
+khugepaged collapse (`khugepaged ADDR len=S`, collapse_huge_page) vs. gup-fast, with
+flushes that do not IPI (`-tlb_flush_ipi`). The PTE table freed under gup-fast, each era
+with its own fixes (v4.4 and v5.2 have no tlb_remove_table_sync_one; 5.10.y has the
+backport), and as x86 native, whose flush IPI already waits for gup-fast:
+TEXT
+eras_matrix v6.0-gup-fast-thp-collapse-recheck-off.litmus gup_fast_pmd_recheck <<'TEXT'
+The write lost through a page gup-fast kept after the collapse copied it (without the v6.2
+IPI): v4.4's x86 gup-fast re-reads no entry, so the PMD re-read cannot help there:
+TEXT
+eras_matrix v4.9-dirty-cow-off.litmus gup_cow_retry_keeps_write <<'TEXT'
+A write through /proc/PID/mem (`memwrite PROC ADDR value=V`, FOLL_FORCE|FOLL_WRITE) into
+a private read-only file mapping vs. MADV_DONTNEED. v4.4 is 2015 code, before the fix;
+from v6.1 can_follow_write_pte accepts the first COW copy at once (PageAnonExclusive,
+"mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW", v6.0), so there is no
+second fault whose VM_FAULT_WRITE could drop FOLL_WRITE, and the knob changes nothing there:
+TEXT
+eras_matrix v6.16-hugetlb-unshare-gup-fast-sync-on.litmus hugetlb_unshare_gup_fast_sync <<'TEXT'
+huge_pmd_unshare vs. gup-fast (hugetlb PMD sharing), each era as it is, with flushes that do
+not IPI (`-tlb_flush_ipi +rcu_table_free`; the v5.10 era predates the fix), and the fix
+switched on and off (up to 1 preemption, as the pair):
+TEXT
+eras_matrix v6.16-hugetlb-unshare-gup-fast-sync-off.litmus tlb_flush_ipi <<'TEXT'
+The same race without the fix, as x86 native (`+tlb_flush_ipi`): from v6.1 the unshare's
+flush of the PUD range ("hugetlbfs: flush TLBs correctly after huge_pmd_unshare", v5.16)
+is an IPI that waits for the IRQs-off walker before i_mmap_rwsem is dropped; older eras do
+not flush the unshared range at all, so the walk outlives the unshare there even with IPIs:
+TEXT
+eras_matrix v3.19-gup-fast-pte-recheck-vs-migration-on.litmus gup_fast_pte_recheck,tlb_flush_ipi <<'TEXT'
+Page migration (`migrate ADDR len=S`, move_pages) vs. gup-fast under O_DIRECT: without the
+PTE re-read and without flush IPIs gup-fast keeps the old page after migration copied it.
+v4.4's x86 gup-fast re-reads nothing, but its flush IPI waits for gup-fast (`+tlb_flush_ipi`).
+TEXT
+eras_matrix v5.13-longterm-pin-movable-on.litmus longterm_migrate_movable <<'TEXT'
+A FOLL_LONGTERM pin of a ZONE_MOVABLE page (`+movable_zone`): v4.4 has no FOLL_LONGTERM
+and v5.2 no FOLL_PIN, so the test does not run there; with the fix off the pin stays in
+ZONE_MOVABLE (longterm-pin-movable, and the condition, a new pfn, fails):
+TEXT
 } > "$out"
 echo "wrote $out"
