@@ -70,4 +70,35 @@ import Testing
         #expect(seen.covers(Obj.page(Kernel.firstAllocatablePfn), .read))
         #expect(seen.covers(Obj.section(Kernel.firstAllocatablePfn), .read))
     }
+
+    /// The filesystem on a block device is shared state: a `mkfs` in one thread and a
+    /// `mount` in another race (mount fails with -EINVAL when no filesystem is there yet),
+    /// so DPOR must order the two steps both ways. Before mkfs recorded a write and mount
+    /// a read of `Obj.blockDevice`, the steps did not conflict and only one order, one
+    /// result, was explored.
+    @Test func mkfsAndMountRaceBothWays() {
+        var results = Set<Int>()
+        var findings: [String] = []
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+            let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
+            var mounted = 1
+            let plan = ExecutionPlan(
+                prologue: { _ in k.addDisk(name: "sda", size: 64 << 20) },
+                threads: [("T0", { e in
+                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: -1)
+                              await t.step()
+                              k.mkfs(device: k.blockDevice(named: "sda")!, .ext4)
+                          }),
+                          ("T1", { e in
+                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: -1)
+                              await t.step()
+                              mounted = k.mount(device: k.blockDevice(named: "sda")!, at: "/mnt",
+                                                dax: false)
+                          })],
+                log: k.log)
+            return (plan, { _ in results.insert(mounted); findings += k.log.findings; return 0 })
+        }
+        #expect(results == [0, -Errno.EINVAL])
+        #expect(findings.isEmpty)
+    }
 }

@@ -171,8 +171,7 @@ extension Kernel {
         t.exec.note("unbind \(pmems[region].name)")
         // Zap and flush first: device-dax always; fs-dax when the filesystem is told (XFS
         // from 7.x, Era.xfsUnmapsOnPreRemove; any filesystem with the proposal's knob).
-        let device = pmems[region].blockDevice
-        let xfs = device >= 0 && device < blockDevices.count && blockDevices[device].fsType == .xfs
+        let xfs = filesystem(device: pmems[region].blockDevice) == .xfs
         let zap = pmems[region].mode == .devdax || config.has(.daxUnmapOnRemove)
             || (config.era.xfsUnmapsOnPreRemove && xfs)
         if zap {

@@ -56,8 +56,8 @@ extension Kernel {
             capable = p.bound && (config.era.pmemHasMemmap ? (p.mode == .fsdax && p.map != .none) : true)
         }
         if !capable {
-            if blockDevices[device].fsType == .xfs { return mount(device: device, at: path, dax: false) }
-            return blockDevices[device].fsType == nil ? mount(device: device, at: path, dax: false)
+            if filesystem(device: device) == .xfs { return mount(device: device, at: path, dax: false) }
+            return filesystem(device: device) == nil ? mount(device: device, at: path, dax: false)
                 : -Errno.EINVAL
         }
         return mount(device: device, at: path, dax: true)

@@ -72,15 +72,25 @@ extension Kernel {
         blockDevices.firstIndex(where: { $0.name == name })
     }
 
-    /// Models mkfs: records the filesystem on the device.
+    /// Models mkfs: records the filesystem on the device (a `mkfs` in a thread is a write
+    /// other threads' mount and unbind see).
     public func mkfs(device: Int, _ type: FSType) {
+        log.write(Obj.blockDevice(device))
         blockDevices[device].fsType = type
+    }
+
+    /// The filesystem on block device `device` (nil: none, or no such device), read
+    /// through the access log: what mount, DAX faults and unbind decide on.
+    func filesystem(device: Int) -> FSType? {
+        guard device >= 0 && device < blockDevices.count else { return nil }
+        log.read(Obj.blockDevice(device))
+        return blockDevices[device].fsType
     }
 
     /// Models mount(2) of a device at `path`. Returns 0 or -errno: -EINVAL when the device
     /// has no filesystem (the kernel's "can't find ext4 filesystem" / VFS: bad superblock).
     public func mount(device: Int, at path: String, dax: Bool) -> Int {
-        guard blockDevices[device].fsType != nil else { return -Errno.EINVAL }
+        guard filesystem(device: device) != nil else { return -Errno.EINVAL }
         if mounts.contains(where: { $0.path == path }) { return -Errno.EBUSY }
         mounts.append(Mount(path: path, device: device, dax: dax))
         return 0

@@ -39,7 +39,7 @@ extension Kernel {
     /// XFS_MMAPLOCK before; see `Era.daxFaultTruncateLock`), nil when the era has none.
     func daxInvalidateLock(_ inode: Int) -> LockID? {
         let dev = mounts[inodes[inode].mount].device
-        let xfs = dev >= 0 && blockDevices[dev].fsType == .xfs
+        let xfs = filesystem(device: dev) == .xfs
         return config.era.daxFaultTruncateLock(xfs: xfs) ? .invalidate(inode: inode) : nil
     }
 

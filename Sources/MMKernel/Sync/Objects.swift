@@ -34,6 +34,8 @@ enum Obj {
     static func frame(_ pfn: Int) -> ObjectID { make(9, pfn) }
     /// A process's mm->tlb_flush_pending (mmu_gathers in progress on the mm).
     static func tlbFlushPending(_ mm: Int) -> ObjectID { make(60, mm) }
+    /// The filesystem mkfs put on block device `device` (unbind and mount ask which it is).
+    static func blockDevice(_ device: Int) -> ObjectID { make(61, device) }
     /// A process's mm->write_protect_seq.
     static func writeProtectSeq(_ mm: Int) -> ObjectID { make(12, mm) }
     /// A direct I/O request's completion.
@@ -113,7 +115,7 @@ enum Obj {
             48: "file contents", 49: "DAX file", 52: "file page contents",
             53: "device page contents", 54: "pgmap percpu_ref", 55: "huge zero page",
             56: "device memory extent", 57: "socket pages", 58: "pgmap percpu_ref mode",
-            59: "pgmap done completion",
+            59: "pgmap done completion", 60: "tlb_flush_pending", 61: "block device filesystem",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
