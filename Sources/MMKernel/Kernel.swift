@@ -139,11 +139,9 @@ public final class Kernel {
             lifo: config.has(.allocLifo), log: log)
         // The zero page lives in the kernel image (empty_zero_page): reserved, never freed.
         zeroPfn = Kernel.firstAllocatablePfn - 1
-        for pfn in 0..<Kernel.firstAllocatablePfn {
-            self.memmap.withPage(pfn) {
-                $0.flags = [.reserved]
-                $0.refcount = 1
-            }
+        self.memmap.fillInSweep(0..<Kernel.firstAllocatablePfn) {
+            $0.flags = [.reserved]
+            $0.refcount = 1
         }
         self.memmap.withPage(zeroPfn) { $0.flags = [.reserved, .zero] }
         if log.audit { log.auditor = self }

@@ -61,15 +61,13 @@ extension Kernel {
         var pgmap = DevPagemap(type: type, startPfn: startPfn, count: count, owner: owner)
         memmap.online(startPfn: startPfn, count: count)
         let idle = zoneDeviceIdleRefcount(type)
-        for pfn in startPfn..<(startPfn + count) {
-            memmap.withPageInSweep(pfn) { p in
-                let epoch = p.epoch &+ 1
-                p = Page()
-                p.epoch = epoch
-                p.flags = [.zoneDevice]
-                p.pgmap = Int16(index)
-                p.refcount = idle
-            }
+        memmap.fillInSweep(startPfn..<(startPfn + count)) { p in
+            let epoch = p.epoch &+ 1
+            p = Page()
+            p.epoch = epoch
+            p.flags = [.zoneDevice]
+            p.pgmap = Int16(index)
+            p.refcount = idle
         }
         // One pgmap reference per pfn (percpu_ref_get_many), except the era without
         // pgmap references at all.

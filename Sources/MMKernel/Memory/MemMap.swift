@@ -1,9 +1,12 @@
-/// The memmap: struct pages by pfn, in sections of 128 MiB (SECTION_SIZE_BITS 27 on
-/// x86-64). A section that is not online has no struct pages: `pfn_valid()` is false.
-/// Storage is materialised when a section is first touched, so a 4 GiB machine costs
-/// nothing until it is used.
 import MMExplore
 
+/// The memmap: struct pages by pfn, in sections of 128 MiB (SECTION_SIZE_BITS 27 on
+/// x86-64). A section that is not online has no struct pages: `pfn_valid()` is false.
+/// Storage is materialised in blocks of 512 struct pages (2 MiB of frames) when a page of
+/// the block is first touched one by one; until then every page of a block has one value,
+/// its template, so booting 4 GiB, hot-adding a namespace (memremap_pages sets all its
+/// pages alike) or sweeping an idle namespace (memunmap_pages) costs per block, not per
+/// page. A block is materialised from its template, so the pages read the same.
 public struct MemMap {
     /// Pages per section (2^(27-12)).
     public static let sectionPages = 1 << 15
@@ -20,11 +23,22 @@ public struct MemMap {
         case removed
     }
 
+    /// Struct pages per storage block (2 MiB of frames).
+    static let blockPages = 1 << 9
+    /// Blocks per section.
+    static let sectionBlocks = sectionPages / blockPages
+
     /// Section states by section number.
     private var states: [SectionState]
-    /// Where each section's pages start in `pages`, or -1 before it is materialised.
-    private var base: [Int32]
-    /// Storage of every materialised section's pages: reached only through `page`,
+    /// Where each section's entries start in `blocks`, or -1 while all its pages are
+    /// `Page()` (never touched).
+    private var sectionBlockStart: [Int32]
+    /// Per block of touched sections: where its pages start in `pages` (>= 0), or
+    /// `-(t + 1)` while every page of the block equals `templates[t]`.
+    private var blocks: [Int32] = []
+    /// Values of uniform blocks; `templates[0]` is `Page()`.
+    private var templates: [Page] = [Page()]
+    /// Storage of every materialised block's pages: reached only through `page`,
     /// `withPage` and `section`, which record their access.
     private var pages: [Page] = []
     /// Where accesses are recorded: a struct page is object `Obj.page(pfn)`, a section's
@@ -36,7 +50,7 @@ public struct MemMap {
     public init(maxPfn: Int, log: AccessLog) {
         let sections = (maxPfn + MemMap.sectionPages - 1) >> MemMap.sectionShift
         states = Array(repeating: .absent, count: sections)
-        base = Array(repeating: -1, count: sections)
+        sectionBlockStart = Array(repeating: -1, count: sections)
         self.log = log
     }
 
@@ -84,6 +98,19 @@ public struct MemMap {
     /// visits the pages one by one (`refcountInSweep`), so that a block where another
     /// thread holds pages conflicts only on those pages' counts.
     mutating func sweepIdleBlock(_ pfns: Range<Int>, idle: Int32, to value: Int32) -> Bool {
+        if pfns.count == MemMap.blockPages, pfns.lowerBound & (MemMap.blockPages - 1) == 0 {
+            let b = blockIndex(pfns.lowerBound)
+            if blocks[b] < 0 {
+                // A uniform block: its template speaks for every page.
+                var page = templates[Int(-blocks[b] - 1)]
+                guard page.refcount == idle else { return false }
+                log.read(Obj.section(pfns.lowerBound))
+                log.write(Obj.pageCountBlock(pfns.lowerBound))
+                page.refcount = value
+                blocks[b] = -Int32(template(page)) - 1
+                return true
+            }
+        }
         for pfn in pfns where pages[slot(pfn)].refcount != idle { return false }
         log.read(Obj.section(pfns.lowerBound))
         log.write(Obj.pageCountBlock(pfns.lowerBound))
@@ -91,12 +118,39 @@ public struct MemMap {
         return true
     }
 
-    /// Changes a struct page in a sweep over whole sections (memremap_pages initialising
-    /// a namespace's pages): one write of each section instead of thousands of page
-    /// objects; sound, because every other access to a struct page reads its section.
-    @inline(__always) mutating func withPageInSweep(_ pfn: Int, _ body: (inout Page) -> Void) {
-        log.write(Obj.section(pfn))
-        body(&pages[slot(pfn)])
+    /// Changes every struct page of `pfns` alike in a sweep over whole sections
+    /// (memremap_pages initialising a namespace's pages): one write of each section
+    /// instead of thousands of page objects; sound, because every other access to a struct
+    /// page reads its section. A block the range covers whole and whose pages are still
+    /// all equal changes once, through its template.
+    mutating func fillInSweep(_ pfns: Range<Int>, _ body: (inout Page) -> Void) {
+        var pfn = pfns.lowerBound
+        var lastSection = -1
+        var memo: (from: Int32, to: Int32)?
+        while pfn < pfns.upperBound {
+            let section = pfn >> MemMap.sectionShift
+            if section != lastSection {
+                log.write(Obj.section(pfn))
+                lastSection = section
+            }
+            let blockEnd = (pfn | (MemMap.blockPages - 1)) + 1
+            let b = blockIndex(pfn)
+            if pfn & (MemMap.blockPages - 1) == 0, blockEnd <= pfns.upperBound, blocks[b] < 0 {
+                let from = blocks[b]
+                if let m = memo, m.from == from {
+                    blocks[b] = m.to
+                } else {
+                    var page = templates[Int(-from - 1)]
+                    body(&page)
+                    blocks[b] = -Int32(template(page)) - 1
+                    memo = (from, blocks[b])
+                }
+                pfn = blockEnd
+                continue
+            }
+            body(&pages[slot(pfn)])
+            pfn += 1
+        }
     }
 
     /// Sets a page's refcount in a sweep (see `refcountInSweep`).
@@ -138,15 +192,18 @@ public struct MemMap {
         return s >= 0 && s < states.count ? states[s] : .absent
     }
 
-    /// A digest of every struct page of materialised sections and of section states, by
+    /// A digest of every struct page of touched sections and of section states, by
     /// object, for the audit: `(object, hash)` pairs.
     func auditDigest(into out: inout [ObjectID: Int]) {
-        for (s, st) in states.enumerated() where st != .absent || base[s] >= 0 {
+        for (s, st) in states.enumerated() where st != .absent || sectionBlockStart[s] >= 0 {
             out[Obj.section(s << MemMap.sectionShift)] = Int(st.rawValue)
-            guard base[s] >= 0 else { continue }
-            let b = Int(base[s])
-            for i in 0..<MemMap.sectionPages where pages[b + i] != Page() {
-                out[Obj.page(s << MemMap.sectionShift | i)] = pages[b + i].hashValue
+            guard sectionBlockStart[s] >= 0 else { continue }
+            for i in 0..<MemMap.sectionPages {
+                let pfn = s << MemMap.sectionShift | i
+                let b = blocks[Int(sectionBlockStart[s]) + (i >> 9)]
+                let page = b >= 0 ? pages[Int(b) + (pfn & (MemMap.blockPages - 1))]
+                    : templates[Int(-b - 1)]
+                if page != Page() { out[Obj.page(pfn)] = page.hashValue }
             }
         }
     }
@@ -174,7 +231,8 @@ public struct MemMap {
     }
 
     /// Models pfn_valid() (include/linux/mmzone.h): the pfn has a struct page.
-    @inline(__always) public func pfnValid(_ pfn: Int) -> Bool {
+    /// (`mutating` so that a call through `Kernel.memmap` does not copy the store.)
+    @inline(__always) public mutating func pfnValid(_ pfn: Int) -> Bool {
         log.read(Obj.section(pfn))
         let s = pfn >> MemMap.sectionShift
         return s >= 0 && s < states.count && states[s] == .online
@@ -182,26 +240,48 @@ public struct MemMap {
 
     /// True when the pfn's section was removed (any use of its struct page is a
     /// use-after-free).
-    public func isRemoved(_ pfn: Int) -> Bool {
+    public mutating func isRemoved(_ pfn: Int) -> Bool {
         log.read(Obj.section(pfn))
         let s = pfn >> MemMap.sectionShift
         return s >= 0 && s < states.count && states[s] == .removed
     }
 
-    /// The storage index of `pfn`'s struct page, materialising its section; the pfn must
+    /// The storage index of `pfn`'s struct page, materialising its block; the pfn must
     /// be in an online or removed section (removed pages keep their last values so a
     /// use-after-free can be detected and reported rather than crash).
     @inline(__always) private mutating func slot(_ pfn: Int) -> Int {
-        let s = pfn >> MemMap.sectionShift
-        let b = base[s]
-        if b >= 0 { return Int(b) + (pfn & (MemMap.sectionPages - 1)) }
-        return materialise(s) + (pfn & (MemMap.sectionPages - 1))
+        let b = blockIndex(pfn)
+        let base = blocks[b]
+        if base >= 0 { return Int(base) + (pfn & (MemMap.blockPages - 1)) }
+        return materialise(b) + (pfn & (MemMap.blockPages - 1))
     }
 
-    private mutating func materialise(_ section: Int) -> Int {
+    /// Where the block of `pfn` is in `blocks`, giving its section blocks on first touch.
+    @inline(__always) private mutating func blockIndex(_ pfn: Int) -> Int {
+        let s = pfn >> MemMap.sectionShift
+        var start = sectionBlockStart[s]
+        if start < 0 {
+            start = Int32(blocks.count)
+            blocks.append(contentsOf: repeatElement(-1, count: MemMap.sectionBlocks))
+            sectionBlockStart[s] = start
+        }
+        return Int(start) + (pfn >> 9 & (MemMap.sectionBlocks - 1))
+    }
+
+    /// Gives block `b` storage of its own, every page its template's value.
+    private mutating func materialise(_ b: Int) -> Int {
         let start = pages.count
-        pages.append(contentsOf: repeatElement(Page(), count: MemMap.sectionPages))
-        base[section] = Int32(start)
+        pages.append(contentsOf: repeatElement(templates[Int(-blocks[b] - 1)],
+                                               count: MemMap.blockPages))
+        blocks[b] = Int32(start)
         return start
+    }
+
+    /// The index of a template equal to `page` (templates are few: one per distinct
+    /// uniform value).
+    private mutating func template(_ page: Page) -> Int {
+        if let i = templates.firstIndex(of: page) { return i }
+        templates.append(page)
+        return templates.count - 1
     }
 }

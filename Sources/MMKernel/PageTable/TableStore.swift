@@ -28,7 +28,9 @@ public struct TableStore {
     public var slotCount: Int { pfnOfSlot.count }
 
     /// Reads entry `index` of table `slot`.
-    @inline(__always) public func read(_ slot: Int, _ index: Int) -> UInt64 {
+    /// (`mutating` only so that a call through `Kernel.tables` reads in place instead of
+    /// copying the store, with a retain and release of each of its arrays, per entry.)
+    @inline(__always) public mutating func read(_ slot: Int, _ index: Int) -> UInt64 {
         log.read(Obj.entry(slot, index))
         return entries[slot << 9 | index]
     }
