@@ -1,13 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#else
-import Darwin
-#endif
 import MMExplore
 
-/// The whole modelled kernel of one execution: physical memory, page tables, processes,
-/// files, devices and what the checkers saw. Each execution owns one; nothing is global,
-/// so executions can run side by side on several workers.
+/// The whole modelled kernel of one execution, as subsystems that own their state:
+/// physical memory, page tables, address spaces, files, device memory, drivers, hugetlb,
+/// TLBs, and what the checkers saw. Each execution owns one; nothing is global, so
+/// executions can run side by side on several workers. The mechanisms are extensions in
+/// the folder of their kernel file (Fault/, GUP/, VM/, ...).
 public final class Kernel {
     /// The era and knobs.
     public let config: KernelConfig
@@ -16,101 +13,25 @@ public final class Kernel {
     /// Where every access to shared state below is recorded (the instrumented stores
     /// hold it; the explorer attaches it to the execution).
     public let log: AccessLog
-    /// Struct pages by pfn.
-    @exclusivity(unchecked) public var memmap: MemMap
-    /// The page allocator's state.
-    @exclusivity(unchecked) public var allocator: PageAllocator
-    /// Page-table storage.
-    @exclusivity(unchecked) public var tables: TableStore
-    /// Processes' address spaces, by `MM.id`.
-    @exclusivity(unchecked) public var mms: [MM] = []
-    /// Files, by inode number.
-    @exclusivity(unchecked) public var inodes: TrackedArray<Inode>
-    /// Block devices and the filesystems on them.
-    @exclusivity(unchecked) public var blockDevices: [BlockDevice] = []
-    /// Mounted filesystems.
-    @exclusivity(unchecked) public var mounts: [Mount] = []
-    /// Violations seen so far, in order.
-    @exclusivity(unchecked) public private(set) var violations: [Violation] = []
-    /// The shared zero page.
-    public let zeroPfn: Int
-    /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
-    public var hugeZeroPfn: Int {
-        get { log.read(Obj.hugeZero); return hugeZeroStore }
-        set { log.write(Obj.hugeZero); hugeZeroStore = newValue }
-    }
-    @exclusivity(unchecked) private var hugeZeroStore = -1
-    /// File contents by inode, then byte offset (see FS/FileData.swift).
-    /// Reached only through FS/FileData.swift's accessors, which record one object per
-    /// page of the file (`Obj.storedPage`).
-    @exclusivity(unchecked) var fileData: [Int: [UInt64: UInt64]] = [:]
-    /// Block-device contents by device, then byte offset.
-    /// Reached only through FS/FileData.swift's accessors (`Obj.storedPage`).
-    @exclusivity(unchecked) var deviceData: [Int: [UInt64: UInt64]] = [:]
-    /// Direct I/O requests submitted so far (names DMA agents and completions).
-    /// Names DMA agents and their completions (`dma<N>`): harness bookkeeping, not kernel
-    /// state (no kernel path reads it), so it records nothing.
-    @exclusivity(unchecked) var dioCount = 0
-    /// Data written by user stores, by physical address, tagged with the frame's epoch.
-    @exclusivity(unchecked) var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
-    /// Pages AF_PACKET rings hold until their sockets close (Drivers/PacketRing.swift).
-    var socketPages: [Int] {
-        get { log.read(Obj.socketPages); return socketPagesStore }
-        _modify { log.write(Obj.socketPages); yield &socketPagesStore }
-    }
-    @exclusivity(unchecked) private var socketPagesStore: [Int] = []
-    /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
-    @exclusivity(unchecked) public var pgmaps: TrackedArray<DevPagemap>
-    /// pmem namespaces, by region number (Drivers/Pmem.swift).
-    @exclusivity(unchecked) public var pmems: TrackedArray<PmemNamespace>
-    /// Block maps and DAX entries of files on DAX mounts (FS/DaxFile.swift).
-    @exclusivity(unchecked) public var daxFiles: TrackedArray<DaxFile>
-    /// Highest pfn of hot-added device memory with a memmap (0 when none).
-    public var deviceHighestPfn: Int {
-        get { log.read(Obj.deviceExtent); return deviceHighestStore }
-        set { log.write(Obj.deviceExtent); deviceHighestStore = newValue }
-    }
-    @exclusivity(unchecked) private var deviceHighestStore = 0
-    /// Counters a reviewer may ask for (`--stats`).
-    @exclusivity(unchecked) public var stats = KernelStats()
-    /// TTM buffer objects exported as dma-bufs (Drivers/TTMBufferObject.swift).
-    public var ttm: TTMState {
-        get { log.read(Obj.bo(-1)); return ttmStore }
-        _modify { log.write(Obj.bo(-1)); yield &ttmStore }
-    }
-    @exclusivity(unchecked) private var ttmStore = TTMState()
-    /// PCI P2PDMA providers and their genpools (Drivers/P2PDMA.swift).
-    public var p2pdma: P2PDMAState {
-        get { log.read(Obj.genpool(-1)); return p2pdmaStore }
-        _modify { log.write(Obj.genpool(-1)); yield &p2pdmaStore }
-    }
-    @exclusivity(unchecked) private var p2pdmaStore = P2PDMAState()
-    /// hugetlbfs mounts and files, the huge page pool, vma locks, PMD share counts (Hugetlb/).
-    public var hugetlb: HugetlbState {
-        get { log.read(Obj.hugetlbFile(-1)); return hugetlbStore }
-        _modify { log.write(Obj.hugetlbFile(-1)); yield &hugetlbStore }
-    }
-    @exclusivity(unchecked) private var hugetlbStore = HugetlbState()
-    /// The audit's unrecorded views of the coarse stores.
-    var hugetlbUnrecorded: HugetlbState { hugetlbStore }
-    var ttmUnrecorded: TTMState { ttmStore }
-    var p2pdmaUnrecorded: P2PDMAState { p2pdmaStore }
-    var contentsDigestUnrecorded: Int { fileData.hashValue &* 31 &+ deviceData.hashValue }
-    /// A hugetlb vma lock's word, unrecorded here: Sync/Locks.swift records the lock.
-    func hugetlbLockWord(_ lock: Int) -> LockState { hugetlbStore.vmaLocks[lock] }
-    /// Sets a hugetlb vma lock's word (recorded by Sync/Locks.swift as the lock).
-    func setHugetlbLockWord(_ lock: Int, _ state: LockState) { hugetlbStore.vmaLocks[lock] = state }
+    /// Struct pages, the page allocator, zero pages, frame contents (Memory/).
+    @exclusivity(unchecked) public internal(set) var memory: PhysicalMemory
+    /// Page-table storage (PageTable/).
+    @exclusivity(unchecked) public internal(set) var tables: TableStore
+    /// Processes' address spaces, by `MM.id` (VM/).
+    @exclusivity(unchecked) public internal(set) var mms: [MM] = []
+    /// Files, block devices, mounts, DAX block maps and stored contents (FS/).
+    @exclusivity(unchecked) public internal(set) var files: FileSystems
+    /// ZONE_DEVICE pagemaps and pmem namespaces (DeviceMemory/, Drivers/Pmem.swift).
+    @exclusivity(unchecked) public internal(set) var devices: DeviceMemory
+    /// TTM/dma-buf, P2PDMA and AF_PACKET state (Drivers/).
+    @exclusivity(unchecked) public internal(set) var drivers: DriverState
     /// Per-CPU TLBs, IRQ state and mm_cpumask (TLB/TLB.swift).
-    @exclusivity(unchecked) public var tlb: TLBState
-    /// Failures of the model's own invariants, reported apart from violations.
-    public internal(set) var internalErrors: [String] = []
-    /// Lock-class order seen in this execution (Sync/LockOrder.swift).
-    @exclusivity(unchecked) var lockdep = LockDep()
-    /// The audit's view of the state after the previous step (Check/StateAudit.swift).
-    @exclusivity(unchecked) var auditBaseline: [ObjectID: Int] = [:]
-    /// Also compare the instrumented stores (memmap, tables, mms, TLBs) after every step:
-    /// `MMSIM_AUDIT=full`. Slow; the instrumented stores record by construction.
-    let fullAudit = getenv("MMSIM_AUDIT").map { String(cString: $0) == "full" } ?? false
+    @exclusivity(unchecked) public internal(set) var tlb: TLBState
+    /// Violations, internal errors, lock order, the audit's baseline, counters (Check/).
+    @exclusivity(unchecked) public internal(set) var checks = Checks()
+    /// hugetlbfs mounts and files, the huge page pool, vma locks, PMD share counts
+    /// (Hugetlb/). One coarse object: every access through `hugetlb` records it.
+    @exclusivity(unchecked) private var hugetlbStore = HugetlbState()
 
     /// Physical address space modelled: 64 GiB (RAM low, device memory above 4 GiB).
     public static let maxPfn = 1 << 24
@@ -124,62 +45,43 @@ public final class Kernel {
         self.config = config
         self.log = log
         self.layout = EntryLayout(config: config)
+        self.memory = PhysicalMemory(config: config, log: log)
         self.tables = TableStore(log: log)
-        self.inodes = TrackedArray(log: log, key: Obj.pageCache)
-        self.pgmaps = TrackedArray(log: log, key: Obj.pgmap, others: [Obj.pgmapRef, Obj.pgmapLive, Obj.pgmapDone])
-        self.pmems = TrackedArray(log: log, key: Obj.pmemNs)
-        self.daxFiles = TrackedArray(log: log, key: Obj.daxFile)
+        self.files = FileSystems(log: log)
+        self.devices = DeviceMemory(log: log)
+        self.drivers = DriverState(log: log)
         self.tlb = TLBState(log: log)
-        var memmap = MemMap(maxPfn: Kernel.maxPfn, log: log)
-        memmap.online(startPfn: 0, count: Kernel.ramPfns)
-        self.memmap = memmap
-        self.allocator = PageAllocator(
-            firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramPfns,
-            movableStart: config.has(.movableZone) ? Kernel.ramPfns / 2 : nil,
-            lifo: config.has(.allocLifo), log: log)
-        // The zero page lives in the kernel image (empty_zero_page): reserved, never freed.
-        zeroPfn = Kernel.firstAllocatablePfn - 1
-        self.memmap.fillInSweep(0..<Kernel.firstAllocatablePfn) {
-            $0.flags = [.reserved]
-            $0.refcount = 1
-        }
-        self.memmap.withPage(zeroPfn) { $0.flags = [.reserved, .zero] }
         if log.audit { log.auditor = self }
     }
 
+    /// hugetlbfs mounts and files, the huge page pool, vma locks, PMD share counts (Hugetlb/).
+    public var hugetlb: HugetlbState {
+        get { log.read(Obj.hugetlbFile(-1)); return hugetlbStore }
+        _modify { log.write(Obj.hugetlbFile(-1)); yield &hugetlbStore }
+    }
+    /// The audit's unrecorded view of the hugetlb state.
+    var hugetlbUnrecorded: HugetlbState { hugetlbStore }
+    /// A hugetlb vma lock's word, unrecorded here: Sync/Locks.swift records the lock.
+    func hugetlbLockWord(_ lock: Int) -> LockState { hugetlbStore.vmaLocks[lock] }
+    /// Sets a hugetlb vma lock's word (recorded by Sync/Locks.swift as the lock).
+    func setHugetlbLockWord(_ lock: Int, _ state: LockState) { hugetlbStore.vmaLocks[lock] = state }
+
+    /// Violations seen so far, in order.
+    public var violations: [Violation] { checks.violations }
+    /// Failures of the model's own invariants, reported apart from violations.
+    public var internalErrors: [String] { checks.internalErrors }
+    /// Counters a reviewer may ask for (`--stats`).
+    public var stats: KernelStats { checks.stats }
+
     /// Records a violation.
     public func report(_ kind: ViolationKind, _ detail: String, on thread: String) {
-        violations.append(Violation(kind: kind, detail: detail, thread: thread))
+        checks.violations.append(Violation(kind: kind, detail: detail, thread: thread))
     }
 
     /// Records a violation seen by `task`.
     func report(_ kind: ViolationKind, _ detail: String, _ task: KTask) {
         report(kind, detail, on: task.name)
         task.exec.note("!! \(kind.name): \(detail)")
-    }
-
-    /// The struct page of `pfn` (the pfn must have a memmap, online or removed).
-    @inline(__always) func page(_ pfn: Int) -> Page { memmap.page(pfn) }
-
-    /// Mutates the struct page of `pfn` in place.
-    @discardableResult @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
-        memmap.withPage(pfn, body)
-    }
-
-    /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
-    @inline(__always) func identity(_ pfn: Int) -> PageIdentity { memmap.identity(pfn) }
-
-    /// Models folio_zonenum(folio) == ZONE_MOVABLE (is_zone_movable_page()): RAM above
-    /// the boot-time boundary of movablecore= (knob `movable_zone`). A constant of the
-    /// machine, like the zone bits of page->flags, so reading it touches no shared state.
-    @inline(__always) func isZoneMovable(_ pfn: Int) -> Bool {
-        pfn >= allocator.movableStart && pfn < Kernel.ramPfns
-    }
-
-    /// The head pfn of the compound page `pfn` belongs to (compound_head()).
-    @inline(__always) func compoundHead(_ pfn: Int) -> Int {
-        let p = identity(pfn)
-        return p.flags.contains(.tail) ? pfn - Int(p.headOffset) : pfn
     }
 
     /// A process's address space.

@@ -30,15 +30,15 @@ import Testing
     @Test func underDeclaredStepIsCaught() {
         let f = Self.findings({ k, t in
             await t.step()
-            k.pmems.withUnrecorded(0) { $0.name += "x" }
-        }, { k, t in await t.step(); _ = k.pmems[0].name })
+            k.devices.pmems.withUnrecorded(0) { $0.name += "x" }
+        }, { k, t in await t.step(); _ = k.devices.pmems[0].name })
         #expect(f.contains { $0.contains("pmem namespace") && $0.contains("without recording") })
     }
 
     /// The same change through the accessor is clean, and the two steps conflict.
     @Test func accessorStepIsClean() {
-        let f = Self.findings({ k, t in await t.step(); k.pmems[0].name += "x" },
-                              { k, t in await t.step(); _ = k.pmems[0].name })
+        let f = Self.findings({ k, t in await t.step(); k.devices.pmems[0].name += "x" },
+                              { k, t in await t.step(); _ = k.devices.pmems[0].name })
         #expect(f.isEmpty)
     }
 

@@ -109,7 +109,7 @@ import Testing
         #expect((try? r.get()) == 0)
         let o = m.observe(a)
         #expect(o.level == "pte" && o.special && !o.normal && !o.writable)
-        #expect(o.pagemap.pfn == m.kernel.zeroPfn && !o.pagemap.file)
+        #expect(o.pagemap.pfn == m.kernel.memory.zeroPfn && !o.pagemap.file)
     }
 
     @Test func storeThenLoadReadsBack() async {

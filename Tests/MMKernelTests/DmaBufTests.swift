@@ -26,7 +26,7 @@ import Testing
         #expect(o.smaps.vmFlags == "rd wr sh mr mw me ms io de dd sd mm")
         // The pfn is the BO's first page, 2M-aligned, and the block is not compound.
         let pfn = m.kernel.layout.pfn(o.entry)
-        #expect(pfn == m.kernel.ttm.bos[0].pfn(at: 0) && pfn & 511 == 0)
+        #expect(pfn == m.kernel.drivers.ttm.bos[0].pfn(at: 0) && pfn & 511 == 0)
         #expect(m.kernel.page(pfn).refcount == 1 && m.kernel.page(pfn + 1).refcount == 0)
         #expect(!m.kernel.page(pfn).flags.contains(.head))
     }
@@ -107,8 +107,8 @@ import Testing
 
     @Test func vramBOHasNoStructPages() async {
         let m = await machine(.v5_10, size: 2 << 20, placement: .vram)
-        let bo = m.kernel.ttm.bos[0]
-        #expect(bo.vramPfn >= TTMState.vramBasePfn && !m.kernel.memmap.pfnValid(bo.vramPfn))
+        let bo = m.kernel.drivers.ttm.bos[0]
+        #expect(bo.vramPfn >= TTMState.vramBasePfn && !m.kernel.memory.memmap.pfnValid(bo.vramPfn))
         let a = await m.map(.dmabuf(bo: 0), 2 << 20, shared: true, at: alignedBase)
         #expect(await m.kernel.store(m.task, a + 8192, 9) == nil)
         let o = m.observe(a + 8192)
@@ -119,11 +119,11 @@ import Testing
     @Test func freeWhileMappedWaitsForTheLastMapping() async {
         let m = await machine(.v5_10, size: 2 << 20, huge: false)
         let a = await m.map(.dmabuf(bo: 0), 2 << 20, shared: true)
-        let pfn = m.kernel.ttm.bos[0].pfn(at: 0)
+        let pfn = m.kernel.drivers.ttm.bos[0].pfn(at: 0)
         #expect(await m.kernel.dmabufFree(m.task, name: "bo") == 0)
-        #expect(!m.kernel.ttm.bos[0].released)
+        #expect(!m.kernel.drivers.ttm.bos[0].released)
         #expect(await m.kernel.munmap(m.task, mm: m.mm, a, 2 << 20) == 0)
-        #expect(m.kernel.ttm.bos[0].released && m.kernel.page(pfn).flags.contains(.free))
+        #expect(m.kernel.drivers.ttm.bos[0].released && m.kernel.page(pfn).flags.contains(.free))
         #expect(m.kernel.violations.isEmpty)
         #expect(await m.kernel.dmabufFree(m.task, name: "bo") == -Errno.EBADF)
     }
@@ -132,7 +132,7 @@ import Testing
         // A reference on the first page of a 2M block (what gup-fast takes through a bare
         // PSE PMD): __free_pages keeps that page and frees the other 511.
         let m = await machine(.v5_10, size: 2 << 20)
-        let head = m.kernel.ttm.bos[0].pfn(at: 0)
+        let head = m.kernel.drivers.ttm.bos[0].pfn(at: 0)
         await m.kernel.getPage(m.task, head, 2)
         #expect(await m.kernel.dmabufFree(m.task, name: "bo") == 0)
         #expect(m.kernel.violations.map(\.kind) == [.recycledWhileReferenced])
@@ -143,7 +143,7 @@ import Testing
 
     @Test func freeOfAReferencedSinglePageLeavesItToItsHolder() async {
         let m = await machine(.v5_10, size: 8192, huge: false)
-        let pfn = m.kernel.ttm.bos[0].pfn(at: 1)
+        let pfn = m.kernel.drivers.ttm.bos[0].pfn(at: 1)
         await m.kernel.getPage(m.task, pfn)
         #expect(await m.kernel.dmabufFree(m.task, name: "bo") == 0)
         #expect(m.kernel.violations.isEmpty && !m.kernel.isRecycled(pfn: pfn))
@@ -157,7 +157,7 @@ import Testing
         let m = await machine(.v5_10, [(.pteSpecial, false)], size: 8192, huge: false)
         let a = await m.map(.dmabuf(bo: 0), 8192, shared: true)
         _ = await m.kernel.touch(m.task, a, 4096, write: false)
-        let pfn = m.kernel.ttm.bos[0].pfn(at: 0)
+        let pfn = m.kernel.drivers.ttm.bos[0].pfn(at: 0)
         #expect(m.observe(a).normal && m.kernel.page(pfn).refcount == 2)
         #expect(m.observe(a).smaps.rss == 8)
         #expect(await m.kernel.munmap(m.task, mm: m.mm, a, 8192) == 0)

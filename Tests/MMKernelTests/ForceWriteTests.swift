@@ -43,7 +43,7 @@ import Testing
         #expect((try? await m.kernel.load(m.task, a).get()) == 0)
         #expect(await m.kernel.memWrite(m.task, remote: m.mm, a, 5) == 8)
         #expect((try? await m.kernel.load(m.task, a).get()) == 5)
-        #expect(m.observe(a).pagemap.pfn != m.kernel.zeroPfn)
+        #expect(m.observe(a).pagemap.pfn != m.kernel.memory.zeroPfn)
         let f = await m.map(.file(inode: 0), 4096, shared: true, write: false)
         #expect(await m.kernel.memWrite(m.task, remote: m.mm, f, 5) == -Errno.EIO)
         #expect(m.kernel.violations.isEmpty, "\(m.kernel.violations)")

@@ -11,10 +11,10 @@ import Testing
 
     @Test func providerPagesAreZoneDeviceP2PDMA() async {
         let m = await machine(.v6_12)
-        let p = m.kernel.p2pdma.providers[0]
-        #expect(p.startPfn >= P2PDMAState.basePfn && m.kernel.memmap.pfnValid(p.startPfn))
+        let p = m.kernel.drivers.p2pdma.providers[0]
+        #expect(p.startPfn >= P2PDMAState.basePfn && m.kernel.memory.memmap.pfnValid(p.startPfn))
         let pg = m.kernel.page(p.startPfn)
-        #expect(pg.flags.contains(.zoneDevice) && m.kernel.pgmaps[Int(pg.pgmap)].type == .pciP2PDMA)
+        #expect(pg.flags.contains(.zoneDevice) && m.kernel.devices.pgmaps[Int(pg.pgmap)].type == .pciP2PDMA)
         #expect(pg.refcount == 1)  // 6.x: P2PDMA pages idle at 1
     }
 
@@ -25,33 +25,33 @@ import Testing
         #expect(o.level == "pte" && o.normal && !o.special && !o.devmap && o.writable)
         #expect(o.smaps.vmFlags == "rd wr sh mr mw ms sd mm")
         #expect(o.smaps.rss == 64 && o.pagemap.file && o.pagemap.present)
-        let pfn = m.kernel.p2pdma.providers[0].startPfn + 1
+        let pfn = m.kernel.drivers.p2pdma.providers[0].startPfn + 1
         #expect(m.kernel.page(pfn).refcount == 1 && m.kernel.page(pfn).mapcount == 1)
         // The pgmap holds its base, per-pfn and one reference per mapped page.
-        let pg = m.kernel.p2pdma.providers[0].pgmap
-        #expect(m.kernel.pgmaps[pg].refs == 1 + 512 + 16)
+        let pg = m.kernel.drivers.p2pdma.providers[0].pgmap
+        #expect(m.kernel.devices.pgmaps[pg].refs == 1 + 512 + 16)
         #expect(m.kernel.violations.isEmpty)
     }
 
     @Test func lastPutReturnsThePageToTheGenpool() async {
         let m = await machine(.v6_12, size: 16 << 10)
         let a = await m.map(.p2pmem(provider: 0), 16 << 10, shared: true)
-        #expect(m.kernel.p2pdma.providers[0].allocated == [true, true, true, true])
+        #expect(m.kernel.drivers.p2pdma.providers[0].allocated == [true, true, true, true])
         #expect(await m.kernel.munmap(m.task, mm: m.mm, a, 16 << 10) == 0)
-        #expect(m.kernel.p2pdma.providers[0].allocated == [false, false, false, false])
-        let pfn = m.kernel.p2pdma.providers[0].startPfn
+        #expect(m.kernel.drivers.p2pdma.providers[0].allocated == [false, false, false, false])
+        let pfn = m.kernel.drivers.p2pdma.providers[0].startPfn
         #expect(m.kernel.page(pfn).refcount == 1)  // reset to the idle count
-        #expect(m.kernel.pgmaps[m.kernel.p2pdma.providers[0].pgmap].refs == 1 + 4)
+        #expect(m.kernel.devices.pgmaps[m.kernel.drivers.p2pdma.providers[0].pgmap].refs == 1 + 4)
     }
 
     @Test func v7SetsTheCountToOneAndIdlesAtZero() async {
         let m = await machine(.v7_2, size: 8192)
-        let pfn = m.kernel.p2pdma.providers[0].startPfn
+        let pfn = m.kernel.drivers.p2pdma.providers[0].startPfn
         #expect(m.kernel.page(pfn).refcount == 0)
         let a = await m.map(.p2pmem(provider: 0), 8192, shared: true)
         #expect(m.kernel.page(pfn).refcount == 1 && m.observe(a).normal)
         _ = await m.kernel.munmap(m.task, mm: m.mm, a, 8192)
-        #expect(m.kernel.page(pfn).refcount == 0 && !m.kernel.p2pdma.providers[0].allocated[0])
+        #expect(m.kernel.page(pfn).refcount == 0 && !m.kernel.drivers.p2pdma.providers[0].allocated[0])
     }
 
     @Test func mmapRules() async {
@@ -76,7 +76,7 @@ import Testing
         var vma = VMA(start: alignedBase, end: alignedBase + 4096,
                       flags: [.read, .write, .shared, .mayShare, .pfnMap], pgoff: 0,
                       backing: .p2pmem(provider: 0))
-        let pfn = m.kernel.p2pdma.providers[0].startPfn
+        let pfn = m.kernel.drivers.p2pdma.providers[0].startPfn
         #expect(await m.kernel.vmInsertPage(m.task, mm: m.mm, &vma, alignedBase, pfn: pfn)
                 == -Errno.EINVAL)
         #expect(m.kernel.violations.map(\.kind) == [.bugOn])
@@ -90,10 +90,10 @@ import Testing
     @Test func providerRemovalZapsMappingsAndRemovesTheMemmap() async {
         let m = await machine(.v6_12, size: 8192)
         let a = await m.map(.p2pmem(provider: 0), 8192, shared: true)
-        let pfn = m.kernel.p2pdma.providers[0].startPfn
+        let pfn = m.kernel.drivers.p2pdma.providers[0].startPfn
         #expect(await m.kernel.p2pmemFree(m.task, name: "p") == 0)
-        #expect(m.observe(a).level == "none" && !m.kernel.memmap.pfnValid(pfn))
-        #expect(m.kernel.pgmaps[m.kernel.p2pdma.providers[0].pgmap].removed)
+        #expect(m.observe(a).level == "none" && !m.kernel.memory.memmap.pfnValid(pfn))
+        #expect(m.kernel.devices.pgmaps[m.kernel.drivers.p2pdma.providers[0].pgmap].removed)
         #expect(await m.kernel.touch(m.task, a, 4096, write: false) == .sigbus)
         var req = MmapRequest(target: .p2pmem(provider: 0), length: 4096)
         req.shared = true

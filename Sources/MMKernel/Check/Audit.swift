@@ -8,7 +8,7 @@ extension Kernel {
     public func auditReferences(limit: Int = 4) {
         var leaks: [String] = []
         var count = 0
-        for pfn in allocator.usedRanges.joined() {
+        for pfn in memory.allocator.usedRanges.joined() {
             let p = page(pfn)
             if p.flags.contains(.tail) || p.flags.contains(.free) { continue }
             var baseline: Int32 = 0

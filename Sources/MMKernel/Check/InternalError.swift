@@ -5,7 +5,7 @@ extension Kernel {
     /// Records that the model broke one of its own invariants (a lock released that was
     /// not held, IRQs restored that were never saved, ...).
     public func internalError(_ what: String, on thread: String) {
-        internalErrors.append("\(thread): \(what)")
+        checks.internalErrors.append("\(thread): \(what)")
     }
 
     /// Records an internal error seen by `task`, with a trace note.

@@ -13,26 +13,26 @@ import MMExplore
 extension Kernel: StepAuditor {
     /// Takes the baseline at the start of the concurrent phase.
     public func baseline() {
-        auditBaseline = auditDigest()
+        checks.auditBaseline = auditDigest()
     }
 
     /// Compares the state after a step with the baseline.
     public func check(_ footprint: Footprint) -> [String] {
         let now = auditDigest()
         var out: [String] = []
-        for (object, value) in now where auditBaseline[object] != value {
+        for (object, value) in now where checks.auditBaseline[object] != value {
             if !footprintWrites(footprint, object) { out.append(undeclared(object)) }
         }
-        for (object, _) in auditBaseline where now[object] == nil {
+        for (object, _) in checks.auditBaseline where now[object] == nil {
             if !footprintWrites(footprint, object) { out.append(undeclared(object)) }
         }
-        auditBaseline = now
+        checks.auditBaseline = now
         return out
     }
 
     /// Moves the audit's findings into the internal errors (end of an execution).
     public func absorbAuditFindings() {
-        for f in log.findings { internalErrors.append("audit: " + f) }
+        for f in log.findings { checks.internalErrors.append("audit: " + f) }
     }
 
     private func undeclared(_ object: ObjectID) -> String {
@@ -52,7 +52,7 @@ extension Kernel: StepAuditor {
     /// The digest of every audited store, by object.
     private func auditDigest() -> [ObjectID: Int] {
         var out: [ObjectID: Int] = [:]
-        for (i, inode) in inodes.all.enumerated() {
+        for (i, inode) in files.inodes.all.enumerated() {
             var copy = inode
             // The lock words are the locks' own objects (Sync/Locks.swift records them).
             copy.iMmapRwsem = LockState()
@@ -60,20 +60,20 @@ extension Kernel: StepAuditor {
             copy.invalidateLock = LockState()
             out[Obj.pageCache(i)] = copy.hashValue
         }
-        for (f, file) in daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
-        for (i, p) in pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
-        for (i, p) in pmems.all.enumerated() { out[Obj.pmemNs(i)] = p.hashValue }
+        for (f, file) in files.daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
+        for (i, p) in devices.pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
+        for (i, p) in devices.pmems.all.enumerated() { out[Obj.pmemNs(i)] = p.hashValue }
         var h = hugetlbUnrecorded
         h.vmaLocks = h.vmaLocks.map { _ in LockState() }
         out[Obj.hugetlbFile(-1)] = h.hashValue
-        out[Obj.bo(-1)] = ttmUnrecorded.hashValue
-        out[Obj.genpool(-1)] = p2pdmaUnrecorded.hashValue
-        out[Obj.fileContents] = contentsDigestUnrecorded
-        if fullAudit {
-            memmap.auditDigest(into: &out)
+        out[Obj.bo(-1)] = drivers.ttmUnrecorded.hashValue
+        out[Obj.genpool(-1)] = drivers.p2pdmaUnrecorded.hashValue
+        out[Obj.fileContents] = files.contents.hashValue
+        if checks.fullAudit {
+            memory.memmap.auditDigest(into: &out)
             tables.auditDigest(into: &out)
             for m in mms { m.auditDigest(into: &out) }
-            out[Obj.allocator] = allocator.digest
+            out[Obj.allocator] = memory.allocator.digest
         }
         return out
     }

@@ -52,16 +52,16 @@ extension Kernel {
     /// or -EBUSY when the range overlaps an existing pgmap.
     public func memremapPages(_ t: KTask, type: PgmapType, startPfn: Int, count: Int,
                               owner: String) async -> Int {
-        if (0..<pgmaps.count).map(pgmapInfo).contains(where: {
+        if (0..<devices.pgmaps.count).map(pgmapInfo).contains(where: {
             !$0.removed && ($0.contains(startPfn) || $0.contains(startPfn + count - 1))
         }) {
             return -Errno.EBUSY
         }
-        let index = pgmaps.count
+        let index = devices.pgmaps.count
         var pgmap = DevPagemap(type: type, startPfn: startPfn, count: count, owner: owner)
-        memmap.online(startPfn: startPfn, count: count)
+        memory.memmap.online(startPfn: startPfn, count: count)
         let idle = zoneDeviceIdleRefcount(type)
-        memmap.fillInSweep(startPfn..<(startPfn + count)) { p in
+        memory.memmap.fillInSweep(startPfn..<(startPfn + count)) { p in
             let epoch = p.epoch &+ 1
             p = Page()
             p.epoch = epoch
@@ -72,8 +72,8 @@ extension Kernel {
         // One pgmap reference per pfn (percpu_ref_get_many), except the era without
         // pgmap references at all.
         if config.era.zoneDeviceRefcount != .noPgmapRef { pgmap.refs += count }
-        pgmaps.append(pgmap)
-        deviceHighestPfn = max(deviceHighestPfn, startPfn + count - 1)
+        devices.pgmaps.append(pgmap)
+        memory.deviceHighestPfn = max(memory.deviceHighestPfn, startPfn + count - 1)
         t.exec.note("memremap_pages \(type.rawValue) pfn \(hex(startPfn))+\(count)")
         return index
     }
@@ -96,10 +96,10 @@ extension Kernel {
             return nil
         }
         guard pgmapTryGetLive(i) else {
-            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(pgmaps.unrecorded(i).state))")
+            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(devices.pgmaps.unrecorded(i).state))")
             return nil
         }
-        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref \(pgmaps.unrecorded(i).refs)")
+        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref \(devices.pgmaps.unrecorded(i).refs)")
         return i
     }
 
@@ -107,13 +107,13 @@ extension Kernel {
     /// of `Obj.pgmap(i)` only, not of its percpu_ref.
     func pgmapInfo(_ i: Int) -> DevPagemap {
         log.read(Obj.pgmap(i))
-        return pgmaps.unrecorded(i)
+        return devices.pgmaps.unrecorded(i)
     }
 
     /// The live (not removed) pgmap covering `pfn` (xa_load of the pgmap array): reads
     /// each pgmap's range.
     func pgmapCovering(_ pfn: Int) -> Int? {
-        for i in 0..<pgmaps.count {
+        for i in 0..<devices.pgmaps.count {
             let p = pgmapInfo(i)
             if !p.removed && p.contains(pfn) { return i }
         }
@@ -125,16 +125,16 @@ extension Kernel {
     /// reference: a commuting update of the count (two trygets succeed in either order).
     func pgmapTryGetLive(_ i: Int) -> Bool {
         log.read(Obj.pgmapLive(i))
-        guard pgmaps.unrecorded(i).state == .live else { return false }
+        guard devices.pgmaps.unrecorded(i).state == .live else { return false }
         log.update(Obj.pgmapRef(i))
-        pgmaps.withUnrecorded(i) { $0.refs += 1 }
+        devices.pgmaps.withUnrecorded(i) { $0.refs += 1 }
         return true
     }
 
     /// Models percpu_ref_get_many() by a holder: a commuting update.
     func pgmapGet(_ i: Int, _ n: Int = 1) {
         log.update(Obj.pgmapRef(i))
-        pgmaps.withUnrecorded(i) { $0.refs += n }
+        devices.pgmaps.withUnrecorded(i) { $0.refs += n }
     }
 
     /// Models put_dev_pagemap() → percpu_ref_put(): a commuting update of the count, in
@@ -151,8 +151,8 @@ extension Kernel {
     private func pgmapPut(_ t: KTask, _ i: Int, _ n: Int) {
         log.update(Obj.pgmapRef(i))
         log.read(Obj.pgmapLive(i))
-        pgmaps.withUnrecorded(i) { $0.refs -= n }
-        let after = pgmaps.unrecorded(i)
+        devices.pgmaps.withUnrecorded(i) { $0.refs -= n }
+        let after = devices.pgmaps.unrecorded(i)
         // The count reaches zero only after the kill (the base reference is held until
         // then), and after the kill it only falls (a get needs a live ref or a reference
         // already held): so the put that reaches zero, or goes below it, is the last of a
@@ -161,11 +161,11 @@ extension Kernel {
         // stay commuting updates and only the completion is a write.
         if after.refs < 0 {
             report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(after.owner)) below zero", t)
-            pgmaps.withUnrecorded(i) { $0.refs = 0 }
+            devices.pgmaps.withUnrecorded(i) { $0.refs = 0 }
         }
         if after.state == .dying && after.refs <= 0 {
             log.write(Obj.pgmapDone(i))
-            pgmaps.withUnrecorded(i) { $0.state = .dead }
+            devices.pgmaps.withUnrecorded(i) { $0.state = .dead }
             t.exec.note("dev_pagemap_percpu_release(pgmap\(i)): complete(done)")
         }
     }
@@ -174,7 +174,7 @@ extension Kernel {
     /// on: a write of `Obj.pgmapLive`) and the base reference is put.
     func pgmapKill(_ t: KTask, _ i: Int) {
         log.write(Obj.pgmapLive(i))
-        pgmaps.withUnrecorded(i) { $0.state = .dying }
+        devices.pgmaps.withUnrecorded(i) { $0.state = .dying }
         pgmapPut(t, i, 1)
     }
 
@@ -183,9 +183,9 @@ extension Kernel {
     func pgmapWaitDrained(_ t: KTask, _ i: Int) async {
         await t.step()
         log.read(Obj.pgmapDone(i))
-        if pgmaps.unrecorded(i).state != .dead {
-            t.exec.note("wait_for_completion(pgmap\(i)->done): \(pgmaps.unrecorded(i).refs) refs left")
-            await t.exec.block(until: { [unowned self] in self.pgmaps.unrecorded(i).state == .dead },
+        if devices.pgmaps.unrecorded(i).state != .dead {
+            t.exec.note("wait_for_completion(pgmap\(i)->done): \(devices.pgmaps.unrecorded(i).refs) refs left")
+            await t.exec.block(until: { [unowned self] in self.devices.pgmaps.unrecorded(i).state == .dead },
                                on: Obj.pgmap(i))
             log.read(Obj.pgmapDone(i))
         }
@@ -198,7 +198,7 @@ extension Kernel {
         await t.step()
         let info = pgmapInfo(i)
         pgmapKill(t, i)
-        t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(pgmaps.unrecorded(i).refs)")
+        t.exec.note("percpu_ref_kill(pgmap\(i)) refs \(devices.pgmaps.unrecorded(i).refs)")
         switch config.era.zoneDeviceRefcount {
         case .oneBasedIdle:
             // v5.x: put_page() on every pfn; an idle page goes 1 -> 0 and drops its pgmap
@@ -214,13 +214,13 @@ extension Kernel {
                 // a block where someone holds a page goes page by page.
                 let blockEnd = min(end, (pfn | 511) + 1)
                 if (pfn == info.startPfn || pfn & 511 == 0)
-                    && memmap.sweepIdleBlock(pfn..<blockEnd, idle: 1, to: 0) {
+                    && memory.memmap.sweepIdleBlock(pfn..<blockEnd, idle: 1, to: 0) {
                     idle += blockEnd - pfn
                     pfn = blockEnd
                     continue
                 }
-                if memmap.refcountInSweep(pfn) == 1 {
-                    memmap.setRefcountInSweep(pfn, 0)
+                if memory.memmap.refcountInSweep(pfn) == 1 {
+                    memory.memmap.setRefcountInSweep(pfn, 0)
                     idle += 1
                 } else {
                     await putPage(t, pfn)
@@ -238,8 +238,8 @@ extension Kernel {
         // pageunmap_range(): every struct page of the range goes (one section object per
         // 128 MiB; the model's namespaces span at most a few).
         await t.step()
-        memmap.remove(startPfn: info.startPfn, count: info.count)
-        pgmaps[i].removed = true
+        memory.memmap.remove(startPfn: info.startPfn, count: info.count)
+        devices.pgmaps[i].removed = true
         t.exec.note("pageunmap_range(pgmap\(i)): memmap of \(info.count) pfns removed")
     }
 }

@@ -6,7 +6,7 @@ extension Kernel {
     /// for a private mapping ("attempted private mapping") or a vma whose start or end is
     /// not a multiple of the namespace alignment ("unaligned vma").
     func devDaxCheckVma(_ vma: VMA, _ region: Int) -> Int {
-        let ns = pmems[region]
+        let ns = devices.pmems[region]
         guard ns.bound else { return -Errno.ENXIO }
         guard vma.flags.contains(.mayShare) else { return -Errno.EINVAL }
         let mask = ns.align - 1
@@ -17,7 +17,7 @@ extension Kernel {
     /// Models dax_pgoff_to_phys(): the pfn of page `pgoff` when `pages` pages from it lie
     /// in the device, else nil.
     func devDaxPgoffToPfn(_ region: Int, _ pgoff: Int, _ pages: Int) -> Int? {
-        let ns = pmems[region]
+        let ns = devices.pmems[region]
         guard pgoff >= 0, pgoff + pages <= ns.dataPages else { return nil }
         return ns.dataPfn + pgoff
     }
@@ -32,7 +32,7 @@ extension Kernel {
                      _ level: PageTableLevel) async -> FaultResult {
         await t.step()
         if devDaxCheckVma(vmf.vma, region) != 0 { return .sigbus }
-        let align = pmems[region].align
+        let align = devices.pmems[region].align
         let size = level.size
         if level == .pte {
             if align > PAGE_SIZE { return .sigbus }
@@ -46,7 +46,7 @@ extension Kernel {
         let pgoff = Int(vmf.vma.pageIndex(haddr))
         let pages = Int(size >> 12)
         guard let pfn = devDaxPgoffToPfn(region, pgoff, pages) else { return .sigbus }
-        let p = PfnT(pfn: pfn, flags: pmems[region].pfnFlags)
+        let p = PfnT(pfn: pfn, flags: devices.pmems[region].pfnFlags)
         let write = vmf.isWrite
         var r: FaultResult
         switch (config.era.daxInsertion, level) {

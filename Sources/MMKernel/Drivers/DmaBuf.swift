@@ -31,13 +31,13 @@ extension Kernel {
     /// (after `free`) is -EBADF.
     func dmaBufMmapInternal(_ t: KTask, _ vma: inout VMA, bo: Int) async -> Int {
         await t.step()
-        let b = ttm.bos[bo]
+        let b = drivers.ttm.bos[bo]
         guard b.ownerHeld, !b.released else { return -Errno.EBADF }
         if vma.pgoff + (vma.length >> 12) > UInt64(b.pages) { return -Errno.EINVAL }
         let r = ttmBoMmapObj(t, &vma, bo: bo)
         if config.has(.dmabufRequirePfnmap) && !vma.flags.contains(.pfnMap)
-            && !ttm.warnedRequirePfnmap {
-            ttm.warnedRequirePfnmap = true
+            && !drivers.ttm.warnedRequirePfnmap {
+            drivers.ttm.warnedRequirePfnmap = true
             report(.bugOn, "WARN_ON_ONCE(!(vma->vm_flags & VM_PFNMAP)) in "
                    + "dma_buf_mmap_internal: exporter \(b.name) set up "
                    + (vma.flags.contains(.mixedMap) ? "VM_MIXEDMAP" : vma.flags.mnemonics), t)
@@ -57,7 +57,7 @@ extension Kernel {
         } else {
             vma.flags.formUnion([.mixedMap, .io, .dontExpand, .dontDump])
         }
-        t.exec.note("ttm_bo_mmap_obj \(ttm.bos[bo].name): \(vma.flags.mnemonics)")
+        t.exec.note("ttm_bo_mmap_obj \(drivers.ttm.bos[bo].name): \(vma.flags.mnemonics)")
         return 0
     }
 
@@ -69,8 +69,8 @@ extension Kernel {
     public func dmabufFree(_ t: KTask, name: String) async -> Int {
         guard let i = dmabuf(named: name) else { return -Errno.EBADF }
         await t.step()
-        guard ttm.bos[i].ownerHeld else { return -Errno.EBADF }
-        ttm.bos[i].ownerHeld = false
+        guard drivers.ttm.bos[i].ownerHeld else { return -Errno.EBADF }
+        drivers.ttm.bos[i].ownerHeld = false
         t.exec.note("dma_buf_release \(name): owner reference dropped")
         await ttmBoPutIfUnused(t, i)
         return 0
@@ -91,8 +91,8 @@ extension Kernel {
     /// each unmapped BO is released. Pages still referenced then are left to the audit
     /// (refcount-leak) rather than reported as recycled.
     public func closeDmabufFds(_ t: KTask) async {
-        for i in ttm.bos.indices where ttm.bos[i].ownerHeld && !ttm.bos[i].released {
-            ttm.bos[i].ownerHeld = false
+        for i in drivers.ttm.bos.indices where drivers.ttm.bos[i].ownerHeld && !drivers.ttm.bos[i].released {
+            drivers.ttm.bos[i].ownerHeld = false
             if await ttmBoMapped(t, i) { continue }
             await ttmBoRelease(t, i, checkReferences: false)
         }
@@ -111,11 +111,11 @@ extension Kernel {
     public func dmabufEvict(_ t: KTask, name: String) async -> Int {
         guard let i = dmabuf(named: name) else { return -Errno.EBADF }
         await t.step()
-        guard !ttm.bos[i].released else { return -Errno.EBADF }
-        guard ttm.bos[i].placement == .vram else { return -Errno.EINVAL }
+        guard !drivers.ttm.bos[i].released else { return -Errno.EBADF }
+        guard drivers.ttm.bos[i].placement == .vram else { return -Errno.EINVAL }
         // The BO is reserved and moved first: from here on its fault handler
         // (ttm_bo_vm_reserve) never maps the VRAM range again (here: SIGBUS).
-        ttm.bos[i].released = true
+        drivers.ttm.bos[i].released = true
         t.exec.note("ttm_bo_evict \(name): unmap_mapping_range")
         for m in mms.indices where !mms[m].exited {
             let vmas = mms[m].vmas.filter { $0.backing == .dmabuf(bo: i) }
@@ -134,9 +134,9 @@ extension Kernel {
                 mms[m].tlbFlushPending -= 1
             }
         }
-        ttm.vramFree.append(RecycledRange(pfn: ttm.bos[i].vramPfn,
-                                          count: (ttm.bos[i].pages + 511) & ~511))
-        t.exec.note("ttm_bo_evict \(name): VRAM \(hex(ttm.bos[i].vramPfn)) freed")
+        drivers.ttm.vramFree.append(RecycledRange(pfn: drivers.ttm.bos[i].vramPfn,
+                                          count: (drivers.ttm.bos[i].pages + 511) & ~511))
+        t.exec.note("ttm_bo_evict \(name): VRAM \(hex(drivers.ttm.bos[i].vramPfn)) freed")
         return 0
     }
 
@@ -144,6 +144,6 @@ extension Kernel {
     /// released or evicted the BO that had it).
     func vramIsFree(_ pfn: Int) -> Bool {
         guard pfn >= TTMState.vramBasePfn, pfn < TTMState.vramEndPfn else { return false }
-        return ttm.vramFree.contains { pfn >= $0.pfn && pfn < $0.pfn + $0.count }
+        return drivers.ttm.vramFree.contains { pfn >= $0.pfn && pfn < $0.pfn + $0.count }
     }
 }

@@ -39,7 +39,7 @@ public struct P2PDMAState: Hashable, Sendable {
 extension Kernel {
     /// The index of the provider named `name`, if any.
     public func p2pmem(named name: String) -> Int? {
-        p2pdma.providers.firstIndex(where: { $0.name == name })
+        drivers.p2pdma.providers.firstIndex(where: { $0.name == name })
     }
 
     /// `p2pmem NAME size=S`: models pci_p2pdma_add_resource() (drivers/pci/p2pdma.c): the
@@ -51,13 +51,13 @@ extension Kernel {
         guard config.era.hasP2PDMA else { return -Errno.ENODEV }
         let pages = Int((size + PAGE_SIZE - 1) >> 12)
         let span = (pages + (1 << 18) - 1) & ~((1 << 18) - 1)
-        guard p2pdma.next + span <= P2PDMAState.endPfn else { return -Errno.ENOMEM }
-        let start = p2pdma.next
+        guard drivers.p2pdma.next + span <= P2PDMAState.endPfn else { return -Errno.ENOMEM }
+        let start = drivers.p2pdma.next
         let pg = await memremapPages(t, type: .pciP2PDMA, startPfn: start, count: pages,
                                      owner: "p2pmem \(name)")
         guard pg >= 0 else { return pg }
-        p2pdma.next += span
-        p2pdma.providers.append(P2PDMAProvider(
+        drivers.p2pdma.next += span
+        drivers.p2pdma.providers.append(P2PDMAProvider(
             name: name, startPfn: start, pages: pages, pgmap: pg,
             allocated: Array(repeating: false, count: pages)))
         t.exec.note("pci_p2pdma_add_resource \(name): pfn \(hex(start))+\(pages)")
@@ -67,14 +67,14 @@ extension Kernel {
     /// Models gen_pool_alloc_owner() with the default first-fit algorithm: `n` contiguous
     /// free pages of provider `p`, marked allocated; nil when none.
     func genPoolAlloc(_ p: Int, _ n: Int) -> Int? {
-        let pool = p2pdma.providers[p].allocated
+        let pool = drivers.p2pdma.providers[p].allocated
         var run = 0
         for i in pool.indices {
             run = pool[i] ? 0 : run + 1
             if run == n {
                 let first = i - n + 1
-                for j in first...i { p2pdma.providers[p].allocated[j] = true }
-                return p2pdma.providers[p].startPfn + first
+                for j in first...i { drivers.p2pdma.providers[p].allocated[j] = true }
+                return drivers.p2pdma.providers[p].startPfn + first
             }
         }
         return nil
@@ -89,12 +89,12 @@ extension Kernel {
     /// page reference; (5) v7.x first sets each page's count to 1 (idle pages are at 0).
     /// Before v6.2 the sysfs file does not exist: the open fails with -ENOENT.
     func p2pmemAllocMmap(_ t: KTask, mm: Int, _ vma: inout VMA, _ p: Int) async -> Int {
-        guard config.era.hasP2PDMAUser, !p2pdma.providers[p].removed else { return -Errno.ENOENT }
+        guard config.era.hasP2PDMAUser, !drivers.p2pdma.providers[p].removed else { return -Errno.ENOENT }
         guard vma.flags.contains(.mayShare), vma.pgoff == 0 else { return -Errno.EINVAL }
         let n = Int(vma.length >> 12)
         await t.step()
         guard let first = genPoolAlloc(p, n) else { return -Errno.ENOMEM }
-        let pg = p2pdma.providers[p].pgmap
+        let pg = drivers.p2pdma.providers[p].pgmap
         await t.step()
         guard pgmapTryGetLive(pg) else {  // percpu_ref_tryget_live_rcu()
             genPoolFree(p, first, n)
@@ -118,29 +118,29 @@ extension Kernel {
             addr += PAGE_SIZE
         }
         await putDevPagemap(t, pg)  // percpu_ref_put(ref)
-        t.exec.note("p2pmem_alloc_mmap \(p2pdma.providers[p].name): pfn \(hex(first))+\(n) "
+        t.exec.note("p2pmem_alloc_mmap \(drivers.p2pdma.providers[p].name): pfn \(hex(first))+\(n) "
                     + "at \(hex(vma.start))")
         return 0
     }
 
     /// Marks `n` pages from `pfn` free in provider `p`'s genpool (gen_pool_free).
     func genPoolFree(_ p: Int, _ pfn: Int, _ n: Int) {
-        let base = p2pdma.providers[p].startPfn
-        for i in (pfn - base)..<(pfn - base + n) { p2pdma.providers[p].allocated[i] = false }
+        let base = drivers.p2pdma.providers[p].startPfn
+        for i in (pfn - base)..<(pfn - base + n) { drivers.p2pdma.providers[p].allocated[i] = false }
     }
 
     /// Models p2pdma_page_free() (≤v6.x dev_pagemap_ops.page_free) / p2pdma_folio_free()
     /// (v7.x): the last reference to a P2PDMA page dropped, so it returns to the genpool
     /// and drops the pgmap reference p2pmem_alloc_mmap() took for it.
     func p2pdmaPageFree(_ t: KTask, _ pfn: Int) async {
-        guard let p = p2pdma.providers.firstIndex(where: {
+        guard let p = drivers.p2pdma.providers.firstIndex(where: {
             pfn >= $0.startPfn && pfn < $0.startPfn + $0.pages
         }) else { return }
         await t.step()
         genPoolFree(p, pfn, 1)
         t.exec.note("p2pdma_page_free pfn \(hex(pfn)): back to the genpool")
         t.exec.wake(Obj.page(pfn))
-        await putDevPagemap(t, p2pdma.providers[p].pgmap)
+        await putDevPagemap(t, drivers.p2pdma.providers[p].pgmap)
     }
 
     /// `free NAME` of a p2pmem provider: the device goes away and its devm actions run in
@@ -155,8 +155,8 @@ extension Kernel {
     public func p2pmemFree(_ t: KTask, name: String) async -> Int {
         guard let p = p2pmem(named: name) else { return -Errno.EBADF }
         await t.step()
-        guard !p2pdma.providers[p].removed else { return -Errno.EBADF }
-        p2pdma.providers[p].removed = true  // the sysfs file disappears first
+        guard !drivers.p2pdma.providers[p].removed else { return -Errno.EBADF }
+        drivers.p2pdma.providers[p].removed = true  // the sysfs file disappears first
         for m in mms.indices where !mms[m].exited {
             await lockShared(t, .mmap(mm: m))
             var tlb = MMUGather(mm: m)
@@ -167,7 +167,7 @@ extension Kernel {
             await unlockShared(t, .mmap(mm: m))
         }
         t.exec.note("pci_p2pdma_unmap_mappings \(name): user mappings zapped")
-        await memunmapPages(t, p2pdma.providers[p].pgmap)
+        await memunmapPages(t, drivers.p2pdma.providers[p].pgmap)
         t.exec.note("pci_p2pdma_release \(name): genpool destroyed")
         return 0
     }

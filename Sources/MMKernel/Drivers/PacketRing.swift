@@ -11,7 +11,7 @@ extension Kernel {
         var addr = vma.start
         while addr < vma.end {
             guard let pfn = await allocPages(t) else { return -Errno.ENOMEM }
-            socketPages.append(pfn)
+            drivers.socketPages.append(pfn)
             let r = await vmInsertPage(t, mm: mm, &vma, addr, pfn: pfn)
             if r != 0 { return r }
             addr += PAGE_SIZE
@@ -23,7 +23,7 @@ extension Kernel {
     /// Models packet_release() → free_pg_vec(): the sockets close at exit and drop their
     /// ring pages' references.
     public func closeSockets(_ t: KTask) async {
-        for pfn in socketPages { await putPage(t, pfn) }
-        socketPages.removeAll()
+        for pfn in drivers.socketPages { await putPage(t, pfn) }
+        drivers.socketPages.removeAll()
     }
 }

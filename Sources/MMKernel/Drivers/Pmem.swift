@@ -82,7 +82,7 @@ extension Kernel {
         if mode == .devdax && !era.hasDeviceDax { return -Errno.EOPNOTSUPP }
         let gib = 1 << 18
         var base = 1 << 20  // 4 GiB
-        for ns in pmems { base = (ns.basePfn + ns.pages + gib - 1) / gib * gib }
+        for ns in devices.pmems { base = (ns.basePfn + ns.pages + gib - 1) / gib * gib }
         let pages = Int(size >> 12)
         guard base + pages <= Kernel.maxPfn else { return -Errno.ENOMEM }
         let al = align ?? (mode == .raw ? PAGE_SIZE : PMD_SIZE)
@@ -93,22 +93,22 @@ extension Kernel {
         case .mem: offset = (2 + unit - 1) / unit * unit
         case .none: offset = 0
         }
-        var ns = PmemNamespace(name: name, region: pmems.count, basePfn: base, pages: pages,
+        var ns = PmemNamespace(name: name, region: devices.pmems.count, basePfn: base, pages: pages,
                                mode: mode, map: m, align: al, dataOffset: offset)
         if mode != .devdax {
-            blockDevices.append(BlockDevice(name: name, size: UInt64(ns.dataPages) << 12, fsType: nil))
-            ns.blockDevice = blockDevices.count - 1
+            files.blockDevices.append(BlockDevice(name: name, size: UInt64(ns.dataPages) << 12, fsType: nil))
+            ns.blockDevice = files.blockDevices.count - 1
         }
-        pmems.append(ns)
+        devices.pmems.append(ns)
         return await pmemBind(t, ns.region)
     }
 
     /// The namespace behind block device or devdax name `name` (`pmem0`, `dax2.0`).
     public func pmemNamespace(named name: String) -> Int? {
-        if let i = pmems.firstIndex(where: { $0.name == name }) { return i }
+        if let i = devices.pmems.firstIndex(where: { $0.name == name }) { return i }
         if name.hasPrefix("dax"), let dot = name.firstIndex(of: "."),
            let r = Int(name[name.index(name.startIndex, offsetBy: 3)..<dot]),
-           r < pmems.count, pmems[r].mode == .devdax {
+           r < devices.pmems.count, devices.pmems[r].mode == .devdax {
             return r
         }
         return nil
@@ -120,20 +120,20 @@ extension Kernel {
     /// -EBUSY when already bound.
     public func pmemBind(_ t: KTask, _ region: Int) async -> Int {
         await t.step()
-        guard !pmems[region].bound else { return -Errno.EBUSY }
-        let ns = pmems[region]
+        guard !devices.pmems[region].bound else { return -Errno.EBUSY }
+        let ns = devices.pmems[region]
         if ns.map != .none {
             let i = await memremapPages(t, type: pgmapType(ns.mode), startPfn: ns.dataPfn,
                                         count: ns.dataPages, owner: ns.name)
             guard i >= 0 else { return i }
-            pmems[region].pgmap = i
+            devices.pmems[region].pgmap = i
             // 1G namespaces keep order-0 pages: the model's tail offset is 16 bits (a
             // documented limitation; their PUD mappings are not counted by smaps anyway).
             if ns.mode == .devdax && ns.align == PMD_SIZE && config.era.devDaxCompoundPages {
                 makeCompound(start: ns.dataPfn, count: ns.dataPages, order: 9)
             }
         }
-        pmems[region].bound = true
+        devices.pmems[region].bound = true
         t.exec.note("bind \(ns.name): \(ns.mode.rawValue) map=\(ns.map.rawValue) data pfn "
                     + "\(hex(ns.dataPfn))+\(ns.dataPages)")
         return 0
@@ -166,13 +166,13 @@ extension Kernel {
     /// 0, or -ENODEV when not bound.
     public func pmemUnbind(_ t: KTask, _ region: Int) async -> Int {
         await t.step()
-        guard pmems[region].bound else { return -Errno.ENODEV }
-        pmems[region].bound = false
-        t.exec.note("unbind \(pmems[region].name)")
+        guard devices.pmems[region].bound else { return -Errno.ENODEV }
+        devices.pmems[region].bound = false
+        t.exec.note("unbind \(devices.pmems[region].name)")
         // Zap and flush first: device-dax always; fs-dax when the filesystem is told (XFS
         // from 7.x, Era.xfsUnmapsOnPreRemove; any filesystem with the proposal's knob).
-        let xfs = filesystem(device: pmems[region].blockDevice) == .xfs
-        let zap = pmems[region].mode == .devdax || config.has(.daxUnmapOnRemove)
+        let xfs = filesystem(device: devices.pmems[region].blockDevice) == .xfs
+        let zap = devices.pmems[region].mode == .devdax || config.has(.daxUnmapOnRemove)
             || (config.era.xfsUnmapsOnPreRemove && xfs)
         if zap {
             for mm in mms.indices where !mms[mm].exited {
@@ -185,9 +185,9 @@ extension Kernel {
                 await unlockShared(t, .mmap(mm: mm))
             }
         }
-        if pmems[region].pgmap >= 0 {
-            await memunmapPages(t, pmems[region].pgmap)
-            pmems[region].pgmap = -1
+        if devices.pmems[region].pgmap >= 0 {
+            await memunmapPages(t, devices.pmems[region].pgmap)
+            devices.pmems[region].pgmap = -1
         }
         return 0
     }
@@ -196,7 +196,7 @@ extension Kernel {
     func daxVma(_ v: VMA, onRegion region: Int) -> Bool {
         switch v.backing {
         case .devDax(let r): return r == region
-        case .fsDax(let inode): return daxFile(inode: inode).map { daxFiles[$0].region == region } ?? false
+        case .fsDax(let inode): return daxFile(inode: inode).map { files.daxFiles[$0].region == region } ?? false
         default: return false
         }
     }

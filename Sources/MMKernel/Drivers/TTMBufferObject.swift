@@ -82,13 +82,13 @@ public struct TTMState: Hashable, Sendable {
 extension Kernel {
     /// The index of the BO named `name`, if any.
     public func dmabuf(named name: String) -> Int? {
-        ttm.bos.firstIndex(where: { $0.name == name })
+        drivers.ttm.bos.firstIndex(where: { $0.name == name })
     }
 
     /// True when `pfn` is a frame TTM gave back to the page allocator while someone still
     /// held a reference to it: any later DMA into it is a DMA into freed memory.
     public func isRecycled(pfn: Int) -> Bool {
-        ttm.recycled.contains { pfn >= $0.pfn && pfn < $0.pfn + $0.count }
+        drivers.ttm.recycled.contains { pfn >= $0.pfn && pfn < $0.pfn + $0.count }
     }
 
     /// Models ttm_bo_init_reserved() + ttm_tt_populate() → ttm_pool_alloc()
@@ -117,10 +117,10 @@ extension Kernel {
                 left -= 1 << order
             }
         }
-        ttm.bos.append(bo)
+        drivers.ttm.bos.append(bo)
         t.exec.note("ttm_bo_init \(name): \(pages) pages \(placement.rawValue)"
                     + (placement == .vram ? " at pfn \(hex(bo.vramPfn))" : ""))
-        return ttm.bos.count - 1
+        return drivers.ttm.bos.count - 1
     }
 
     /// Models ttm_pool_alloc_page() (ttm_pool.c): alloc_pages() without __GFP_COMP — a
@@ -181,7 +181,7 @@ extension Kernel {
             if headRef <= 1 {
                 // put_page_testzero() hits zero: the whole block is freed.
                 withPage(b.pfn) { $0.refcount = 0 }
-                if !held.isEmpty { ttm.recycled.append(RecycledRange(pfn: b.pfn, count: n)) }
+                if !held.isEmpty { drivers.ttm.recycled.append(RecycledRange(pfn: b.pfn, count: n)) }
                 await freeBlock(t, b.pfn, order: b.order)
                 continue
             }
@@ -193,7 +193,7 @@ extension Kernel {
             while order > 0 {
                 order -= 1
                 let part = b.pfn + (1 << order)
-                ttm.recycled.append(RecycledRange(pfn: part, count: 1 << order))
+                drivers.ttm.recycled.append(RecycledRange(pfn: part, count: 1 << order))
                 await freeBlock(t, part, order: order)
             }
         }
@@ -210,23 +210,23 @@ extension Kernel {
             withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
         await t.step()
-        allocator.give(pfn, order: order)
-        stats.pagesFreed += 1 << order
+        memory.allocator.give(pfn, order: order)
+        checks.stats.pagesFreed += 1 << order
     }
 
     /// The VRAM range manager (ttm_range_manager / drm_mm): a 2M-aligned range of the BAR.
     private func vramAlloc(pages: Int) -> Int? {
         let want = (pages + 511) & ~511
-        if let i = ttm.vramFree.firstIndex(where: { $0.count >= want }) {
-            let r = ttm.vramFree.remove(at: i)
+        if let i = drivers.ttm.vramFree.firstIndex(where: { $0.count >= want }) {
+            let r = drivers.ttm.vramFree.remove(at: i)
             if r.count > want {
-                ttm.vramFree.append(RecycledRange(pfn: r.pfn + want, count: r.count - want))
+                drivers.ttm.vramFree.append(RecycledRange(pfn: r.pfn + want, count: r.count - want))
             }
             return r.pfn
         }
-        guard ttm.vramNext + want <= TTMState.vramEndPfn else { return nil }
-        defer { ttm.vramNext += want }
-        return ttm.vramNext
+        guard drivers.ttm.vramNext + want <= TTMState.vramEndPfn else { return nil }
+        defer { drivers.ttm.vramNext += want }
+        return drivers.ttm.vramNext
     }
 
     /// Models ttm_bo_release() (ttm_bo.c) → ttm_bo_cleanup_memtype_use(): the BO's last
@@ -234,15 +234,15 @@ extension Kernel {
     /// ttm_pool_free(); a VRAM range returns to the range manager. The BO is assumed idle
     /// (no fences pending, so no delayed destroy).
     func ttmBoRelease(_ t: KTask, _ i: Int, checkReferences: Bool = true) async {
-        guard !ttm.bos[i].released else { return }
-        ttm.bos[i].released = true
-        t.exec.note("ttm_bo_release \(ttm.bos[i].name)")
-        switch ttm.bos[i].placement {
+        guard !drivers.ttm.bos[i].released else { return }
+        drivers.ttm.bos[i].released = true
+        t.exec.note("ttm_bo_release \(drivers.ttm.bos[i].name)")
+        switch drivers.ttm.bos[i].placement {
         case .system:
-            await ttmPoolFree(t, ttm.bos[i].blocks, checkReferences: checkReferences)
+            await ttmPoolFree(t, drivers.ttm.bos[i].blocks, checkReferences: checkReferences)
         case .vram:
-            ttm.vramFree.append(RecycledRange(pfn: ttm.bos[i].vramPfn,
-                                              count: (ttm.bos[i].pages + 511) & ~511))
+            drivers.ttm.vramFree.append(RecycledRange(pfn: drivers.ttm.bos[i].vramPfn,
+                                              count: (drivers.ttm.bos[i].pages + 511) & ~511))
         }
     }
 
@@ -260,7 +260,7 @@ extension Kernel {
     /// let go and no vma maps the BO any more, it is released.
     func ttmBoPutIfUnused(_ t: KTask, _ i: Int) async {
         await t.step()
-        guard !ttm.bos[i].ownerHeld, !ttm.bos[i].released else { return }
+        guard !drivers.ttm.bos[i].ownerHeld, !drivers.ttm.bos[i].released else { return }
         if await ttmBoMapped(t, i) { return }
         await ttmBoRelease(t, i)
     }

@@ -6,7 +6,7 @@ extension Kernel {
     /// a PMD entry, else `index` itself.
     func daxSlot(_ f: Int, _ index: Int) -> Int {
         let aligned = index & ~511
-        let e = daxFiles[f].entries[aligned]
+        let e = files.daxFiles[f].entries[aligned]
         return e & DaxEntryBits.pmd != 0 ? aligned : index
     }
 
@@ -16,19 +16,19 @@ extension Kernel {
     /// downgrades it (unmap the huge zero PMDs everywhere, delete, wake). Returns the
     /// locked entry's slot, or the fault result when it cannot.
     func grabMappingEntry(_ t: KTask, _ f: Int, _ index: Int, pmd: Bool) async -> Result<Int, FaultStop> {
-        let ino = daxFiles[f].inode
+        let ino = files.daxFiles[f].inode
         while true {
-            guard index < daxFiles[f].entries.count else {
+            guard index < files.daxFiles[f].entries.count else {
                 return .failure(FaultStop(result: .sigbus))  // truncated meanwhile
             }
             let slot = pmd ? index & ~511 : daxSlot(f, index)
             await t.step()
-            guard slot < daxFiles[f].entries.count else {
+            guard slot < files.daxFiles[f].entries.count else {
                 // Only without the era's invalidate lock can truncate shrink the file here.
                 t.exec.note("grab_mapping_entry: index \(slot) beyond the truncated file")
                 return .failure(FaultStop(result: .sigbus))
             }
-            let e = daxFiles[f].entries[slot]
+            let e = files.daxFiles[f].entries[slot]
             if e & DaxEntryBits.locked != 0 {
                 t.exec.note("get_unlocked_entry: inode \(ino) index \(slot) locked, wait")
                 await t.exec.block(on: Obj.daxEntry(f, slot))
@@ -36,24 +36,24 @@ extension Kernel {
             }
             if pmd {
                 let base = index & ~511
-                let end = min(base + 512, daxFiles[f].entries.count)
+                let end = min(base + 512, files.daxFiles[f].entries.count)
                 let ptes = e & DaxEntryBits.pmd == 0
-                    && (base..<end).contains(where: { daxFiles[f].entries[$0] != 0 })
+                    && (base..<end).contains(where: { files.daxFiles[f].entries[$0] != 0 })
                 if ptes {
                     t.exec.note("grab_mapping_entry: PMD over PTE entries at \(base): fallback")
                     return .failure(FaultStop(result: .fallback))
                 }
             } else if e & DaxEntryBits.pmd != 0 && e & (DaxEntryBits.zero | DaxEntryBits.empty) != 0 {
                 // Downgrade: lock, unmap the huge zero PMDs, delete, wake.
-                daxFiles[f].entries[slot] = e | DaxEntryBits.locked
+                files.daxFiles[f].entries[slot] = e | DaxEntryBits.locked
                 await daxUnmapMappingPages(t, f, from: slot, count: 512)
                 await t.step()
-                daxFiles[f].entries[slot] = 0
+                files.daxFiles[f].entries[slot] = 0
                 t.exec.note("grab_mapping_entry: downgrade PMD entry at \(slot)")
                 t.exec.wake(Obj.daxEntry(f, slot))
                 continue
             }
-            daxFiles[f].entries[slot] = e == 0
+            files.daxFiles[f].entries[slot] = e == 0
                 ? DaxEntryBits.empty | DaxEntryBits.locked | (pmd ? DaxEntryBits.pmd : 0)
                 : e | DaxEntryBits.locked
             return .success(slot)
@@ -64,14 +64,14 @@ extension Kernel {
     /// nobody filled is deleted) and wakes the waiters.
     func daxUnlockEntry(_ t: KTask, _ f: Int, _ slot: Int) async {
         await t.step()
-        guard slot < daxFiles[f].entries.count else {
+        guard slot < files.daxFiles[f].entries.count else {
             internalError("dax_unlock_entry: index \(slot) beyond the file's entries (truncated "
                           + "under a locked entry)", t)
             return
         }
-        var e = daxFiles[f].entries[slot] & ~DaxEntryBits.locked
+        var e = files.daxFiles[f].entries[slot] & ~DaxEntryBits.locked
         if e & DaxEntryBits.empty != 0 { e = 0 }
-        daxFiles[f].entries[slot] = e
+        files.daxFiles[f].entries[slot] = e
         t.exec.wake(Obj.daxEntry(f, slot))
     }
 
@@ -80,7 +80,7 @@ extension Kernel {
     /// nothing and associates the new pages (page->mapping/index; v6.15+ also makes the
     /// folio of the entry's order, dax_folio_init). The entry stays locked.
     func daxInsertEntry(_ t: KTask, _ f: Int, _ slot: Int, pfn: Int, pmd: Bool, zero: Bool) async {
-        let old = daxFiles[f].entries[slot]
+        let old = files.daxFiles[f].entries[slot]
         let n = pmd ? 512 : 1
         if old & DaxEntryBits.zero != 0 && !zero {
             await daxUnmapMappingPages(t, f, from: slot, count: n)
@@ -89,7 +89,7 @@ extension Kernel {
             daxAssociate(t, f, slot, pfn: pfn, count: n)
         }
         await t.step()
-        daxFiles[f].entries[slot] = UInt64(pfn) << 4 | DaxEntryBits.locked
+        files.daxFiles[f].entries[slot] = UInt64(pfn) << 4 | DaxEntryBits.locked
             | (pmd ? DaxEntryBits.pmd : 0) | (zero ? DaxEntryBits.zero : 0)
     }
 
@@ -97,8 +97,8 @@ extension Kernel {
     /// kernel WARNs when a page is already associated); v6.15+ dax_folio_init makes a PMD
     /// entry's pages one order-9 folio.
     func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Int, count: Int) {
-        let ino = Int32(daxFiles[f].inode)
-        for i in 0..<count where memmap.pfnValid(pfn + i) {
+        let ino = Int32(files.daxFiles[f].inode)
+        for i in 0..<count where memory.memmap.pfnValid(pfn + i) {
             let p = page(pfn + i)
             _ = bugOn(p.inode >= 0 && p.inode != ino,
                       "dax_associate_entry: WARN_ON_ONCE(page->mapping) pfn \(hex(pfn + i))", t)
@@ -107,7 +107,7 @@ extension Kernel {
                 $0.index = UInt32(slot + i)
             }
         }
-        if count == 512 && config.era.daxInsertion == .refcountedFolios && memmap.pfnValid(pfn) {
+        if count == 512 && config.era.daxInsertion == .refcountedFolios && memory.memmap.pfnValid(pfn) {
             makeCompound(start: pfn, count: 512, order: 9)
         }
     }
@@ -115,7 +115,7 @@ extension Kernel {
     /// Models unmap_mapping_pages(mapping, index, count, even_cows=false) for a DAX file:
     /// zaps the shared mappings of `[from, from+count)` in every process (i_mmap walk).
     func daxUnmapMappingPages(_ t: KTask, _ f: Int, from: Int, count: Int, evenCows: Bool = false) async {
-        let ino = daxFiles[f].inode
+        let ino = files.daxFiles[f].inode
         await lockShared(t, .iMmap(inode: ino))
         for mm in mms.indices where !mms[mm].exited {
             for v in mms[mm].vmas {

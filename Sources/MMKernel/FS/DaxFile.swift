@@ -42,17 +42,17 @@ struct Iomap {
 
 extension Kernel {
     /// The DAX file record of `inode`, if its mount is DAX.
-    func daxFile(inode: Int) -> Int? { daxFiles.firstIndex(where: { $0.inode == inode }) }
+    func daxFile(inode: Int) -> Int? { files.daxFiles.firstIndex(where: { $0.inode == inode }) }
 
     /// Mounts `device` at `path` with `-o dax`: ext4 refuses a block device without DAX
     /// support (-EINVAL, "DAX unsupported by block device"); xfs mounts with DAX turned
     /// off (xfs_setup_dax_always → "Turning off DAX"). A pmem namespace supports DAX when
     /// it has PFN_MAP (fsdax with a memmap), or in v4.4 whenever it is pmem.
     public func mountDax(device: Int, at path: String) -> Int {
-        let ns = pmems.firstIndex(where: { $0.blockDevice == device })
+        let ns = devices.pmems.firstIndex(where: { $0.blockDevice == device })
         var capable = false
         if let ns {
-            let p = pmems[ns]
+            let p = devices.pmems[ns]
             capable = p.bound && (config.era.pmemHasMemmap ? (p.mode == .fsdax && p.map != .none) : true)
         }
         if !capable {
@@ -69,10 +69,10 @@ extension Kernel {
     /// 2M-aligned unwritten extent, as fallocate gives. Returns 0 or -errno.
     public func createFileWithBlocks(path: String, size: UInt64, layout: FileLayout) -> Int {
         let r = createFile(path: path, size: size, layout: layout)
-        guard r == 0, let ino = inode(path: path), mounts[inodes[ino].mount].dax else { return r }
-        let device = mounts[inodes[ino].mount].device
-        guard let region = pmems.firstIndex(where: { $0.blockDevice == device }) else { return r }
-        let pages = inodes[ino].pages
+        guard r == 0, let ino = inode(path: path), files.mounts[files.inodes[ino].mount].dax else { return r }
+        let device = files.mounts[files.inodes[ino].mount].device
+        guard let region = devices.pmems.firstIndex(where: { $0.blockDevice == device }) else { return r }
+        let pages = files.inodes[ino].pages
         var f = DaxFile(inode: ino, region: region, block: Array(repeating: -1, count: pages),
                         unwritten: Array(repeating: layout == .hole, count: pages),
                         entries: Array(repeating: 0, count: pages))
@@ -84,19 +84,19 @@ extension Kernel {
             guard let start = allocBlocks(region, 2 * pages + 1, aligned: true) else { return -Errno.ENOSPC }
             for i in 0..<pages { f.block[i] = Int32(start + 1 + 2 * i) }
         }
-        daxFiles.append(f)
+        files.daxFiles.append(f)
         return 0
     }
 
     /// The filesystem's block allocator on a namespace: `count` data pages, 2M-aligned
     /// when asked (mkfs -E stride=512 / xfs extsize 2m). nil when full.
     func allocBlocks(_ region: Int, _ count: Int, aligned: Bool) -> Int? {
-        var start = pmems[region].nextFree
+        var start = devices.pmems[region].nextFree
         if aligned { start = (start + 511) / 512 * 512 }
         // Data pages must themselves be 2M-aligned physically: the data area starts on a
         // max(align, 2M) boundary (nd_pfn_init), so relative alignment is physical.
-        guard start + count <= pmems[region].dataPages else { return nil }
-        pmems[region].nextFree = start + count
+        guard start + count <= devices.pmems[region].dataPages else { return nil }
+        devices.pmems[region].nextFree = start + count
         return start
     }
 
@@ -105,30 +105,30 @@ extension Kernel {
     /// write (IOMAP_WRITE) allocates a hole and converts unwritten blocks (zeroed),
     /// leaving the metadata dirty until fsync.
     func daxIomap(_ f: Int, index: Int, count: Int, write: Bool) -> Iomap? {
-        let end = min(index + count, daxFiles[f].block.count)
+        let end = min(index + count, files.daxFiles[f].block.count)
         guard index < end else { return nil }
         if write {
-            if daxFiles[f].block[index] < 0 {
+            if files.daxFiles[f].block[index] < 0 {
                 // Allocate the whole missing run, 2M-aligned when a PMD was asked for.
                 var n = 0
-                while index + n < end && daxFiles[f].block[index + n] < 0 { n += 1 }
-                guard let start = allocBlocks(daxFiles[f].region, n, aligned: count >= 512) else {
+                while index + n < end && files.daxFiles[f].block[index + n] < 0 { n += 1 }
+                guard let start = allocBlocks(files.daxFiles[f].region, n, aligned: count >= 512) else {
                     return nil
                 }
-                for i in 0..<n { daxFiles[f].block[index + i] = Int32(start + i) }
-                daxFiles[f].metadataDirty = true
+                for i in 0..<n { files.daxFiles[f].block[index + i] = Int32(start + i) }
+                files.daxFiles[f].metadataDirty = true
             }
-            for i in index..<end where daxFiles[f].unwritten[i] && daxFiles[f].block[i] >= 0 {
-                daxFiles[f].unwritten[i] = false
-                daxFiles[f].metadataDirty = true
+            for i in index..<end where files.daxFiles[f].unwritten[i] && files.daxFiles[f].block[i] >= 0 {
+                files.daxFiles[f].unwritten[i] = false
+                files.daxFiles[f].metadataDirty = true
             }
         }
-        let first = Int(daxFiles[f].block[index])
-        let kind: Iomap.Kind = first < 0 ? .hole : daxFiles[f].unwritten[index] ? .unwritten : .mapped
+        let first = Int(files.daxFiles[f].block[index])
+        let kind: Iomap.Kind = first < 0 ? .hole : files.daxFiles[f].unwritten[index] ? .unwritten : .mapped
         var n = 1
         while index + n < end {
-            let b = Int(daxFiles[f].block[index + n])
-            let k: Iomap.Kind = b < 0 ? .hole : daxFiles[f].unwritten[index + n] ? .unwritten : .mapped
+            let b = Int(files.daxFiles[f].block[index + n])
+            let k: Iomap.Kind = b < 0 ? .hole : files.daxFiles[f].unwritten[index + n] ? .unwritten : .mapped
             guard k == kind, kind == .hole || b == first + n else { break }
             n += 1
         }
@@ -140,7 +140,7 @@ extension Kernel {
     /// device cannot give them: driver unbound, extent shorter than asked, pfn not aligned
     /// to the size, or (≤v6.14) a multi-page request whose pfn_t is not devmap.
     func daxDirectAccess(_ region: Int, block: Int, pages: Int, extent: Int) -> PfnT? {
-        let ns = pmems[region]
+        let ns = devices.pmems[region]
         guard ns.bound, block + pages <= ns.dataPages, extent >= pages else { return nil }
         let pfn = PfnT(pfn: ns.dataPfn + block, flags: ns.pfnFlags)
         if pfn.pfn & (pages - 1) != 0 { return nil }

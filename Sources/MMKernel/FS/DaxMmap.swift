@@ -4,7 +4,7 @@
 extension Kernel {
     /// True when `target` is a file on a DAX mount.
     func isDaxFile(_ target: MapTarget) -> Bool {
-        if case .file(let inode) = target { return mounts[inodes[inode].mount].dax }
+        if case .file(let inode) = target { return files.mounts[files.inodes[inode].mount].dax }
         return false
     }
 
@@ -15,7 +15,7 @@ extension Kernel {
     /// the alignment; the kernel would shift the address to match the offset's colour.)
     func daxUnmappedAreaAlign(_ req: MmapRequest, _ len: UInt64) -> UInt64 {
         if case .devDax(let region) = req.target {
-            let a = pmems[region].align
+            let a = devices.pmems[region].align
             return len >= a ? a : PAGE_SIZE
         }
         if isDaxFile(req.target) && config.era.daxInsertion != .mixedMapSpecial && len >= PMD_SIZE {

@@ -31,12 +31,12 @@ extension Kernel {
     func daxBusyPage(_ f: Int, from: Int, to: Int) -> Int? {
         let idle = zoneDeviceIdleRefcount(.fsDax)
         var i = from & ~511
-        while i < to && i < daxFiles[f].entries.count {
-            let e = daxFiles[f].entries[i]
+        while i < to && i < files.daxFiles[f].entries.count {
+            let e = files.daxFiles[f].entries[i]
             let n = e & DaxEntryBits.pmd != 0 ? 512 : 1
             if e != 0 && e & (DaxEntryBits.zero | DaxEntryBits.empty) == 0 {
                 let pfn = DaxEntryBits.pfn(e)
-                for p in pfn..<(pfn + n) where memmap.pfnValid(p) {
+                for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) {
                     let head = compoundHead(p)
                     if page(head).refcount > idle { return head }
                 }
@@ -52,15 +52,15 @@ extension Kernel {
     /// disassociated (dax_disassociate_entry); waiters are woken.
     func daxDeleteEntries(_ t: KTask, _ f: Int, from: Int, to: Int) async {
         var i = from
-        while i < to && i < daxFiles[f].entries.count {
+        while i < to && i < files.daxFiles[f].entries.count {
             let slot = daxSlot(f, i)
-            if daxFiles[f].entries[slot] == 0 {
+            if files.daxFiles[f].entries[slot] == 0 {
                 i = slot + 1
                 continue
             }
             await t.step()
-            guard slot < daxFiles[f].entries.count, daxSlot(f, i) == slot else { continue }
-            let e = daxFiles[f].entries[slot]
+            guard slot < files.daxFiles[f].entries.count, daxSlot(f, i) == slot else { continue }
+            let e = files.daxFiles[f].entries[slot]
             if e & DaxEntryBits.locked != 0 {
                 t.exec.note("dax_delete_mapping_entry: index \(slot) locked, wait")
                 await t.exec.block(on: Obj.daxEntry(f, slot))
@@ -71,9 +71,9 @@ extension Kernel {
                 await t.step()
                 if e & (DaxEntryBits.zero | DaxEntryBits.empty) == 0 {
                     let pfn = DaxEntryBits.pfn(e)
-                    for p in pfn..<(pfn + n) where memmap.pfnValid(p) { withPage(p) { $0.inode = -1 } }
+                    for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) { withPage(p) { $0.inode = -1 } }
                 }
-                daxFiles[f].entries[slot] = 0
+                files.daxFiles[f].entries[slot] = 0
                 t.exec.note("dax_delete_mapping_entry: index \(slot)")
                 t.exec.wake(Obj.daxEntry(f, slot))
             }
@@ -88,15 +88,15 @@ extension Kernel {
     /// page table still maps when it is freed is `freed-while-mapped`. No scheduling point:
     /// the caller holds the invalidate lock and has unmapped and deleted the range.
     func daxFreeBlocks(_ t: KTask, _ f: Int, from: Int, to: Int) {
-        let region = daxFiles[f].region
-        let inode = daxFiles[f].inode
-        for i in from..<min(to, daxFiles[f].block.count) {
-            let b = Int(daxFiles[f].block[i])
-            daxFiles[f].block[i] = -1
-            daxFiles[f].unwritten[i] = false
+        let region = files.daxFiles[f].region
+        let inode = files.daxFiles[f].inode
+        for i in from..<min(to, files.daxFiles[f].block.count) {
+            let b = Int(files.daxFiles[f].block[i])
+            files.daxFiles[f].block[i] = -1
+            files.daxFiles[f].unwritten[i] = false
             guard b >= 0 else { continue }
-            pmems[region].freedBlocks.insert(b)
-            let pfn = pmems[region].dataPfn + b
+            devices.pmems[region].freedBlocks.insert(b)
+            let pfn = devices.pmems[region].dataPfn + b
             if let where_ = daxMappedAt(inode: inode, index: i, pfn: pfn) {
                 report(.freedWhileMapped, "fs frees pmem block \(b) (pfn \(hex(pfn))) still mapped "
                        + "at \(where_)", t)
@@ -129,9 +129,9 @@ extension Kernel {
     /// freed (truncate or punch); reports `kind` with `what` then.
     @discardableResult
     func checkFreedPmem(_ t: KTask, _ pfn: Int, _ kind: ViolationKind, _ what: String) -> Bool {
-        for r in pmems.indices where !pmems[r].freedBlocks.isEmpty {
-            let b = pfn - pmems[r].dataPfn
-            guard b >= 0, b < pmems[r].dataPages, pmems[r].freedBlocks.contains(b) else { continue }
+        for r in devices.pmems.indices where !devices.pmems[r].freedBlocks.isEmpty {
+            let b = pfn - devices.pmems[r].dataPfn
+            guard b >= 0, b < devices.pmems[r].dataPages, devices.pmems[r].freedBlocks.contains(b) else { continue }
             report(kind, "\(what) pfn \(hex(pfn)): pmem block \(b) was freed by the filesystem", t)
             return true
         }
@@ -144,28 +144,28 @@ extension Kernel {
     /// dax_delete_mapping_entry for each entry), then free the blocks (ext4_truncate).
     /// Growing adds holes.
     func daxTruncate(_ t: KTask, _ f: Int, size: UInt64) async -> Int {
-        let inode = daxFiles[f].inode
+        let inode = files.daxFiles[f].inode
         let l = daxInvalidateLock(inode)
         if let l { await lock(t, l) }
-        let oldPages = inodes[inode].pages
+        let oldPages = files.inodes[inode].pages
         let newPages = Int((size + PAGE_SIZE - 1) / PAGE_SIZE)
         if newPages < oldPages {
             await daxBreakLayouts(t, f, from: newPages, to: oldPages)
-            inodes[inode].size = size  // i_size_write (faults are held off by the lock)
+            files.inodes[inode].size = size  // i_size_write (faults are held off by the lock)
             await daxUnmapMappingPages(t, f, from: newPages, count: oldPages - newPages, evenCows: true)
             await daxDeleteEntries(t, f, from: newPages, to: oldPages)
             daxFreeBlocks(t, f, from: newPages, to: oldPages)
-            daxFiles[f].block.removeLast(oldPages - newPages)
-            daxFiles[f].unwritten.removeLast(oldPages - newPages)
-            daxFiles[f].entries.removeLast(oldPages - newPages)
+            files.daxFiles[f].block.removeLast(oldPages - newPages)
+            files.daxFiles[f].unwritten.removeLast(oldPages - newPages)
+            files.daxFiles[f].entries.removeLast(oldPages - newPages)
         } else {
             let n = newPages - oldPages
-            daxFiles[f].block.append(contentsOf: repeatElement(-1, count: n))
-            daxFiles[f].unwritten.append(contentsOf: repeatElement(false, count: n))
-            daxFiles[f].entries.append(contentsOf: repeatElement(0, count: n))
+            files.daxFiles[f].block.append(contentsOf: repeatElement(-1, count: n))
+            files.daxFiles[f].unwritten.append(contentsOf: repeatElement(false, count: n))
+            files.daxFiles[f].entries.append(contentsOf: repeatElement(0, count: n))
         }
-        inodes[inode].size = size
-        inodes[inode].cache = Array(repeating: -1, count: newPages)
+        files.inodes[inode].size = size
+        files.inodes[inode].cache = Array(repeating: -1, count: newPages)
         if let l { await unlock(t, l) }
         return 0
     }
@@ -180,13 +180,13 @@ extension Kernel {
         let l = daxInvalidateLock(inode)
         if let l { await lock(t, l) }
         let first = Int((offset + PAGE_SIZE - 1) / PAGE_SIZE)
-        let last = min(Int((offset + length) / PAGE_SIZE), inodes[inode].pages)
+        let last = min(Int((offset + length) / PAGE_SIZE), files.inodes[inode].pages)
         if first < last {
             await daxBreakLayouts(t, f, from: first, to: last)
             await daxUnmapMappingPages(t, f, from: first, count: last - first)
             await daxDeleteEntries(t, f, from: first, to: last)
             daxFreeBlocks(t, f, from: first, to: last)
-            daxFiles[f].metadataDirty = true
+            files.daxFiles[f].metadataDirty = true
             t.exec.note("punch_hole inode \(inode) pages \(first)..<\(last)")
         }
         if let l { await unlock(t, l) }

@@ -19,7 +19,7 @@ extension Kernel {
         let start = max(vmf.address & ~(window - 1), vma.start)
         var end = min(start + window, vma.end, pmdEnd)
         // filemap_map_pages(): nothing at or beyond EOF.
-        let filePages = UInt64(inodes[inode].pages)
+        let filePages = UInt64(files.inodes[inode].pages)
         end = min(end, vma.start + (filePages - min(vma.pgoff, filePages)) << 12)
         guard start < end else { return nil }
         guard let ref = await pteAlloc(t, vmf) else { return .oom }
@@ -31,7 +31,7 @@ extension Kernel {
         var addr = start
         while addr < end {
             defer { addr += PAGE_SIZE }
-            let pfn = Int(inodes[inode].cache[Int(vma.pageIndex(addr))])
+            let pfn = Int(files.inodes[inode].cache[Int(vma.pageIndex(addr))])
             // next_uptodate_page(): uptodate pages only, and not the readahead marker.
             guard pfn >= 0, page(pfn).flags.contains(.uptodate),
                   !page(pfn).flags.contains(.readahead) else { continue }

@@ -4,23 +4,48 @@
 ///
 /// Instrumented: each 4K page of a file's or device's contents is object
 /// `Obj.storedPage(store, page)`; these accessors are the only way to the words.
+struct StoredContents: Hashable {
+    /// File contents by inode, then byte offset.
+    private var files: [Int: [UInt64: UInt64]] = [:]
+    /// Block-device contents by device, then byte offset.
+    private var devices: [Int: [UInt64: UInt64]] = [:]
+
+    /// The words of `store` by offset.
+    fileprivate func words(_ store: DataStore) -> [UInt64: UInt64] {
+        switch store {
+        case .file(let inode): return files[inode] ?? [:]
+        case .device(let dev): return devices[dev] ?? [:]
+        }
+    }
+
+    /// The word at the 8-byte aligned `offset` of `store`.
+    fileprivate func word(_ store: DataStore, _ offset: UInt64) -> UInt64 {
+        switch store {
+        case .file(let inode): return files[inode]?[offset] ?? 0
+        case .device(let dev): return devices[dev]?[offset] ?? 0
+        }
+    }
+
+    /// Sets or (nil) removes the word at the 8-byte aligned `offset` of `store`.
+    fileprivate mutating func set(_ store: DataStore, _ offset: UInt64, _ value: UInt64?) {
+        switch store {
+        case .file(let inode): files[inode, default: [:]][offset] = value
+        case .device(let dev): devices[dev, default: [:]][offset] = value
+        }
+    }
+}
+
 extension Kernel {
     /// The word at `offset` of `store`.
     func storedWord(_ store: DataStore, _ offset: UInt64) -> UInt64 {
         log.read(Obj.storedPage(store, offset >> 12))
-        switch store {
-        case .file(let inode): return fileData[inode]?[offset & ~7] ?? 0
-        case .device(let dev): return deviceData[dev]?[offset & ~7] ?? 0
-        }
+        return files.contents.word(store, offset & ~7)
     }
 
     /// Stores a word at `offset` of `store` (0 removes it: unwritten reads as zero).
     func storeWord(_ store: DataStore, _ offset: UInt64, _ value: UInt64) {
         log.write(Obj.storedPage(store, offset >> 12))
-        switch store {
-        case .file(let inode): fileData[inode, default: [:]][offset & ~7] = value == 0 ? nil : value
-        case .device(let dev): deviceData[dev, default: [:]][offset & ~7] = value == 0 ? nil : value
-        }
+        files.contents.set(store, offset & ~7, value == 0 ? nil : value)
     }
 
     /// The stored words of `store` in `[offset, offset+len)`, by offset.
@@ -28,28 +53,15 @@ extension Kernel {
         if len > 0 && log.isActive {
             for page in (offset >> 12)...((offset + len - 1) >> 12) { log.read(Obj.storedPage(store, page)) }
         }
-        let words: [UInt64: UInt64]
-        switch store {
-        case .file(let inode): words = fileData[inode] ?? [:]
-        case .device(let dev): words = deviceData[dev] ?? [:]
-        }
-        return words.filter { $0.key >= offset && $0.key < offset + len }.map { ($0.key, $0.value) }
-    }
-
-    /// The user-visible words of frame `pfn` (offset in page → value).
-    func frameWords(_ pfn: Int) -> [(UInt64, UInt64)] {
-        log.read(Obj.frame(pfn))  // which words the frame holds is its contents too
-        let base = UInt64(pfn) << 12
-        return data.keys.filter { $0 >= base && $0 < base + PAGE_SIZE }
-            .map { ($0 - base, readPhys($0)) }
+        return files.contents.words(store).filter { $0.key >= offset && $0.key < offset + len }.map { ($0.key, $0.value) }
     }
 
     /// Models filemap_write_and_wait_range() for the words of cached pages: what user
     /// stores put in the page cache reaches the file before direct I/O reads it.
     func writebackFileRange(inode: Int, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
-        for index in first...last where index < inodes[inode].cache.count {
-            let pfn = Int(inodes[inode].cache[index])
+        for index in first...last where index < files.inodes[inode].cache.count {
+            let pfn = Int(files.inodes[inode].cache[index])
             guard pfn >= 0 else { continue }
             for (off, v) in frameWords(pfn) { storeWord(.file(inode), UInt64(index) << 12 | off, v) }
         }

@@ -7,31 +7,31 @@ extension Kernel {
     /// answers VM_FAULT_RETRY (maybe_unlock_mmap_for_io).
     func filemapFault(_ t: KTask, inode: Int, index: Int) async
         -> (pfn: Int?, FaultResult, readIn: Bool) {
-        guard index < inodes[inode].pages else { return (nil, .sigbus, false) }
+        guard index < files.inodes[inode].pages else { return (nil, .sigbus, false) }
         var readIn = false
         await t.step()
-        if inodes[inode].cache[index] < 0 {
+        if files.inodes[inode].cache[index] < 0 {
             // do_sync_mmap_readahead(): a window of ra_pages centred on the miss, its
             // marker ra_pages/4 from the window's end.
             let ra = Kernel.raPages
             let start = max(0, index - ra / 2)
             guard await readPages(t, inode: inode, from: start, count: ra, lookahead: ra / 4),
-                  inodes[inode].cache[index] >= 0 else { return (nil, .oom, true) }
+                  files.inodes[inode].cache[index] >= 0 else { return (nil, .oom, true) }
             readIn = true
-        } else if page(Int(inodes[inode].cache[index])).flags.contains(.readahead) {
+        } else if page(Int(files.inodes[inode].cache[index])).flags.contains(.readahead) {
             // do_async_mmap_readahead() → page_cache_async_ra(): the marker is reached, so
             // the next window (ra_pages, all of it async: the marker is its first page)
             // starts at the first page not cached yet.
-            withPage(Int(inodes[inode].cache[index])) { $0.flags.remove(.readahead) }
+            withPage(Int(files.inodes[inode].cache[index])) { $0.flags.remove(.readahead) }
             var next = index + 1
-            while next < inodes[inode].pages && inodes[inode].cache[next] >= 0 { next += 1 }
-            if next < inodes[inode].pages && next - index <= Kernel.raPages {
+            while next < files.inodes[inode].pages && files.inodes[inode].cache[next] >= 0 { next += 1 }
+            if next < files.inodes[inode].pages && next - index <= Kernel.raPages {
                 _ = await readPages(t, inode: inode, from: next, count: Kernel.raPages,
                                     lookahead: Kernel.raPages)
                 readIn = true
             }
         }
-        let pfn = Int(inodes[inode].cache[index])
+        let pfn = Int(files.inodes[inode].cache[index])
         await getPage(t, pfn)
         return (pfn, .done, readIn)
     }
@@ -47,10 +47,10 @@ extension Kernel {
     /// PG_readahead (none when the cut window is shorter than `lookahead`). false when
     /// the allocator runs dry.
     func readPages(_ t: KTask, inode: Int, from: Int, count: Int, lookahead: Int) async -> Bool {
-        let end = min(from + count, inodes[inode].pages)
+        let end = min(from + count, files.inodes[inode].pages)
         guard from < end else { return true }
         let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
-        for index in from..<end where inodes[inode].cache[index] < 0 {
+        for index in from..<end where files.inodes[inode].cache[index] < 0 {
             guard let pfn = await addToPageCache(t, inode: inode, index: index,
                                                  readahead: index - from == marker) else { return false }
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
@@ -71,7 +71,7 @@ extension Kernel {
             $0.inode = Int32(inode)
             $0.index = UInt32(index)
         }
-        inodes[inode].cache[index] = Int32(pfn)
+        files.inodes[inode].cache[index] = Int32(pfn)
         return pfn
     }
 
@@ -80,10 +80,10 @@ extension Kernel {
     /// page ends up in the page cache, uptodate and clean. Hole files are only
     /// fallocated and DAX files have no page cache, so they stay uncached.
     public func writeFileThroughCache(_ t: KTask, inode: Int) async -> Int {
-        guard inodes[inode].layout != .hole, !mounts[inodes[inode].mount].dax,
-              !mounts[inodes[inode].mount].hugetlbfs else { return 0 }
+        guard files.inodes[inode].layout != .hole, !files.mounts[files.inodes[inode].mount].dax,
+              !files.mounts[files.inodes[inode].mount].hugetlbfs else { return 0 }
         await t.step()
-        for index in 0..<inodes[inode].pages where inodes[inode].cache[index] < 0 {
+        for index in 0..<files.inodes[inode].pages where files.inodes[inode].cache[index] < 0 {
             guard await addToPageCache(t, inode: inode, index: index, readahead: false) != nil
             else { return -Errno.ENOMEM }
         }

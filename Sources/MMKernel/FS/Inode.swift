@@ -64,43 +64,43 @@ public struct Inode: Hashable, Sendable {
 extension Kernel {
     /// Adds a block device (a `disk` statement).
     public func addDisk(name: String, size: UInt64) {
-        blockDevices.append(BlockDevice(name: name, size: size, fsType: nil))
+        files.blockDevices.append(BlockDevice(name: name, size: size, fsType: nil))
     }
 
     /// The index of the block device named `name`.
     public func blockDevice(named name: String) -> Int? {
-        blockDevices.firstIndex(where: { $0.name == name })
+        files.blockDevices.firstIndex(where: { $0.name == name })
     }
 
     /// Models mkfs: records the filesystem on the device (a `mkfs` in a thread is a write
     /// other threads' mount and unbind see).
     public func mkfs(device: Int, _ type: FSType) {
         log.write(Obj.blockDevice(device))
-        blockDevices[device].fsType = type
+        files.blockDevices[device].fsType = type
     }
 
     /// The filesystem on block device `device` (nil: none, or no such device), read
     /// through the access log: what mount, DAX faults and unbind decide on.
     func filesystem(device: Int) -> FSType? {
-        guard device >= 0 && device < blockDevices.count else { return nil }
+        guard device >= 0 && device < files.blockDevices.count else { return nil }
         log.read(Obj.blockDevice(device))
-        return blockDevices[device].fsType
+        return files.blockDevices[device].fsType
     }
 
     /// Models mount(2) of a device at `path`. Returns 0 or -errno: -EINVAL when the device
     /// has no filesystem (the kernel's "can't find ext4 filesystem" / VFS: bad superblock).
     public func mount(device: Int, at path: String, dax: Bool) -> Int {
         guard filesystem(device: device) != nil else { return -Errno.EINVAL }
-        if mounts.contains(where: { $0.path == path }) { return -Errno.EBUSY }
-        mounts.append(Mount(path: path, device: device, dax: dax))
+        if files.mounts.contains(where: { $0.path == path }) { return -Errno.EBUSY }
+        files.mounts.append(Mount(path: path, device: device, dax: dax))
         return 0
     }
 
     /// The mount whose path is the longest prefix of `path`.
     public func mountFor(path: String) -> Int? {
         var best: Int? = nil
-        for (i, m) in mounts.enumerated() where path.hasPrefix(m.path + "/") {
-            if best == nil || mounts[best!].path.count < m.path.count { best = i }
+        for (i, m) in files.mounts.enumerated() where path.hasPrefix(m.path + "/") {
+            if best == nil || files.mounts[best!].path.count < m.path.count { best = i }
         }
         return best
     }
@@ -109,20 +109,20 @@ extension Kernel {
     /// filesystem is mounted above it, -EEXIST when it exists.
     public func createFile(path: String, size: UInt64, layout: FileLayout) -> Int {
         guard let m = mountFor(path: path) else { return -Errno.ENOENT }
-        if inodes.contains(where: { $0.path == path }) { return -Errno.EEXIST }
+        if files.inodes.contains(where: { $0.path == path }) { return -Errno.EEXIST }
         // The blocks are allocated as the layout says (fallocate): they must fit on the
         // device, next to the other files of the same filesystem (-ENOSPC otherwise).
-        if mounts[m].device >= 0 {
-            let used = inodes.filter { $0.mount == m }.reduce(UInt64(0)) { $0 + $1.size }
-            let capacity = blockDevices[mounts[m].device].size
+        if files.mounts[m].device >= 0 {
+            let used = files.inodes.filter { $0.mount == m }.reduce(UInt64(0)) { $0 + $1.size }
+            let capacity = files.blockDevices[files.mounts[m].device].size
             guard size <= capacity, used <= capacity - size else { return -Errno.ENOSPC }
         }
         let pages = Int((size + PAGE_SIZE - 1) / PAGE_SIZE)
-        inodes.append(Inode(path: path, mount: m, size: size, layout: layout,
+        files.inodes.append(Inode(path: path, mount: m, size: size, layout: layout,
                             cache: Array(repeating: -1, count: pages)))
         return 0
     }
 
     /// The inode of `path`.
-    public func inode(path: String) -> Int? { inodes.firstIndex(where: { $0.path == path }) }
+    public func inode(path: String) -> Int? { files.inodes.firstIndex(where: { $0.path == path }) }
 }

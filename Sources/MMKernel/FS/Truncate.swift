@@ -7,23 +7,23 @@ extension Kernel {
     public func truncate(_ t: KTask, inode: Int, size: UInt64) async -> Int {
         if let f = daxFile(inode: inode) { return await daxTruncate(t, f, size: size) }  // FS/DaxTruncate.swift
         if let f = hugetlbFile(inode: inode) { return await hugetlbTruncate(t, f, size: size) }  // Hugetlb/
-        let oldPages = inodes[inode].pages
-        inodes[inode].size = size
-        let newPages = inodes[inode].pages
+        let oldPages = files.inodes[inode].pages
+        files.inodes[inode].size = size
+        let newPages = files.inodes[inode].pages
         if newPages >= oldPages {
-            inodes[inode].cache.append(contentsOf: repeatElement(-1, count: newPages - oldPages))
+            files.inodes[inode].cache.append(contentsOf: repeatElement(-1, count: newPages - oldPages))
             return 0
         }
         await unmapMappingRange(t, inode: inode, fromIndex: UInt64(newPages))
         await t.step()
         for index in newPages..<oldPages {
-            let pfn = Int(inodes[inode].cache[index])
+            let pfn = Int(files.inodes[inode].cache[index])
             guard pfn >= 0 else { continue }
             // delete_from_page_cache(): the page leaves the cache and drops its reference.
             withPage(pfn) { $0.flags.remove(.pageCache) }
             await putPage(t, pfn)
         }
-        inodes[inode].cache.removeLast(oldPages - newPages)
+        files.inodes[inode].cache.removeLast(oldPages - newPages)
         return 0
     }
 

@@ -7,7 +7,7 @@ extension Kernel {
         guard let ref = await pteAlloc(t, vmf) else { return .oom }
         let ptl = LockID.ptl(slot: ref.slot)
         if !vmf.isWrite {
-            let entry = layout.mkSpecial(layout.make(pfn: zeroPfn, prot: vmf.vma.pageProt
+            let entry = layout.mkSpecial(layout.make(pfn: memory.zeroPfn, prot: vmf.vma.pageProt
                                                      & ~PTEBits.rw))
             await lock(t, ptl)
             if tables.read(ref.slot, ref.index) == 0 {
@@ -132,7 +132,7 @@ extension Kernel {
                     old: Int?) async -> FaultResult {
         guard let newPfn = await allocPages(t, movable: true) else { return .oom }
         let srcPfn = layout.pfn(orig)
-        if srcPfn != zeroPfn && memmap.pfnValid(srcPfn) { copyFrameData(from: srcPfn, to: newPfn) }
+        if srcPfn != memory.zeroPfn && memory.memmap.pfnValid(srcPfn) { copyFrameData(from: srcPfn, to: newPfn) }
         mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)

@@ -38,7 +38,7 @@ extension Kernel {
     /// truncate/punch hold exclusive: mapping->invalidate_lock (v5.15+; ext4 i_mmap_sem,
     /// XFS_MMAPLOCK before; see `Era.daxFaultTruncateLock`), nil when the era has none.
     func daxInvalidateLock(_ inode: Int) -> LockID? {
-        let dev = mounts[inodes[inode].mount].device
+        let dev = files.mounts[files.inodes[inode].mount].device
         let xfs = filesystem(device: dev) == .xfs
         return config.era.daxFaultTruncateLock(xfs: xfs) ? .invalidate(inode: inode) : nil
     }
@@ -52,7 +52,7 @@ extension Kernel {
     func daxIomapPteFault(_ t: KTask, _ vmf: inout VMFault, _ inode: Int) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .sigbus }
         let index = Int(vmf.vma.pageIndex(vmf.address))
-        guard index < inodes[inode].pages else { return .sigbus }
+        guard index < files.inodes[inode].pages else { return .sigbus }
         let cow = vmf.isWrite && !vmf.vma.flags.contains(.shared)
         let slot: Int
         switch await grabMappingEntry(t, f, index, pmd: false) {
@@ -74,7 +74,7 @@ extension Kernel {
                                  _ slot: Int, cow: Bool) async -> FaultResult {
         let write = vmf.isWrite && !cow
         guard let map = daxIomap(f, index: index, count: 1, write: write) else { return .sigbus }
-        let region = daxFiles[f].region
+        let region = files.daxFiles[f].region
         if cow {
             // dax_fault_cow_page(): copy the block (or zeroes) into vmf->cow_page.
             guard let newPfn = await allocPages(t) else { return .oom }
@@ -87,8 +87,8 @@ extension Kernel {
         }
         if !write && map.kind != .mapped {
             // dax_load_hole(): the zero page, a DAX_ZERO_PAGE entry.
-            await daxInsertEntry(t, f, slot, pfn: zeroPfn, pmd: false, zero: true)
-            return await vmfInsertMixed(t, vmf, PfnT(pfn: zeroPfn), mkwrite: false)
+            await daxInsertEntry(t, f, slot, pfn: memory.zeroPfn, pmd: false, zero: true)
+            return await vmfInsertMixed(t, vmf, PfnT(pfn: memory.zeroPfn), mkwrite: false)
         }
         guard map.kind == .mapped else { return .sigbus }
         guard let pfn = daxDirectAccess(region, block: map.block, pages: 1, extent: map.length) else {
@@ -96,7 +96,7 @@ extension Kernel {
         }
         await daxInsertEntry(t, f, slot, pfn: pfn.pfn, pmd: false, zero: false)
         checkFreedPmem(t, pfn.pfn, .useAfterFree, "dax_iomap_pte_fault maps")
-        if write && vmf.vma.flags.contains(.sync) && daxFiles[f].metadataDirty {
+        if write && vmf.vma.flags.contains(.sync) && files.daxFiles[f].metadataDirty {
             daxFinishSyncFault(t, f)
         }
         t.exec.note("dax_iomap_pte_fault: index \(index) -> pfn \(hex(pfn.pfn))")
@@ -118,8 +118,8 @@ extension Kernel {
     /// (dax_fault_synchronous_pfnp → dax_finish_sync_fault): the filesystem commits the
     /// metadata (vfs_fsync_range) before the writable entry is inserted.
     func daxFinishSyncFault(_ t: KTask, _ f: Int) {
-        daxFiles[f].metadataDirty = false
-        t.exec.note("VM_FAULT_NEEDDSYNC: dax_finish_sync_fault fsyncs inode \(daxFiles[f].inode)")
+        files.daxFiles[f].metadataDirty = false
+        t.exec.note("VM_FAULT_NEEDDSYNC: dax_finish_sync_fault fsyncs inode \(files.daxFiles[f].inode)")
     }
 
     /// Models dax_fault_check_fallback() (fs/dax.c, v5.16+; inline before): the reasons a
@@ -143,7 +143,7 @@ extension Kernel {
     func daxIomapPmdFault(_ t: KTask, _ vmf: inout VMFault, _ inode: Int) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .fallback }
         let index = Int(vmf.vma.pageIndex(vmf.address))
-        let maxPgoff = inodes[inode].pages
+        let maxPgoff = files.inodes[inode].pages
         if index & ~511 >= maxPgoff { return .sigbus }
         if let why = daxPmdFallbackReason(vmf, index: index, maxPgoff: maxPgoff) {
             t.exec.note("dax_pmd_fault: fallback (\(why))")
@@ -176,13 +176,13 @@ extension Kernel {
             report(.bugOn, "dax_fault_iter: WARN_ON_ONCE(iomap type not MAPPED)", t)
             return .fallback
         }
-        let region = daxFiles[f].region
+        let region = files.daxFiles[f].region
         guard let pfn = daxDirectAccess(region, block: map.block, pages: 512, extent: map.length) else {
             return .fallback
         }
         await daxInsertEntry(t, f, slot, pfn: pfn.pfn, pmd: true, zero: false)
         checkFreedPmem(t, pfn.pfn, .useAfterFree, "dax_iomap_pmd_fault maps")
-        if write && vmf.vma.flags.contains(.sync) && daxFiles[f].metadataDirty {
+        if write && vmf.vma.flags.contains(.sync) && files.daxFiles[f].metadataDirty {
             daxFinishSyncFault(t, f)
         }
         t.exec.note("dax_iomap_pmd_fault: index \(slot) -> pfn \(hex(pfn.pfn))")

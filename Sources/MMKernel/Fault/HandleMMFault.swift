@@ -51,7 +51,7 @@ extension Kernel {
     /// mmap_lock for read and has checked the vma's permissions (access_error()).
     func handleMMFault(_ t: KTask, mm: Int, vma vmaIndex: Int, _ address: UInt64,
                        _ flags: FaultFlags) async -> FaultResult {
-        stats.faults += 1
+        checks.stats.faults += 1
         var vmf = VMFault(mm: mm, vma: mms[mm].vmas[vmaIndex], address: address, flags: flags)
         t.exec.note("handle_mm_fault \(hex(address))\(vmf.isWrite ? " write" : "")")
         if vmf.vma.flags.contains(.hugetlb) { return await hugetlbFault(t, &vmf) }  // Hugetlb/

@@ -3,18 +3,18 @@ extension Kernel {
     /// Models mm_get_huge_zero_page() (mm/huge_memory.c): the huge zero page is
     /// allocated on first use and kept.
     func getHugeZeroPage(_ t: KTask) async -> Int? {
-        if hugeZeroPfn >= 0 { return hugeZeroPfn }
+        if memory.hugeZeroPfn >= 0 { return memory.hugeZeroPfn }
         guard let pfn = await allocPages(t, order: 9) else { return nil }
         await t.step()
         // get_huge_zero_page()'s cmpxchg: a racing CPU that installed its page first
         // wins; this one's page goes back to the allocator.
-        if hugeZeroPfn >= 0 {
+        if memory.hugeZeroPfn >= 0 {
             await putPage(t, pfn)
-            return hugeZeroPfn
+            return memory.hugeZeroPfn
         }
         for i in 0..<512 { withPage(pfn + i) { $0.flags.insert(.zero) } }
         withPage(pfn) { $0.flags.insert(.reserved) }
-        hugeZeroPfn = pfn
+        memory.hugeZeroPfn = pfn
         return pfn
     }
 
@@ -165,7 +165,7 @@ extension Kernel {
             await flushTLBRange(t, mm: vmf.mm, haddr, PMD_SIZE)
             // v6.15+ DAX PMDs map refcounted folios: the split drops rmap and reference.
             let pfn = layout.pfn(pmd)
-            let folio = !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).entireMapcount > 0
+            let folio = !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && page(pfn).entireMapcount > 0
             if folio {
                 withPage(pfn) { $0.entireMapcount -= 1 }
                 mms[vmf.mm].filePages -= 512
@@ -186,7 +186,7 @@ extension Kernel {
         let keep = pmd & (PTEBits.rw | PTEBits.dirty | PTEBits.accessed | PTEBits.user
                           | PTEBits.present | PTEBits.nx)
         if isHugeZero(pfn) {
-            let zero = layout.mkSpecial(layout.make(pfn: zeroPfn, prot: keep & ~PTEBits.rw))
+            let zero = layout.mkSpecial(layout.make(pfn: memory.zeroPfn, prot: keep & ~PTEBits.rw))
             for i in 0..<512 { tables.write(deposit, i, zero) }
         } else {
             for i in 0..<512 {

@@ -83,7 +83,7 @@ extension Kernel {
         if bugOn(!pfnmap && !mixed, "vmf_insert_pfn: BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)))", t)
             || bugOn(pfnmap && mixed, "vmf_insert_pfn: BUG_ON(VM_PFNMAP and VM_MIXEDMAP both set)", t)
             || bugOn(pfnmap && f.isCOW, "vmf_insert_pfn: BUG_ON(VM_PFNMAP && is_cow_mapping)", t)
-            || bugOn(mixed && memmap.pfnValid(pfn),
+            || bugOn(mixed && memory.memmap.pfnValid(pfn),
                      "vmf_insert_pfn: BUG_ON(VM_MIXEDMAP && pfn_valid(\(hex(pfn))))", t) {
             return .sigbus
         }
@@ -100,7 +100,7 @@ extension Kernel {
     func vmfInsertMixed(_ t: KTask, _ vmf: VMFault, _ pfn: PfnT, mkwrite: Bool) async -> FaultResult {
         let era = config.era
         let f = vmf.vma.flags
-        let zero = pfn.pfn == zeroPfn
+        let zero = pfn.pfn == memory.zeroPfn
         if era.hasPfnT {
             let ok = f.contains(.mixedMap) || pfnTDevmap(pfn) || pfnTSpecial(pfn) || zero
             if bugOn(!ok, "vm_insert_mixed: BUG_ON(!vm_mixed_ok(vma, pfn \(hex(pfn.pfn))))", t) {
@@ -118,7 +118,7 @@ extension Kernel {
         }
         let addr = vmf.address & ~(PAGE_SIZE - 1)
         guard addr >= vmf.vma.start && addr < vmf.vma.end else { return .sigbus }
-        if layout.special == 0 && !pfnTDevmap(pfn) && memmap.pfnValid(pfn.pfn) {
+        if layout.special == 0 && !pfnTDevmap(pfn) && memory.memmap.pfnValid(pfn.pfn) {
             let err = await insertPage(t, vmf, addr, pfn.pfn, mkwrite: false)
             if err == -Errno.ENOMEM { return .oom }
             if err < 0 && err != -Errno.EBUSY { return .sigbus }
@@ -159,7 +159,7 @@ extension Kernel {
         if cur != 0 {
             if mkwrite {
                 if layout.pfn(cur) != pfn.pfn {
-                    _ = bugOn(layout.pfn(cur) != zeroPfn,
+                    _ = bugOn(layout.pfn(cur) != memory.zeroPfn,
                               "insert_pfn: WARN_ON_ONCE(!is_zero_pfn) at \(hex(addr))", t)
                 } else {
                     let e = maybeMkwrite(cur | PTEBits.accessed | PTEBits.dirty, vmf.vma)
@@ -199,7 +199,7 @@ extension Kernel {
             var err = -Errno.EBUSY
             if mkwrite {
                 if layout.pfn(cur) != pfn {
-                    _ = bugOn(layout.pfn(cur) != zeroPfn,
+                    _ = bugOn(layout.pfn(cur) != memory.zeroPfn,
                               "insert_page: WARN_ON_ONCE(!is_zero_pfn) at \(hex(addr))", t)
                     err = -Errno.EFAULT
                 } else {
@@ -212,7 +212,7 @@ extension Kernel {
             return err
         }
         var e = layout.make(pfn: pfn, prot: vmPageProt(vmf.vma))
-        if pfn == zeroPfn {
+        if pfn == memory.zeroPfn {
             e = layout.mkSpecial(e)
         } else {
             await getPage(t, pfn)
@@ -284,7 +284,7 @@ extension Kernel {
                  "\(fn): BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)) && !pfn_t_devmap)", t)
             || bugOn(pfnmap && mixed, "\(fn): BUG_ON(VM_PFNMAP and VM_MIXEDMAP both set)", t)
             || bugOn(pfnmap && f.isCOW, "\(fn): BUG_ON(VM_PFNMAP && is_cow_mapping)", t)
-            || bugOn(config.era.daxInsertion == .mixedMapSpecial && mixed && memmap.pfnValid(pfn.pfn),
+            || bugOn(config.era.daxInsertion == .mixedMapSpecial && mixed && memory.memmap.pfnValid(pfn.pfn),
                      "\(fn): BUG_ON(VM_MIXEDMAP && pfn_valid(\(hex(pfn.pfn))))", t) {
             return .sigbus
         }

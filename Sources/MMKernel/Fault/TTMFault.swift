@@ -18,7 +18,7 @@ extension Kernel {
     /// as a refcounted normal PTE). Errors on prefaulted pages are ignored.
     func ttmBoVmFault(_ t: KTask, _ vmf: inout VMFault, bo: Int) async -> FaultResult {
         await t.step()  // ttm_bo_vm_reserve(): dma_resv_lock
-        let b = ttm.bos[bo]
+        let b = drivers.ttm.bos[bo]
         let vma = vmf.vma
         var offset = ttmPageOffset(vma, vmf.address)
         let pageLast = Int(vma.pgoff) + Int(vma.length >> 12)
@@ -71,10 +71,10 @@ extension Kernel {
     /// proposal) a pfn with a dev_pagemap falls back and the PMD gets PFN_DEV|PFN_MAP
     /// (devmap). Anything else, or a failed insertion, is VM_FAULT_FALLBACK.
     func ttmBoVmHugeFault(_ t: KTask, _ vmf: inout VMFault, bo: Int) async -> FaultResult {
-        guard config.has(.ttmHugeFault), ttm.bos[bo].huge else { return .fallback }
+        guard config.has(.ttmHugeFault), drivers.ttm.bos[bo].huge else { return .fallback }
         if vmf.isWrite && vmf.vma.flags.isCOW { return .fallback }
         await t.step()  // ttm_bo_vm_reserve()
-        let b = ttm.bos[bo]
+        let b = drivers.ttm.bos[bo]
         let offset = ttmPageOffset(vmf.vma, vmf.address)
         guard !b.released, offset < b.pages else { return .sigbus }
         // ttm_bo_vm_insert_huge(): the fault must not cross the BO's end.

@@ -3,7 +3,7 @@
 /// part in rmap; nil means the entry is special: a raw pfn.
 extension Kernel {
     /// Highest pfn with a memmap (highest_memmap_pfn): RAM, raised by memremap_pages.
-    var highestMemmapPfn: Int { max(Kernel.ramPfns - 1, deviceHighestPfn) }
+    var highestMemmapPfn: Int { max(Kernel.ramPfns - 1, memory.deviceHighestPfn) }
 
     /// Models vm_normal_page() (mm/memory.c): the page behind a present PTE, or nil for a
     /// special entry. `task` receives the "Bad page map" report (print_bad_pte) if any.
@@ -16,8 +16,8 @@ extension Kernel {
                 // 2b
                 if vma.flags.contains(.pfnMap) || vma.flags.contains(.mixedMap) { return nil }
                 // 2c
-                if pfn == zeroPfn { return nil }
-                if routine == .unified && hugeZeroPfn >= 0 && isHugeZero(pfn) { return nil }
+                if pfn == memory.zeroPfn { return nil }
+                if routine == .unified && memory.hugeZeroPfn >= 0 && isHugeZero(pfn) { return nil }
                 // 2d: v4.15–v6.16 devmap entries are special but fine.
                 if (routine == .devmapAware || routine == .devmapAwarePmdSpecial)
                     && layout.isDevmap(pte) {
@@ -46,8 +46,8 @@ extension Kernel {
     /// zero pfn is special. Returns nil when the rule does not decide (normal so far).
     func linearityRule(_ vma: VMA, _ addr: UInt64, _ pfn: Int) -> Bool? {
         if vma.flags.contains(.mixedMap) {
-            if !memmap.pfnValid(pfn) { return true }
-            if config.era.mixedMapRefusesZeroPfn && pfn == zeroPfn { return true }
+            if !memory.memmap.pfnValid(pfn) { return true }
+            if config.era.mixedMapRefusesZeroPfn && pfn == memory.zeroPfn { return true }
             return false
         }
         if vma.flags.contains(.pfnMap) {
@@ -56,7 +56,7 @@ extension Kernel {
             if !vma.flags.isCOW { return true }
             return false
         }
-        if pfn == zeroPfn { return true }
+        if pfn == memory.zeroPfn { return true }
         return nil
     }
 
@@ -68,7 +68,7 @@ extension Kernel {
         case .unified:
             if layout.pmdIsSpecial(pmd) {
                 if vma.flags.contains(.pfnMap) || vma.flags.contains(.mixedMap) { return nil }
-                if pfn == zeroPfn || isHugeZero(pfn) { return nil }
+                if pfn == memory.zeroPfn || isHugeZero(pfn) { return nil }
                 printBadPte(task, vma, addr, pmd, "special pmd in a vma without "
                             + "VM_PFNMAP/VM_MIXEDMAP")
                 return nil
@@ -95,6 +95,6 @@ extension Kernel {
 
     /// True when `pfn` is inside the huge zero page.
     @inline(__always) func isHugeZero(_ pfn: Int) -> Bool {
-        hugeZeroPfn >= 0 && pfn >= hugeZeroPfn && pfn < hugeZeroPfn + 512
+        memory.hugeZeroPfn >= 0 && pfn >= memory.hugeZeroPfn && pfn < memory.hugeZeroPfn + 512
     }
 }

@@ -15,7 +15,7 @@ extension Kernel {
               userRangeOK(buffer, len), offset <= UInt64(Int64.max) - len else {
             return -Errno.EINVAL
         }
-        if case .file(let inode) = store, mounts[inodes[inode].mount].dax {
+        if case .file(let inode) = store, files.mounts[files.inodes[inode].mount].dax {
             return await daxCopyIO(t, read: read, inode: inode, buffer: buffer, len: len, offset: offset)
         }
         let first = buffer & ~(PAGE_SIZE - 1)
@@ -28,11 +28,11 @@ extension Kernel {
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
         let bytes = min(len, UInt64(got) << 12 - (buffer - first))
         if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }
-        let epochs = held.pfns.map { memmap.pfnValid($0) ? page($0).epoch : 0 }
+        let epochs = held.pfns.map { memory.memmap.pfnValid($0) ? page($0).epoch : 0 }
         // submit_bio(): the DMA engine runs as its own agent; the caller sleeps until
         // the bio completes (the end_io releases the pages).
-        let id = dioCount
-        dioCount += 1
+        let id = files.dioCount
+        files.dioCount += 1
         var finished = false
         let pinned = flags.contains(.pin)
         t.exec.note("submit_bio dio\(id): \(read ? "read" : "write") \(bytes) bytes, "
@@ -70,7 +70,7 @@ extension Kernel {
             // The DMA engine's access to one page: the frame's contents (or the file's or
             // device's store behind it) record it.
             await t.step()
-            if memmap.isRemoved(pfn) || (memmap.pfnValid(pfn)
+            if memory.memmap.isRemoved(pfn) || (memory.memmap.pfnValid(pfn)
                                          && (page(pfn).flags.contains(.free) || page(pfn).epoch != epochs[i])) {
                 report(.dmaAfterFree, "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
                        + "freed or reused while the I/O held it", t)
@@ -98,8 +98,8 @@ extension Kernel {
     /// invalidates them; the next read brings the same words back).
     func refreshCachedPages(inode: Int, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
-        for index in first...last where index < inodes[inode].cache.count {
-            let pfn = Int(inodes[inode].cache[index])
+        for index in first...last where index < files.inodes[inode].cache.count {
+            let pfn = Int(files.inodes[inode].cache[index])
             guard pfn >= 0 else { continue }
             for (off, _) in frameWords(pfn) { writePhys(UInt64(pfn) << 12 | off, 0) }
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
@@ -130,7 +130,7 @@ extension Kernel {
                 var devPhys: UInt64? = nil
                 if let map = daxIomap(f, index: index, count: 1, write: !read), map.kind != .hole,
                    !(read && map.kind == .unwritten),
-                   let pfn = daxDirectAccess(daxFiles[f].region, block: map.block, pages: 1, extent: 1) {
+                   let pfn = daxDirectAccess(files.daxFiles[f].region, block: map.block, pages: 1, extent: 1) {
                     devPhys = UInt64(pfn.pfn) << 12 | (fileOff & (PAGE_SIZE - 1))
                 }
                 let user = userBase | (a & (PAGE_SIZE - 1))
@@ -154,7 +154,7 @@ extension Kernel {
     /// read each page that is not compound is dirtied (set_page_dirty_lock), so reclaim
     /// cannot take the data it received for clean.
     func dioMarkPagesDirty(_ t: KTask, _ pfns: [Int]) {
-        for pfn in pfns where memmap.pfnValid(pfn) && !memmap.isRemoved(pfn) {
+        for pfn in pfns where memory.memmap.pfnValid(pfn) && !memory.memmap.isRemoved(pfn) {
             guard compoundHead(pfn) == pfn, !page(pfn).flags.contains(.head) else { continue }
             if !page(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }
         }

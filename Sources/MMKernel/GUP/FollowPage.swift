@@ -64,7 +64,7 @@ extension Kernel {
                 await unlock(t, ptl)
                 return .exists
             }
-            stats.getDevPagemapCalls += 1
+            checks.stats.getDevPagemapCalls += 1
             guard let pgmap = await getDevPagemap(t, pfn: pfn) else {
                 await unlock(t, ptl)
                 return .error(-Errno.EFAULT)
@@ -129,7 +129,7 @@ extension Kernel {
         var page = vmNormalPage(vma, addr, pte, t)
         var pgmap: Int? = nil
         if page == nil && layout.isDevmap(pte) && !flags.intersection([.get, .pin]).isEmpty {
-            stats.getDevPagemapCalls += 1
+            checks.stats.getDevPagemapCalls += 1
             pgmap = await getDevPagemap(t, pfn: pfn)
             guard pgmap != nil else {
                 await unlock(t, ptl)
@@ -137,7 +137,7 @@ extension Kernel {
             }
             page = pfn
         }
-        guard let found = page ?? (pfn == zeroPfn ? zeroPfn : nil) else {
+        guard let found = page ?? (pfn == memory.zeroPfn ? memory.zeroPfn : nil) else {
             // follow_pfn_pte(): no struct page behind the entry.
             await unlock(t, ptl)
             if flags.contains(.dump) { return .error(-Errno.EFAULT) }
@@ -176,7 +176,7 @@ extension Kernel {
             return flags.contains(.cow) && e & PTEBits.dirty != 0
         }
         guard vma.flags.isCOW, !vma.flags.contains(.write), let pfn = page,
-              pfn != zeroPfn, memmap.pfnValid(pfn) else { return false }
+              pfn != memory.zeroPfn, memory.memmap.pfnValid(pfn) else { return false }
         let p = self.page(pfn)
         return p.flags.contains(.anon) && p.flags.contains(.anonExclusive)
     }
@@ -186,7 +186,7 @@ extension Kernel {
     /// it first, or the pin could end up on a page a later COW gives away.
     func gupMustUnshare(_ flags: FollFlags, _ pfn: Int) -> Bool {
         guard config.has(.gupMustUnshare), flags.contains(.pin), !flags.contains(.write),
-              pfn != zeroPfn, memmap.pfnValid(pfn) else { return false }
+              pfn != memory.zeroPfn, memory.memmap.pfnValid(pfn) else { return false }
         let p = page(pfn)
         return p.flags.contains(.anon) && !p.flags.contains(.anonExclusive)
     }

@@ -96,7 +96,7 @@ extension Kernel {
             t.exec.note("faultin_page \(hex(addr)): FOLL_NOWAIT, VM_FAULT_RETRY -> -EBUSY")
             return -Errno.EBUSY
         }
-        stats.gupSlowFaults += 1
+        checks.stats.gupSlowFaults += 1
         var fflags: FaultFlags = flags.contains(.remote) ? [.remote] : []
         if flags.contains(.write) { fflags.insert(.write) }
         if unshare { fflags.insert(.unshare) }  // -EMLINK from follow_page_pte
@@ -113,7 +113,7 @@ extension Kernel {
         let vma = mms[mm].vmas[vmaIndex]
         guard case .file(let inode) = vma.backing else { return false }
         let index = Int(vma.pageIndex(addr))
-        return index < inodes[inode].cache.count && inodes[inode].cache[index] < 0
+        return index < files.inodes[inode].cache.count && files.inodes[inode].cache[index] < 0
     }
 
     /// Models get_user_pages() / pin_user_pages() / get_user_pages_remote() through

@@ -40,10 +40,10 @@ extension Kernel {
         held.pinned += got.pinned
         if fastCount == nrPages {
             checkLongtermPins(t, got, flags)
-            stats.gupFastSuccesses += 1
+            checks.stats.gupFastSuccesses += 1
             return fastCount
         }
-        stats.gupFastFallbacks += 1
+        checks.stats.gupFastFallbacks += 1
         t.exec.note("gup-fast took \(fastCount) of \(nrPages): slow path for the rest")
         let rest = await getUserPages(t, mm: mm, start + UInt64(fastCount) << 12,
                                       nrPages - fastCount, flags, held: &held)

@@ -22,7 +22,7 @@ extension Kernel {
                 // devmap is tested before special: on x86 a devmap PTE is also special.
                 if flags.contains(.longterm) { break loop }
                 if config.has(.gupFastPgmapCheck) {
-                    stats.getDevPagemapCalls += 1
+                    checks.stats.getDevPagemapCalls += 1
                     if let p = pgmap, pgmapInfo(p).contains(pfn) {
                         // get_dev_pagemap(pfn, pgmap): the cached pgmap covers it.
                     } else {
@@ -106,7 +106,7 @@ extension Kernel {
             var pgmap: Int? = nil
             for i in 0..<n {
                 if config.has(.gupFastPgmapCheck) {
-                    stats.getDevPagemapCalls += 1
+                    checks.stats.getDevPagemapCalls += 1
                     if pgmap == nil || !pgmapInfo(pgmap!).contains(first + i) {
                         if let p = pgmap { await putDevPagemap(t, p) }
                         pgmap = await getDevPagemap(t, pfn: first + i)

@@ -26,7 +26,7 @@ extension Kernel {
             checkCowBypass(t, vma: mms[remote].vmas[i], addr, pfn: pfn)
         }
         writePhys(UInt64(pfn) << 12 | (addr & (PAGE_SIZE - 1)), value)
-        if memmap.pfnValid(pfn) && pfn != zeroPfn { withPage(pfn) { $0.flags.insert(.dirty) } }
+        if memory.memmap.pfnValid(pfn) && pfn != memory.zeroPfn { withPage(pfn) { $0.flags.insert(.dirty) } }
         t.exec.note("mem_write \(hex(addr)): \(value) into pfn \(hex(pfn))")
         await gupPutFolio(t, pfn, refs: 1, pinned: false)  // put_page
         await unlockShared(t, .mmap(mm: remote))
@@ -38,10 +38,10 @@ extension Kernel {
     /// CVE-2016-5195) or the shared zero page written this way is `cow-bypass`.
     func checkCowBypass(_ t: KTask, vma: VMA, _ addr: UInt64, pfn: Int) {
         guard vma.flags.isCOW else { return }
-        if pfn == zeroPfn || isHugeZero(compoundHead(pfn)) {
+        if pfn == memory.zeroPfn || isHugeZero(compoundHead(pfn)) {
             report(.cowBypass, "FOLL_FORCE write at \(hex(addr)) of a private mapping went "
                    + "into the zero page", t)
-        } else if memmap.pfnValid(pfn) && !page(pfn).flags.contains(.anon) {
+        } else if memory.memmap.pfnValid(pfn) && !page(pfn).flags.contains(.anon) {
             report(.cowBypass, "FOLL_FORCE write at \(hex(addr)) of a private mapping went "
                    + "into page-cache page \(hex(pfn)) (the file), not a COW copy", t)
         }

@@ -44,12 +44,12 @@ extension Kernel {
             return .failed(-Errno.EFAULT)
         }
         if config.era.hasP2PDMAUser && !flags.contains(.pciP2PDMA) {
-            stats.p2pdmaChecks += 1
+            checks.stats.p2pdmaChecks += 1
             if isP2PDMAPage(pfn) { return .failed(-Errno.EREMOTEIO) }
         }
         // Neither GET nor PIN (populate, follow for -EEXIST): nothing is counted.
         if flags.intersection([.get, .pin]).isEmpty { return .notCounted }
-        if flags.contains(.pin) && (pfn == zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 {
+        if flags.contains(.pin) && (pfn == memory.zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 {
             return .notCounted
         }
         if fast && flags.contains(.pin) && flags.contains(.longterm) && !isLongtermPinnable(pfn) {
@@ -85,7 +85,7 @@ extension Kernel {
 
     /// Models gup_put_folio(): undo what tryGrabFolio did.
     func gupPutFolio(_ t: KTask, _ pfn: Int, refs: Int32, pinned: Bool) async {
-        if pinned && (pfn == zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 { return }
+        if pinned && (pfn == memory.zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 { return }
         let head = compoundHead(pfn)
         let h = page(head)
         if pinned {

@@ -83,7 +83,7 @@ extension Kernel {
         let inode = hugetlb.files[f].inode
         let shared = vmf.vma.flags.contains(.mayShare)
         await t.step()
-        guard idx < hugetlb.files[f].pages.count, UInt64(idx) < inodes[inode].size / PMD_SIZE else {
+        guard idx < hugetlb.files[f].pages.count, UInt64(idx) < files.inodes[inode].size / PMD_SIZE else {
             return .sigbus
         }
         var pfn = Int(hugetlb.files[f].pages[idx])

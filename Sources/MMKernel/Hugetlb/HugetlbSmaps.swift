@@ -15,7 +15,7 @@ extension Kernel {
                 continue
             }
             let e = tables.read(ref.slot, ref.index)
-            if e != 0 && layout.pmdPresent(e) && memmap.pfnValid(layout.pfn(e)) {
+            if e != 0 && layout.pmdPresent(e) && memory.memmap.pfnValid(layout.pfn(e)) {
                 let p = page(layout.pfn(e))
                 if p.mapcount + p.entireMapcount >= 2 { out.sharedHugetlb += 2048 } else {
                     out.privateHugetlb += 2048

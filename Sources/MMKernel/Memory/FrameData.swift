@@ -3,13 +3,32 @@
 /// again, and a stale mapping of a reused frame reads the new owner's data.
 ///
 /// Instrumented: a frame's contents are object `Obj.frame(pfn)`.
+struct FrameContents {
+    /// Stored words by physical address, with the epoch of the frame when stored. Reached
+    /// only through the Kernel accessors below, which record `Obj.frame(pfn)`.
+    private var words: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
+
+    /// The word stored at `phys` and the epoch it was stored in, if any.
+    fileprivate func word(_ phys: UInt64) -> (epoch: UInt32, value: UInt64)? { words[phys] }
+
+    /// Stores a word at `phys` in `epoch`.
+    fileprivate mutating func set(_ phys: UInt64, epoch: UInt32, _ value: UInt64) {
+        words[phys] = (epoch, value)
+    }
+
+    /// The addresses of the words stored in the 4K frame at `base`.
+    fileprivate func addresses(inFrameAt base: UInt64) -> [UInt64] {
+        words.isEmpty ? [] : words.keys.filter { $0 >= base && $0 < base + PAGE_SIZE }
+    }
+}
+
 extension Kernel {
     /// The word at physical address `phys`.
     func readPhys(_ phys: UInt64) -> UInt64 {
         let pfn = Int(phys >> 12)
         log.read(Obj.frame(pfn))
-        guard let w = data[phys & ~7] else { return 0 }
-        if memmap.pfnValid(pfn) && page(pfn).epoch != w.epoch { return 0 }
+        guard let w = memory.frames.word(phys & ~7) else { return 0 }
+        if memory.memmap.pfnValid(pfn) && page(pfn).epoch != w.epoch { return 0 }
         return w.value
     }
 
@@ -17,8 +36,8 @@ extension Kernel {
     func writePhys(_ phys: UInt64, _ value: UInt64) {
         let pfn = Int(phys >> 12)
         log.write(Obj.frame(pfn))
-        let epoch = memmap.pfnValid(pfn) ? page(pfn).epoch : 0
-        data[phys & ~7] = (epoch, value)
+        let epoch = memory.memmap.pfnValid(pfn) ? page(pfn).epoch : 0
+        memory.frames.set(phys & ~7, epoch: epoch, value)
     }
 
     /// clear_page() of a newly allocated frame: what was stored reads as zero (the frame's
@@ -31,10 +50,17 @@ extension Kernel {
     func copyFrameData(from src: Int, to dst: Int) {
         log.read(Obj.frame(src))
         log.write(Obj.frame(dst))
-        if data.isEmpty { return }
-        let base = UInt64(src) << 12
-        for (addr, _) in data where addr >= base && addr < base + PAGE_SIZE {
+        for addr in memory.frames.addresses(inFrameAt: UInt64(src) << 12) {
             writePhys(UInt64(dst) << 12 | (addr & 0xfff), readPhys(addr))
         }
+    }
+}
+
+extension Kernel {
+    /// The user-visible words of frame `pfn` (offset in page → value).
+    func frameWords(_ pfn: Int) -> [(UInt64, UInt64)] {
+        log.read(Obj.frame(pfn))  // which words the frame holds is its contents too
+        let base = UInt64(pfn) << 12
+        return memory.frames.addresses(inFrameAt: base).map { ($0 - base, readPhys($0)) }
     }
 }

@@ -113,14 +113,14 @@ extension Kernel {
     /// current_gfp_context() clears __GFP_MOVABLE). nil when memory is exhausted.
     func allocPages(_ t: KTask, order: Int = 0, movable: Bool = false) async -> Int? {
         await t.step()
-        guard let pfn = allocator.take(order: order, movable: movable && !t.memallocPin) else {
+        guard let pfn = memory.allocator.take(order: order, movable: movable && !t.memallocPin) else {
             return nil
         }
         // The new owner's clear_page() writes the frame (its epoch changes, so what was
         // stored in it reads as zero): a stale TLB entry or DMA that still reaches it
         // conflicts with this step, so DPOR orders them both ways.
         await t.step()
-        stats.pagesAllocated += 1 << order
+        checks.stats.pagesAllocated += 1 << order
         let n = 1 << order
         for i in 0..<n {
             clearFrameData(pfn + i)
@@ -159,8 +159,8 @@ extension Kernel {
             withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
         await t.step()
-        allocator.give(pfn, order: order)
-        stats.pagesFreed += 1 << order
+        memory.allocator.give(pfn, order: order)
+        checks.stats.pagesFreed += 1 << order
     }
 }
 

@@ -5,18 +5,18 @@ import MMExplore
 extension Kernel {
     /// compound_head() where a memmap (live or removed) exists; the pfn itself otherwise.
     func headIfMemmap(_ pfn: Int) -> Int {
-        memmap.pfnValid(pfn) || memmap.isRemoved(pfn) ? compoundHead(pfn) : pfn
+        memory.memmap.pfnValid(pfn) || memory.memmap.isRemoved(pfn) ? compoundHead(pfn) : pfn
     }
 
     /// Checks that `pfn` has a live struct page before a refcount operation; reports
     /// `use-after-free` for a removed memmap or a freed frame, `bad-page-ref` for a pfn
     /// with no struct page at all. Returns false when the operation must not proceed.
     func checkRefTarget(_ t: KTask, _ pfn: Int, _ what: String) -> Bool {
-        if memmap.isRemoved(pfn) {
+        if memory.memmap.isRemoved(pfn) {
             report(.useAfterFree, "\(what): struct page of pfn \(hex(pfn)) was removed", t)
             return false
         }
-        if !memmap.pfnValid(pfn) {
+        if !memory.memmap.pfnValid(pfn) {
             report(.badPageRef, "\(what): pfn \(hex(pfn)) has no struct page", t)
             return false
         }
@@ -31,7 +31,7 @@ extension Kernel {
         if identity(head).flags.contains(.free) {
             report(.useAfterFree, "get_page: pfn \(hex(pfn)) is free in the allocator", t)
         }
-        let old = memmap.refcountAdd(head, n)
+        let old = memory.memmap.refcountAdd(head, n)
         t.exec.note("get_page pfn \(hex(head)) ref \(old) -> \(old + n)")
     }
 
@@ -43,7 +43,7 @@ extension Kernel {
         await t.step()
         guard checkRefTarget(t, pfn, name) else { return }
         let p = identity(head)
-        let old = memmap.refcountSub(head, n)
+        let old = memory.memmap.refcountSub(head, n)
         if old < n {
             report(.refcountUnderflow, "\(name): pfn \(hex(head)) refcount \(old), dropping \(n)", t)
             withPage(head) { $0.refcount = 0 }

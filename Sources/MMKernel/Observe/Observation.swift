@@ -58,7 +58,7 @@ extension Kernel {
         if entry != 0 {
             let pfn = layout.pfn(entry) + (level == "pte" ? 0
                 : Int((addr & ((level == "pmd" ? PMD_SIZE : PUD_SIZE) - 1)) >> 12))
-            if memmap.pfnValid(pfn) {
+            if memory.memmap.pfnValid(pfn) {
                 let head = compoundHead(pfn)
                 let h = page(head)
                 o.refcount = Int(h.refcount)

@@ -25,7 +25,7 @@ extension Kernel {
         if w.level == .pmd && layout.isLeaf(w.entry) && layout.pmdPresent(w.entry) {
             out.present = true
             out.pfn = layout.pfn(w.entry) + Int((addr & (PMD_SIZE - 1)) >> 12)
-            if memmap.pfnValid(out.pfn) { pageFound = out.pfn }
+            if memory.memmap.pfnValid(out.pfn) { pageFound = out.pfn }
         } else if w.level == .pte && w.entry != 0 && layout.isPresent(w.entry) {
             out.present = true
             out.pfn = layout.pfn(w.entry)

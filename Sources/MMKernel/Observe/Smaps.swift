@@ -65,7 +65,7 @@ extension Kernel {
     func smapsPmdEntry(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ out: inout SmapsEntry) {
         let pfn = layout.pfn(pmd)
         if isHugeZero(pfn) { return }  // follow_trans_huge_pmd(FOLL_DUMP) → -EFAULT
-        guard memmap.pfnValid(pfn) else { return }
+        guard memory.memmap.pfnValid(pfn) else { return }
         if config.era.smapsPmdUsesNormalPage && vmNormalPagePmd(vma, addr, pmd, nil) == nil { return }
         let p = page(pfn)
         let kb: UInt64 = p.flags.contains(.head) ? (4 << UInt64(p.order)) : 4

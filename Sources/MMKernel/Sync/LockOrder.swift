@@ -78,14 +78,14 @@ extension Kernel {
         while held != 0 {
             let h = held.trailingZeroBitCount
             held &= held - 1
-            if lockdep.after[h] & (1 << UInt32(c)) != 0 { continue }
-            if !lockdep.reported && lockdep.reaches(c, h) {
-                lockdep.reported = true
+            if checks.lockdep.after[h] & (1 << UInt32(c)) != 0 { continue }
+            if !checks.lockdep.reported && checks.lockdep.reaches(c, h) {
+                checks.lockdep.reported = true
                 report(.lockOrder, "possible circular locking: \(LockClass(rawValue: c)!.name) "
                        + "taken while holding \(LockClass(rawValue: h)!.name), the reverse "
                        + "order was seen earlier", t)
             }
-            lockdep.after[h] |= 1 << UInt32(c)
+            checks.lockdep.after[h] |= 1 << UInt32(c)
         }
         t.heldCounts[c] += 1
     }

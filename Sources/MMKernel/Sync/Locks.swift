@@ -58,10 +58,10 @@ extension Kernel {
         switch id {
         case .ptl(let slot): return tables.locks[slot]
         case .mmap(let mm): return mms[mm].mmapLock
-        case .iMmap(let inode): return inodes.unrecorded(inode).iMmapRwsem
+        case .iMmap(let inode): return files.inodes.unrecorded(inode).iMmapRwsem
         case .hugetlbVma(let lock): return hugetlbLockWord(lock)
-        case .hugetlbFault(let inode): return inodes.unrecorded(inode).hugetlbFaultMutex
-        case .invalidate(let inode): return inodes.unrecorded(inode).invalidateLock
+        case .hugetlbFault(let inode): return files.inodes.unrecorded(inode).hugetlbFaultMutex
+        case .invalidate(let inode): return files.inodes.unrecorded(inode).invalidateLock
         }
     }
 
@@ -72,10 +72,10 @@ extension Kernel {
         switch id {
         case .ptl(let slot): tables.locks[slot] = state
         case .mmap(let mm): mms[mm].mmapLock = state
-        case .iMmap(let inode): inodes.withUnrecorded(inode) { $0.iMmapRwsem = state }
+        case .iMmap(let inode): files.inodes.withUnrecorded(inode) { $0.iMmapRwsem = state }
         case .hugetlbVma(let lock): setHugetlbLockWord(lock, state)
-        case .hugetlbFault(let inode): inodes.withUnrecorded(inode) { $0.hugetlbFaultMutex = state }
-        case .invalidate(let inode): inodes.withUnrecorded(inode) { $0.invalidateLock = state }
+        case .hugetlbFault(let inode): files.inodes.withUnrecorded(inode) { $0.hugetlbFaultMutex = state }
+        case .invalidate(let inode): files.inodes.withUnrecorded(inode) { $0.invalidateLock = state }
         }
     }
 

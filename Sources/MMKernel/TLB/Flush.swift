@@ -19,7 +19,7 @@ extension Kernel {
     /// model applies at once since a lazy CPU runs no user code of the mm before that.
     func flushTLBRange(_ t: KTask, mm: Int, _ start: UInt64, _ length: UInt64,
                        freedTables: Bool = false) async {
-        stats.tlbFlushes += 1
+        checks.stats.tlbFlushes += 1
         tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
         await t.step()
         if mm >= 0 { tlb.incTlbGen(mm) }  // inc_mm_tlb_gen

@@ -285,7 +285,7 @@ extension Kernel {
         let head = Int(frame >> 12)
         let pfn = Int(phys >> 12)
         t.exec.note("TLB hit cpu\(t.cpu) \(hex(addr)) -> pfn \(hex(pfn))")
-        if memmap.pfnValid(head) && !tlb.staleReported(way: i) {
+        if memory.memmap.pfnValid(head) && !tlb.staleReported(way: i) {
             let h = page(head)
             let freed = h.flags.contains(.free) || page(pfn).flags.contains(.free)
             if freed || h.epoch != cached.epoch {
@@ -305,7 +305,7 @@ extension Kernel {
     /// Fills `t`'s CPU TLB after a successful walk (part of the walk's last step).
     func tlbFill(_ t: KTask, mm: Int, _ addr: UInt64, size: UInt64, entry: UInt64) {
         let head = layout.pfn(entry) & ~(Int(size >> 12) - 1)
-        let epoch = memmap.pfnValid(head) ? page(head).epoch : 0
+        let epoch = memory.memmap.pfnValid(head) ? page(head).epoch : 0
         tlb.fill(cpu: t.cpu, mm: mm, addr, size: size, entry: entry, epoch: epoch)
     }
 }

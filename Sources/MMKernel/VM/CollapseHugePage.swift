@@ -54,7 +54,7 @@ extension Kernel {
         if r == .succeed {
             for i in 0..<512 {
                 let pte = tables.read(slot, i)
-                guard pte != 0, layout.pfn(pte) != zeroPfn else { continue }
+                guard pte != 0, layout.pfn(pte) != memory.zeroPfn else { continue }
                 let pfn = layout.pfn(pte)
                 await getPage(t, pfn)  // isolate_lru_page()
                 isolated.append((i, pfn))

@@ -124,7 +124,7 @@ extension Kernel {
         for i in 0..<512 {
             let addr = haddr + UInt64(i) << 12
             let pte = tables.read(slot, i)
-            if pte == 0 || (layout.isPresent(pte) && layout.pfn(pte) == zeroPfn) {
+            if pte == 0 || (layout.isPresent(pte) && layout.pfn(pte) == memory.zeroPfn) {
                 none += 1
                 if caller == .khugepaged && none > 511 { return .exceedNonePte }
                 continue

@@ -93,15 +93,15 @@ extension Kernel {
         // Tests/oracle/7.2/race-fsdax-unbind-then-munmap). Before, DAX vmas were
         // vma_is_special_huge() and the page was never looked at.
         if config.era.daxInsertion == .refcountedFolios && !layout.isSpecial(pmd)
-            && memmap.isRemoved(pfn) {
+            && memory.memmap.isRemoved(pfn) {
             report(.useAfterFree, "zap_huge_pmd: vm_normal_folio_pmd: struct page of pfn "
                    + "\(hex(pfn)) was removed", t)
         }
-        if !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).flags.contains(.anon) {
+        if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && page(pfn).flags.contains(.anon) {
             withPage(pfn) { $0.entireMapcount -= 1 }
             mms[mm].anonPages -= 512
             tlb.pages.append(pfn)
-        } else if !isHugeZero(pfn) && memmap.pfnValid(pfn) && page(pfn).flags.contains(.zoneDevice)
+        } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && page(pfn).flags.contains(.zoneDevice)
                     && page(pfn).entireMapcount > 0 {
             // v6.15+ DAX folio PMD (vmf_insert_folio_pmd): file rmap and reference.
             withPage(pfn) { $0.entireMapcount -= 1 }

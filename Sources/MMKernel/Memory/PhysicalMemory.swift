@@ -1,0 +1,78 @@
+import MMExplore
+
+/// Physical memory of one execution: struct pages, the page allocator, the zero pages,
+/// the extent of hot-added device memory and what user stores put in frames. The kernel's
+/// mm/memory_hotplug.c, mm/page_alloc.c and mm/huge_memory.c state, owned here and reached
+/// through `Kernel.memory`.
+public struct PhysicalMemory {
+    /// Struct pages by pfn.
+    public internal(set) var memmap: MemMap
+    /// The page allocator's free lists.
+    var allocator: PageAllocator
+    /// What user stores put in frames (Memory/FrameData.swift).
+    var frames = FrameContents()
+    /// The shared zero page (empty_zero_page, in the kernel image: reserved, never freed).
+    public let zeroPfn: Int
+    /// Where the recorded fields below record their accesses.
+    private let log: AccessLog
+    private var hugeZeroStore = -1
+    private var deviceHighestStore = 0
+
+    /// RAM online from pfn 0, the low frames reserved, the zero page among them.
+    init(config: KernelConfig, log: AccessLog) {
+        self.log = log
+        var memmap = MemMap(maxPfn: Kernel.maxPfn, log: log)
+        memmap.online(startPfn: 0, count: Kernel.ramPfns)
+        allocator = PageAllocator(
+            firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramPfns,
+            movableStart: config.has(.movableZone) ? Kernel.ramPfns / 2 : nil,
+            lifo: config.has(.allocLifo), log: log)
+        zeroPfn = Kernel.firstAllocatablePfn - 1
+        memmap.fillInSweep(0..<Kernel.firstAllocatablePfn) {
+            $0.flags = [.reserved]
+            $0.refcount = 1
+        }
+        memmap.withPage(zeroPfn) { $0.flags = [.reserved, .zero] }
+        self.memmap = memmap
+    }
+
+    /// The huge zero page's head pfn, once allocated (-1 before; mm/huge_memory.c keeps
+    /// one, huge_zero_folio). Recorded as `Obj.hugeZero`.
+    public var hugeZeroPfn: Int {
+        get { log.read(Obj.hugeZero); return hugeZeroStore }
+        set { log.write(Obj.hugeZero); hugeZeroStore = newValue }
+    }
+
+    /// Highest pfn of hot-added device memory with a memmap (0 when none). Recorded as
+    /// `Obj.deviceExtent`.
+    public var deviceHighestPfn: Int {
+        get { log.read(Obj.deviceExtent); return deviceHighestStore }
+        set { log.write(Obj.deviceExtent); deviceHighestStore = newValue }
+    }
+}
+
+extension Kernel {
+    /// The struct page of `pfn` (the pfn must have a memmap, online or removed).
+    @inline(__always) func page(_ pfn: Int) -> Page { memory.memmap.page(pfn) }
+
+    /// Mutates the struct page of `pfn` in place.
+    @discardableResult @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
+        memory.memmap.withPage(pfn, body)
+    }
+
+    /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
+    @inline(__always) func identity(_ pfn: Int) -> PageIdentity { memory.memmap.identity(pfn) }
+
+    /// Models folio_zonenum(folio) == ZONE_MOVABLE (is_zone_movable_page()): RAM above
+    /// the boot-time boundary of movablecore= (knob `movable_zone`). A constant of the
+    /// machine, like the zone bits of page->flags, so reading it touches no shared state.
+    @inline(__always) func isZoneMovable(_ pfn: Int) -> Bool {
+        pfn >= memory.allocator.movableStart && pfn < Kernel.ramPfns
+    }
+
+    /// The head pfn of the compound page `pfn` belongs to (compound_head()).
+    @inline(__always) func compoundHead(_ pfn: Int) -> Int {
+        let p = identity(pfn)
+        return p.flags.contains(.tail) ? pfn - Int(p.headOffset) : pfn
+    }
+}
