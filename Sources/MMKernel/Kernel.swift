@@ -33,13 +33,13 @@ public final class Kernel {
     /// Violations seen so far, in order.
     @exclusivity(unchecked) public private(set) var violations: [Violation] = []
     /// The shared zero page.
-    public let zeroPfn: Int
+    public let zeroPfn: Pfn
     /// The huge zero page's head pfn, once allocated (mm/huge_memory.c keeps one).
-    public var hugeZeroPfn: Int {
+    public var hugeZeroPfn: Pfn? {
         get { log.read(Obj.hugeZero); return hugeZeroStore }
         set { log.write(Obj.hugeZero); hugeZeroStore = newValue }
     }
-    @exclusivity(unchecked) private var hugeZeroStore = -1
+    @exclusivity(unchecked) private var hugeZeroStore: Pfn?
     /// File contents by inode, then byte offset (see FS/FileData.swift).
     /// Reached only through FS/FileData.swift's accessors, which record one object per
     /// page of the file (`Obj.storedPage`).
@@ -54,23 +54,23 @@ public final class Kernel {
     /// Data written by user stores, by physical address, tagged with the frame's epoch.
     @exclusivity(unchecked) var data: [UInt64: (epoch: UInt32, value: UInt64)] = [:]
     /// Pages AF_PACKET rings hold until their sockets close (Drivers/PacketRing.swift).
-    var socketPages: [Int] {
+    var socketPages: [Pfn] {
         get { log.read(Obj.socketPages); return socketPagesStore }
         _modify { log.write(Obj.socketPages); yield &socketPagesStore }
     }
-    @exclusivity(unchecked) private var socketPagesStore: [Int] = []
+    @exclusivity(unchecked) private var socketPagesStore: [Pfn] = []
     /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
     @exclusivity(unchecked) public var pgmaps: TrackedArray<DevPagemap>
     /// pmem namespaces, by region number (Drivers/Pmem.swift).
     @exclusivity(unchecked) public var pmems: TrackedArray<PmemNamespace>
     /// Block maps and DAX entries of files on DAX mounts (FS/DaxFile.swift).
     @exclusivity(unchecked) public var daxFiles: TrackedArray<DaxFile>
-    /// Highest pfn of hot-added device memory with a memmap (0 when none).
-    public var deviceHighestPfn: Int {
+    /// Highest pfn of hot-added device memory with a memmap (pfn 0 when none).
+    public var deviceHighestPfn: Pfn {
         get { log.read(Obj.deviceExtent); return deviceHighestStore }
         set { log.write(Obj.deviceExtent); deviceHighestStore = newValue }
     }
-    @exclusivity(unchecked) private var deviceHighestStore = 0
+    @exclusivity(unchecked) private var deviceHighestStore = Pfn(0)
     /// Counters a reviewer may ask for (`--stats`).
     @exclusivity(unchecked) public var stats = KernelStats()
     /// TTM buffer objects exported as dma-bufs (Drivers/TTMBufferObject.swift).
@@ -114,10 +114,12 @@ public final class Kernel {
 
     /// Physical address space modelled: 64 GiB (RAM low, device memory above 4 GiB).
     public static let maxPfn = 1 << 24
-    /// RAM: the first 4 GiB.
+    /// RAM: the first 4 GiB, in frames.
     public static let ramPfns = 1 << 20
+    /// The first frame above RAM.
+    public static let ramEnd = Pfn(ramPfns)
     /// Frames below this are reserved at boot (BIOS area, kernel image): 16 MiB.
-    public static let firstAllocatablePfn = 0x1000
+    public static let firstAllocatablePfn = Pfn(0x1000)
 
     /// Boots a kernel of `config`: RAM online, low memory and the zero page reserved.
     public init(config: KernelConfig, log: AccessLog = AccessLog()) {
@@ -131,15 +133,15 @@ public final class Kernel {
         self.daxFiles = TrackedArray(log: log, key: Obj.daxFile)
         self.tlb = TLBState(log: log)
         var memmap = MemMap(maxPfn: Kernel.maxPfn, log: log)
-        memmap.online(startPfn: 0, count: Kernel.ramPfns)
+        memmap.online(startPfn: Pfn(0), count: Kernel.ramPfns)
         self.memmap = memmap
         self.allocator = PageAllocator(
-            firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramPfns,
-            movableStart: config.has(.movableZone) ? Kernel.ramPfns / 2 : nil,
+            firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramEnd,
+            movableStart: config.has(.movableZone) ? Pfn(Kernel.ramPfns / 2) : nil,
             lifo: config.has(.allocLifo), log: log)
         // The zero page lives in the kernel image (empty_zero_page): reserved, never freed.
         zeroPfn = Kernel.firstAllocatablePfn - 1
-        self.memmap.fillInSweep(0..<Kernel.firstAllocatablePfn) {
+        self.memmap.fillInSweep(Pfn(0)..<Kernel.firstAllocatablePfn) {
             $0.flags = [.reserved]
             $0.refcount = 1
         }
@@ -159,25 +161,25 @@ public final class Kernel {
     }
 
     /// The struct page of `pfn` (the pfn must have a memmap, online or removed).
-    @inline(__always) func page(_ pfn: Int) -> Page { memmap.page(pfn) }
+    @inline(__always) func page(_ pfn: Pfn) -> Page { memmap.page(pfn) }
 
     /// Mutates the struct page of `pfn` in place.
-    @discardableResult @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
+    @discardableResult @inline(__always) func withPage<R>(_ pfn: Pfn, _ body: (inout Page) -> R) -> R {
         memmap.withPage(pfn, body)
     }
 
     /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
-    @inline(__always) func identity(_ pfn: Int) -> PageIdentity { memmap.identity(pfn) }
+    @inline(__always) func identity(_ pfn: Pfn) -> PageIdentity { memmap.identity(pfn) }
 
     /// Models folio_zonenum(folio) == ZONE_MOVABLE (is_zone_movable_page()): RAM above
     /// the boot-time boundary of movablecore= (knob `movable_zone`). A constant of the
     /// machine, like the zone bits of page->flags, so reading it touches no shared state.
-    @inline(__always) func isZoneMovable(_ pfn: Int) -> Bool {
-        pfn >= allocator.movableStart && pfn < Kernel.ramPfns
+    @inline(__always) func isZoneMovable(_ pfn: Pfn) -> Bool {
+        pfn >= allocator.movableStart && pfn < Kernel.ramEnd
     }
 
     /// The head pfn of the compound page `pfn` belongs to (compound_head()).
-    @inline(__always) func compoundHead(_ pfn: Int) -> Int {
+    @inline(__always) func compoundHead(_ pfn: Pfn) -> Pfn {
         let p = identity(pfn)
         return p.flags.contains(.tail) ? pfn - Int(p.headOffset) : pfn
     }

@@ -37,9 +37,9 @@ extension Kernel {
     }
 
     /// The user-visible words of frame `pfn` (offset in page → value).
-    func frameWords(_ pfn: Int) -> [(UInt64, UInt64)] {
+    func frameWords(_ pfn: Pfn) -> [(UInt64, UInt64)] {
         log.read(Obj.frame(pfn))  // which words the frame holds is its contents too
-        let base = UInt64(pfn) << 12
+        let base = pfn.physAddr
         return data.keys.filter { $0 >= base && $0 < base + PAGE_SIZE }
             .map { ($0 - base, readPhys($0)) }
     }
@@ -49,8 +49,7 @@ extension Kernel {
     func writebackFileRange(inode: Int, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < inodes[inode].cache.count {
-            let pfn = Int(inodes[inode].cache[index])
-            guard pfn >= 0 else { continue }
+            guard let pfn = inodes[inode].cached(index) else { continue }
             for (off, v) in frameWords(pfn) { storeWord(.file(inode), UInt64(index) << 12 | off, v) }
         }
     }

@@ -6,7 +6,7 @@
 extension Kernel {
     /// The word at physical address `phys`.
     func readPhys(_ phys: UInt64) -> UInt64 {
-        let pfn = Int(phys >> 12)
+        let pfn = Pfn(physAddr: phys)
         log.read(Obj.frame(pfn))
         guard let w = data[phys & ~7] else { return 0 }
         if memmap.pfnValid(pfn) && page(pfn).epoch != w.epoch { return 0 }
@@ -15,7 +15,7 @@ extension Kernel {
 
     /// Stores a word at physical address `phys`.
     func writePhys(_ phys: UInt64, _ value: UInt64) {
-        let pfn = Int(phys >> 12)
+        let pfn = Pfn(physAddr: phys)
         log.write(Obj.frame(pfn))
         let epoch = memmap.pfnValid(pfn) ? page(pfn).epoch : 0
         data[phys & ~7] = (epoch, value)
@@ -23,18 +23,18 @@ extension Kernel {
 
     /// clear_page() of a newly allocated frame: what was stored reads as zero (the frame's
     /// epoch changes with its struct page; this records the write of its contents).
-    func clearFrameData(_ pfn: Int) {
+    func clearFrameData(_ pfn: Pfn) {
         log.write(Obj.frame(pfn))
     }
 
     /// Models copy_user_highpage(): the stored words of frame `src` are copied to `dst`.
-    func copyFrameData(from src: Int, to dst: Int) {
+    func copyFrameData(from src: Pfn, to dst: Pfn) {
         log.read(Obj.frame(src))
         log.write(Obj.frame(dst))
         if data.isEmpty { return }
-        let base = UInt64(src) << 12
+        let base = src.physAddr
         for (addr, _) in data where addr >= base && addr < base + PAGE_SIZE {
-            writePhys(UInt64(dst) << 12 | (addr & 0xfff), readPhys(addr))
+            writePhys(dst.physAddr | (addr & 0xfff), readPhys(addr))
         }
     }
 }
