@@ -35,10 +35,12 @@ public final class Kernel {
 
     /// Physical address space modelled: 64 GiB (RAM low, device memory above 4 GiB).
     public static let maxPfn = 1 << 24
-    /// RAM: the first 4 GiB.
+    /// RAM: the first 4 GiB, in frames.
     public static let ramPfns = 1 << 20
+    /// The first frame above RAM.
+    public static let ramEnd = Pfn(ramPfns)
     /// Frames below this are reserved at boot (BIOS area, kernel image): 16 MiB.
-    public static let firstAllocatablePfn = 0x1000
+    public static let firstAllocatablePfn = Pfn(0x1000)
 
     /// Boots a kernel of `config`: RAM online, low memory and the zero page reserved.
     public init(config: KernelConfig, log: AccessLog = AccessLog()) {

@@ -61,7 +61,7 @@ import Testing
     }
 
     /// Where gup-fast's page went, for the check after the threads.
-    final class Taken: @unchecked Sendable { var pfn = -1 }
+    final class Taken: @unchecked Sendable { var pfn: Pfn? }
 
     /// Without IPIs the flush does not hold off gup-fast: with only the PTE re-read it
     /// keeps a small page the collapse copied and freed (the pin is not the page P maps);

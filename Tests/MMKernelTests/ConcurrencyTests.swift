@@ -68,25 +68,25 @@ import Testing
     /// had IRQs off at call_rcu time keeps them off, even a CPU outside mm_cpumask (which
     /// the flush IPI does not reach); without it, that CPU gets no such protection.
     @Test(arguments: [true, false]) func rcuTableFreeWaitsForIRQsOffSections(rcu: Bool) {
-        var table = -1
+        var table: Pfn?
         var protected = true
         let config = KernelConfig(era: .v6_1, overrides: [(.rcuTableFree, rcu)])
         let r = Self.exploreAll(config, cpus: [2, 1], setup: { k, t in
                 await Self.mapAndTouch(k, t)
-                table = Int(k.tables.pfnOfSlot[k.walkSnapshot(mm: t.mm, Self.base).ref.slot])
+                table = k.tables.pfn(ofSlot: k.walkSnapshot(mm: t.mm, Self.base).ref.slot)
             },
             threads: [
                 { k, t in
                     await k.localIrqSave(t)
                     await t.step()
-                    let before = k.page(table).flags.contains(.table)
+                    let before = k.page(table!).flags.contains(.table)
                     await t.step()
-                    let after = k.page(table).flags.contains(.table)
+                    let after = k.page(table!).flags.contains(.table)
                     if before && !after { protected = false }
                     await k.localIrqRestore(t)
                 },
                 { k, t in _ = await k.munmap(t, mm: t.mm, Self.base, 8192) },
-            ], check: { k in k.violations.isEmpty && k.page(table).flags.contains(.free) })
+            ], check: { k in k.violations.isEmpty && k.page(table!).flags.contains(.free) })
         #expect(r.allHold)
         #expect(protected == rcu)
     }

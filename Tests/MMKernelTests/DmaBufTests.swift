@@ -26,7 +26,7 @@ import Testing
         #expect(o.smaps.vmFlags == "rd wr sh mr mw me ms io de dd sd mm")
         // The pfn is the BO's first page, 2M-aligned, and the block is not compound.
         let pfn = m.kernel.layout.pfn(o.entry)
-        #expect(pfn == m.kernel.drivers.ttm.bos[0].pfn(at: 0) && pfn & 511 == 0)
+        #expect(pfn == m.kernel.drivers.ttm.bos[0].pfn(at: 0) && pfn.isAligned(order: 9))
         #expect(m.kernel.page(pfn).refcount == 1 && m.kernel.page(pfn + 1).refcount == 0)
         #expect(!m.kernel.page(pfn).flags.contains(.head))
     }

@@ -71,7 +71,7 @@ import Testing
         #expect(o.smaps.rss == 0)
         #expect(!o.pagemap.present)
         #expect(o.level == "pte" && o.special && !o.normal)
-        #expect(m.kernel.layout.pfn(o.entry) == 0xA0)
+        #expect(m.kernel.layout.pfn(o.entry) == Pfn(0xA0))
     }
 
     @Test func v7DevMemHasNoVmPat() async {
@@ -112,7 +112,7 @@ import Testing
             #expect(await m.kernel.store(m.task, a, 1) == nil)
             let after = m.observe(a)
             #expect(after.normal && !after.special && after.writable)
-            #expect(m.kernel.layout.pfn(after.entry) != 0xA0)
+            #expect(m.kernel.layout.pfn(after.entry) != Pfn(0xA0))
             #expect(m.observe(a + 4096).normal == false)
         }
     }

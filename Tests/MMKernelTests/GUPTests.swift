@@ -62,6 +62,6 @@ import Testing
         var held = HeldPages()
         let n = await m.kernel.getUserPagesFast(m.task, mm: m.mm, d, 1, [.get], held: &held)
         #expect(n == 1)
-        #expect(m.kernel.page(0xA0).refcount == 2)
+        #expect(m.kernel.page(Pfn(0xA0)).refcount == 2)
     }
 }

@@ -84,7 +84,7 @@ import Testing
         let b = await s.map(s.q)
         #expect(try await s.m.kernel.load(s.q, b + PMD_SIZE).get() == 7)
         let table = s.m.kernel.pmdTablePfn(mm: s.m.mm, a)
-        #expect(table != 0 && s.m.kernel.pmdTablePfn(mm: s.q.mm, b) == table)
+        #expect(table != Pfn(0) && s.m.kernel.pmdTablePfn(mm: s.q.mm, b) == table)
         #expect(s.m.kernel.hugetlb.shares == 1)
         let slot = Int(s.m.kernel.page(table).index)
         #expect(s.m.kernel.pmdShareCount(slot: slot) == 1)

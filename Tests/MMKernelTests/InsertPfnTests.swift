@@ -4,9 +4,9 @@ import Testing
 /// PFN insertion (reference §3.3–3.6): preconditions as bug-on, entry bits per era.
 @Suite struct InsertPfnTests {
     /// A pfn far above RAM with no memmap (pfn_valid false).
-    let rawPfn = 0x3c_0000
+    let rawPfn = Pfn(0x3c_0000)
     /// A RAM pfn (pfn_valid true).
-    let ramPfn = 0x2000
+    let ramPfn = Pfn(0x2000)
 
     /// A vma of `flags` at the 2M-aligned test address, and a fault at `offset` in it.
     func setUp(_ era: Era, _ extra: VMFlags, len: UInt64 = 4 << 20, start: UInt64 = alignedBase,
@@ -153,7 +153,7 @@ import Testing
     @Test func pudInsertionAndV44HasNone() async {
         let (m, vmf) = await setUp(.v6_1, [], len: 1 << 30, start: 0x7f00_0000_0000 - (2 << 30),
                                    pmd: false)
-        let p = PfnT(pfn: 0x40_0000, flags: [.dev, .map])
+        let p = PfnT(pfn: Pfn(0x40_0000), flags: [.dev, .map])
         #expect(await m.kernel.vmfInsertPfnPud(m.task, vmf, p, write: true) == .done)
         let w = m.kernel.walkSnapshot(mm: m.mm, vmf.address)
         #expect(w.level == .pud && m.kernel.layout.isDevmap(w.entry))

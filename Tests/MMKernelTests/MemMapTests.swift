@@ -7,9 +7,9 @@ import Testing
 /// been written one by one, whichever way a block is reached.
 @Suite struct MemMapTests {
     /// A memmap with 64 MiB of device memory online at 4 GiB.
-    private func memmap() -> (MemMap, Range<Int>) {
+    private func memmap() -> (MemMap, Range<Pfn>) {
         var m = MemMap(maxPfn: Kernel.maxPfn, log: AccessLog())
-        let start = Kernel.ramPfns
+        let start = Kernel.ramEnd
         m.online(startPfn: start, count: 16384)
         return (m, start..<(start + 16384))
     }

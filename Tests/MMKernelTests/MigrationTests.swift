@@ -64,17 +64,19 @@ import Testing
     static let base: UInt64 = 0x7f00_0000_0000
 
     /// Where gup-fast's page went, for the check after the threads.
-    final class Taken: @unchecked Sendable { var pfn = -1 }
+    final class Taken: @unchecked Sendable { var pfn: Pfn? }
+    /// A value a thread loaded (nil when the load failed).
+    final class Loaded: @unchecked Sendable { var value: UInt64? }
 
     /// A load racing with migration waits on the migration entry (migration_entry_wait)
     /// and reads the data in every interleaving; nothing is freed under anyone.
     @Test func faultWaitsForTheMigrationEntry() {
-        let loaded = Taken()
+        let loaded = Loaded()
         let r = ConcurrencyTests.exploreAll(KernelConfig(era: .v6_1), cpus: [0, 1],
                                             setup: Self.onePage, threads: [
             { k, t in _ = await k.movePages(t, mm: t.mm, Self.base, 4096) },
-            { k, t in loaded.pfn = (try? await k.load(t, Self.base).get()).map { Int($0) } ?? -1 },
-        ], check: { k in loaded.pfn == 42 && k.violations.isEmpty })
+            { k, t in loaded.value = try? await k.load(t, Self.base).get() },
+        ], check: { k in loaded.value == 42 && k.violations.isEmpty })
         #expect(r.executions > 1)
         #expect(r.allHold)
     }

@@ -45,7 +45,7 @@ import Testing
         let seven = try await m.kernel.load(m.task, buf).get()
         #expect(seven == 7)
         #expect(m.kernel.page(m.kernel.memory.zeroPfn).flags.contains(.zero))
-        #expect(m.kernel.readPhys(UInt64(m.kernel.memory.zeroPfn) << 12) == 0)
+        #expect(m.kernel.readPhys(m.kernel.memory.zeroPfn.physAddr) == 0)
     }
 
     /// switch_mm_irqs_off(): a CPU that runs the mm is in its mm_cpumask before it filled any

@@ -18,30 +18,30 @@ import Testing
 
     @Test(arguments: Era.allCases) func devmapPteIsSpecialAndDevmap(era: Era) {
         let k = Kernel(config: KernelConfig(era: era))
-        let e = k.layout.pteMkDevmap(k.layout.make(pfn: 0x100000, prot: PTEBits.present))
+        let e = k.layout.pteMkDevmap(k.layout.make(pfn: Pfn(0x100000), prot: PTEBits.present))
         #expect(k.layout.isSpecial(e))
         #expect(k.layout.isDevmap(e) == (era.devmapBit != nil))
     }
 
     @Test func specialPteInPlainVmaIsBadPte() {
         let k = Kernel(config: KernelConfig(era: .v6_1))
-        let e = k.layout.mkSpecial(k.layout.make(pfn: 0x5000, prot: PTEBits.present))
+        let e = k.layout.mkSpecial(k.layout.make(pfn: Pfn(0x5000), prot: PTEBits.present))
         #expect(k.vmNormalPage(vma([.read]), 0x10_0000, e, nil) == nil)
         #expect(k.violations.first?.kind == .bugOn)
     }
 
     @Test(arguments: [Era.v5_10, .v6_1, .v6_12]) func devmapPteIsNotNormalNorBad(era: Era) {
         let k = Kernel(config: KernelConfig(era: era))
-        let e = k.layout.pteMkDevmap(k.layout.make(pfn: 0x5000, prot: PTEBits.present))
+        let e = k.layout.pteMkDevmap(k.layout.make(pfn: Pfn(0x5000), prot: PTEBits.present))
         #expect(k.vmNormalPage(vma([.read]), 0x10_0000, e, nil) == nil)
         #expect(k.violations.isEmpty)
     }
 
     @Test func mixedMapWithoutSpecialDependsOnPfnValid() {
         let k = Kernel(config: KernelConfig(era: .v6_1, overrides: [(.pteSpecial, false)]))
-        let ram = k.layout.make(pfn: 0x5000, prot: PTEBits.present)
-        let hole = k.layout.make(pfn: 0x80_0000, prot: PTEBits.present)
-        #expect(k.vmNormalPage(vma([.read, .mixedMap]), 0x10_0000, ram, nil) == 0x5000)
+        let ram = k.layout.make(pfn: Pfn(0x5000), prot: PTEBits.present)
+        let hole = k.layout.make(pfn: Pfn(0x80_0000), prot: PTEBits.present)
+        #expect(k.vmNormalPage(vma([.read, .mixedMap]), 0x10_0000, ram, nil) == Pfn(0x5000))
         #expect(k.vmNormalPage(vma([.read, .mixedMap]), 0x10_0000, hole, nil) == nil)
     }
 
@@ -50,18 +50,18 @@ import Testing
         // otherwise; 6.12+ pmd_special makes vmf_insert_pfn_pmd's entries special.
         for era in [Era.v5_10, .v6_1] {
             let k = Kernel(config: KernelConfig(era: era))
-            let pmd = k.layout.make(pfn: 0x20000, prot: PTEBits.present) | PTEBits.pse
+            let pmd = k.layout.make(pfn: Pfn(0x20000), prot: PTEBits.present) | PTEBits.pse
             #expect(k.layout.isTransHuge(pmd))
-            #expect(k.vmNormalPagePmd(vma([.read]), 0x10_0000, pmd, nil) == 0x20000)
+            #expect(k.vmNormalPagePmd(vma([.read]), 0x10_0000, pmd, nil) == Pfn(0x20000))
         }
         let k = Kernel(config: KernelConfig(era: .v6_12))
-        let pmd = k.layout.make(pfn: 0x20000, prot: PTEBits.present) | PTEBits.pse | PTEBits.special
+        let pmd = k.layout.make(pfn: Pfn(0x20000), prot: PTEBits.present) | PTEBits.pse | PTEBits.special
         #expect(k.vmNormalPagePmd(vma([.read]), 0x10_0000, pmd, nil) == nil)
     }
 
     @Test func devmapPmdIsNotTransHugeInDevmapEras() {
         let k = Kernel(config: KernelConfig(era: .v6_1))
-        let pmd = k.layout.pmdMkDevmap(k.layout.make(pfn: 0x20000, prot: PTEBits.present)
+        let pmd = k.layout.pmdMkDevmap(k.layout.make(pfn: Pfn(0x20000), prot: PTEBits.present)
                                        | PTEBits.pse)
         #expect(!k.layout.isTransHuge(pmd))
         #expect(k.layout.isLeaf(pmd))

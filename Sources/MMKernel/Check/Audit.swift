@@ -34,12 +34,12 @@ extension Kernel {
 
     /// Models the test harness holding `n` frames (`alloc_pages N`): frames freed
     /// earlier are handed out again, so what they held is overwritten. Returns the pfns.
-    public func harnessAlloc(_ t: KTask, _ n: Int) async -> [Int] {
-        var out: [Int] = []
+    public func harnessAlloc(_ t: KTask, _ n: Int) async -> [Pfn] {
+        var out: [Pfn] = []
         for _ in 0..<n {
             guard let pfn = await allocPages(t) else { break }
             withPage(pfn) { $0.flags.insert(.harness) }
-            writePhys(UInt64(pfn) << 12, 0x4841524e455353)  // the new owner writes to it
+            writePhys(pfn.physAddr, 0x4841524e455353)  // the new owner writes to it
             out.append(pfn)
         }
         return out
@@ -48,7 +48,7 @@ extension Kernel {
 
 extension Kernel {
     /// The harness drops a frame it held (end of execution).
-    public func releaseHarnessPage(_ t: KTask, _ pfn: Int) async {
+    public func releaseHarnessPage(_ t: KTask, _ pfn: Pfn) async {
         withPage(pfn) { $0.flags.remove(.harness) }
         await putPage(t, pfn)
     }

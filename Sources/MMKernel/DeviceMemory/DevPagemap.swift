@@ -29,7 +29,7 @@ public struct DevPagemap: Hashable, Sendable {
     /// The type.
     public var type: PgmapType
     /// First pfn of the range.
-    public var startPfn: Int
+    public var startPfn: Pfn
     /// Number of pfns.
     public var count: Int
     /// The percpu_ref's state.
@@ -42,7 +42,7 @@ public struct DevPagemap: Hashable, Sendable {
     public var owner: String
 
     /// True when `pfn` lies in the range.
-    public func contains(_ pfn: Int) -> Bool { pfn >= startPfn && pfn < startPfn + count }
+    public func contains(_ pfn: Pfn) -> Bool { pfn >= startPfn && pfn < startPfn + count }
 }
 
 extension Kernel {
@@ -50,7 +50,7 @@ extension Kernel {
     /// ZONE_DEVICE, initialises its struct pages (refcount as the era keeps idle pages),
     /// and takes one pgmap reference per pfn where the era does. Returns the pgmap index,
     /// or -EBUSY when the range overlaps an existing pgmap.
-    public func memremapPages(_ t: KTask, type: PgmapType, startPfn: Int, count: Int,
+    public func memremapPages(_ t: KTask, type: PgmapType, startPfn: Pfn, count: Int,
                               owner: String) async -> Int {
         if (0..<devices.pgmaps.count).map(pgmapInfo).contains(where: {
             !$0.removed && ($0.contains(startPfn) || $0.contains(startPfn + count - 1))
@@ -89,7 +89,7 @@ extension Kernel {
 
     /// Models get_dev_pagemap() (mm/memremap.c): the pgmap covering `pfn` with a reference
     /// taken by percpu_ref_tryget_live(), or nil when there is none or it is dying.
-    public func getDevPagemap(_ t: KTask, pfn: Int) async -> Int? {
+    public func getDevPagemap(_ t: KTask, pfn: Pfn) async -> Int? {
         await t.step()
         guard let i = pgmapCovering(pfn) else {
             t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (no pgmap)")
@@ -112,7 +112,7 @@ extension Kernel {
 
     /// The live (not removed) pgmap covering `pfn` (xa_load of the pgmap array): reads
     /// each pgmap's range.
-    func pgmapCovering(_ pfn: Int) -> Int? {
+    func pgmapCovering(_ pfn: Pfn) -> Int? {
         for i in 0..<devices.pgmaps.count {
             let p = pgmapInfo(i)
             if !p.removed && p.contains(pfn) { return i }
@@ -212,8 +212,8 @@ extension Kernel {
             while pfn < end {
                 // A block of counts nobody holds goes in one access (MemMap.sweepIdleBlock);
                 // a block where someone holds a page goes page by page.
-                let blockEnd = min(end, (pfn | 511) + 1)
-                if (pfn == info.startPfn || pfn & 511 == 0)
+                let blockEnd = min(end, pfn.aligned(order: 9) + 512)
+                if (pfn == info.startPfn || pfn.isAligned(order: 9))
                     && memory.memmap.sweepIdleBlock(pfn..<blockEnd, idle: 1, to: 0) {
                     idle += blockEnd - pfn
                     pfn = blockEnd
@@ -249,7 +249,7 @@ extension Kernel {
     /// in the 1-based era (FS_DAX wakes waiters when the count falls back to the idle 1;
     /// at 0 the page's pgmap reference is dropped), free_zone_device_page() /
     /// free_zone_device_folio() later. The page never returns to the page allocator.
-    func zoneDevicePut(_ t: KTask, _ pfn: Int, old: Int32, _ n: Int32,
+    func zoneDevicePut(_ t: KTask, _ pfn: Pfn, old: Int32, _ n: Int32,
                        name: String = "put_page") async {
         let p = identity(pfn)
         let type = p.pgmap >= 0 ? pgmapInfo(Int(p.pgmap)).type : .generic

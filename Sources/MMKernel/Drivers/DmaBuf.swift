@@ -142,7 +142,7 @@ extension Kernel {
 
     /// True when `pfn` lies in a VRAM range the range manager holds as free (a driver
     /// released or evicted the BO that had it).
-    func vramIsFree(_ pfn: Int) -> Bool {
+    func vramIsFree(_ pfn: Pfn) -> Bool {
         guard pfn >= TTMState.vramBasePfn, pfn < TTMState.vramEndPfn else { return false }
         return drivers.ttm.vramFree.contains { pfn >= $0.pfn && pfn < $0.pfn + $0.count }
     }

@@ -8,7 +8,7 @@ public struct DriverState {
     private let log: AccessLog
     private var ttmStore = TTMState()
     private var p2pdmaStore = P2PDMAState()
-    private var socketPagesStore: [Int] = []
+    private var socketPagesStore: [Pfn] = []
 
     /// No buffer objects, providers or rings yet.
     init(log: AccessLog) { self.log = log }
@@ -26,7 +26,7 @@ public struct DriverState {
     }
 
     /// Pages AF_PACKET rings hold until their sockets close (Drivers/PacketRing.swift).
-    var socketPages: [Int] {
+    var socketPages: [Pfn] {
         get { log.read(Obj.socketPages); return socketPagesStore }
         _modify { log.write(Obj.socketPages); yield &socketPagesStore }
     }

@@ -9,7 +9,7 @@ public struct P2PDMAProvider: Hashable, Sendable {
     /// The scenario's name (`p2pmem:NAME`).
     public let name: String
     /// First pfn of the BAR range.
-    public let startPfn: Int
+    public let startPfn: Pfn
     /// Number of pages.
     public let pages: Int
     /// Index of its dev_pagemap in `Kernel.pgmaps`.
@@ -23,9 +23,9 @@ public struct P2PDMAProvider: Hashable, Sendable {
 /// The P2PDMA providers of one execution.
 public struct P2PDMAState: Hashable, Sendable {
     /// First P2PDMA BAR pfn: 56 GiB, after the VRAM BARs, in the model's PCI MMIO window.
-    public static let basePfn = 0xE0_0000
+    public static let basePfn = Pfn(0xE0_0000)
     /// One past the window (64 GiB, the end of the modelled physical address space).
-    public static let endPfn = 0x100_0000
+    public static let endPfn = Pfn(0x100_0000)
     /// Every provider, by index.
     public var providers: [P2PDMAProvider] = []
     /// Next free BAR address (each BAR starts on a 1 GiB boundary, a whole number of
@@ -66,7 +66,7 @@ extension Kernel {
 
     /// Models gen_pool_alloc_owner() with the default first-fit algorithm: `n` contiguous
     /// free pages of provider `p`, marked allocated; nil when none.
-    func genPoolAlloc(_ p: Int, _ n: Int) -> Int? {
+    func genPoolAlloc(_ p: Int, _ n: Int) -> Pfn? {
         let pool = drivers.p2pdma.providers[p].allocated
         var run = 0
         for i in pool.indices {
@@ -124,7 +124,7 @@ extension Kernel {
     }
 
     /// Marks `n` pages from `pfn` free in provider `p`'s genpool (gen_pool_free).
-    func genPoolFree(_ p: Int, _ pfn: Int, _ n: Int) {
+    func genPoolFree(_ p: Int, _ pfn: Pfn, _ n: Int) {
         let base = drivers.p2pdma.providers[p].startPfn
         for i in (pfn - base)..<(pfn - base + n) { drivers.p2pdma.providers[p].allocated[i] = false }
     }
@@ -132,7 +132,7 @@ extension Kernel {
     /// Models p2pdma_page_free() (≤v6.x dev_pagemap_ops.page_free) / p2pdma_folio_free()
     /// (v7.x): the last reference to a P2PDMA page dropped, so it returns to the genpool
     /// and drops the pgmap reference p2pmem_alloc_mmap() took for it.
-    func p2pdmaPageFree(_ t: KTask, _ pfn: Int) async {
+    func p2pdmaPageFree(_ t: KTask, _ pfn: Pfn) async {
         guard let p = drivers.p2pdma.providers.firstIndex(where: {
             pfn >= $0.startPfn && pfn < $0.startPfn + $0.pages
         }) else { return }

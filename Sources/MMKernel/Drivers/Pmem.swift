@@ -30,7 +30,7 @@ public struct PmemNamespace: Hashable, Sendable {
     /// Region number (statement order).
     public var region: Int
     /// First pfn of the region.
-    public var basePfn: Int
+    public var basePfn: Pfn
     /// Size in pages.
     public var pages: Int
     /// Mode.
@@ -55,7 +55,7 @@ public struct PmemNamespace: Hashable, Sendable {
     public var freedBlocks: Set<Int> = []
 
     /// First pfn of the data area (what direct_access hands out).
-    public var dataPfn: Int { basePfn + dataOffset }
+    public var dataPfn: Pfn { basePfn + dataOffset }
     /// Pages in the data area.
     public var dataPages: Int { pages - dataOffset }
     /// The pfn_t flags direct_access returns: PFN_DEV, +PFN_MAP with a memmap.
@@ -81,10 +81,10 @@ extension Kernel {
         // No device-dax driver before v4.7: ndctl cannot create a devdax namespace.
         if mode == .devdax && !era.hasDeviceDax { return -Errno.EOPNOTSUPP }
         let gib = 1 << 18
-        var base = 1 << 20  // 4 GiB
-        for ns in devices.pmems { base = (ns.basePfn + ns.pages + gib - 1) / gib * gib }
+        var base = Pfn(1 << 20)  // 4 GiB
+        for ns in devices.pmems { base = (ns.basePfn + ns.pages + gib - 1).aligned(order: 18) }
         let pages = Int(size >> 12)
-        guard base + pages <= Kernel.maxPfn else { return -Errno.ENOMEM }
+        guard base + pages <= Pfn(Kernel.maxPfn) else { return -Errno.ENOMEM }
         let al = align ?? (mode == .raw ? PAGE_SIZE : PMD_SIZE)
         let unit = Int(max(al, PMD_SIZE) >> 12)
         var offset = 0
@@ -141,13 +141,16 @@ extension Kernel {
 
     /// Marks `[start, start+count)` as compound pages of `order` (prep_compound_page on a
     /// ZONE_DEVICE memmap).
-    func makeCompound(start: Int, count: Int, order: Int) {
+    func makeCompound(start: Pfn, count: Int, order: Int) {
         let n = 1 << order
         var head = start
         while head + n <= start + count {
             withPage(head) { $0.flags.insert(.head); $0.order = UInt8(order) }
             for i in 1..<n {
-                withPage(head + i) { $0.flags.insert(.tail); $0.headOffset = UInt16(truncatingIfNeeded: i) }
+                withPage(head + i) {
+                    $0.flags.insert(.tail)
+                    $0.headOffset = UInt16(truncatingIfNeeded: i)
+                }
             }
             head += n
         }

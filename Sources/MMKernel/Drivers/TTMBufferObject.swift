@@ -15,7 +15,7 @@ public enum TTMPlacement: String, Hashable, Sendable {
 /// order in page->private.
 public struct TTMBlock: Hashable, Sendable {
     /// First frame.
-    public var pfn: Int
+    public var pfn: Pfn
     /// Allocation order.
     public var order: Int
 }
@@ -40,18 +40,18 @@ public struct TTMBufferObject: Hashable, Sendable {
     /// System: the ttm_pool allocations, in order.
     public var blocks: [TTMBlock] = []
     /// VRAM: the first pfn of the BO's range in the BAR.
-    public var vramPfn = 0
+    public var vramPfn = Pfn(0)
 
     /// The pfn backing page `offset` of the BO (ttm->pages[i] or ttm_bo_io_mem_pfn()).
-    public func pfn(at offset: Int) -> Int {
-        placement == .vram ? vramPfn + offset : Int(pfns[offset])
+    public func pfn(at offset: Int) -> Pfn {
+        placement == .vram ? vramPfn + offset : Pfn(Int(pfns[offset]))
     }
 }
 
 /// A range of frames TTM returned to the page allocator while someone held references.
 public struct RecycledRange: Hashable, Sendable {
     /// First frame.
-    public var pfn: Int
+    public var pfn: Pfn
     /// Number of frames.
     public var count: Int
 }
@@ -61,9 +61,9 @@ public struct RecycledRange: Hashable, Sendable {
 public struct TTMState: Hashable, Sendable {
     /// First VRAM pfn: the VRAM BAR sits at 48 GiB, above RAM (0–4 GiB) and pmem, in the
     /// model's PCI MMIO window; it has no memmap, so pfn_valid() is false there.
-    public static let vramBasePfn = 0xC0_0000
+    public static let vramBasePfn = Pfn(0xC0_0000)
     /// One past the last VRAM pfn (56 GiB; the P2PDMA BARs follow).
-    public static let vramEndPfn = 0xE0_0000
+    public static let vramEndPfn = Pfn(0xE0_0000)
     /// Every BO ever created, by index.
     public var bos: [TTMBufferObject] = []
     /// The VRAM range manager's bump pointer.
@@ -87,7 +87,7 @@ extension Kernel {
 
     /// True when `pfn` is a frame TTM gave back to the page allocator while someone still
     /// held a reference to it: any later DMA into it is a DMA into freed memory.
-    public func isRecycled(pfn: Int) -> Bool {
+    public func isRecycled(pfn: Pfn) -> Bool {
         drivers.ttm.recycled.contains { pfn >= $0.pfn && pfn < $0.pfn + $0.count }
     }
 
@@ -113,7 +113,7 @@ extension Kernel {
                     return -Errno.ENOMEM
                 }
                 bo.blocks.append(TTMBlock(pfn: pfn, order: order))
-                for i in 0..<(1 << order) { bo.pfns.append(Int32(pfn + i)) }
+                for i in 0..<(1 << order) { bo.pfns.append(Int32((pfn + i).raw)) }
                 left -= 1 << order
             }
         }
@@ -126,7 +126,7 @@ extension Kernel {
     /// Models ttm_pool_alloc_page() (ttm_pool.c): alloc_pages() without __GFP_COMP — a
     /// higher-order block is not a compound page: the first frame holds the allocation's
     /// reference, the others stay at 0.
-    func ttmPoolAllocPage(_ t: KTask, order: Int) async -> Int? {
+    func ttmPoolAllocPage(_ t: KTask, order: Int) async -> Pfn? {
         guard let pfn = await allocPages(t, order: order) else { return nil }
         if order > 0 {
             for i in 0..<(1 << order) {
@@ -201,7 +201,7 @@ extension Kernel {
 
     /// Returns 2^order frames starting at `pfn` to the page allocator (free_the_page()),
     /// reporting a frame still mapped as `freed-while-mapped`.
-    private func freeBlock(_ t: KTask, _ pfn: Int, order: Int) async {
+    private func freeBlock(_ t: KTask, _ pfn: Pfn, order: Int) async {
         for i in 0..<(1 << order) {
             if page(pfn + i).mapcount > 0 {
                 report(.freedWhileMapped, "ttm_pool_free: pfn \(hex(pfn + i)) still mapped "
@@ -215,7 +215,7 @@ extension Kernel {
     }
 
     /// The VRAM range manager (ttm_range_manager / drm_mm): a 2M-aligned range of the BAR.
-    private func vramAlloc(pages: Int) -> Int? {
+    private func vramAlloc(pages: Int) -> Pfn? {
         let want = (pages + 511) & ~511
         if let i = drivers.ttm.vramFree.firstIndex(where: { $0.count >= want }) {
             let r = drivers.ttm.vramFree.remove(at: i)

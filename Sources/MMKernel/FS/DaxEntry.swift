@@ -79,7 +79,7 @@ extension Kernel {
     /// first unmaps the zero pages (unmap_mapping_pages over the entry), disassociates
     /// nothing and associates the new pages (page->mapping/index; v6.15+ also makes the
     /// folio of the entry's order, dax_folio_init). The entry stays locked.
-    func daxInsertEntry(_ t: KTask, _ f: Int, _ slot: Int, pfn: Int, pmd: Bool, zero: Bool) async {
+    func daxInsertEntry(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, pmd: Bool, zero: Bool) async {
         let old = files.daxFiles[f].entries[slot]
         let n = pmd ? 512 : 1
         if old & DaxEntryBits.zero != 0 && !zero {
@@ -89,14 +89,14 @@ extension Kernel {
             daxAssociate(t, f, slot, pfn: pfn, count: n)
         }
         await t.step()
-        files.daxFiles[f].entries[slot] = UInt64(pfn) << 4 | DaxEntryBits.locked
+        files.daxFiles[f].entries[slot] = UInt64(pfn.raw) << 4 | DaxEntryBits.locked
             | (pmd ? DaxEntryBits.pmd : 0) | (zero ? DaxEntryBits.zero : 0)
     }
 
     /// Models dax_associate_entry(): each page learns its mapping and index (the
     /// kernel WARNs when a page is already associated); v6.15+ dax_folio_init makes a PMD
     /// entry's pages one order-9 folio.
-    func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Int, count: Int) {
+    func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, count: Int) {
         let ino = Int32(files.daxFiles[f].inode)
         for i in 0..<count where memory.memmap.pfnValid(pfn + i) {
             let p = page(pfn + i)

@@ -26,7 +26,7 @@ enum DaxEntryBits {
     static let zero: UInt64 = 4
     static let empty: UInt64 = 8
     /// The pfn of an entry.
-    static func pfn(_ e: UInt64) -> Int { Int(e >> 4) }
+    static func pfn(_ e: UInt64) -> Pfn { Pfn(Int(e >> 4)) }
 }
 
 /// What iomap_begin reports for a range (include/linux/iomap.h types).
@@ -143,7 +143,7 @@ extension Kernel {
         let ns = devices.pmems[region]
         guard ns.bound, block + pages <= ns.dataPages, extent >= pages else { return nil }
         let pfn = PfnT(pfn: ns.dataPfn + block, flags: ns.pfnFlags)
-        if pfn.pfn & (pages - 1) != 0 { return nil }
+        if pfn.pfn.raw & (pages - 1) != 0 { return nil }
         if pages > 1 && config.era.daxInsertion == .devmap && !pfnTDevmap(pfn) { return nil }
         return pfn
     }

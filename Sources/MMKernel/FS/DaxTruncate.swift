@@ -28,7 +28,7 @@ extension Kernel {
 
     /// Models dax_layout_busy_page_range()'s scan: the first page of a real entry in
     /// `[from, to)` whose refcount is above the idle count.
-    func daxBusyPage(_ f: Int, from: Int, to: Int) -> Int? {
+    func daxBusyPage(_ f: Int, from: Int, to: Int) -> Pfn? {
         let idle = zoneDeviceIdleRefcount(.fsDax)
         var i = from & ~511
         while i < to && i < files.daxFiles[f].entries.count {
@@ -107,7 +107,7 @@ extension Kernel {
 
     /// Where a page table of some process still maps `pfn` as file page `index` of
     /// `inode` (`mm1 0x7f...`), or nil.
-    func daxMappedAt(inode: Int, index: Int, pfn: Int) -> String? {
+    func daxMappedAt(inode: Int, index: Int, pfn: Pfn) -> String? {
         for mm in mms.indices where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let ino) = v.backing, ino == inode else { continue }
@@ -128,7 +128,7 @@ extension Kernel {
     /// True when `pfn` is a data page of an fs-dax namespace whose block the filesystem
     /// freed (truncate or punch); reports `kind` with `what` then.
     @discardableResult
-    func checkFreedPmem(_ t: KTask, _ pfn: Int, _ kind: ViolationKind, _ what: String) -> Bool {
+    func checkFreedPmem(_ t: KTask, _ pfn: Pfn, _ kind: ViolationKind, _ what: String) -> Bool {
         for r in devices.pmems.indices where !devices.pmems[r].freedBlocks.isEmpty {
             let b = pfn - devices.pmems[r].dataPfn
             guard b >= 0, b < devices.pmems[r].dataPages, devices.pmems[r].freedBlocks.contains(b) else { continue }

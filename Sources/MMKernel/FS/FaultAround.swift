@@ -31,9 +31,9 @@ extension Kernel {
         var addr = start
         while addr < end {
             defer { addr += PAGE_SIZE }
-            let pfn = Int(files.inodes[inode].cache[Int(vma.pageIndex(addr))])
             // next_uptodate_page(): uptodate pages only, and not the readahead marker.
-            guard pfn >= 0, page(pfn).flags.contains(.uptodate),
+            guard let pfn = files.inodes[inode].cached(Int(vma.pageIndex(addr))),
+                  page(pfn).flags.contains(.uptodate),
                   !page(pfn).flags.contains(.readahead) else { continue }
             let pte = EntryRef(slot: ref.slot, index: ref.index + (Int(addr >> 12) - Int(faultPage >> 12)))
             guard tables.read(pte.slot, pte.index) == 0 else { continue }

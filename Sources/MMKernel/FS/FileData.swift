@@ -61,8 +61,7 @@ extension Kernel {
     func writebackFileRange(inode: Int, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
-            let pfn = Int(files.inodes[inode].cache[index])
-            guard pfn >= 0 else { continue }
+            guard let pfn = files.inodes[inode].cached(index) else { continue }
             for (off, v) in frameWords(pfn) { storeWord(.file(inode), UInt64(index) << 12 | off, v) }
         }
     }

@@ -6,32 +6,35 @@ extension Kernel {
     /// that readahead I/O was started, for which the kernel drops the mmap lock and
     /// answers VM_FAULT_RETRY (maybe_unlock_mmap_for_io).
     func filemapFault(_ t: KTask, inode: Int, index: Int) async
-        -> (pfn: Int?, FaultResult, readIn: Bool) {
+        -> (pfn: Pfn?, FaultResult, readIn: Bool) {
         guard index < files.inodes[inode].pages else { return (nil, .sigbus, false) }
         var readIn = false
         await t.step()
-        if files.inodes[inode].cache[index] < 0 {
+        if files.inodes[inode].cached(index) == nil {
             // do_sync_mmap_readahead(): a window of ra_pages centred on the miss, its
             // marker ra_pages/4 from the window's end.
             let ra = Kernel.raPages
             let start = max(0, index - ra / 2)
             guard await readPages(t, inode: inode, from: start, count: ra, lookahead: ra / 4),
-                  files.inodes[inode].cache[index] >= 0 else { return (nil, .oom, true) }
+                  files.inodes[inode].cached(index) != nil else { return (nil, .oom, true) }
             readIn = true
-        } else if page(Int(files.inodes[inode].cache[index])).flags.contains(.readahead) {
+        } else if let pfn = files.inodes[inode].cached(index), page(pfn).flags.contains(.readahead) {
             // do_async_mmap_readahead() → page_cache_async_ra(): the marker is reached, so
             // the next window (ra_pages, all of it async: the marker is its first page)
             // starts at the first page not cached yet.
-            withPage(Int(files.inodes[inode].cache[index])) { $0.flags.remove(.readahead) }
+            withPage(pfn) { $0.flags.remove(.readahead) }
             var next = index + 1
-            while next < files.inodes[inode].pages && files.inodes[inode].cache[next] >= 0 { next += 1 }
+            while next < files.inodes[inode].pages && files.inodes[inode].cached(next) != nil { next += 1 }
             if next < files.inodes[inode].pages && next - index <= Kernel.raPages {
                 _ = await readPages(t, inode: inode, from: next, count: Kernel.raPages,
                                     lookahead: Kernel.raPages)
                 readIn = true
             }
         }
-        let pfn = Int(files.inodes[inode].cache[index])
+        guard let pfn = files.inodes[inode].cached(index) else {
+            internalError("filemap_fault: index \(index) of inode \(inode) not cached", t)
+            return (nil, .sigbus, readIn)
+        }
         await getPage(t, pfn)
         return (pfn, .done, readIn)
     }
@@ -50,11 +53,11 @@ extension Kernel {
         let end = min(from + count, files.inodes[inode].pages)
         guard from < end else { return true }
         let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
-        for index in from..<end where files.inodes[inode].cache[index] < 0 {
+        for index in from..<end where files.inodes[inode].cached(index) == nil {
             guard let pfn = await addToPageCache(t, inode: inode, index: index,
                                                  readahead: index - from == marker) else { return false }
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
-                writePhys(UInt64(pfn) << 12 | (off & 0xfff), v)
+                writePhys(pfn.physAddr | (off & 0xfff), v)
             }
         }
         return true
@@ -63,7 +66,7 @@ extension Kernel {
     /// Models filemap_add_folio() (mm/filemap.c) of a new order-0 folio: allocated,
     /// uptodate, in the cache at `index`; the cache holds the allocation's reference.
     /// nil when the allocator runs dry.
-    func addToPageCache(_ t: KTask, inode: Int, index: Int, readahead: Bool) async -> Int? {
+    func addToPageCache(_ t: KTask, inode: Int, index: Int, readahead: Bool) async -> Pfn? {
         guard let pfn = await allocPages(t) else { return nil }
         withPage(pfn) {
             $0.flags.formUnion([.pageCache, .uptodate])
@@ -71,7 +74,7 @@ extension Kernel {
             $0.inode = Int32(inode)
             $0.index = UInt32(index)
         }
-        files.inodes[inode].cache[index] = Int32(pfn)
+        files.inodes[inode].setCached(index, pfn)
         return pfn
     }
 
@@ -83,7 +86,7 @@ extension Kernel {
         guard files.inodes[inode].layout != .hole, !files.mounts[files.inodes[inode].mount].dax,
               !files.mounts[files.inodes[inode].mount].hugetlbfs else { return 0 }
         await t.step()
-        for index in 0..<files.inodes[inode].pages where files.inodes[inode].cache[index] < 0 {
+        for index in 0..<files.inodes[inode].pages where files.inodes[inode].cached(index) == nil {
             guard await addToPageCache(t, inode: inode, index: index, readahead: false) != nil
             else { return -Errno.ENOMEM }
         }
@@ -128,7 +131,7 @@ extension Kernel {
 
     /// Models finish_fault() → do_set_pte() (mm/memory.c): maps the page; the caller's
     /// reference becomes the mapping's.
-    func finishFault(_ t: KTask, _ vmf: VMFault, pfn: Int, anon: Bool) async -> FaultResult {
+    func finishFault(_ t: KTask, _ vmf: VMFault, pfn: Pfn, anon: Bool) async -> FaultResult {
         guard let ref = await pteAlloc(t, vmf) else {
             await putPage(t, pfn)
             return .oom

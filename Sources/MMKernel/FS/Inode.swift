@@ -57,6 +57,14 @@ public struct Inode: Hashable, Sendable {
     /// The hugetlb fault mutex of a hugetlbfs file.
     public var hugetlbFaultMutex = LockState()
 
+    /// The frame caching page `index`, nil when it is not cached.
+    @inline(__always) public func cached(_ index: Int) -> Pfn? { Pfn(packed: cache[index]) }
+
+    /// Caches frame `pfn` at page `index`, or removes the page there (nil).
+    @inline(__always) public mutating func setCached(_ index: Int, _ pfn: Pfn?) {
+        cache[index] = Pfn.packed(pfn)
+    }
+
     /// Number of pages covering i_size.
     public var pages: Int { Int((size + PAGE_SIZE - 1) / PAGE_SIZE) }
 }

@@ -17,8 +17,7 @@ extension Kernel {
         await unmapMappingRange(t, inode: inode, fromIndex: UInt64(newPages))
         await t.step()
         for index in newPages..<oldPages {
-            let pfn = Int(files.inodes[inode].cache[index])
-            guard pfn >= 0 else { continue }
+            guard let pfn = files.inodes[inode].cached(index) else { continue }
             // delete_from_page_cache(): the page leaves the cache and drops its reference.
             withPage(pfn) { $0.flags.remove(.pageCache) }
             await putPage(t, pfn)

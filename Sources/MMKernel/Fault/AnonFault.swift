@@ -35,7 +35,7 @@ extension Kernel {
 
     /// Models page_add_new_anon_rmap() (mm/rmap.c) for a small page: mapped once,
     /// anonymous and exclusive to this process.
-    func pageAddNewAnonRmap(_ pfn: Int) {
+    func pageAddNewAnonRmap(_ pfn: Pfn) {
         withPage(pfn) {
             $0.mapcount = 1
             $0.flags.formUnion([.anon, .anonExclusive, .swapBacked, .uptodate])
@@ -113,7 +113,7 @@ extension Kernel {
     func mkwriteBits(_ vma: VMA) -> UInt64 { vma.flags.contains(.write) ? PTEBits.rw : 0 }
 
     /// The era's reuse rule for an anonymous page under a write fault.
-    func canReuseAnon(_ pfn: Int) -> Bool {
+    func canReuseAnon(_ pfn: Pfn) -> Bool {
         let head = compoundHead(pfn)
         let h = page(head)
         switch config.era.cowReuse {
@@ -129,7 +129,7 @@ extension Kernel {
     /// Models wp_page_copy() (mm/memory.c): copy the old page (or zero, for the zero page
     /// or a pfn without struct page) into a new anonymous page and map it writable.
     func wpPageCopy(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ orig: UInt64,
-                    old: Int?) async -> FaultResult {
+                    old: Pfn?) async -> FaultResult {
         guard let newPfn = await allocPages(t, movable: true) else { return .oom }
         let srcPfn = layout.pfn(orig)
         if srcPfn != memory.zeroPfn && memory.memmap.pfnValid(srcPfn) { copyFrameData(from: srcPfn, to: newPfn) }

@@ -40,8 +40,8 @@ struct VMFault {
     var pmd = EntryRef(slot: 0, index: 0)
     /// The PUD entry covering the address (set before PUD-level huge faults).
     var pud = EntryRef(slot: 0, index: 0)
-    /// With `fsdax_pmd_share`: the PMD table page the walk found (-1 otherwise).
-    var sharedTablePfn = -1
+    /// With `fsdax_pmd_share`: the PMD table page the walk found (nil otherwise).
+    var sharedTablePfn: Pfn?
 
     var isWrite: Bool { flags.contains(.write) }
 }
@@ -63,8 +63,8 @@ extension Kernel {
         guard let pmdRef = await pmdAllocMaybeShared(t, &vmf) else { return .oom }
         vmf.pmd = pmdRef
         let pmd = await readEntry(t, pmdRef)
-        if vmf.sharedTablePfn >= 0,
-           !(await pmdTableStillLive(t, pmdRef, pfn: vmf.sharedTablePfn, "__handle_mm_fault")) { return .done }
+        if let sharedTablePfn = vmf.sharedTablePfn,
+           !(await pmdTableStillLive(t, pmdRef, pfn: sharedTablePfn, "__handle_mm_fault")) { return .done }
         if pmd == 0 && (thpSuitable(vmf.vma, address) || ttmHugeFaultEnabled(vmf.vma)) {
             let r = await createHugePmd(t, &vmf)
             if r != .fallback { return r }
@@ -170,7 +170,7 @@ extension Kernel {
             await lock(t, ptl)
             pmd = tables.read(vmf.pmd.slot, vmf.pmd.index)
             if pmd == 0 {
-                pmd = layout.make(pfn: Int(tables.pfnOfSlot[newSlot]), prot: PTEBits.table)
+                pmd = layout.make(pfn: tables.pfn(ofSlot: newSlot), prot: PTEBits.table)
                 await writeEntry(t, vmf.pmd, pmd, .pmd, "pmd_populate")
                 await unlock(t, ptl)
             } else {

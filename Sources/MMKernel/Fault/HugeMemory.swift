@@ -2,15 +2,15 @@
 extension Kernel {
     /// Models mm_get_huge_zero_page() (mm/huge_memory.c): the huge zero page is
     /// allocated on first use and kept.
-    func getHugeZeroPage(_ t: KTask) async -> Int? {
-        if memory.hugeZeroPfn >= 0 { return memory.hugeZeroPfn }
+    func getHugeZeroPage(_ t: KTask) async -> Pfn? {
+        if let zero = memory.hugeZeroPfn { return zero }
         guard let pfn = await allocPages(t, order: 9) else { return nil }
         await t.step()
         // get_huge_zero_page()'s cmpxchg: a racing CPU that installed its page first
         // wins; this one's page goes back to the allocator.
-        if memory.hugeZeroPfn >= 0 {
+        if let zero = memory.hugeZeroPfn {
             await putPage(t, pfn)
-            return memory.hugeZeroPfn
+            return zero
         }
         for i in 0..<512 { withPage(pfn + i) { $0.flags.insert(.zero) } }
         withPage(pfn) { $0.flags.insert(.reserved) }
@@ -198,7 +198,7 @@ extension Kernel {
                 $0.refcount += 511
             }
         }
-        let table = layout.make(pfn: Int(tables.pfnOfSlot[deposit]), prot: PTEBits.table)
+        let table = layout.make(pfn: tables.pfn(ofSlot: deposit), prot: PTEBits.table)
         await writeEntry(t, vmf.pmd, table, .pmd, reason)
         await unlock(t, ptl)
     }

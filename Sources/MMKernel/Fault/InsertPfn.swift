@@ -20,18 +20,18 @@ public struct PfnFlags: OptionSet, Hashable, Sendable {
 /// A `pfn_t`: a pfn and its PFN_* flags.
 public struct PfnT: Hashable, Sendable {
     /// The page frame number.
-    public var pfn: Int
+    public var pfn: Pfn
     /// PFN_DEV / PFN_MAP / PFN_SPECIAL.
     public var flags: PfnFlags
 
     /// A pfn_t of `pfn` with `flags` (pfn_to_pfn_t() when empty, __pfn_to_pfn_t() else).
-    public init(pfn: Int, flags: PfnFlags = []) {
+    public init(pfn: Pfn, flags: PfnFlags = []) {
         self.pfn = pfn
         self.flags = flags
     }
 
     /// The kernel's u64 encoding: flags in the top bits, the pfn below.
-    public var value: UInt64 { flags.rawValue | UInt64(pfn) }
+    public var value: UInt64 { flags.rawValue | UInt64(pfn.raw) }
 
     /// Models pfn_t_has_page(): PFN_MAP set, or PFN_DEV clear.
     public var hasPage: Bool { flags.contains(.map) || !flags.contains(.dev) }
@@ -77,7 +77,7 @@ extension Kernel {
     /// Models vmf_insert_pfn() → vmf_insert_pfn_prot() (mm/memory.c; vm_insert_pfn()
     /// ≤v4.17): a special PTE for a raw pfn at vmf.address. BUG_ON: exactly one of
     /// PFNMAP/MIXEDMAP; PFNMAP not COW; on MIXEDMAP the pfn must not be pfn_valid.
-    func vmfInsertPfn(_ t: KTask, _ vmf: VMFault, pfn: Int) async -> FaultResult {
+    func vmfInsertPfn(_ t: KTask, _ vmf: VMFault, pfn: Pfn) async -> FaultResult {
         let f = vmf.vma.flags
         let pfnmap = f.contains(.pfnMap), mixed = f.contains(.mixedMap)
         if bugOn(!pfnmap && !mixed, "vmf_insert_pfn: BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)))", t)
@@ -182,7 +182,7 @@ extension Kernel {
     /// MM_FILEPAGES. Returns 0, -EBUSY (PTE present and no mkwrite), -EINVAL (anon or
     /// page-table page: validate_page_before_insert), -EFAULT (mkwrite on another pfn)
     /// or -ENOMEM.
-    func insertPage(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: Int,
+    func insertPage(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: Pfn,
                     mkwrite: Bool) async -> Int {
         guard checkRefTarget(t, pfn, "insert_page") else { return -Errno.EFAULT }
         let p = page(pfn)
@@ -227,7 +227,7 @@ extension Kernel {
 
     /// Models vmf_insert_page_mkwrite() (mm/memory.c, v6.15+): insert_page() with
     /// mkwrite = `write`; -EBUSY is NOPAGE, -ENOMEM OOM, other errors SIGBUS.
-    func vmfInsertPageMkwrite(_ t: KTask, _ vmf: VMFault, pfn: Int, write: Bool) async -> FaultResult {
+    func vmfInsertPageMkwrite(_ t: KTask, _ vmf: VMFault, pfn: Pfn, write: Bool) async -> FaultResult {
         let addr = vmf.address & ~(PAGE_SIZE - 1)
         guard addr >= vmf.vma.start && addr < vmf.vma.end else { return .sigbus }
         let err = await insertPage(t, vmf, addr, pfn, mkwrite: write)
@@ -310,17 +310,17 @@ extension Kernel {
     /// Models vmf_insert_folio_pmd() (mm/huge_memory.c, v6.15+): a refcounted PMD for the
     /// order-9 folio at `pfn` — folio_get, file rmap (entire mapcount), MM_FILEPAGES +512;
     /// no special bit (only the huge zero folio is special).
-    func vmfInsertFolioPmd(_ t: KTask, _ vmf: VMFault, pfn: Int, write: Bool) async -> FaultResult {
+    func vmfInsertFolioPmd(_ t: KTask, _ vmf: VMFault, pfn: Pfn, write: Bool) async -> FaultResult {
         await vmfInsertFolioHuge(t, vmf, pfn: pfn, write: write, .pmd)
     }
 
     /// Models vmf_insert_folio_pud() (mm/huge_memory.c, v6.15+): as the PMD variant for
     /// an order-18 folio.
-    func vmfInsertFolioPud(_ t: KTask, _ vmf: VMFault, pfn: Int, write: Bool) async -> FaultResult {
+    func vmfInsertFolioPud(_ t: KTask, _ vmf: VMFault, pfn: Pfn, write: Bool) async -> FaultResult {
         await vmfInsertFolioHuge(t, vmf, pfn: pfn, write: write, .pud)
     }
 
-    private func vmfInsertFolioHuge(_ t: KTask, _ vmf: VMFault, pfn: Int, write: Bool,
+    private func vmfInsertFolioHuge(_ t: KTask, _ vmf: VMFault, pfn: Pfn, write: Bool,
                                     _ h: HugeLevel) async -> FaultResult {
         let addr = vmf.address & ~(h.size - 1)
         guard addr >= vmf.vma.start && addr < vmf.vma.end else { return .sigbus }
@@ -345,7 +345,7 @@ extension Kernel {
     /// writable; another pfn is a WARN unless it is the huge zero page); a none entry gets
     /// pfn|PSE|`extra` (+young/dirty/write for a write) and the deposited table. With
     /// `folio` the mapping takes a reference and an entire mapcount.
-    private func insertHugeEntry(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: Int,
+    private func insertHugeEntry(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: Pfn,
                                  extra: UInt64, write: Bool, _ h: HugeLevel, deposit: Int?,
                                  folio: Bool, why: StaticString) async {
         let ref = h == .pmd ? vmf.pmd : vmf.pud

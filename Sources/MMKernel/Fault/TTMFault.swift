@@ -81,7 +81,7 @@ extension Kernel {
         let first = offset & ~511
         guard first + 512 <= b.pages else { return .fallback }
         let pfn = b.pfn(at: first)
-        guard pfn & 511 == 0 else { return .fallback }
+        guard pfn.isAligned(order: 9) else { return .fallback }
         if b.placement == .system {
             for i in 1..<512 where b.pfn(at: first + i) != pfn + i { return .fallback }
         }

@@ -24,12 +24,12 @@ extension Kernel {
         let mm = t.mm
         tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
         if let phys = await tlbLookup(t, mm: mm, addr, write: write, data: data) {
-            checkFreedPmem(t, Int(phys >> 12), .staleTLB, "TLB hit \(hex(addr)) ->")
+            checkFreedPmem(t, Pfn(physAddr: phys), .staleTLB, "TLB hit \(hex(addr)) ->")
             return .ok(phys: phys)
         }
         for _ in 0..<16 {
             if let phys = await hardwareWalk(t, mm: mm, addr, write: write, data: data) {
-                checkFreedPmem(t, Int(phys >> 12), .useAfterFree, "user access \(hex(addr)) through a mapping of")
+                checkFreedPmem(t, Pfn(physAddr: phys), .useAfterFree, "user access \(hex(addr)) through a mapping of")
                 return .ok(phys: phys)
             }
             if let sig = await doUserAddrFault(t, mm: mm, addr, write: write) { return .signal(sig) }

@@ -3,11 +3,11 @@
 /// part in rmap; nil means the entry is special: a raw pfn.
 extension Kernel {
     /// Highest pfn with a memmap (highest_memmap_pfn): RAM, raised by memremap_pages.
-    var highestMemmapPfn: Int { max(Kernel.ramPfns - 1, memory.deviceHighestPfn) }
+    var highestMemmapPfn: Pfn { max(Kernel.ramEnd - 1, memory.deviceHighestPfn) }
 
     /// Models vm_normal_page() (mm/memory.c): the page behind a present PTE, or nil for a
     /// special entry. `task` receives the "Bad page map" report (print_bad_pte) if any.
-    func vmNormalPage(_ vma: VMA, _ addr: UInt64, _ pte: UInt64, _ task: KTask?) -> Int? {
+    func vmNormalPage(_ vma: VMA, _ addr: UInt64, _ pte: UInt64, _ task: KTask?) -> Pfn? {
         let pfn = layout.pfn(pte)
         let routine = config.era.normalPageRoutine
         if layout.special != 0 {
@@ -17,7 +17,7 @@ extension Kernel {
                 if vma.flags.contains(.pfnMap) || vma.flags.contains(.mixedMap) { return nil }
                 // 2c
                 if pfn == memory.zeroPfn { return nil }
-                if routine == .unified && memory.hugeZeroPfn >= 0 && isHugeZero(pfn) { return nil }
+                if routine == .unified && isHugeZero(pfn) { return nil }
                 // 2d: v4.15–v6.16 devmap entries are special but fine.
                 if (routine == .devmapAware || routine == .devmapAwarePmdSpecial)
                     && layout.isDevmap(pte) {
@@ -44,7 +44,7 @@ extension Kernel {
     /// VM_PFNMAP an entry is special if it is the original remapped pfn (pfn == vm_pgoff +
     /// page offset) or the vma is not a COW mapping, and normal if it is a COW copy. The
     /// zero pfn is special. Returns nil when the rule does not decide (normal so far).
-    func linearityRule(_ vma: VMA, _ addr: UInt64, _ pfn: Int) -> Bool? {
+    func linearityRule(_ vma: VMA, _ addr: UInt64, _ pfn: Pfn) -> Bool? {
         if vma.flags.contains(.mixedMap) {
             if !memory.memmap.pfnValid(pfn) { return true }
             if config.era.mixedMapRefusesZeroPfn && pfn == memory.zeroPfn { return true }
@@ -52,7 +52,7 @@ extension Kernel {
         }
         if vma.flags.contains(.pfnMap) {
             let off = (addr - vma.start) >> 12
-            if UInt64(pfn) == vma.pgoff &+ off { return true }
+            if UInt64(pfn.raw) == vma.pgoff &+ off { return true }
             if !vma.flags.isCOW { return true }
             return false
         }
@@ -62,7 +62,7 @@ extension Kernel {
 
     /// Models vm_normal_page_pmd() (mm/memory.c): the head page behind a present huge PMD,
     /// or nil for a special one.
-    func vmNormalPagePmd(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ task: KTask?) -> Int? {
+    func vmNormalPagePmd(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ task: KTask?) -> Pfn? {
         let pfn = layout.pfn(pmd)
         switch config.era.normalPageRoutine {
         case .unified:
@@ -94,7 +94,8 @@ extension Kernel {
     }
 
     /// True when `pfn` is inside the huge zero page.
-    @inline(__always) func isHugeZero(_ pfn: Int) -> Bool {
-        memory.hugeZeroPfn >= 0 && pfn >= memory.hugeZeroPfn && pfn < memory.hugeZeroPfn + 512
+    @inline(__always) func isHugeZero(_ pfn: Pfn) -> Bool {
+        guard let zero = memory.hugeZeroPfn else { return false }
+        return pfn >= zero && pfn < zero + 512
     }
 }

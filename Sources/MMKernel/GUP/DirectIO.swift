@@ -60,7 +60,7 @@ extension Kernel {
 
     /// The DMA engine: one step per page; a frame freed or reused since it was pinned is
     /// `dma-after-free` (the device still writes or reads it, as hardware would).
-    func dmaTransfer(_ t: KTask, read: Bool, store: DataStore, pfns: [Int], epochs: [UInt32],
+    func dmaTransfer(_ t: KTask, read: Bool, store: DataStore, pfns: [Pfn], epochs: [UInt32],
                      buffer: UInt64, bytes: UInt64, offset: UInt64) async {
         let first = buffer & ~(PAGE_SIZE - 1)
         for (i, pfn) in pfns.enumerated() {
@@ -77,7 +77,7 @@ extension Kernel {
             }
             checkFreedPmem(t, pfn, .dmaAfterFree, "DMA \(read ? "into" : "from")")
             let fileOff = offset + (lo - buffer)
-            let phys = UInt64(pfn) << 12
+            let phys = pfn.physAddr
             if read {
                 for a in stride(from: lo & ~7, to: hi, by: 8) where readPhys(phys | (a & 0xfff)) != 0 {
                     writePhys(phys | (a & 0xfff), 0)
@@ -99,11 +99,10 @@ extension Kernel {
     func refreshCachedPages(inode: Int, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
-            let pfn = Int(files.inodes[inode].cache[index])
-            guard pfn >= 0 else { continue }
-            for (off, _) in frameWords(pfn) { writePhys(UInt64(pfn) << 12 | off, 0) }
+            guard let pfn = files.inodes[inode].cached(index) else { continue }
+            for (off, _) in frameWords(pfn) { writePhys(pfn.physAddr | off, 0) }
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
-                writePhys(UInt64(pfn) << 12 | (off & 0xfff), v)
+                writePhys(pfn.physAddr | (off & 0xfff), v)
             }
         }
     }
@@ -131,7 +130,7 @@ extension Kernel {
                 if let map = daxIomap(f, index: index, count: 1, write: !read), map.kind != .hole,
                    !(read && map.kind == .unwritten),
                    let pfn = daxDirectAccess(files.daxFiles[f].region, block: map.block, pages: 1, extent: 1) {
-                    devPhys = UInt64(pfn.pfn) << 12 | (fileOff & (PAGE_SIZE - 1))
+                    devPhys = pfn.pfn.physAddr | (fileOff & (PAGE_SIZE - 1))
                 }
                 let user = userBase | (a & (PAGE_SIZE - 1))
                 if read {
@@ -153,7 +152,7 @@ extension Kernel {
     /// Models the mark_dirty part of bio_release_pages() (block/bio.c): after a direct I/O
     /// read each page that is not compound is dirtied (set_page_dirty_lock), so reclaim
     /// cannot take the data it received for clean.
-    func dioMarkPagesDirty(_ t: KTask, _ pfns: [Int]) {
+    func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
         for pfn in pfns where memory.memmap.pfnValid(pfn) && !memory.memmap.isRemoved(pfn) {
             guard compoundHead(pfn) == pfn, !page(pfn).flags.contains(.head) else { continue }
             if !page(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }

@@ -45,7 +45,7 @@ public let GUP_PIN_COUNTING_BIAS: Int32 = 1 << 10
 /// What a thread holds after `gup`: the pages, and how they were taken.
 public struct HeldPages: Hashable, Sendable {
     /// One pfn per page taken (subpages of a huge page each appear).
-    public var pfns: [Int] = []
+    public var pfns: [Pfn] = []
     /// Pinned (FOLL_PIN) rather than referenced (FOLL_GET).
     public var pinned: [Bool] = []
 
@@ -53,7 +53,7 @@ public struct HeldPages: Hashable, Sendable {
     public init() {}
 
     /// The given pages.
-    public init(pfns: [Int], pinned: [Bool]) {
+    public init(pfns: [Pfn], pinned: [Bool]) {
         self.pfns = pfns
         self.pinned = pinned
     }

@@ -1,7 +1,7 @@
 /// follow_page_mask() and its levels (mm/gup.c, mm/huge_memory.c; reference §4.4).
 enum FollowResult: Equatable {
     /// A page was grabbed (GET/PIN as asked); `pageMask` 511 for a huge leaf.
-    case page(pfn: Int, pageMask: Int)
+    case page(pfn: Pfn, pageMask: Int)
     /// No page without faulting (NULL): the caller faults and retries.
     case noPage
     /// An error (-EFAULT, -EREMOTEIO, -ENOMEM...).
@@ -169,7 +169,7 @@ extension Kernel {
     /// a FOLL_WRITE follow needs a writable entry, or, for FOLL_FORCE into a private
     /// mapping without VM_WRITE, proof that COW was broken: v4.9–v5.19 FOLL_COW and a
     /// dirty entry; v6.0+ an exclusive anonymous page (`forceWriteNeedsAnonExclusive`).
-    func canFollowWrite(_ vma: VMA, _ e: UInt64, _ page: Int?, _ flags: FollFlags) -> Bool {
+    func canFollowWrite(_ vma: VMA, _ e: UInt64, _ page: Pfn?, _ flags: FollFlags) -> Bool {
         if layout.isWrite(e) { return true }
         guard flags.contains(.force) else { return false }
         if !config.era.forceWriteNeedsAnonExclusive {
@@ -184,7 +184,7 @@ extension Kernel {
     /// Models gup_must_unshare() (mm/internal.h, v5.19+, knob gup_must_unshare): a FOLL_PIN
     /// without FOLL_WRITE of an anonymous page that is not PageAnonExclusive must unshare
     /// it first, or the pin could end up on a page a later COW gives away.
-    func gupMustUnshare(_ flags: FollFlags, _ pfn: Int) -> Bool {
+    func gupMustUnshare(_ flags: FollFlags, _ pfn: Pfn) -> Bool {
         guard config.has(.gupMustUnshare), flags.contains(.pin), !flags.contains(.write),
               pfn != memory.zeroPfn, memory.memmap.pfnValid(pfn) else { return false }
         let p = page(pfn)

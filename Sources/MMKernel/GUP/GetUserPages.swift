@@ -113,7 +113,7 @@ extension Kernel {
         let vma = mms[mm].vmas[vmaIndex]
         guard case .file(let inode) = vma.backing else { return false }
         let index = Int(vma.pageIndex(addr))
-        return index < files.inodes[inode].cache.count && files.inodes[inode].cache[index] < 0
+        return index < files.inodes[inode].cache.count && files.inodes[inode].cached(index) == nil
     }
 
     /// Models get_user_pages() / pin_user_pages() / get_user_pages_remote() through
@@ -171,7 +171,7 @@ extension Kernel {
     func checkAndMigrateMovablePages(_ t: KTask, mm: Int, _ start: UInt64, _ flags: FollFlags,
                                      _ pages: inout HeldPages) async -> Int {
         let base = start & ~(PAGE_SIZE - 1)
-        var isolated: [(addr: UInt64, pfn: Int)] = []
+        var isolated: [(addr: UInt64, pfn: Pfn)] = []
         var unmovable = false
         for (i, pfn) in pages.pfns.enumerated() where isZoneMovable(pfn) {
             let addr = base + UInt64(i) << 12

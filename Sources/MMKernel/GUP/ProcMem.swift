@@ -25,7 +25,7 @@ extension Kernel {
         if let i = mms[remote].vmaContaining(addr) {
             checkCowBypass(t, vma: mms[remote].vmas[i], addr, pfn: pfn)
         }
-        writePhys(UInt64(pfn) << 12 | (addr & (PAGE_SIZE - 1)), value)
+        writePhys(pfn.physAddr | (addr & (PAGE_SIZE - 1)), value)
         if memory.memmap.pfnValid(pfn) && pfn != memory.zeroPfn { withPage(pfn) { $0.flags.insert(.dirty) } }
         t.exec.note("mem_write \(hex(addr)): \(value) into pfn \(hex(pfn))")
         await gupPutFolio(t, pfn, refs: 1, pinned: false)  // put_page
@@ -36,7 +36,7 @@ extension Kernel {
     /// The checker of FOLL_FORCE writes: through a private (COW) mapping a write may only
     /// reach the mapping's own anonymous copy. A page-cache page (the file itself, as in
     /// CVE-2016-5195) or the shared zero page written this way is `cow-bypass`.
-    func checkCowBypass(_ t: KTask, vma: VMA, _ addr: UInt64, pfn: Int) {
+    func checkCowBypass(_ t: KTask, vma: VMA, _ addr: UInt64, pfn: Pfn) {
         guard vma.flags.isCOW else { return }
         if pfn == memory.zeroPfn || isHugeZero(compoundHead(pfn)) {
             report(.cowBypass, "FOLL_FORCE write at \(hex(addr)) of a private mapping went "

@@ -11,7 +11,7 @@ enum GrabResult: Equatable {
 /// Taking and dropping GUP references and pins (mm/gup.c; reference §5.4).
 extension Kernel {
     /// True when `pfn` is a PCI P2PDMA page (is_pci_p2pdma_page()).
-    func isP2PDMAPage(_ pfn: Int) -> Bool {
+    func isP2PDMAPage(_ pfn: Pfn) -> Bool {
         let p = page(pfn)
         return p.flags.contains(.zoneDevice) && p.pgmap >= 0 && pgmapInfo(Int(p.pgmap)).type == .pciP2PDMA
     }
@@ -19,7 +19,7 @@ extension Kernel {
     /// Models folio_is_longterm_pinnable() / is_longterm_pinnable_page(): not for
     /// fs-dax, device-coherent or P2PDMA pages, nor ZONE_MOVABLE pages with
     /// `longterm_migrate_movable` (v5.13; CMA is not modelled).
-    func isLongtermPinnable(_ pfn: Int) -> Bool {
+    func isLongtermPinnable(_ pfn: Pfn) -> Bool {
         if config.has(.longtermMigrateMovable) && isZoneMovable(pfn) { return false }
         let p = page(pfn)
         guard p.flags.contains(.zoneDevice), p.pgmap >= 0 else { return true }
@@ -34,7 +34,7 @@ extension Kernel {
     /// refs to the refcount and the pincount of a large one; the zero page is not pinned.
     /// `.failed` carries the errno the slow path reports: -ENOMEM for a dead refcount,
     /// -EREMOTEIO for P2PDMA without the flag, -EFAULT for a pfn with no struct page.
-    func tryGrabFolio(_ t: KTask, _ pfn: Int, refs: Int32, _ flags: FollFlags, fast: Bool)
+    func tryGrabFolio(_ t: KTask, _ pfn: Pfn, refs: Int32, _ flags: FollFlags, fast: Bool)
         async -> GrabResult
     {
         // One step: the reference is taken on whatever struct page is there at that moment.
@@ -84,7 +84,7 @@ extension Kernel {
     }
 
     /// Models gup_put_folio(): undo what tryGrabFolio did.
-    func gupPutFolio(_ t: KTask, _ pfn: Int, refs: Int32, pinned: Bool) async {
+    func gupPutFolio(_ t: KTask, _ pfn: Pfn, refs: Int32, pinned: Bool) async {
         if pinned && (pfn == memory.zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 { return }
         let head = compoundHead(pfn)
         let h = page(head)

@@ -25,7 +25,7 @@ extension Kernel {
             ref = await allocWalk(t, mm: vmf.mm, vmf.address, to: .pmd)
         }
         guard let ref else { return nil }
-        vmf.sharedTablePfn = Int(tables.pfnOfSlot[ref.slot])
+        vmf.sharedTablePfn = tables.pfn(ofSlot: ref.slot)
         return ref
     }
 
@@ -47,7 +47,7 @@ extension Kernel {
             guard fsdaxVmaShareable(svma, ((idx - svma.pgoff) << 12) + svma.start),
                   let saddr = pageTableShareable(svma, vmf.vma, vmf.address, idx),
                   let spte = await hugePteOffset(t, mm: smm, saddr) else { continue }
-            let tablePfn = Int(tables.pfnOfSlot[spte.slot])
+            let tablePfn = tables.pfn(ofSlot: spte.slot)
             await getPage(t, tablePfn)
             let ptl = LockID.ptl(slot: spte.slot)
             await lock(t, ptl)
@@ -73,7 +73,7 @@ extension Kernel {
     func unshareHugePmdRFC(_ t: KTask, mm: Int, _ pmdRef: EntryRef, _ addr: UInt64) async -> Bool {
         let ptl = LockID.ptl(slot: pmdRef.slot)
         await lock(t, ptl)
-        let pfn = Int(tables.pfnOfSlot[pmdRef.slot])
+        let pfn = tables.pfn(ofSlot: pmdRef.slot)
         await t.step()
         guard page(pfn).refcount > 1, let pud = findEntry(mm: mm, addr, at: .pud) else {
             await unlock(t, ptl)

@@ -62,7 +62,7 @@ extension Kernel {
     /// huge_pmd_share() when want_pmd_share() and the PUD is none, else pmd_alloc().
     /// Returns the PMD entry's ref and the table page it lives in; nil on OOM.
     func hugePteAlloc(_ t: KTask, _ mm: Int, _ vma: VMA, _ addr: UInt64,
-                      inode: Int) async -> (EntryRef, Int)? {
+                      inode: Int) async -> (EntryRef, Pfn)? {
         guard let pud = await allocWalk(t, mm: mm, addr, to: .pud) else { return nil }
         var ref: EntryRef? = nil
         if wantPmdShare(vma, addr), await readEntry(t, pud) == 0 {
@@ -71,7 +71,7 @@ extension Kernel {
             ref = await allocWalk(t, mm: mm, addr, to: .pmd)
         }
         guard let ref else { return nil }
-        return (ref, Int(tables.pfnOfSlot[ref.slot]))
+        return (ref, tables.pfn(ofSlot: ref.slot))
     }
 
     /// Models hugetlb_no_page(): find the page in the file's cache or allocate a huge page
@@ -86,9 +86,11 @@ extension Kernel {
         guard idx < hugetlb.files[f].pages.count, UInt64(idx) < files.inodes[inode].size / PMD_SIZE else {
             return .sigbus
         }
-        var pfn = Int(hugetlb.files[f].pages[idx])
-        var fromCache = pfn >= 0
-        if fromCache {
+        var pfn: Pfn
+        var fromCache = false
+        if let cached = hugetlb.files[f].page(idx) {
+            pfn = cached
+            fromCache = true
             await getPage(t, pfn)  // find_lock_page()
         } else {
             // alloc_huge_page() → a surplus page from the buddy allocator; clear_huge_page().
@@ -99,14 +101,13 @@ extension Kernel {
             if shared {
                 // hugetlb_add_to_page_cache(): the cache takes its own reference.
                 await t.step()
-                let raced = Int(hugetlb.files[f].pages[idx])
-                if raced >= 0 {
+                if let raced = hugetlb.files[f].page(idx) {
                     await putPage(t, new)
                     pfn = raced
                     fromCache = true
                     await getPage(t, pfn)
                 } else {
-                    hugetlb.files[f].pages[idx] = Int32(new)
+                    hugetlb.files[f].setPage(idx, new)
                     withPage(new) {
                         $0.flags.insert(.pageCache)
                         $0.inode = Int32(inode)

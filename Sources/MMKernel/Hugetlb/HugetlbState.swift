@@ -6,6 +6,14 @@ public struct HugetlbFile: Hashable, Sendable {
     public var inode: Int
     /// Head pfn of the huge page at each 2M index, -1 when none is cached.
     public var pages: [Int32]
+
+    /// The head frame of the huge page cached at 2M index `idx`, nil when none is.
+    @inline(__always) public func page(_ idx: Int) -> Pfn? { Pfn(packed: pages[idx]) }
+
+    /// Caches the huge page headed by `pfn` at 2M index `idx`, or removes it (nil).
+    @inline(__always) public mutating func setPage(_ idx: Int, _ pfn: Pfn?) {
+        pages[idx] = Pfn.packed(pfn)
+    }
 }
 
 /// The hugetlb state of one execution (mm/hugetlb.c, fs/hugetlbfs/inode.c): the files

@@ -82,16 +82,16 @@ extension Kernel {
         // (remove_inode_single_folio → hugetlb_unmap_file_folio), then it leaves the
         // cache and drops the cache's reference.
         await t.step()
-        let present = (new..<old).filter { hugetlb.files[f].pages[$0] >= 0 }
+        let present = (new..<old).filter { hugetlb.files[f].page($0) != nil }
         for idx in present {
             await lock(t, .hugetlbFault(inode: inode))
             await t.step()
-            let pfn = Int(hugetlb.files[f].pages[idx])
-            if pfn >= 0 && page(pfn).entireMapcount > 0 {
+            let cached = hugetlb.files[f].page(idx)
+            if let pfn = cached, page(pfn).entireMapcount > 0 {
                 await hugetlbUnmapFileFolio(t, inode: inode, index: UInt64(idx) << 9)
             }
-            if pfn >= 0 {
-                hugetlb.files[f].pages[idx] = -1
+            if let pfn = cached {
+                hugetlb.files[f].setPage(idx, nil)
                 withPage(pfn) { $0.flags.remove(.pageCache); $0.inode = -1 }
                 t.exec.note("remove_inode_hugepages: idx \(idx) pfn \(hex(pfn)) leaves the cache")
                 await putPage(t, pfn)

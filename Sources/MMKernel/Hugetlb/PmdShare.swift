@@ -78,7 +78,7 @@ extension Kernel {
         for (smm, svma) in await iMmapVMAs(t, vma.backing, idx: idx, skip: (mm, vma.start)) {
             guard let saddr = pageTableShareable(svma, vma, addr, idx),
                   let spte = await hugePteOffset(t, mm: smm, saddr) else { continue }
-            let tablePfn = Int(tables.pfnOfSlot[spte.slot])
+            let tablePfn = tables.pfn(ofSlot: spte.slot)
             await pmdShareInc(t, slot: spte.slot)
             let ptl = LockID.ptl(slot: spte.slot)
             await lock(t, ptl)
@@ -106,12 +106,13 @@ extension Kernel {
     /// How many other page tables share the PMD table in `slot` (0: not shared):
     /// page_count() - 1 of the table page (≤v6.12) or its pt_share_count (§8.1).
     func pmdShareCount(slot: Int) -> Int {
-        let pfn = Int(tables.pfnOfSlot[slot])
+        let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
             return max(Int(page(pfn).refcount) - 1, 0)
         case .ptShareCount:
-            guard slot < hugetlb.shareCount.count, hugetlb.shareCountPfn[slot] == Int32(pfn) else { return 0 }
+            guard slot < hugetlb.shareCount.count,
+                  hugetlb.shareCountPfn[slot] == Pfn.packed(pfn) else { return 0 }
             return Int(hugetlb.shareCount[slot])
         }
     }
@@ -119,7 +120,7 @@ extension Kernel {
     /// Takes one share of the PMD table in `slot`: get_page() on the table page, or
     /// ptdesc_pmd_pts_inc() / atomic_inc(&pt_share_count).
     func pmdShareInc(_ t: KTask, slot: Int) async {
-        let pfn = Int(tables.pfnOfSlot[slot])
+        let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
             await getPage(t, pfn)
@@ -132,14 +133,14 @@ extension Kernel {
                 hugetlb.shareCountPfn += repeatElement(-1, count: grow)
             }
             hugetlb.shareCount[slot] = Int32(n + 1)
-            hugetlb.shareCountPfn[slot] = Int32(pfn)
+            hugetlb.shareCountPfn[slot] = Pfn.packed(pfn)
             t.exec.note("pt_share_count pfn \(hex(pfn)) \(n) -> \(n + 1)")
         }
     }
 
     /// Drops one share of the PMD table in `slot`: put_page() or ptdesc_pmd_pts_dec().
     func pmdShareDec(_ t: KTask, slot: Int) async {
-        let pfn = Int(tables.pfnOfSlot[slot])
+        let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
             await putPage(t, pfn)
@@ -178,7 +179,7 @@ extension Kernel {
         await pmdShareDec(t, slot: pmd.slot)
         hugetlb.unshares += 1
         hugetlb.givenUp.append(GivenUpTable(mm: Int32(mm), slot: Int32(pmd.slot),
-                                            epoch: page(Int(tables.pfnOfSlot[pmd.slot])).epoch,
+                                            epoch: page(tables.pfn(ofSlot: pmd.slot)).epoch,
                                             inode: Int32(inode)))
         return true
     }
@@ -222,9 +223,9 @@ extension Kernel {
     /// The pfn of the PMD table page holding the PMD entry of `addr` in `mm` (0 when the
     /// PUD has none): what `observe ... .pmd_table` shows, equal in two processes that
     /// share the table.
-    public func pmdTablePfn(mm: Int, _ addr: UInt64) -> Int {
-        guard let ref = findEntry(mm: mm, addr, at: .pmd) else { return 0 }
-        return Int(tables.pfnOfSlot[ref.slot])
+    public func pmdTablePfn(mm: Int, _ addr: UInt64) -> Pfn {
+        guard let ref = findEntry(mm: mm, addr, at: .pmd) else { return Pfn(0) }
+        return tables.pfn(ofSlot: ref.slot)
     }
 
     /// The checker of lockless walks through a PMD table their mm gave up (huge_pmd_unshare
@@ -235,12 +236,12 @@ extension Kernel {
     /// false then (the walk stops).
     func gupFastTableStillOurs(_ t: KTask, mm: Int, _ ref: EntryRef, _ e: UInt64) -> Bool {
         guard !hugetlb.givenUp.isEmpty, e != 0 else { return true }
-        let pfn = Int(tables.pfnOfSlot[ref.slot])
+        let pfn = tables.pfn(ofSlot: ref.slot)
         guard let rec = hugetlb.givenUp.first(where: {
             $0.mm == Int32(mm) && $0.slot == Int32(ref.slot) && $0.epoch == page(pfn).epoch
         }) else { return true }
         if layout.isLeaf(e), let f = hugetlbFile(inode: Int(rec.inode)),
-           hugetlb.files[f].pages.contains(Int32(compoundHead(layout.pfn(e)))) {
+           hugetlb.files[f].pages.contains(Pfn.packed(compoundHead(layout.pfn(e)))) {
             return true
         }
         report(.foreignTableWalk, "gup-fast: PMD table page \(hex(pfn)) was unshared by mm\(mm) "
@@ -253,9 +254,9 @@ extension Kernel {
     /// sharer's teardown) is a use-after-free of the table page. The use is a scheduling
     /// point that reads the table page (its struct page: freeing it conflicts). Returns
     /// false then.
-    func pmdTableStillLive(_ t: KTask, _ ref: EntryRef, pfn: Int, _ who: String) async -> Bool {
+    func pmdTableStillLive(_ t: KTask, _ ref: EntryRef, pfn: Pfn, _ who: String) async -> Bool {
         await t.step()
-        if Int(tables.pfnOfSlot[ref.slot]) == pfn && page(pfn).flags.contains(.table) { return true }
+        if tables.pfn(ofSlot: ref.slot) == pfn && page(pfn).flags.contains(.table) { return true }
         report(.useAfterFree, "\(who): PMD table page \(hex(pfn)) was freed after the walk "
                + "found it (unshared, then torn down by its last sharer)", t)
         return false

@@ -25,7 +25,7 @@ struct FrameContents {
 extension Kernel {
     /// The word at physical address `phys`.
     func readPhys(_ phys: UInt64) -> UInt64 {
-        let pfn = Int(phys >> 12)
+        let pfn = Pfn(physAddr: phys)
         log.read(Obj.frame(pfn))
         guard let w = memory.frames.word(phys & ~7) else { return 0 }
         if memory.memmap.pfnValid(pfn) && page(pfn).epoch != w.epoch { return 0 }
@@ -34,7 +34,7 @@ extension Kernel {
 
     /// Stores a word at physical address `phys`.
     func writePhys(_ phys: UInt64, _ value: UInt64) {
-        let pfn = Int(phys >> 12)
+        let pfn = Pfn(physAddr: phys)
         log.write(Obj.frame(pfn))
         let epoch = memory.memmap.pfnValid(pfn) ? page(pfn).epoch : 0
         memory.frames.set(phys & ~7, epoch: epoch, value)
@@ -42,25 +42,25 @@ extension Kernel {
 
     /// clear_page() of a newly allocated frame: what was stored reads as zero (the frame's
     /// epoch changes with its struct page; this records the write of its contents).
-    func clearFrameData(_ pfn: Int) {
+    func clearFrameData(_ pfn: Pfn) {
         log.write(Obj.frame(pfn))
     }
 
     /// Models copy_user_highpage(): the stored words of frame `src` are copied to `dst`.
-    func copyFrameData(from src: Int, to dst: Int) {
+    func copyFrameData(from src: Pfn, to dst: Pfn) {
         log.read(Obj.frame(src))
         log.write(Obj.frame(dst))
-        for addr in memory.frames.addresses(inFrameAt: UInt64(src) << 12) {
-            writePhys(UInt64(dst) << 12 | (addr & 0xfff), readPhys(addr))
+        for addr in memory.frames.addresses(inFrameAt: src.physAddr) {
+            writePhys(dst.physAddr | (addr & 0xfff), readPhys(addr))
         }
     }
 }
 
 extension Kernel {
     /// The user-visible words of frame `pfn` (offset in page → value).
-    func frameWords(_ pfn: Int) -> [(UInt64, UInt64)] {
+    func frameWords(_ pfn: Pfn) -> [(UInt64, UInt64)] {
         log.read(Obj.frame(pfn))  // which words the frame holds is its contents too
-        let base = UInt64(pfn) << 12
+        let base = pfn.physAddr
         return memory.frames.addresses(inFrameAt: base).map { ($0 - base, readPhys($0)) }
     }
 }

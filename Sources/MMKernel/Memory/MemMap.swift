@@ -56,7 +56,7 @@ public struct MemMap {
 
     /// The struct page of `pfn` (its section must be online or removed): reads its
     /// identity and its counts.
-    @inline(__always) public mutating func page(_ pfn: Int) -> Page {
+    @inline(__always) public mutating func page(_ pfn: Pfn) -> Page {
         log.read(Obj.page(pfn))
         log.read(Obj.pageCount(pfn))
         log.read(Obj.pageCountBlock(pfn))
@@ -66,14 +66,14 @@ public struct MemMap {
 
     /// The identity part of `pfn`'s struct page (flags, compound head, mapping, index,
     /// pgmap, epoch): reads only that, not the counts.
-    @inline(__always) mutating func identity(_ pfn: Int) -> PageIdentity {
+    @inline(__always) mutating func identity(_ pfn: Pfn) -> PageIdentity {
         log.read(Obj.page(pfn))
         log.read(Obj.section(pfn))
         return PageIdentity(pages[slot(pfn)])
     }
 
     /// Changes the struct page of `pfn` in place (identity and counts).
-    @inline(__always) mutating func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
+    @inline(__always) mutating func withPage<R>(_ pfn: Pfn, _ body: (inout Page) -> R) -> R {
         log.write(Obj.page(pfn))
         log.write(Obj.pageCount(pfn))
         log.read(Obj.pageCountBlock(pfn))
@@ -84,7 +84,7 @@ public struct MemMap {
 
     /// A page's refcount in a sweep that may set it (memunmap_pages' put of every idle
     /// page): a write of that page's count and a read of its section (the memmap exists).
-    @inline(__always) mutating func refcountInSweep(_ pfn: Int) -> Int32 {
+    @inline(__always) mutating func refcountInSweep(_ pfn: Pfn) -> Int32 {
         log.read(Obj.section(pfn))
         log.write(Obj.pageCount(pfn))
         return pages[slot(pfn)].refcount
@@ -97,8 +97,8 @@ public struct MemMap {
     /// true. Otherwise changes nothing, records nothing and returns false: the caller
     /// visits the pages one by one (`refcountInSweep`), so that a block where another
     /// thread holds pages conflicts only on those pages' counts.
-    mutating func sweepIdleBlock(_ pfns: Range<Int>, idle: Int32, to value: Int32) -> Bool {
-        if pfns.count == MemMap.blockPages, pfns.lowerBound & (MemMap.blockPages - 1) == 0 {
+    mutating func sweepIdleBlock(_ pfns: Range<Pfn>, idle: Int32, to value: Int32) -> Bool {
+        if pfns.count == MemMap.blockPages, pfns.lowerBound.isAligned(order: 9) {
             let b = blockIndex(pfns.lowerBound)
             if blocks[b] < 0 {
                 // A uniform block: its template speaks for every page.
@@ -123,19 +123,19 @@ public struct MemMap {
     /// instead of thousands of page objects; sound, because every other access to a struct
     /// page reads its section. A block the range covers whole and whose pages are still
     /// all equal changes once, through its template.
-    mutating func fillInSweep(_ pfns: Range<Int>, _ body: (inout Page) -> Void) {
+    mutating func fillInSweep(_ pfns: Range<Pfn>, _ body: (inout Page) -> Void) {
         var pfn = pfns.lowerBound
         var lastSection = -1
         var memo: (from: Int32, to: Int32)?
         while pfn < pfns.upperBound {
-            let section = pfn >> MemMap.sectionShift
+            let section = pfn.raw >> MemMap.sectionShift
             if section != lastSection {
                 log.write(Obj.section(pfn))
                 lastSection = section
             }
-            let blockEnd = (pfn | (MemMap.blockPages - 1)) + 1
+            let blockEnd = pfn.aligned(order: 9) + MemMap.blockPages
             let b = blockIndex(pfn)
-            if pfn & (MemMap.blockPages - 1) == 0, blockEnd <= pfns.upperBound, blocks[b] < 0 {
+            if pfn.isAligned(order: 9), blockEnd <= pfns.upperBound, blocks[b] < 0 {
                 let from = blocks[b]
                 if let m = memo, m.from == from {
                     blocks[b] = m.to
@@ -154,7 +154,7 @@ public struct MemMap {
     }
 
     /// Sets a page's refcount in a sweep (see `refcountInSweep`).
-    @inline(__always) mutating func setRefcountInSweep(_ pfn: Int, _ value: Int32) {
+    @inline(__always) mutating func setRefcountInSweep(_ pfn: Pfn, _ value: Int32) {
         log.read(Obj.section(pfn))
         log.write(Obj.pageCount(pfn))
         pages[slot(pfn)].refcount = value
@@ -162,7 +162,7 @@ public struct MemMap {
 
     /// Models the atomic add of get_page()/page_ref_add(): a commuting update of the
     /// counts. Returns the refcount before.
-    @inline(__always) mutating func refcountAdd(_ pfn: Int, _ n: Int32) -> Int32 {
+    @inline(__always) mutating func refcountAdd(_ pfn: Pfn, _ n: Int32) -> Int32 {
         log.update(Obj.pageCount(pfn))
         log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
@@ -175,7 +175,7 @@ public struct MemMap {
     /// Models page_ref_sub_and_test(): subtracts `n`; a commuting update unless the count
     /// reaches zero or would underflow (then the result matters: a write). Returns the
     /// refcount before; the caller handles underflow (nothing is subtracted then).
-    @inline(__always) mutating func refcountSub(_ pfn: Int, _ n: Int32) -> Int32 {
+    @inline(__always) mutating func refcountSub(_ pfn: Pfn, _ n: Int32) -> Int32 {
         let s = slot(pfn)
         let old = pages[s].refcount
         log.access(Obj.pageCount(pfn), old > n ? .update : .write)
@@ -187,8 +187,8 @@ public struct MemMap {
 
     /// The state of `pfn`'s section (no access recorded: for the end-of-run audit and
     /// observers that run alone).
-    func sectionStateUnrecorded(_ pfn: Int) -> SectionState {
-        let s = pfn >> MemMap.sectionShift
+    func sectionStateUnrecorded(_ pfn: Pfn) -> SectionState {
+        let s = pfn.raw >> MemMap.sectionShift
         return s >= 0 && s < states.count ? states[s] : .absent
     }
 
@@ -196,12 +196,12 @@ public struct MemMap {
     /// object, for the audit: `(object, hash)` pairs.
     func auditDigest(into out: inout [ObjectID: Int]) {
         for (s, st) in states.enumerated() where st != .absent || sectionBlockStart[s] >= 0 {
-            out[Obj.section(s << MemMap.sectionShift)] = Int(st.rawValue)
+            out[Obj.section(Pfn(s << MemMap.sectionShift))] = Int(st.rawValue)
             guard sectionBlockStart[s] >= 0 else { continue }
             for i in 0..<MemMap.sectionPages {
-                let pfn = s << MemMap.sectionShift | i
+                let pfn = Pfn(s << MemMap.sectionShift | i)
                 let b = blocks[Int(sectionBlockStart[s]) + (i >> 9)]
-                let page = b >= 0 ? pages[Int(b) + (pfn & (MemMap.blockPages - 1))]
+                let page = b >= 0 ? pages[Int(b) + (pfn.raw & (MemMap.blockPages - 1))]
                     : templates[Int(-b - 1)]
                 if page != Page() { out[Obj.page(pfn)] = page.hashValue }
             }
@@ -209,22 +209,22 @@ public struct MemMap {
     }
 
     /// Marks `[startPfn, startPfn+count)` online (sections are whole).
-    public mutating func online(startPfn: Int, count: Int) {
-        var s = startPfn >> MemMap.sectionShift
-        let end = (startPfn + count - 1) >> MemMap.sectionShift
+    public mutating func online(startPfn: Pfn, count: Int) {
+        var s = startPfn.raw >> MemMap.sectionShift
+        let end = (startPfn + count - 1).raw >> MemMap.sectionShift
         while s <= end {
-            log.write(Obj.section(s << MemMap.sectionShift))
+            log.write(Obj.section(Pfn(s << MemMap.sectionShift)))
             states[s] = .online
             s += 1
         }
     }
 
     /// Marks the sections of a range removed: their struct pages no longer exist.
-    public mutating func remove(startPfn: Int, count: Int) {
-        var s = startPfn >> MemMap.sectionShift
-        let end = (startPfn + count - 1) >> MemMap.sectionShift
+    public mutating func remove(startPfn: Pfn, count: Int) {
+        var s = startPfn.raw >> MemMap.sectionShift
+        let end = (startPfn + count - 1).raw >> MemMap.sectionShift
         while s <= end {
-            log.write(Obj.section(s << MemMap.sectionShift))
+            log.write(Obj.section(Pfn(s << MemMap.sectionShift)))
             states[s] = .removed
             s += 1
         }
@@ -232,40 +232,40 @@ public struct MemMap {
 
     /// Models pfn_valid() (include/linux/mmzone.h): the pfn has a struct page.
     /// (`mutating` so that a call through `Kernel.memmap` does not copy the store.)
-    @inline(__always) public mutating func pfnValid(_ pfn: Int) -> Bool {
+    @inline(__always) public mutating func pfnValid(_ pfn: Pfn) -> Bool {
         log.read(Obj.section(pfn))
-        let s = pfn >> MemMap.sectionShift
+        let s = pfn.raw >> MemMap.sectionShift
         return s >= 0 && s < states.count && states[s] == .online
     }
 
     /// True when the pfn's section was removed (any use of its struct page is a
     /// use-after-free).
-    public mutating func isRemoved(_ pfn: Int) -> Bool {
+    public mutating func isRemoved(_ pfn: Pfn) -> Bool {
         log.read(Obj.section(pfn))
-        let s = pfn >> MemMap.sectionShift
+        let s = pfn.raw >> MemMap.sectionShift
         return s >= 0 && s < states.count && states[s] == .removed
     }
 
     /// The storage index of `pfn`'s struct page, materialising its block; the pfn must
     /// be in an online or removed section (removed pages keep their last values so a
     /// use-after-free can be detected and reported rather than crash).
-    @inline(__always) private mutating func slot(_ pfn: Int) -> Int {
+    @inline(__always) private mutating func slot(_ pfn: Pfn) -> Int {
         let b = blockIndex(pfn)
         let base = blocks[b]
-        if base >= 0 { return Int(base) + (pfn & (MemMap.blockPages - 1)) }
-        return materialise(b) + (pfn & (MemMap.blockPages - 1))
+        if base >= 0 { return Int(base) + (pfn.raw & (MemMap.blockPages - 1)) }
+        return materialise(b) + (pfn.raw & (MemMap.blockPages - 1))
     }
 
     /// Where the block of `pfn` is in `blocks`, giving its section blocks on first touch.
-    @inline(__always) private mutating func blockIndex(_ pfn: Int) -> Int {
-        let s = pfn >> MemMap.sectionShift
+    @inline(__always) private mutating func blockIndex(_ pfn: Pfn) -> Int {
+        let s = pfn.raw >> MemMap.sectionShift
         var start = sectionBlockStart[s]
         if start < 0 {
             start = Int32(blocks.count)
             blocks.append(contentsOf: repeatElement(-1, count: MemMap.sectionBlocks))
             sectionBlockStart[s] = start
         }
-        return Int(start) + (pfn >> 9 & (MemMap.sectionBlocks - 1))
+        return Int(start) + (pfn.raw >> 9 & (MemMap.sectionBlocks - 1))
     }
 
     /// Gives block `b` storage of its own, every page its template's value.

@@ -17,11 +17,11 @@ public struct PageAllocator {
         /// FIFO read positions (only used when not LIFO).
         var fifoHead: [Int] = Array(repeating: 0, count: 11)
         /// First frame of the zone.
-        let start: Int
+        let start: Pfn
         /// Next never-used frame.
-        var fresh: Int
+        var fresh: Pfn
         /// End of the zone.
-        let end: Int
+        let end: Pfn
     }
     /// ZONE_NORMAL, then ZONE_MOVABLE (empty unless booted with one: knob `movable_zone`).
     private var zones: [Zone]
@@ -31,10 +31,10 @@ public struct PageAllocator {
     let lifo: Bool
     /// The first pfn of ZONE_MOVABLE (the end of RAM when there is none). Fixed at boot,
     /// as a page's zone is (page_zonenum() reads bits set when the memmap is initialised).
-    public let movableStart: Int
+    public let movableStart: Pfn
 
     /// An allocator over `[firstPfn, endPfn)`; `[movableStart, endPfn)` is ZONE_MOVABLE.
-    public init(firstPfn: Int, endPfn: Int, movableStart: Int? = nil, lifo: Bool,
+    public init(firstPfn: Pfn, endPfn: Pfn, movableStart: Pfn? = nil, lifo: Bool,
                 log: AccessLog) {
         self.log = log
         self.lifo = lifo
@@ -45,7 +45,7 @@ public struct PageAllocator {
     }
 
     /// The frames ever handed out, zone by zone (for the end-of-run audit).
-    var usedRanges: [Range<Int>] {
+    var usedRanges: [Range<Pfn>] {
         zones.map { $0.start..<$0.fresh }
     }
 
@@ -59,34 +59,34 @@ public struct PageAllocator {
     /// Takes a block of 2^order frames; nil when memory is exhausted. A `movable`
     /// request (__GFP_MOVABLE) is served from ZONE_MOVABLE first, then ZONE_NORMAL; any
     /// other from ZONE_NORMAL only.
-    mutating func take(order: Int, movable: Bool = false) -> Int? {
+    mutating func take(order: Int, movable: Bool = false) -> Pfn? {
         log.write(Obj.allocator)
         if movable, let pfn = take(order: order, zone: 1) { return pfn }
         return take(order: order, zone: 0)
     }
 
-    private mutating func take(order: Int, zone z: Int) -> Int? {
+    private mutating func take(order: Int, zone z: Int) -> Pfn? {
         if let pfn = pop(order, z) { return pfn }
         if order == 0, let big = pop(9, z) {
             // Split a free 2M block: hand out its first frame, keep the rest free.
             for pfn in stride(from: big + 511, to: big, by: -1) {
-                zones[z].free[0].append(Int32(pfn))
+                zones[z].free[0].append(Int32(pfn.raw))
             }
             return big
         }
         let size = 1 << order
-        let start = (zones[z].fresh + size - 1) & ~(size - 1)
+        let start = (zones[z].fresh + size - 1).aligned(order: order)
         guard start + size <= zones[z].end else { return nil }
         // Frames skipped to align the block stay usable as order-0 frames.
-        for pfn in zones[z].fresh..<start { zones[z].free[0].append(Int32(pfn)) }
+        for pfn in zones[z].fresh..<start { zones[z].free[0].append(Int32(pfn.raw)) }
         zones[z].fresh = start + size
         return start
     }
 
-    private mutating func pop(_ order: Int, _ z: Int) -> Int? {
+    private mutating func pop(_ order: Int, _ z: Int) -> Pfn? {
         if lifo {
             guard let pfn = zones[z].free[order].popLast() else { return nil }
-            return Int(pfn)
+            return Pfn(Int(pfn))
         }
         guard zones[z].fifoHead[order] < zones[z].free[order].count else { return nil }
         let pfn = zones[z].free[order][zones[z].fifoHead[order]]
@@ -95,13 +95,13 @@ public struct PageAllocator {
             zones[z].free[order].removeAll(keepingCapacity: true)
             zones[z].fifoHead[order] = 0
         }
-        return Int(pfn)
+        return Pfn(Int(pfn))
     }
 
     /// Returns a block to its zone's free list.
-    mutating func give(_ pfn: Int, order: Int) {
+    mutating func give(_ pfn: Pfn, order: Int) {
         log.write(Obj.allocator)
-        zones[pfn >= movableStart ? 1 : 0].free[order].append(Int32(pfn))
+        zones[pfn >= movableStart ? 1 : 0].free[order].append(Int32(pfn.raw))
     }
 }
 
@@ -111,7 +111,7 @@ extension Kernel {
     /// `movable` is __GFP_MOVABLE (GFP_HIGHUSER_MOVABLE user pages): it may come from
     /// ZONE_MOVABLE, unless the task runs under memalloc_pin_save() (PF_MEMALLOC_PIN,
     /// current_gfp_context() clears __GFP_MOVABLE). nil when memory is exhausted.
-    func allocPages(_ t: KTask, order: Int = 0, movable: Bool = false) async -> Int? {
+    func allocPages(_ t: KTask, order: Int = 0, movable: Bool = false) async -> Pfn? {
         await t.step()
         guard let pfn = memory.allocator.take(order: order, movable: movable && !t.memallocPin) else {
             return nil
@@ -146,7 +146,7 @@ extension Kernel {
     /// Models __free_pages() → free_pages_prepare() (mm/page_alloc.c): the block goes back
     /// to the allocator. A page still mapped is `freed-while-mapped` (the kernel's
     /// bad_page() "nonzero mapcount").
-    func freePages(_ t: KTask, _ pfn: Int) async {
+    func freePages(_ t: KTask, _ pfn: Pfn) async {
         let head = page(pfn)
         let order = Int(head.order)
         for i in 0..<(1 << order) {

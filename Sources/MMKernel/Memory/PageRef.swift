@@ -4,14 +4,14 @@ import MMExplore
 /// include/linux/page_ref.h, mm/swap.c). References are counted on the compound head.
 extension Kernel {
     /// compound_head() where a memmap (live or removed) exists; the pfn itself otherwise.
-    func headIfMemmap(_ pfn: Int) -> Int {
+    func headIfMemmap(_ pfn: Pfn) -> Pfn {
         memory.memmap.pfnValid(pfn) || memory.memmap.isRemoved(pfn) ? compoundHead(pfn) : pfn
     }
 
     /// Checks that `pfn` has a live struct page before a refcount operation; reports
     /// `use-after-free` for a removed memmap or a freed frame, `bad-page-ref` for a pfn
     /// with no struct page at all. Returns false when the operation must not proceed.
-    func checkRefTarget(_ t: KTask, _ pfn: Int, _ what: String) -> Bool {
+    func checkRefTarget(_ t: KTask, _ pfn: Pfn, _ what: String) -> Bool {
         if memory.memmap.isRemoved(pfn) {
             report(.useAfterFree, "\(what): struct page of pfn \(hex(pfn)) was removed", t)
             return false
@@ -24,7 +24,7 @@ extension Kernel {
     }
 
     /// Models get_page() / folio_get(): +1 on the head's refcount.
-    func getPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1) async {
+    func getPage(_ t: KTask, _ pfn: Pfn, _ n: Int32 = 1) async {
         let head = headIfMemmap(pfn)
         await t.step()
         guard checkRefTarget(t, pfn, "get_page") else { return }
@@ -38,7 +38,7 @@ extension Kernel {
     /// Models put_page() / folio_put(): -1 on the head's refcount; at zero the page is
     /// freed (__put_page → free_unref_page). A put at zero is `refcount-underflow`.
     /// `name` is what the trace calls it (`unpin_user_page` for an unpin).
-    func putPage(_ t: KTask, _ pfn: Int, _ n: Int32 = 1, name: String = "put_page") async {
+    func putPage(_ t: KTask, _ pfn: Pfn, _ n: Int32 = 1, name: String = "put_page") async {
         let head = headIfMemmap(pfn)
         await t.step()
         guard checkRefTarget(t, pfn, name) else { return }
@@ -60,13 +60,13 @@ extension Kernel {
     }
 
     /// Models page_add_*_rmap for a PTE mapping: +1 on the subpage's mapcount.
-    func addPteMapping(_ t: KTask, _ pfn: Int) {
+    func addPteMapping(_ t: KTask, _ pfn: Pfn) {
         withPage(pfn) { $0.mapcount += 1 }
     }
 
     /// Models page_remove_rmap for a PTE mapping; a mapcount below zero is the kernel's
     /// "Bad page map" BUG.
-    func removePteMapping(_ t: KTask, _ pfn: Int) {
+    func removePteMapping(_ t: KTask, _ pfn: Pfn) {
         let m = page(pfn).mapcount
         if m <= 0 {
             report(.bugOn, "page_remove_rmap: pfn \(hex(pfn)) mapcount underflow", t)

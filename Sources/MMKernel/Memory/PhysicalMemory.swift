@@ -12,23 +12,23 @@ public struct PhysicalMemory {
     /// What user stores put in frames (Memory/FrameData.swift).
     var frames = FrameContents()
     /// The shared zero page (empty_zero_page, in the kernel image: reserved, never freed).
-    public let zeroPfn: Int
+    public let zeroPfn: Pfn
     /// Where the recorded fields below record their accesses.
     private let log: AccessLog
-    private var hugeZeroStore = -1
-    private var deviceHighestStore = 0
+    private var hugeZeroStore: Pfn?
+    private var deviceHighestStore = Pfn(0)
 
     /// RAM online from pfn 0, the low frames reserved, the zero page among them.
     init(config: KernelConfig, log: AccessLog) {
         self.log = log
         var memmap = MemMap(maxPfn: Kernel.maxPfn, log: log)
-        memmap.online(startPfn: 0, count: Kernel.ramPfns)
+        memmap.online(startPfn: Pfn(0), count: Kernel.ramPfns)
         allocator = PageAllocator(
-            firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramPfns,
-            movableStart: config.has(.movableZone) ? Kernel.ramPfns / 2 : nil,
+            firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramEnd,
+            movableStart: config.has(.movableZone) ? Pfn(Kernel.ramPfns / 2) : nil,
             lifo: config.has(.allocLifo), log: log)
         zeroPfn = Kernel.firstAllocatablePfn - 1
-        memmap.fillInSweep(0..<Kernel.firstAllocatablePfn) {
+        memmap.fillInSweep(Pfn(0)..<Kernel.firstAllocatablePfn) {
             $0.flags = [.reserved]
             $0.refcount = 1
         }
@@ -36,16 +36,16 @@ public struct PhysicalMemory {
         self.memmap = memmap
     }
 
-    /// The huge zero page's head pfn, once allocated (-1 before; mm/huge_memory.c keeps
+    /// The huge zero page's head pfn, once allocated (nil before; mm/huge_memory.c keeps
     /// one, huge_zero_folio). Recorded as `Obj.hugeZero`.
-    public var hugeZeroPfn: Int {
+    public var hugeZeroPfn: Pfn? {
         get { log.read(Obj.hugeZero); return hugeZeroStore }
         set { log.write(Obj.hugeZero); hugeZeroStore = newValue }
     }
 
-    /// Highest pfn of hot-added device memory with a memmap (0 when none). Recorded as
+    /// Highest pfn of hot-added device memory with a memmap (pfn 0 when none). Recorded as
     /// `Obj.deviceExtent`.
-    public var deviceHighestPfn: Int {
+    public var deviceHighestPfn: Pfn {
         get { log.read(Obj.deviceExtent); return deviceHighestStore }
         set { log.write(Obj.deviceExtent); deviceHighestStore = newValue }
     }
@@ -53,25 +53,25 @@ public struct PhysicalMemory {
 
 extension Kernel {
     /// The struct page of `pfn` (the pfn must have a memmap, online or removed).
-    @inline(__always) func page(_ pfn: Int) -> Page { memory.memmap.page(pfn) }
+    @inline(__always) func page(_ pfn: Pfn) -> Page { memory.memmap.page(pfn) }
 
     /// Mutates the struct page of `pfn` in place.
-    @discardableResult @inline(__always) func withPage<R>(_ pfn: Int, _ body: (inout Page) -> R) -> R {
+    @discardableResult @inline(__always) func withPage<R>(_ pfn: Pfn, _ body: (inout Page) -> R) -> R {
         memory.memmap.withPage(pfn, body)
     }
 
     /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
-    @inline(__always) func identity(_ pfn: Int) -> PageIdentity { memory.memmap.identity(pfn) }
+    @inline(__always) func identity(_ pfn: Pfn) -> PageIdentity { memory.memmap.identity(pfn) }
 
     /// Models folio_zonenum(folio) == ZONE_MOVABLE (is_zone_movable_page()): RAM above
     /// the boot-time boundary of movablecore= (knob `movable_zone`). A constant of the
     /// machine, like the zone bits of page->flags, so reading it touches no shared state.
-    @inline(__always) func isZoneMovable(_ pfn: Int) -> Bool {
-        pfn >= memory.allocator.movableStart && pfn < Kernel.ramPfns
+    @inline(__always) func isZoneMovable(_ pfn: Pfn) -> Bool {
+        pfn >= memory.allocator.movableStart && pfn < Kernel.ramEnd
     }
 
     /// The head pfn of the compound page `pfn` belongs to (compound_head()).
-    @inline(__always) func compoundHead(_ pfn: Int) -> Int {
+    @inline(__always) func compoundHead(_ pfn: Pfn) -> Pfn {
         let p = identity(pfn)
         return p.flags.contains(.tail) ? pfn - Int(p.headOffset) : pfn
     }

@@ -26,7 +26,7 @@ public struct Observation: Hashable, Sendable {
     public var pincount: Int = 0
     /// The pfn of the page-table page holding the address's PMD entry (0 when the PUD
     /// has no PMD table): equal in two processes sharing a hugetlb PMD table.
-    public var pmdTable: Int = 0
+    public var pmdTable = Pfn(0)
 }
 
 extension Kernel {

@@ -7,7 +7,7 @@ public struct PagemapEntry: Hashable, Sendable {
     /// PM_MMAP_EXCLUSIVE (bit 56).
     public var exclusive = false
     /// The pfn (bits 0–54), 0 when not present.
-    public var pfn: Int = 0
+    public var pfn = Pfn(0)
 }
 
 extension Kernel {
@@ -21,7 +21,7 @@ extension Kernel {
         let vma = mms[mm].vmas[vi]
         if vma.flags.contains(.pfnMap) { return out }
         let w = walkSnapshot(mm: mm, addr)
-        var pageFound: Int? = nil
+        var pageFound: Pfn? = nil
         if w.level == .pmd && layout.isLeaf(w.entry) && layout.pmdPresent(w.entry) {
             out.present = true
             out.pfn = layout.pfn(w.entry) + Int((addr & (PMD_SIZE - 1)) >> 12)

@@ -54,12 +54,12 @@ public struct EntryLayout: Hashable, Sendable {
     }
 
     /// Models pfn_pte()/pfn_pmd(): a present user entry for `pfn` with `prot` bits.
-    @inline(__always) public func make(pfn: Int, prot: UInt64) -> UInt64 {
-        (UInt64(pfn) << 12) & PTEBits.pfnMask | prot
+    @inline(__always) public func make(pfn: Pfn, prot: UInt64) -> UInt64 {
+        pfn.physAddr & PTEBits.pfnMask | prot
     }
 
     /// Models pte_pfn()/pmd_pfn().
-    @inline(__always) public func pfn(_ e: UInt64) -> Int { Int((e & PTEBits.pfnMask) >> 12) }
+    @inline(__always) public func pfn(_ e: UInt64) -> Pfn { Pfn(physAddr: e & PTEBits.pfnMask) }
 
     /// Models pte_none(): all bits clear.
     @inline(__always) public func isNone(_ e: UInt64) -> Bool { e == 0 }
@@ -111,8 +111,8 @@ public struct EntryLayout: Hashable, Sendable {
 
     /// Models make_readable_migration_entry()/make_writable_migration_entry() then
     /// swp_entry_to_pte(): a non-present entry naming the page under migration.
-    @inline(__always) public func makeMigration(pfn: Int, write: Bool) -> UInt64 {
-        (UInt64(pfn) << 12) & PTEBits.pfnMask
+    @inline(__always) public func makeMigration(pfn: Pfn, write: Bool) -> UInt64 {
+        pfn.physAddr & PTEBits.pfnMask
             | (write ? PTEBits.swpMigrationWrite : PTEBits.swpMigrationRead)
     }
 

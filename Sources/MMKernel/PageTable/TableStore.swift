@@ -24,6 +24,9 @@ public struct TableStore {
     /// Slots free for reuse.
     var freeSlots: [Int32] = []
 
+    /// The frame table `slot` lives in (not recorded: see the type's comment).
+    @inline(__always) public func pfn(ofSlot slot: Int) -> Pfn { Pfn(Int(pfnOfSlot[slot])) }
+
     /// Number of slots ever created.
     public var slotCount: Int { pfnOfSlot.count }
 
@@ -49,17 +52,17 @@ public struct TableStore {
     }
 
     /// A zeroed slot for a table in frame `pfn`.
-    mutating func newSlot(pfn: Int) -> Int {
+    mutating func newSlot(pfn: Pfn) -> Int {
         if let s = freeSlots.popLast() {
             let slot = Int(s)
             // A walker that followed the old table may still read these entries.
             for i in 0..<512 { write(slot, i, 0) }
-            pfnOfSlot[slot] = Int32(pfn)
+            pfnOfSlot[slot] = Int32(pfn.raw)
             locks[slot] = LockState()
             return slot
         }
         entries.append(contentsOf: repeatElement(0, count: 512))
-        pfnOfSlot.append(Int32(pfn))
+        pfnOfSlot.append(Int32(pfn.raw))
         locks.append(LockState())
         return pfnOfSlot.count - 1
     }
@@ -96,7 +99,7 @@ extension Kernel {
 
     /// Models pte_free()/pmd_free(): the table page goes back to the allocator.
     func freeTable(_ t: KTask, slot: Int) async {
-        let pfn = Int(tables.pfnOfSlot[slot])
+        let pfn = tables.pfn(ofSlot: slot)
         if page(pfn).refcount > 1 {
             // A PMD table shared by page refcount (hugetlb ≤v6.12, the fs-dax RFC) that
             // another PUD still points to: pmd_free's put_page leaves it alive and in use.

@@ -74,7 +74,7 @@ extension Kernel {
                 await lock(t, .ptl(slot: slot))
                 e = tables.read(ref.slot, ref.index)
                 if e == 0 {
-                    let pfn = Int(tables.pfnOfSlot[newSlot])
+                    let pfn = tables.pfn(ofSlot: newSlot)
                     e = layout.make(pfn: pfn, prot: PTEBits.table)
                     // x86-64 4-level: the p4d is folded into the pgd, so a pgd entry is
                     // filled by p4d_populate (__pud_alloc), a pud's by pud_populate.

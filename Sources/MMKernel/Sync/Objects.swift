@@ -10,14 +10,14 @@ enum Obj {
     static func entry(_ slot: Int, _ index: Int) -> ObjectID { make(1, slot << 9 | index) }
     /// A struct page's identity: flags, compound order and head, mapping, index, pgmap,
     /// allocation epoch (what allocation, freeing and page-cache insertion change).
-    static func page(_ pfn: Int) -> ObjectID { make(2, pfn) }
+    static func page(_ pfn: Pfn) -> ObjectID { make(2, pfn.raw) }
     /// A struct page's counts: refcount, mapcounts, pincount. Split from the identity as
     /// in the kernel, where a walker reading page flags does not contend with an atomic
     /// get_page on the same page.
-    static func pageCount(_ pfn: Int) -> ObjectID { make(15, pfn) }
+    static func pageCount(_ pfn: Pfn) -> ObjectID { make(15, pfn.raw) }
     /// The counts of 512 struct pages (2 MiB of pfns) as one object: every access to a
     /// count reads it, a sweep over a namespace's pages writes it (MemMap.refcountInSweep).
-    static func pageCountBlock(_ pfn: Int) -> ObjectID { make(16, pfn >> 9) }
+    static func pageCountBlock(_ pfn: Pfn) -> ObjectID { make(16, pfn.raw >> 9) }
     /// A page-table lock (split PTL of a table page).
     static func ptl(_ slot: Int) -> ObjectID { make(3, slot) }
     /// A process's mmap_lock.
@@ -31,7 +31,7 @@ enum Obj {
     /// The page allocator's free lists.
     static let allocator = make(8, 0)
     /// A frame's contents (user data).
-    static func frame(_ pfn: Int) -> ObjectID { make(9, pfn) }
+    static func frame(_ pfn: Pfn) -> ObjectID { make(9, pfn.raw) }
     /// A process's mm->tlb_flush_pending (mmu_gathers in progress on the mm).
     static func tlbFlushPending(_ mm: Int) -> ObjectID { make(60, mm) }
     /// The filesystem mkfs put on block device `device` (unbind and mount ask which it is).
@@ -41,7 +41,9 @@ enum Obj {
     /// A direct I/O request's completion.
     static func dio(_ id: Int) -> ObjectID { make(13, id) }
     /// A memmap section (128 MiB of struct pages): removed as a whole by memunmap_pages.
-    static func section(_ pfn: Int) -> ObjectID { make(14, pfn >> MemMap.sectionShift) }
+    static func section(_ pfn: Pfn) -> ObjectID {
+        make(14, pfn.raw >> MemMap.sectionShift)
+    }
     /// A CPU's local IRQ state (and the IPIs it services).
     static func cpuIrq(_ cpu: Int) -> ObjectID { make(11, cpu) }
     /// A CPU's TLB (filled by its user accesses, flushed locally or by IPI).
@@ -129,7 +131,7 @@ enum Obj {
         case 2:
             // A struct page's digest holds its counts: a count update, or a sweep's write
             // of its block of counts, accounts for it.
-            let pfn = Int(key.raw & 0x00ff_ffff_ffff_ffff)
+            let pfn = Pfn(Int(key.raw & 0x00ff_ffff_ffff_ffff))
             let count = pageCount(pfn), block = pageCountBlock(pfn), sec = section(pfn)
             return { $0 == count || $0 == block || $0 == sec }
         case 10:

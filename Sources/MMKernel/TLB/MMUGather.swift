@@ -9,7 +9,7 @@ struct MMUGather {
     var start = UInt64.max
     var end: UInt64 = 0
     /// Pages whose mapping reference is dropped after the flush (__tlb_remove_page).
-    var pages: [Int] = []
+    var pages: [Pfn] = []
     /// Table pages freed after the flush (tlb_remove_table).
     var tables: [Int] = []
 

@@ -282,8 +282,8 @@ extension Kernel {
         let size = cached.size
         let frame = e & PTEBits.pfnMask & ~(size - 1)
         let phys = frame | (addr & (size - 1))
-        let head = Int(frame >> 12)
-        let pfn = Int(phys >> 12)
+        let head = Pfn(physAddr: frame)
+        let pfn = Pfn(physAddr: phys)
         t.exec.note("TLB hit cpu\(t.cpu) \(hex(addr)) -> pfn \(hex(pfn))")
         if memory.memmap.pfnValid(head) && !tlb.staleReported(way: i) {
             let h = page(head)
@@ -304,7 +304,7 @@ extension Kernel {
 
     /// Fills `t`'s CPU TLB after a successful walk (part of the walk's last step).
     func tlbFill(_ t: KTask, mm: Int, _ addr: UInt64, size: UInt64, entry: UInt64) {
-        let head = layout.pfn(entry) & ~(Int(size >> 12) - 1)
+        let head = layout.pfn(entry).aligned(order: size.trailingZeroBitCount - 12)
         let epoch = memory.memmap.pfnValid(head) ? page(head).epoch : 0
         tlb.fill(cpu: t.cpu, mm: mm, addr, size: size, entry: entry, epoch: epoch)
     }

@@ -24,7 +24,7 @@ extension Kernel {
 
     /// The part of collapse_huge_page() under mmap_lock held for write.
     private func collapseLocked(_ t: KTask, mm: Int, _ haddr: UInt64, _ caller: CollapseCaller,
-                                hpage: Int) async -> CollapseResult {
+                                hpage: Pfn) async -> CollapseResult {
         // hugepage_vma_revalidate() and check_pmd_still_valid().
         guard let vi = collapseVMAIndex(mm: mm, haddr, caller) else { return .vmaCheck }
         let vma = mms[mm].vmas[vi]
@@ -50,7 +50,7 @@ extension Kernel {
         let ptl = LockID.ptl(slot: slot)
         await lock(t, ptl)
         let r = collapseCheckPtes(vma, haddr, slot, caller)
-        var isolated: [(index: Int, pfn: Int)] = []
+        var isolated: [(index: Int, pfn: Pfn)] = []
         if r == .succeed {
             for i in 0..<512 {
                 let pte = tables.read(slot, i)
@@ -90,7 +90,7 @@ extension Kernel {
     /// (free_page_and_swap_cache): it is freed unless someone still holds a reference.
     /// A none PTE leaves its subpage zeroed and adds to MM_ANONPAGES.
     private func collapseCopy(_ t: KTask, mm: Int, _ haddr: UInt64, _ slot: Int,
-                              _ isolated: [(index: Int, pfn: Int)], hpage: Int) async {
+                              _ isolated: [(index: Int, pfn: Pfn)], hpage: Pfn) async {
         let ptl = LockID.ptl(slot: slot)
         for (i, src) in isolated {
             await t.step()

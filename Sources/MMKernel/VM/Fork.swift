@@ -31,7 +31,7 @@ extension Kernel {
     /// Models page_maybe_dma_pinned() (include/linux/mm.h): a large folio with a
     /// pincount, or a small page whose refcount reaches the pin bias (false positives
     /// possible, as in the kernel).
-    func pageMaybeDMAPinned(_ pfn: Int) -> Bool {
+    func pageMaybeDMAPinned(_ pfn: Pfn) -> Bool {
         let h = page(compoundHead(pfn))
         if h.flags.contains(.head) && h.order > 1 { return h.pincount > 0 }
         return h.refcount >= GUP_PIN_COUNTING_BIAS

@@ -85,7 +85,7 @@ extension Kernel {
     /// remove_migration_ptes. The isolation reference is dropped at the end either way
     /// (putback on failure: the page stays; on success it frees the old frame). Returns
     /// 0, or -EAGAIN (extra references), -EBUSY (a pinned exclusive page), -ENOMEM.
-    func migrateIsolated(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, _ src: Int,
+    func migrateIsolated(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, _ src: Pfn,
                          movable: Bool) async -> Int {
         guard let dst = await allocPages(t, movable: movable) else {
             await putPage(t, src)
@@ -138,7 +138,7 @@ extension Kernel {
     /// otherwise it clears PageAnonExclusive and the entry remembers it
     /// (make_readable_exclusive_migration_entry). Returns the entry's slot, the old PTE,
     /// the migration entry and whether it is exclusive.
-    func tryToMigrate(_ t: KTask, mm: Int, _ addr: UInt64, _ src: Int) async
+    func tryToMigrate(_ t: KTask, mm: Int, _ addr: UInt64, _ src: Pfn) async
         -> (EntryRef, UInt64, UInt64, Bool)?
     {
         guard let ref = pteRef(mm: mm, addr) else { return nil }
@@ -176,7 +176,7 @@ extension Kernel {
     /// when the entry was (RMAP_EXCLUSIVE). False when the entry is gone (MADV_DONTNEED
     /// zapped it).
     func removeMigrationPte(_ t: KTask, mm: Int, _ ref: EntryRef, _ entry: UInt64,
-                            _ orig: UInt64, to pfn: Int, exclusive: Bool) async -> Bool {
+                            _ orig: UInt64, to pfn: Pfn, exclusive: Bool) async -> Bool {
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)
         guard tables.read(ref.slot, ref.index) == entry else {
@@ -207,7 +207,7 @@ extension Kernel {
 /// What add_page_for_migration() made of an address.
 enum MigrationCandidate {
     /// Isolated: the page, with migration's reference.
-    case isolated(Int)
+    case isolated(Pfn)
     /// Mapped by more than one process (-EACCES without MPOL_MF_MOVE_ALL): left in place.
     case shared
     /// Nothing to migrate (not present, zero page, not a small anonymous page).

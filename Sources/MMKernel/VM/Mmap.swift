@@ -71,7 +71,7 @@ extension Kernel {
             backing = .file(inode: inode)
         case .devMem:
             backing = .devMem
-            let err = devMemAllowed(pfn: Int(pgoff), pages: Int(len >> 12))
+            let err = devMemAllowed(pfn: Pfn(Int(pgoff)), pages: Int(len >> 12))
             if err != 0 { return Int64(err) }
         case .devDax(let region):
             backing = .devDax(region: region)
@@ -107,7 +107,7 @@ extension Kernel {
         await t.step()
         if case .devMem = req.target {
             // mmap_mem(): remap_pfn_range() over the whole vma (sets PFNMAP, IO...).
-            let r = await remapPfnRange(t, mm: mm, &vma, pfn: Int(pgoff))
+            let r = await remapPfnRange(t, mm: mm, &vma, pfn: Pfn(Int(pgoff)))
             if r != 0 {
                 await unlock(t, .mmap(mm: mm))
                 return Int64(r)
@@ -165,8 +165,8 @@ extension Kernel {
 
     /// Models devmem_is_allowed() with CONFIG_STRICT_DEVMEM (arch/x86/mm/init.c): the
     /// first MiB and non-RAM ranges may be mapped; RAM may not (-EPERM).
-    func devMemAllowed(pfn: Int, pages: Int) -> Int {
-        for p in pfn..<(pfn + pages) where p >= 256 && p < Kernel.ramPfns {
+    func devMemAllowed(pfn: Pfn, pages: Int) -> Int {
+        for p in pfn..<(pfn + pages) where p >= Pfn(256) && p < Kernel.ramEnd {
             return -Errno.EPERM
         }
         return 0

@@ -52,7 +52,7 @@ public enum OracleObservables {
                 add("VmFlags", o.smaps.vmFlags)
                 add("present", o.pagemap.present ? "1" : "0")
                 add("file", o.pagemap.file ? "1" : "0")
-                add("pfn", o.pagemap.pfn == 0 ? "0" : "nonzero")
+                add("pfn", o.pagemap.pfn == Pfn(0) ? "0" : "nonzero")
             case (_, .signal(let sig)):
                 add(s.statement.op.name == "load" ? "value" : "ret", sig.rawValue)
             case (.load, .int(let n)):

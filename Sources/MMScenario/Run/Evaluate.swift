@@ -103,7 +103,7 @@ extension ScenarioExecution {
             case .vmFlags: return .word(obs.smaps.vmFlags)
             case .present: return .number(obs.pagemap.present ? 1 : 0)
             case .file: return .number(obs.pagemap.file ? 1 : 0)
-            case .pfn: return .number(Int64(obs.pagemap.pfn))
+            case .pfn: return .number(Int64(obs.pagemap.pfn.raw))
             case .entryPfn: return .number(Int64((obs.entry & PTEBits.pfnMask) >> 12))
             case .special: return .number(obs.special ? 1 : 0)
             case .devmap: return .number(obs.devmap ? 1 : 0)
@@ -114,7 +114,7 @@ extension ScenarioExecution {
             case .pincount: return .number(Int64(obs.pincount))
             case .sharedHugetlb: return .number(Int64(obs.smaps.sharedHugetlb) * 1024)
             case .privateHugetlb: return .number(Int64(obs.smaps.privateHugetlb) * 1024)
-            case .pmdTable: return .number(Int64(obs.pmdTable))
+            case .pmdTable: return .number(Int64(obs.pmdTable.raw))
             }
         }
     }

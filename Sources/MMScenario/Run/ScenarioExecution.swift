@@ -20,7 +20,7 @@ final class ScenarioExecution {
     /// (an op this era does not have), as `SCOPE line N: TEXT => -ERRNO`.
     var refusals: [String] = []
     /// Harness-held frames (`alloc_pages`), released before the audit.
-    var harness: [Int] = []
+    var harness: [Pfn] = []
     /// Pages each thread (scope) holds from `gup`, until `unpin`/`put`.
     var held: [String: HeldPages] = [:]
     /// MM id of the implicit process `main`.
