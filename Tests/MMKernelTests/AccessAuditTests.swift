@@ -101,4 +101,42 @@ import Testing
         #expect(results == [0, -Errno.EINVAL])
         #expect(findings.isEmpty)
     }
+
+    /// A mount in one thread changes which filesystem another thread's path resolves to
+    /// (path lookup walks the mount table, fs/namei.c): creating /mnt/sub/g before the
+    /// mount puts g on the filesystem at /mnt (hidden by the mount afterwards), after it
+    /// on the new one. Both orders must be explored.
+    @Test func mountAndPathLookupRaceBothWays() {
+        var mountsOfG = Set<Int>()
+        var findings: [String] = []
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+            let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
+            let plan = ExecutionPlan(
+                prologue: { _ in
+                    k.addDisk(name: "sda", size: 64 << 20)
+                    k.addDisk(name: "sdb", size: 64 << 20)
+                    k.mkfs(device: 0, .ext4)
+                    k.mkfs(device: 1, .ext4)
+                    _ = k.mount(device: 0, at: "/mnt", dax: false)
+                },
+                threads: [("T0", { e in
+                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: -1)
+                              await t.step()
+                              _ = k.mount(device: 1, at: "/mnt/sub", dax: false)
+                          }),
+                          ("T1", { e in
+                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: -1)
+                              await t.step()
+                              _ = k.createFile(path: "/mnt/sub/g", size: 4096, layout: .contiguous)
+                          })],
+                log: k.log)
+            return (plan, { _ in
+                if let g = k.files.inodes.all.last { mountsOfG.insert(g.mount) }
+                findings += k.log.findings
+                return 0
+            })
+        }
+        #expect(mountsOfG == [0, 1])
+        #expect(findings.isEmpty)
+    }
 }

@@ -69,6 +69,7 @@ extension Kernel: StepAuditor {
         out[Obj.bo(-1)] = drivers.ttmUnrecorded.hashValue
         out[Obj.genpool(-1)] = drivers.p2pdmaUnrecorded.hashValue
         out[Obj.fileContents] = files.contents.hashValue
+        out[Obj.mountTable] = files.mountsUnrecorded.hashValue
         if checks.fullAudit {
             memory.memmap.auditDigest(into: &out)
             tables.auditDigest(into: &out)

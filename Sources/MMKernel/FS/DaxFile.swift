@@ -69,8 +69,8 @@ extension Kernel {
     /// 2M-aligned unwritten extent, as fallocate gives. Returns 0 or -errno.
     public func createFileWithBlocks(path: String, size: UInt64, layout: FileLayout) -> Int {
         let r = createFile(path: path, size: size, layout: layout)
-        guard r == 0, let ino = inode(path: path), files.mounts[files.inodes[ino].mount].dax else { return r }
-        let device = files.mounts[files.inodes[ino].mount].device
+        guard r == 0, let ino = inode(path: path), files.mount(files.inodes[ino].mount).dax else { return r }
+        let device = files.mount(files.inodes[ino].mount).device
         guard let region = devices.pmems.firstIndex(where: { $0.blockDevice == device }) else { return r }
         let pages = files.inodes[ino].pages
         var f = DaxFile(inode: ino, region: region, block: Array(repeating: -1, count: pages),

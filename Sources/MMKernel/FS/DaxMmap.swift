@@ -4,7 +4,7 @@
 extension Kernel {
     /// True when `target` is a file on a DAX mount.
     func isDaxFile(_ target: MapTarget) -> Bool {
-        if case .file(let inode) = target { return files.mounts[files.inodes[inode].mount].dax }
+        if case .file(let inode) = target { return files.mount(files.inodes[inode].mount).dax }
         return false
     }
 

@@ -83,8 +83,8 @@ extension Kernel {
     /// page ends up in the page cache, uptodate and clean. Hole files are only
     /// fallocated and DAX files have no page cache, so they stay uncached.
     public func writeFileThroughCache(_ t: KTask, inode: Int) async -> Int {
-        guard files.inodes[inode].layout != .hole, !files.mounts[files.inodes[inode].mount].dax,
-              !files.mounts[files.inodes[inode].mount].hugetlbfs else { return 0 }
+        guard files.inodes[inode].layout != .hole, !files.mount(files.inodes[inode].mount).dax,
+              !files.mount(files.inodes[inode].mount).hugetlbfs else { return 0 }
         await t.step()
         for index in 0..<files.inodes[inode].pages where files.inodes[inode].cached(index) == nil {
             guard await addToPageCache(t, inode: inode, index: index, readahead: false) != nil

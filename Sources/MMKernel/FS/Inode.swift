@@ -100,15 +100,16 @@ extension Kernel {
     public func mount(device: Int, at path: String, dax: Bool) -> Int {
         guard filesystem(device: device) != nil else { return -Errno.EINVAL }
         if files.mounts.contains(where: { $0.path == path }) { return -Errno.EBUSY }
-        files.mounts.append(Mount(path: path, device: device, dax: dax))
+        files.addMount(Mount(path: path, device: device, dax: dax))
         return 0
     }
 
     /// The mount whose path is the longest prefix of `path`.
     public func mountFor(path: String) -> Int? {
         var best: Int? = nil
-        for (i, m) in files.mounts.enumerated() where path.hasPrefix(m.path + "/") {
-            if best == nil || files.mounts[best!].path.count < m.path.count { best = i }
+        let mounts = files.mounts
+        for (i, m) in mounts.enumerated() where path.hasPrefix(m.path + "/") {
+            if best == nil || mounts[best!].path.count < m.path.count { best = i }
         }
         return best
     }
@@ -120,9 +121,9 @@ extension Kernel {
         if files.inodes.contains(where: { $0.path == path }) { return -Errno.EEXIST }
         // The blocks are allocated as the layout says (fallocate): they must fit on the
         // device, next to the other files of the same filesystem (-ENOSPC otherwise).
-        if files.mounts[m].device >= 0 {
+        if files.mount(m).device >= 0 {
             let used = files.inodes.filter { $0.mount == m }.reduce(UInt64(0)) { $0 + $1.size }
-            let capacity = files.blockDevices[files.mounts[m].device].size
+            let capacity = files.blockDevices[files.mount(m).device].size
             guard size <= capacity, used <= capacity - size else { return -Errno.ENOSPC }
         }
         let pages = Int((size + PAGE_SIZE - 1) / PAGE_SIZE)

@@ -38,7 +38,7 @@ extension Kernel {
     /// truncate/punch hold exclusive: mapping->invalidate_lock (v5.15+; ext4 i_mmap_sem,
     /// XFS_MMAPLOCK before; see `Era.daxFaultTruncateLock`), nil when the era has none.
     func daxInvalidateLock(_ inode: Int) -> LockID? {
-        let dev = files.mounts[files.inodes[inode].mount].device
+        let dev = files.mount(files.inodes[inode].mount).device
         let xfs = filesystem(device: dev) == .xfs
         return config.era.daxFaultTruncateLock(xfs: xfs) ? .invalidate(inode: inode) : nil
     }

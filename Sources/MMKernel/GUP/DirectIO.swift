@@ -15,7 +15,7 @@ extension Kernel {
               userRangeOK(buffer, len), offset <= UInt64(Int64.max) - len else {
             return -Errno.EINVAL
         }
-        if case .file(let inode) = store, files.mounts[files.inodes[inode].mount].dax {
+        if case .file(let inode) = store, files.mount(files.inodes[inode].mount).dax {
             return await daxCopyIO(t, read: read, inode: inode, buffer: buffer, len: len, offset: offset)
         }
         let first = buffer & ~(PAGE_SIZE - 1)

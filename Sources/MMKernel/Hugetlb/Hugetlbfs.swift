@@ -5,21 +5,21 @@ extension Kernel {
     /// 0, or -EBUSY when the mount point is taken.
     public func mountHugetlbfs(at path: String) -> Int {
         if files.mounts.contains(where: { $0.path == path }) { return -Errno.EBUSY }
-        files.mounts.append(Mount(path: path, device: -1, dax: false, hugetlbfs: true))
+        files.addMount(Mount(path: path, device: -1, dax: false, hugetlbfs: true))
         return 0
     }
 
     /// True when `path` lies on a hugetlbfs mount.
     public func isOnHugetlbfs(path: String) -> Bool {
         guard let m = mountFor(path: path) else { return false }
-        return files.mounts[m].hugetlbfs
+        return files.mount(m).hugetlbfs
     }
 
     /// Models hugetlbfs_create() then hugetlbfs_setattr() (ftruncate to `size`): a file
     /// whose size is a multiple of the huge page size (-EINVAL otherwise). No page is
     /// allocated until a fault. 0 or -errno.
     public func createHugetlbFile(path: String, size: UInt64) -> Int {
-        guard let m = mountFor(path: path), files.mounts[m].hugetlbfs else { return -Errno.ENOENT }
+        guard let m = mountFor(path: path), files.mount(m).hugetlbfs else { return -Errno.ENOENT }
         guard size % PMD_SIZE == 0 else { return -Errno.EINVAL }
         if files.inodes.contains(where: { $0.path == path }) { return -Errno.EEXIST }
         files.inodes.append(Inode(path: path, mount: m, size: size, layout: .contiguous, cache: []))
@@ -31,7 +31,7 @@ extension Kernel {
     /// The mmap granule of `target`: hugetlb_get_unmapped_area() aligns a hugetlbfs
     /// mapping to the huge page size and ksys_mmap_pgoff() rounds its length up to it.
     func hugetlbMmapGranule(_ target: MapTarget) -> UInt64 {
-        if case .file(let inode) = target, files.mounts[files.inodes[inode].mount].hugetlbfs { return PMD_SIZE }
+        if case .file(let inode) = target, files.mount(files.inodes[inode].mount).hugetlbfs { return PMD_SIZE }
         return PAGE_SIZE
     }
 
@@ -42,7 +42,7 @@ extension Kernel {
     /// gives shareable vmas their lock; a writable mapping past EOF extends i_size to its
     /// end. 0 or -errno.
     func hugetlbfsMmapPrepare(_ req: MmapRequest, _ vma: inout VMA) -> Int {
-        guard case .file(let inode) = req.target, files.mounts[files.inodes[inode].mount].hugetlbfs,
+        guard case .file(let inode) = req.target, files.mount(files.inodes[inode].mount).hugetlbfs,
               let f = hugetlbFile(inode: inode) else { return 0 }
         guard vma.pgoff & 511 == 0, vma.start & (PMD_SIZE - 1) == 0 else { return -Errno.EINVAL }
         let end = (vma.pgoff << 12) + vma.length

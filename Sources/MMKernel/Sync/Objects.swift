@@ -82,6 +82,8 @@ enum Obj {
     /// The highest pfn of hot-added device memory with a memmap (read by vm_normal_page's
     /// highest_memmap_pfn check).
     static let deviceExtent = make(56, 0)
+    /// The mount table path lookup walks (mount(2) adds to it).
+    static let mountTable = make(62, 0)
     /// Pages AF_PACKET rings hold until their sockets close.
     static let socketPages = make(57, 0)
     /// A DAX file's block map and DAX entries (fs/dax.c's xarray), as one object.
