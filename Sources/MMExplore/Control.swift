@@ -48,6 +48,7 @@ final class Control: @unchecked Sendable {
     private var _timedOut = false
     private var _outOfMemory = false
     private var _interrupted = false
+    private var _threadLimit = false
     private var _done = 0
     /// The lowest part index that found an interesting outcome; parts after it are moot.
     private var _interestingPart = Int.max
@@ -67,6 +68,17 @@ final class Control: @unchecked Sendable {
     /// True once an execution stopped because the process exceeded `maxMemory`.
     var outOfMemory: Bool { lock.lock(); defer { lock.unlock() }; return _outOfMemory }
     var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return _interrupted }
+    /// True once an execution hit `maxExecutionThreads` (counted, with its internal error).
+    var threadLimit: Bool { lock.lock(); defer { lock.unlock() }; return _threadLimit }
+
+    /// An execution hit the explorer's thread limit: it is counted (its internal error
+    /// is reported with its trace) and every worker stops, since every execution that
+    /// follows the same path hits it again.
+    func threadLimitHit() {
+        lock.lock()
+        defer { lock.unlock() }
+        _threadLimit = true
+    }
 
     /// An execution was stopped by a budget: every worker stops too.
     func budgetStopped(_ stop: ExecutionStop) {
@@ -87,7 +99,7 @@ final class Control: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if part > _interestingPart { return true }
-        if _timedOut || _outOfMemory || _interrupted { return true }
+        if _timedOut || _outOfMemory || _interrupted || _threadLimit { return true }
         if let interruptRequested, interruptRequested() {
             _interrupted = true
             return true

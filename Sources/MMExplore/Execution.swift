@@ -189,6 +189,7 @@ final class Execution: SchedulingDriver {
             precondition(enabled & (1 << UInt64(n)) != 0, "strategy chose a thread that is not enabled")
             if enabled & (enabled - 1) != 0 { choices.append(n) }
             if recording {
+                if records.count == records.capacity && !recordsCanGrow() { return -1 }
                 var extra: [Access] = []
                 if let o = slots[n].wokenOn { extra.append(Access(o, .write)) }
                 records.append(StepRecord(thread: Int32(n), enabler: slots[n].enabler,
@@ -215,6 +216,19 @@ final class Execution: SchedulingDriver {
                                        ?? Footprint()))
         }
         return n
+    }
+
+    /// Before the step records double their storage: false (and `stopped` set) when the
+    /// new storage would take the process past `maxMemory`. An execution of millions of
+    /// steps (touching 16G page by page) would otherwise pass the budget by the size of
+    /// the copy, between two of `withinLimits`' checks.
+    private func recordsCanGrow() -> Bool {
+        guard let max = limits.maxMemory, records.capacity >= 1 << 16,
+              let rss = residentBytes() else { return true }
+        let growth = UInt64(records.capacity) * 2 * UInt64(MemoryLayout<StepRecord>.stride)
+        if rss + growth <= max { return true }
+        stopped = .memory(resident: rss + growth)
+        return false
     }
 
     /// Checks the budgets every `checkInterval` steps; false (and `stopped` set) when one

@@ -150,7 +150,11 @@ struct Runner<Outcome: Hashable> {
     /// True when a budget cut execution `end` short: it is not counted, and every worker
     /// stops (the exploration is incomplete).
     func budgetStopped(_ end: ExecutionEnd) -> Bool {
-        guard let stop = end.stopped, stop.isBudget else { return false }
+        guard let stop = end.stopped else { return false }
+        guard stop.isBudget else {
+            control.threadLimitHit()
+            return false
+        }
         control.budgetStopped(stop)
         return true
     }
@@ -251,6 +255,10 @@ struct Runner<Outcome: Hashable> {
                 }
                 if control.timedOut {
                     reason = reason ?? "timeout"
+                    continue
+                }
+                if control.threadLimit {
+                    reason = reason ?? "thread-limit"
                     continue
                 }
                 return (total, false, "max-executions")

@@ -22,7 +22,9 @@ public enum TextReport {
         if !r.complete, let reason = r.stopReason, reason != "first-interesting" {
             let what = reason == "max-memory" ? "mmsim's resident memory passed --max-memory"
                 : reason == "timeout" ? "--timeout passed"
-                : reason == "interrupted" ? "interrupted (Ctrl-C)" : "--max-executions reached"
+                : reason == "interrupted" ? "interrupted (Ctrl-C)"
+                : reason == "thread-limit" ? "an execution needed more than 64 threads and agents"
+                : "--max-executions reached"
             let covered = r.completeUpToPreemptions.map { k in
                 "complete up to \(k) preemption\(k == 1 ? "" : "s"); " } ?? ""
             out.append("Stopped: \(what); \(covered)\(r.executions) complete executions counted")

@@ -88,6 +88,25 @@ struct EngineTests {
         #expect(dpor.executions == 4)
     }
 
+    /// A model that spawns more agents than an execution holds: the first execution that
+    /// does is counted (the runner reports its internal error) and the exploration stops
+    /// there, "thread-limit", instead of repeating it in every later execution.
+    @Test func threadLimitStopsTheExploration() {
+        let make = program([
+            { t, c in
+                await t.step(obj(0), .write)
+                c.v[0] = 1
+                for i in 0..<maxExecutionThreads { t.spawn("agent\(i)") { a in await a.step() } }
+            },
+            { t, c in await t.step(obj(0), .write); c.v[0] = 2 },
+        ]) { c, end in "\(c.v[0]) \(end.stopped?.isBudget == false)" }
+        let naive = run(.naive, make)
+        #expect(naive.executions == 1)
+        #expect(!naive.complete)
+        #expect(naive.stopReason == "thread-limit")
+        #expect(outcomeSet(naive).allSatisfy { $0.hasSuffix("true") })
+    }
+
     @Test func detachedHandleRunsStepsImmediately() async {
         let t = ExecThread.detached()
         var x = 0

@@ -139,4 +139,64 @@ import Testing
         #expect(mountsOfG == [0, 1])
         #expect(findings.isEmpty)
     }
+
+    /// Explores T0 and T1 over a kernel `prologue` prepared and returns each execution's
+    /// `result`, with the audit's findings.
+    func bothOrders(_ prologue: @escaping (Kernel) -> Void,
+                    _ t0: @escaping (Kernel) -> Void, _ t1: @escaping (Kernel) -> Int,
+                    result: @escaping (Kernel) -> Int) -> (Set<Int>, [String]) {
+        var results = Set<Int>()
+        var findings: [String] = []
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+            let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
+            var r1 = 0
+            let plan = ExecutionPlan(
+                prologue: { _ in prologue(k) },
+                threads: [("T0", { e in
+                              await KTask(exec: e, name: "T0", cpu: 0, mm: -1).step()
+                              t0(k)
+                          }),
+                          ("T1", { e in
+                              await KTask(exec: e, name: "T1", cpu: 1, mm: -1).step()
+                              r1 = t1(k)
+                          })],
+                log: k.log)
+            return (plan, { _ in
+                results.insert(result(k) * 1000 + r1)
+                findings += k.log.findings
+                return 0
+            })
+        }
+        return (results, findings)
+    }
+
+    /// Looking a block device up by name (mkfs, mount, unbind name it) races with a
+    /// `disk` that adds it: before, the name is unknown; after, it is found. Both orders
+    /// must be explored (the device list was read unrecorded: one order only).
+    @Test func diskAndDeviceLookupRaceBothWays() {
+        let (results, findings) = bothOrders({ k in k.addDisk(name: "sda", size: 64 << 20) },
+                                             { k in k.addDisk(name: "sdb", size: 64 << 20) },
+                                             { k in k.blockDevice(named: "sdb") ?? -1 },
+                                             result: { _ in 0 })
+        #expect(results == [-1, 1])
+        #expect(findings.isEmpty)
+    }
+
+    /// Opening a path (inode lookup) races with a `file` in another thread creating it:
+    /// before, -ENOENT; after, the new inode. The lookup finds no inode of that path,
+    /// which the other's append changes: the inode array's length is a recorded object,
+    /// so both orders are explored (reading it unrecorded explored one).
+    @Test func createAndLookupOfOnePathRaceBothWays() {
+        let (results, findings) = bothOrders({ k in
+                                                 k.addDisk(name: "sda", size: 64 << 20)
+                                                 k.mkfs(device: 0, .ext4)
+                                                 _ = k.mount(device: 0, at: "/mnt", dax: false)
+                                             },
+                                             { k in _ = k.createFile(path: "/mnt/f", size: 4096,
+                                                                     layout: .contiguous) },
+                                             { k in k.inode(path: "/mnt/f") ?? -1 },
+                                             result: { _ in 0 })
+        #expect(results == [-1, 0])
+        #expect(findings.isEmpty)
+    }
 }

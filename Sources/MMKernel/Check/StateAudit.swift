@@ -63,6 +63,10 @@ extension Kernel: StepAuditor {
         for (f, file) in files.daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
         for (i, p) in devices.pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
         for (i, p) in devices.pmems.all.enumerated() { out[Obj.pmemNs(i)] = p.hashValue }
+        out[files.inodes.length] = files.inodes.all.count
+        out[files.daxFiles.length] = files.daxFiles.all.count
+        out[devices.pgmaps.length] = devices.pgmaps.all.count
+        out[devices.pmems.length] = devices.pmems.all.count
         var h = hugetlbUnrecorded
         h.vmaLocks = h.vmaLocks.map { _ in LockState() }
         out[Obj.hugetlbFile(-1)] = h.hashValue
@@ -70,6 +74,9 @@ extension Kernel: StepAuditor {
         out[Obj.genpool(-1)] = drivers.p2pdmaUnrecorded.hashValue
         out[Obj.fileContents] = files.contents.hashValue
         out[Obj.mountTable] = files.mountsUnrecorded.hashValue
+        let disks = files.blockDevicesUnrecorded
+        out[Obj.blockDeviceList] = disks.map { "\($0.name) \($0.size)" }.hashValue
+        for (i, d) in disks.enumerated() { out[Obj.blockDevice(i)] = d.fsType.hashValue }
         if checks.fullAudit {
             memory.memmap.auditDigest(into: &out)
             tables.auditDigest(into: &out)

@@ -96,8 +96,7 @@ extension Kernel {
         var ns = PmemNamespace(name: name, region: devices.pmems.count, basePfn: base, pages: pages,
                                mode: mode, map: m, align: al, dataOffset: offset)
         if mode != .devdax {
-            files.blockDevices.append(BlockDevice(name: name, size: UInt64(ns.dataPages) << 12, fsType: nil))
-            ns.blockDevice = files.blockDevices.count - 1
+            ns.blockDevice = files.addBlockDevice(name: name, size: UInt64(ns.dataPages) << 12)
         }
         devices.pmems.append(ns)
         return await pmemBind(t, ns.region)

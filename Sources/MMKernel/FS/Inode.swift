@@ -20,7 +20,7 @@ public enum FSType: String, Hashable, Sendable {
 public struct Mount: Hashable, Sendable {
     /// Mount point ("/mnt").
     public var path: String
-    /// Index in `Kernel.blockDevices`.
+    /// Index of the block device (`FileSystems.blockDevice(named:)`).
     public var device: Int
     /// Mounted with `-o dax`.
     public var dax: Bool
@@ -72,27 +72,24 @@ public struct Inode: Hashable, Sendable {
 extension Kernel {
     /// Adds a block device (a `disk` statement).
     public func addDisk(name: String, size: UInt64) {
-        files.blockDevices.append(BlockDevice(name: name, size: size, fsType: nil))
+        _ = files.addBlockDevice(name: name, size: size)
     }
 
-    /// The index of the block device named `name`.
+    /// The index of the block device named `name` (a recorded read of the device list).
     public func blockDevice(named name: String) -> Int? {
-        files.blockDevices.firstIndex(where: { $0.name == name })
+        files.blockDevice(named: name)
     }
 
     /// Models mkfs: records the filesystem on the device (a `mkfs` in a thread is a write
     /// other threads' mount and unbind see).
     public func mkfs(device: Int, _ type: FSType) {
-        log.write(Obj.blockDevice(device))
-        files.blockDevices[device].fsType = type
+        files.setFilesystem(device: device, type)
     }
 
     /// The filesystem on block device `device` (nil: none, or no such device), read
     /// through the access log: what mount, DAX faults and unbind decide on.
     func filesystem(device: Int) -> FSType? {
-        guard device >= 0 && device < files.blockDevices.count else { return nil }
-        log.read(Obj.blockDevice(device))
-        return files.blockDevices[device].fsType
+        files.filesystem(device: device)
     }
 
     /// Models mount(2) of a device at `path`. Returns 0 or -errno: -EINVAL when the device
@@ -123,7 +120,7 @@ extension Kernel {
         // device, next to the other files of the same filesystem (-ENOSPC otherwise).
         if files.mount(m).device >= 0 {
             let used = files.inodes.filter { $0.mount == m }.reduce(UInt64(0)) { $0 + $1.size }
-            let capacity = files.blockDevices[files.mount(m).device].size
+            let capacity = files.blockDeviceSize(files.mount(m).device)
             guard size <= capacity, used <= capacity - size else { return -Errno.ENOSPC }
         }
         let pages = Int((size + PAGE_SIZE - 1) / PAGE_SIZE)

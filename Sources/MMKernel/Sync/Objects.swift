@@ -82,6 +82,11 @@ enum Obj {
     /// The highest pfn of hot-added device memory with a memmap (read by vm_normal_page's
     /// highest_memmap_pfn check).
     static let deviceExtent = make(56, 0)
+    /// The number of elements of a `TrackedArray` whose element `0` is `key`: one object
+    /// per kind of array (inodes, DAX files, pgmaps, pmem namespaces).
+    static func length(of key: ObjectID) -> ObjectID { make(64, Int(kind(key))) }
+    /// The list of block devices a name lookup walks (`disk` and `pmem` add to it).
+    static let blockDeviceList = make(63, 0)
     /// The mount table path lookup walks (mount(2) adds to it).
     static let mountTable = make(62, 0)
     /// Pages AF_PACKET rings hold until their sockets close.
@@ -120,6 +125,7 @@ enum Obj {
             53: "device page contents", 54: "pgmap percpu_ref", 55: "huge zero page",
             56: "device memory extent", 57: "socket pages", 58: "pgmap percpu_ref mode",
             59: "pgmap done completion", 60: "tlb_flush_pending", 61: "block device filesystem",
+            62: "mount table", 63: "block device list", 64: "array length",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }

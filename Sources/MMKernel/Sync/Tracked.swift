@@ -14,12 +14,15 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
     /// element whose fields fall in several objects, each reached alone by its own
     /// accessor elsewhere: a dev_pagemap's range, its percpu_ref's count and its mode).
     let others: [(Int) -> ObjectID]
+    /// The object that stands for the number of elements (`Obj.length(of:)`).
+    let length: ObjectID
 
     /// An empty array recording into `log`.
     init(log: AccessLog, key: @escaping (Int) -> ObjectID, others: [(Int) -> ObjectID] = []) {
         self.log = log
         self.key = key
         self.others = others
+        length = Obj.length(of: key(0))
     }
 
     private func record(_ i: Int, _ kind: AccessKind) {
@@ -29,9 +32,13 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
 
     /// The first index (0).
     public var startIndex: Int { 0 }
-    /// One past the last index. Reading the count records nothing: elements are only
-    /// ever appended, and a new element's creation is a write of its own object.
-    public var endIndex: Int { storage.count }
+    /// One past the last index, recording a read of the length: a search that finds
+    /// nothing (`file` checking that a path is new, a lookup by name) observes that no
+    /// element past the end exists yet, which an `append` in another thread changes.
+    public var endIndex: Int {
+        if log.isActive { log.access(length, .read) }
+        return storage.count
+    }
 
     /// Element `i`, recording the read or the write.
     public subscript(i: Int) -> Element {
@@ -51,7 +58,10 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
 
     /// Adds an element (a write of its object).
     mutating func append(_ e: Element) {
-        if log.isActive { record(storage.count, .write) }
+        if log.isActive {
+            record(storage.count, .write)
+            log.access(length, .write)
+        }
         storage.append(e)
     }
 

@@ -85,6 +85,7 @@ struct Parser {
             switch token.kind {
             case .end:
                 try semantics.checkExpectations(expectations, condition: condition)
+                try Parser.checkAgentCount(threads)
                 return LitmusTest(
                     name: name, description: description, kernel: kernel,
                     initStatements: initStatements ?? [], threads: threads,
@@ -200,6 +201,30 @@ struct Parser {
     /// threads, agents the model spawns included (a DMA engine per direct I/O, an RCU
     /// callback per deferred table free): half are kept for agents.
     static let maxThreads = 32
+
+    /// Every direct I/O statement of a thread starts one DMA agent (submit_bio's
+    /// completion runs apart from the caller) that holds an execution slot until the
+    /// execution ends: a test whose threads and agents could pass `maxExecutionThreads`
+    /// is refused at the statement that would start the first agent too many, before
+    /// anything runs. (RCU agents of deferred table frees are counted when they start.)
+    static func checkAgentCount(_ threads: [ScenarioThread]) throws(Diagnostic) {
+        var slots = threads.count
+        for thread in threads {
+            for statement in thread.statements {
+                switch statement.op {
+                case .dioRead, .dioWrite: slots += 1
+                default: continue
+                }
+                guard slots <= maxExecutionThreads else {
+                    throw Diagnostic(
+                        "too many DMA agents: \(threads.count) threads + "
+                            + "\(slots - threads.count) dio statements > \(maxExecutionThreads), "
+                            + "the threads and agents an execution runs",
+                        at: statement.location)
+                }
+            }
+        }
+    }
 
     static let eraList = Era.allCases.map(\.name).joined(separator: ", ")
 
