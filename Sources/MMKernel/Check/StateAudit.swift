@@ -61,6 +61,7 @@ extension Kernel: StepAuditor {
             out[Obj.pageCache(i)] = copy.hashValue
         }
         for (f, file) in files.daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
+        files.daxEntries.auditDigest(into: &out)
         for (i, p) in devices.pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
         for (i, p) in devices.pmems.all.enumerated() { out[Obj.pmemNs(i)] = p.hashValue }
         out[files.inodes.length] = files.inodes.all.count

@@ -5,9 +5,7 @@ extension Kernel {
     /// The slot holding the entry that covers `index`: the 512-aligned slot when it holds
     /// a PMD entry, else `index` itself.
     func daxSlot(_ f: Int, _ index: Int) -> Int {
-        let aligned = index & ~511
-        let e = files.daxFiles[f].entries[aligned]
-        return e & DaxEntryBits.pmd != 0 ? aligned : index
+        files.daxEntries.pmdEntry(f, covering: index) != 0 ? index & ~511 : index
     }
 
     /// Models grab_mapping_entry() (fs/dax.c): waits while the entry is locked
@@ -18,17 +16,17 @@ extension Kernel {
     func grabMappingEntry(_ t: KTask, _ f: Int, _ index: Int, pmd: Bool) async -> Result<Int, FaultStop> {
         let ino = files.daxFiles[f].inode
         while true {
-            guard index < files.daxFiles[f].entries.count else {
+            guard index < files.daxEntries.count(f) else {
                 return .failure(FaultStop(result: .sigbus))  // truncated meanwhile
             }
             let slot = pmd ? index & ~511 : daxSlot(f, index)
             await t.step()
-            guard slot < files.daxFiles[f].entries.count else {
+            guard slot < files.daxEntries.count(f) else {
                 // Only without the era's invalidate lock can truncate shrink the file here.
                 t.exec.note("grab_mapping_entry: index \(slot) beyond the truncated file")
                 return .failure(FaultStop(result: .sigbus))
             }
-            let e = files.daxFiles[f].entries[slot]
+            let e = files.daxEntries.entry(f, slot)
             if e & DaxEntryBits.locked != 0 {
                 t.exec.note("get_unlocked_entry: inode \(ino) index \(slot) locked, wait")
                 await t.exec.block(on: Obj.daxEntry(f, slot))
@@ -36,26 +34,26 @@ extension Kernel {
             }
             if pmd {
                 let base = index & ~511
-                let end = min(base + 512, files.daxFiles[f].entries.count)
+                let end = min(base + 512, files.daxEntries.count(f))
                 let ptes = e & DaxEntryBits.pmd == 0
-                    && (base..<end).contains(where: { files.daxFiles[f].entries[$0] != 0 })
+                    && (base..<end).contains(where: { files.daxEntries.entry(f, $0) != 0 })
                 if ptes {
                     t.exec.note("grab_mapping_entry: PMD over PTE entries at \(base): fallback")
                     return .failure(FaultStop(result: .fallback))
                 }
             } else if e & DaxEntryBits.pmd != 0 && e & (DaxEntryBits.zero | DaxEntryBits.empty) != 0 {
                 // Downgrade: lock, unmap the huge zero PMDs, delete, wake.
-                files.daxFiles[f].entries[slot] = e | DaxEntryBits.locked
+                files.daxEntries.set(f, slot, e | DaxEntryBits.locked)
                 await daxUnmapMappingPages(t, f, from: slot, count: 512)
                 await t.step()
-                files.daxFiles[f].entries[slot] = 0
+                files.daxEntries.set(f, slot, 0)
                 t.exec.note("grab_mapping_entry: downgrade PMD entry at \(slot)")
                 t.exec.wake(Obj.daxEntry(f, slot))
                 continue
             }
-            files.daxFiles[f].entries[slot] = e == 0
+            files.daxEntries.set(f, slot, e == 0
                 ? DaxEntryBits.empty | DaxEntryBits.locked | (pmd ? DaxEntryBits.pmd : 0)
-                : e | DaxEntryBits.locked
+                : e | DaxEntryBits.locked)
             return .success(slot)
         }
     }
@@ -64,14 +62,14 @@ extension Kernel {
     /// nobody filled is deleted) and wakes the waiters.
     func daxUnlockEntry(_ t: KTask, _ f: Int, _ slot: Int) async {
         await t.step()
-        guard slot < files.daxFiles[f].entries.count else {
+        guard slot < files.daxEntries.count(f) else {
             internalError("dax_unlock_entry: index \(slot) beyond the file's entries (truncated "
                           + "under a locked entry)", t)
             return
         }
-        var e = files.daxFiles[f].entries[slot] & ~DaxEntryBits.locked
+        var e = files.daxEntries.entry(f, slot) & ~DaxEntryBits.locked
         if e & DaxEntryBits.empty != 0 { e = 0 }
-        files.daxFiles[f].entries[slot] = e
+        files.daxEntries.set(f, slot, e)
         t.exec.wake(Obj.daxEntry(f, slot))
     }
 
@@ -80,7 +78,7 @@ extension Kernel {
     /// nothing and associates the new pages (page->mapping/index; v6.15+ also makes the
     /// folio of the entry's order, dax_folio_init). The entry stays locked.
     func daxInsertEntry(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, pmd: Bool, zero: Bool) async {
-        let old = files.daxFiles[f].entries[slot]
+        let old = files.daxEntries.entry(f, slot)
         let n = pmd ? 512 : 1
         if old & DaxEntryBits.zero != 0 && !zero {
             await daxUnmapMappingPages(t, f, from: slot, count: n)
@@ -89,8 +87,8 @@ extension Kernel {
             daxAssociate(t, f, slot, pfn: pfn, count: n)
         }
         await t.step()
-        files.daxFiles[f].entries[slot] = UInt64(pfn.raw) << 4 | DaxEntryBits.locked
-            | (pmd ? DaxEntryBits.pmd : 0) | (zero ? DaxEntryBits.zero : 0)
+        files.daxEntries.set(f, slot, UInt64(pfn.raw) << 4 | DaxEntryBits.locked
+            | (pmd ? DaxEntryBits.pmd : 0) | (zero ? DaxEntryBits.zero : 0))
     }
 
     /// Models dax_associate_entry(): each page learns its mapping and index (the

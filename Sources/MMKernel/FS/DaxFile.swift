@@ -1,8 +1,8 @@
 import MMExplore
 
 /// The DAX side of a file on a filesystem mounted with `-o dax`: its block map on the
-/// pmem namespace (what ext4/xfs iomap_begin reports) and its mapping xarray of DAX
-/// entries (fs/dax.c). Flat per-page arrays; PMD entries live at the 512-aligned index.
+/// pmem namespace (what ext4/xfs iomap_begin reports); its mapping xarray of DAX entries
+/// (fs/dax.c) is `FileSystems.daxEntries` (FS/DaxXArray.swift).
 public struct DaxFile: Hashable, Sendable {
     /// The inode.
     public var inode: Int
@@ -12,8 +12,6 @@ public struct DaxFile: Hashable, Sendable {
     public var block: [Int32]
     /// The block is allocated but unwritten (fallocate): reads see zeroes.
     public var unwritten: [Bool]
-    /// DAX entries by page index (0: none): `pfn << 4 | LOCKED 1 | PMD 2 | ZERO 4 | EMPTY 8`.
-    public var entries: [UInt64]
     /// Metadata not yet persisted (blocks allocated or converted since the last fsync):
     /// what IOMAP_F_DIRTY reports to a MAP_SYNC write fault.
     public var metadataDirty = false
@@ -74,8 +72,7 @@ extension Kernel {
         guard let region = devices.pmems.firstIndex(where: { $0.blockDevice == device }) else { return r }
         let pages = files.inodes[ino].pages
         var f = DaxFile(inode: ino, region: region, block: Array(repeating: -1, count: pages),
-                        unwritten: Array(repeating: layout == .hole, count: pages),
-                        entries: Array(repeating: 0, count: pages))
+                        unwritten: Array(repeating: layout == .hole, count: pages))
         switch layout {
         case .contiguous, .hole:
             guard let start = allocBlocks(region, pages, aligned: true) else { return -Errno.ENOSPC }
@@ -85,6 +82,7 @@ extension Kernel {
             for i in 0..<pages { f.block[i] = Int32(start + 1 + 2 * i) }
         }
         files.daxFiles.append(f)
+        files.daxEntries.addFile(files.daxFiles.count - 1, pages: pages)
         return 0
     }
 

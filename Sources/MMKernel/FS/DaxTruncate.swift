@@ -31,8 +31,8 @@ extension Kernel {
     func daxBusyPage(_ f: Int, from: Int, to: Int) -> Pfn? {
         let idle = zoneDeviceIdleRefcount(.fsDax)
         var i = from & ~511
-        while i < to && i < files.daxFiles[f].entries.count {
-            let e = files.daxFiles[f].entries[i]
+        while i < to && i < files.daxEntries.count(f) {
+            let e = files.daxEntries.entry(f, i)
             let n = e & DaxEntryBits.pmd != 0 ? 512 : 1
             if e != 0 && e & (DaxEntryBits.zero | DaxEntryBits.empty) == 0 {
                 let pfn = DaxEntryBits.pfn(e)
@@ -52,15 +52,15 @@ extension Kernel {
     /// disassociated (dax_disassociate_entry); waiters are woken.
     func daxDeleteEntries(_ t: KTask, _ f: Int, from: Int, to: Int) async {
         var i = from
-        while i < to && i < files.daxFiles[f].entries.count {
+        while i < to && i < files.daxEntries.count(f) {
             let slot = daxSlot(f, i)
-            if files.daxFiles[f].entries[slot] == 0 {
+            if files.daxEntries.entry(f, slot) == 0 {
                 i = slot + 1
                 continue
             }
             await t.step()
-            guard slot < files.daxFiles[f].entries.count, daxSlot(f, i) == slot else { continue }
-            let e = files.daxFiles[f].entries[slot]
+            guard slot < files.daxEntries.count(f), daxSlot(f, i) == slot else { continue }
+            let e = files.daxEntries.entry(f, slot)
             if e & DaxEntryBits.locked != 0 {
                 t.exec.note("dax_delete_mapping_entry: index \(slot) locked, wait")
                 await t.exec.block(on: Obj.daxEntry(f, slot))
@@ -73,7 +73,7 @@ extension Kernel {
                     let pfn = DaxEntryBits.pfn(e)
                     for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) { withPage(p) { $0.inode = -1 } }
                 }
-                files.daxFiles[f].entries[slot] = 0
+                files.daxEntries.set(f, slot, 0)
                 t.exec.note("dax_delete_mapping_entry: index \(slot)")
                 t.exec.wake(Obj.daxEntry(f, slot))
             }
@@ -157,12 +157,12 @@ extension Kernel {
             daxFreeBlocks(t, f, from: newPages, to: oldPages)
             files.daxFiles[f].block.removeLast(oldPages - newPages)
             files.daxFiles[f].unwritten.removeLast(oldPages - newPages)
-            files.daxFiles[f].entries.removeLast(oldPages - newPages)
+            files.daxEntries.resize(f, pages: newPages)
         } else {
             let n = newPages - oldPages
             files.daxFiles[f].block.append(contentsOf: repeatElement(-1, count: n))
             files.daxFiles[f].unwritten.append(contentsOf: repeatElement(false, count: n))
-            files.daxFiles[f].entries.append(contentsOf: repeatElement(0, count: n))
+            files.daxEntries.resize(f, pages: newPages)
         }
         files.inodes[inode].size = size
         files.inodes[inode].cache = Array(repeating: -1, count: newPages)

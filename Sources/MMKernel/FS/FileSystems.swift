@@ -16,6 +16,8 @@ public struct FileSystems {
     private var mountTable: [Mount] = []
     /// Block maps and DAX entries of files on DAX mounts (FS/DaxFile.swift).
     public internal(set) var daxFiles: TrackedArray<DaxFile>
+    /// The DAX files' mapping xarrays (FS/DaxXArray.swift).
+    var daxEntries: DaxXArray
     /// File and block-device contents (FS/FileData.swift).
     var contents = StoredContents()
     /// Direct I/O requests submitted so far. Names DMA agents and their completions
@@ -28,6 +30,7 @@ public struct FileSystems {
         self.log = log
         inodes = TrackedArray(log: log, key: Obj.pageCache)
         daxFiles = TrackedArray(log: log, key: Obj.daxFile)
+        daxEntries = DaxXArray(log: log)
     }
 
     /// The mount table as path lookup reads it (records a read of `Obj.mountTable`):

@@ -91,8 +91,12 @@ enum Obj {
     static let mountTable = make(62, 0)
     /// Pages AF_PACKET rings hold until their sockets close.
     static let socketPages = make(57, 0)
-    /// A DAX file's block map and DAX entries (fs/dax.c's xarray), as one object.
+    /// A DAX file's block map and size in pages (its entries are `daxPte`/`daxPmd`).
     static func daxFile(_ file: Int) -> ObjectID { make(49, file) }
+    /// The DAX entry at one page index of a DAX file's xarray (FS/DaxXArray.swift).
+    static func daxPte(_ file: Int, _ index: Int) -> ObjectID { make(65, file << 32 | index) }
+    /// The PMD (multi-order) DAX entry of a DAX file over 512 indices, by 2M block.
+    static func daxPmd(_ file: Int, _ block: Int) -> ObjectID { make(66, file << 32 | block) }
     /// A hugetlbfs file's fault mutex, by inode.
     static func hugetlbFaultMutex(_ inode: Int) -> ObjectID { make(50, inode) }
     /// A file's mapping->invalidate_lock, by inode.
@@ -126,6 +130,7 @@ enum Obj {
             56: "device memory extent", 57: "socket pages", 58: "pgmap percpu_ref mode",
             59: "pgmap done completion", 60: "tlb_flush_pending", 61: "block device filesystem",
             62: "mount table", 63: "block device list", 64: "array length",
+            65: "DAX entry (index)", 66: "DAX entry (PMD)",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -136,6 +141,10 @@ enum Obj {
     static func acceptedWriters(of key: ObjectID) -> (ObjectID) -> Bool {
         switch kind(key) {
         case 49: return { _ in false }
+        case 65, 66:
+            // Resizing a file (truncate, extend) writes the file's object.
+            let file = daxFile(Int((key.raw & 0x00ff_ffff_ffff_ffff) >> 32))
+            return { $0 == file }
         case 2:
             // A struct page's digest holds its counts: a count update, or a sweep's write
             // of its block of counts, accounts for it.
