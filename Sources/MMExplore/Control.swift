@@ -49,6 +49,7 @@ final class Control: @unchecked Sendable {
     private var _outOfMemory = false
     private var _interrupted = false
     private var _threadLimit = false
+    private var _profile = RaceProfile()
     private var _done = 0
     /// The lowest part index that found an interesting outcome; parts after it are moot.
     private var _interestingPart = Int.max
@@ -70,6 +71,16 @@ final class Control: @unchecked Sendable {
     var interrupted: Bool { lock.lock(); defer { lock.unlock() }; return _interrupted }
     /// True once an execution hit `maxExecutionThreads` (counted, with its internal error).
     var threadLimit: Bool { lock.lock(); defer { lock.unlock() }; return _threadLimit }
+
+    /// The race profile absorbed from every part's explorer so far.
+    var profile: RaceProfile { lock.lock(); defer { lock.unlock() }; return _profile }
+
+    /// Adds a part's race profile.
+    func absorb(_ p: RaceProfile) {
+        lock.lock()
+        defer { lock.unlock() }
+        _profile.add(p)
+    }
 
     /// An execution hit the explorer's thread limit: it is counted (its internal error
     /// is reported with its trace) and every worker stops, since every execution that

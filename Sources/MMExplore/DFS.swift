@@ -60,6 +60,8 @@ final class DFSExplorer: Chooser {
     /// The current execution reached a node where every enabled thread sleeps (or that
     /// the bound excludes) and just runs to its end uncounted.
     private(set) var abandoned = false
+    /// Backtrack points added by race analysis, by object (nil: not profiling).
+    var profile: RaceProfile?
 
     /// A fresh explorer of the whole tree.
     init(dpor: Bool, bound: Int?) {
@@ -169,14 +171,17 @@ final class DFSExplorer: Chooser {
     }
 
     /// Called by race analysis: the reversed sequence starting at node `i` has initial
-    /// threads `initials`; make sure one of them is (or was) explored there.
-    func addBacktrack(at i: Int, initials: UInt64, preferred: Int) {
-        guard i >= floor, i != partition, i < nodes.count else { return }
+    /// threads `initials`; make sure one of them is (or was) explored there. True when
+    /// that added a thread to the node's backtrack set.
+    @discardableResult
+    func addBacktrack(at i: Int, initials: UInt64, preferred: Int) -> Bool {
+        guard i >= floor, i != partition, i < nodes.count else { return false }
         let n = nodes[i]
         let initials = initials & n.enabled
-        if initials == 0 || initials & (n.backtrack | n.sleep | n.done) != 0 { return }
+        if initials == 0 || initials & (n.backtrack | n.sleep | n.done) != 0 { return false }
         let t = initials & (1 << UInt64(preferred)) != 0 ? preferred : initials.trailingZeroBitCount
         nodes[i].backtrack |= 1 << UInt64(t)
+        return true
     }
 }
 

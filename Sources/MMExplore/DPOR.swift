@@ -214,7 +214,10 @@ extension DFSExplorer {
             }
             k += 1
         }
-        addBacktrack(at: i, initials: initials, preferred: Int(records[j].thread))
+        if addBacktrack(at: i, initials: initials, preferred: Int(records[j].thread)),
+           profile != nil {
+            profile?.count(records[i], records[j])
+        }
     }
 }
 

@@ -177,6 +177,10 @@ struct Runner<Outcome: Hashable> {
 
     /// Explores a DFS tree (or a subtree) to its end or until a budget stops it.
     func runDFS(_ dfs: DFSExplorer, part: Int) -> PartResult<Outcome> {
+        if options.profile && dfs.dpor {
+            dfs.profile = RaceProfile()
+        }
+        defer { if let p = dfs.profile { control.absorb(p) } }
         var tally = Tally<Outcome>(keepLog: keepLog)
         var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
         var boundCut = false
@@ -274,6 +278,7 @@ struct Runner<Outcome: Hashable> {
             executions: t.executions, outcomes: t.outcomes, firstSchedules: t.firstSchedules,
             firstInteresting: t.firstInteresting,
             complete: complete, stopReason: reason, elapsed: now() - control.start,
-            totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant, testHash: testHash)
+            totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant, testHash: testHash,
+            profile: options.profile ? control.profile : nil)
     }
 }

@@ -59,6 +59,9 @@ public struct ExploreOptions {
     /// `timeout` is checked: once it returns true the exploration stops, incomplete, with
     /// reason "interrupted", keeping what it explored (Ctrl-C).
     public var interruptRequested: (@Sendable () -> Bool)?
+    /// DPOR: count the backtrack points race analysis adds by the objects the racing steps
+    /// conflict on (`ExploreReport.profile`), to tell which objects make the tree large.
+    public var profile = false
 
     /// Creates options; by default DPOR, no budget, one job.
     public init(
@@ -116,6 +119,9 @@ public struct ExploreReport<Outcome: Hashable> {
     public var parts: [ExplorePart<Outcome>]?
     /// The test hash the caller passed, for `firstInterestingToken`.
     public var testHash: UInt32
+    /// With `ExploreOptions.profile` (DPOR): the backtrack points race analysis added, by
+    /// the objects the racing steps conflicted on (RaceProfile.swift).
+    public var profile: RaceProfile? = nil
 
     /// The replay token of `firstInteresting`, if any.
     public var firstInterestingToken: String? {

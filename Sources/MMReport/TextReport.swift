@@ -66,6 +66,9 @@ public enum TextReport {
                 out += command("Replay:", r.file, token)
             }
         }
+        if let p = r.raceProfile {
+            out += raceProfile(p, executions: r.executions)
+        }
         for missed in r.crossCheckMissed {
             out += wrap("Explorer disagreement (a bug of mmsim, test fails): " + missed, indent: 4)
         }
@@ -261,4 +264,21 @@ public enum TextReport {
         let frac = hundredths % 100
         return "\(hundredths / 100).\(frac < 10 ? "0" : "")\(frac)"
     }
+}
+
+extension TextReport {
+/// `check --profile`'s table: the ten largest rows, counts right-aligned.
+static func raceProfile(_ p: RaceProfileReport, executions: Int) -> [String] {
+    var out = wrap("Race profile: \(p.backtracks) backtrack points added by race analysis "
+                   + "(\(executions) executions), by the objects the racing steps conflict "
+                   + "on:", indent: 2)
+    let shown = p.rows.prefix(10)
+    let width = String(shown.map(\.backtracks).max() ?? 0).count
+    for row in shown {
+        let n = String(row.backtracks)
+        out.append("  " + String(repeating: " ", count: width - n.count) + n + "  " + row.object)
+    }
+    if p.rows.count > shown.count { out.append("  (\(p.rows.count - shown.count) more in --json)") }
+    return out
+}
 }

@@ -67,6 +67,11 @@ struct Check: ParsableCommand {
     @Option(name: .customLong("naive-limit"), help: "With --compare-naive: stop naive after N.")
     var naiveLimit: Int = 20000
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "DPOR: print which shared objects' races added the backtrack points (where the "
+            + "executions come from)."))
+    var profile = false
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
         if let p = preemptions, p < 0 { throw ValidationError("--preemptions must be >= 0") }
@@ -121,6 +126,7 @@ struct Check: ParsableCommand {
         var options = ExploreOptions(strategy: .dpor, preemptionBound: preemptions,
                                      maxExecutions: maxExecutions, jobs: jobs)
         try budgets.apply(to: &options)
+        options.profile = profile
         // A --timeout without a bound: what it leaves unexplored needs the most preemptions.
         options.deepenOnBudget = preemptions == nil && shard == nil
         if let p = try pctSettings() {

@@ -125,7 +125,8 @@ enum Obj {
             14: "memmap section", 15: "struct page counts", 16: "struct page counts block", 20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
             40: "DAX entry", 41: "pmem namespace", 42: "hugetlb vma lock", 43: "hugetlbfs file",
             44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
-            48: "file contents", 49: "DAX file", 52: "file page contents",
+            48: "file contents", 49: "DAX file",
+            50: "hugetlb fault mutex", 51: "invalidate_lock", 52: "file page contents",
             53: "device page contents", 54: "pgmap percpu_ref", 55: "huge zero page",
             56: "device memory extent", 57: "socket pages", 58: "pgmap percpu_ref mode",
             59: "pgmap done completion", 60: "tlb_flush_pending", 61: "block device filesystem",
@@ -163,4 +164,10 @@ enum Obj {
         default: return { _ in false }
         }
     }
+}
+
+extension Kernel {
+    /// The kind of shared object `id` stands for ("page-table entry", "DAX entry (PMD)"),
+    /// as the audit and `check --profile` name it.
+    public static func objectKindName(_ id: ObjectID) -> String { Obj.kindName(id) }
 }

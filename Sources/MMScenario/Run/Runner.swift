@@ -102,6 +102,13 @@ public enum ScenarioRunner {
             observation: nil, replayToken: nil, expectations: [], firstViolationDetails: [],
             trace: [], log: [], pctBound: explored.pctBound, stats: [:])
         report.redundant = explored.redundant
+        if let profile = explored.profile {
+            report.raceProfile = RaceProfileReport(
+                backtracks: profile.backtracks,
+                rows: profile.grouped(by: Kernel.objectKindName).map {
+                    RaceProfileReport.Row(object: $0.group, backtracks: $0.backtracks)
+                })
+        }
         report.completeUpToPreemptions = explored.completeUpToPreemptions
         if explored.deepenedAfterBudget {
             report.strategy = "DPOR half the time, then by bound"

@@ -72,6 +72,8 @@ public struct TestReport: Codable, Hashable, Sendable {
     /// interleaving) reached that this exploration did not. Non-empty means the explorer's
     /// reduction lost an outcome (a bug of mmsim, not of the kernel): the test fails.
     public var crossCheckMissed: [String] = []
+    /// `check --profile`: where DPOR's executions come from (nil unless asked).
+    public var raceProfile: RaceProfileReport?
 
     /// True when every expectation holds, no violation went unexpected, the exploration
     /// was complete enough to judge and the setup succeeded.
@@ -233,4 +235,22 @@ public struct Witness: Codable, Hashable, Sendable {
         self.violations = violations
         self.trace = trace
     }
+}
+
+/// `check --profile`: the backtrack points DPOR's race analysis added (each one a subtree
+/// explored), by the kind of shared object the racing steps conflicted on. The largest
+/// rows name the objects that make the tree large.
+public struct RaceProfileReport: Codable, Hashable, Sendable {
+    /// One kind of object and the backtrack points its races added.
+    public struct Row: Codable, Hashable, Sendable {
+        /// The kind of object ("DAX entry (PMD)", "struct page counts", "wait queue: ...").
+        public var object: String
+        /// Backtrack points added by races on objects of that kind.
+        public var backtracks: Int
+    }
+    /// Backtrack points added in all (a race on two kinds of object counts once here and
+    /// in both rows).
+    public var backtracks: Int
+    /// Largest first.
+    public var rows: [Row]
 }
