@@ -30,9 +30,9 @@ import Testing
         [2, 3].map { Cell(variant: v, threads: $0) }
     }
 
-    /// A complete exploration of any cell takes fewer (the largest, ipi 3t, 124,408
-    /// executions since the DAX xarray is recorded per entry); past this it fails, not
-    /// hangs.
+    /// A complete exploration of any cell takes fewer (the largest, ipi 3t, 25,703
+    /// executions since DAX entries and pmem namespace fields are objects of their own);
+    /// past this it fails, not hangs.
     static let executionBudget = 200_000
 
     static let root = ScenarioExpectationTests.root

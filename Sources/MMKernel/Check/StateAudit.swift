@@ -63,11 +63,19 @@ extension Kernel: StepAuditor {
         for (f, file) in files.daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
         files.daxEntries.auditDigest(into: &out)
         for (i, p) in devices.pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
-        for (i, p) in devices.pmems.all.enumerated() { out[Obj.pmemNs(i)] = p.hashValue }
+        for (i, p) in devices.pmems.all.enumerated() { out[Obj.pmemGeometry(i)] = p.hashValue }
+        for (i, b) in devices.pmemBound.all.enumerated() { out[Obj.pmemNs(i)] = b.hashValue }
+        for (i, p) in devices.pmemPgmap.all.enumerated() { out[Obj.pmemPgmap(i)] = p.hashValue }
+        for (i, n) in devices.pmemNextFree.all.enumerated() { out[Obj.pmemAlloc(i)] = n }
+        for (i, f) in devices.pmemFreed.all.enumerated() { out[Obj.pmemFreed(i)] = f.hashValue }
         out[files.inodes.length] = files.inodes.all.count
         out[files.daxFiles.length] = files.daxFiles.all.count
         out[devices.pgmaps.length] = devices.pgmaps.all.count
         out[devices.pmems.length] = devices.pmems.all.count
+        out[devices.pmemBound.length] = devices.pmemBound.all.count
+        out[devices.pmemPgmap.length] = devices.pmemPgmap.all.count
+        out[devices.pmemNextFree.length] = devices.pmemNextFree.all.count
+        out[devices.pmemFreed.length] = devices.pmemFreed.all.count
         var h = hugetlbUnrecorded
         h.vmaLocks = h.vmaLocks.map { _ in LockState() }
         out[Obj.hugetlbFile(-1)] = h.hashValue

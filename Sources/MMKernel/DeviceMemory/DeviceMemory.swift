@@ -5,13 +5,39 @@ import MMExplore
 public struct DeviceMemory {
     /// ZONE_DEVICE pagemaps, by index (struct page's `pgmap`).
     public internal(set) var pgmaps: TrackedArray<DevPagemap>
-    /// pmem namespaces, by region number (Drivers/Pmem.swift).
+    /// pmem namespaces, by region number (Drivers/Pmem.swift): their geometry, fixed when
+    /// the namespace is created (`Obj.pmemGeometry`). What changes later is apart, one
+    /// object per field, so that a DMA checking freed blocks or a fault asking whether the
+    /// driver is bound does not conflict with every change of the namespace:
     public internal(set) var pmems: TrackedArray<PmemNamespace>
+    /// whether the driver is bound (`Obj.pmemNs`: probe and unbind write it,
+    /// direct_access and device-dax's check_vma read it),
+    public internal(set) var pmemBound: TrackedArray<Bool>
+    /// the dev_pagemap while bound with a memmap (`Obj.pmemPgmap`),
+    public internal(set) var pmemPgmap: TrackedArray<Int?>
+    /// the filesystem's next free data page, a bump allocator (`Obj.pmemAlloc`),
+    public internal(set) var pmemNextFree: TrackedArray<Int>
+    /// and the data pages (relative to `dataPfn`) the filesystem freed by truncate or punch,
+    /// never handed out again (`Obj.pmemFreed`).
+    public internal(set) var pmemFreed: TrackedArray<Set<Int>>
 
     /// No device memory yet.
     init(log: AccessLog) {
         pgmaps = TrackedArray(log: log, key: Obj.pgmap,
                               others: [Obj.pgmapRef, Obj.pgmapLive, Obj.pgmapDone])
-        pmems = TrackedArray(log: log, key: Obj.pmemNs)
+        pmems = TrackedArray(log: log, key: Obj.pmemGeometry)
+        pmemBound = TrackedArray(log: log, key: Obj.pmemNs)
+        pmemPgmap = TrackedArray(log: log, key: Obj.pmemPgmap)
+        pmemNextFree = TrackedArray(log: log, key: Obj.pmemAlloc)
+        pmemFreed = TrackedArray(log: log, key: Obj.pmemFreed)
+    }
+
+    /// Adds a namespace, unbound, with nothing allocated or freed.
+    mutating func addPmem(_ ns: PmemNamespace) {
+        pmems.append(ns)
+        pmemBound.append(false)
+        pmemPgmap.append(nil)
+        pmemNextFree.append(0)
+        pmemFreed.append([])
     }
 }

@@ -6,8 +6,8 @@ extension Kernel {
     /// for a private mapping ("attempted private mapping") or a vma whose start or end is
     /// not a multiple of the namespace alignment ("unaligned vma").
     func devDaxCheckVma(_ vma: VMA, _ region: Int) -> Int {
+        guard devices.pmemBound[region] else { return -Errno.ENXIO }
         let ns = devices.pmems[region]
-        guard ns.bound else { return -Errno.ENXIO }
         guard vma.flags.contains(.mayShare) else { return -Errno.EINVAL }
         let mask = ns.align - 1
         if vma.start & mask != 0 || vma.end & mask != 0 { return -Errno.EINVAL }

@@ -42,17 +42,8 @@ public struct PmemNamespace: Hashable, Sendable {
     /// Pages before the data area: the pfn info block (8K) plus, for map=dev, the memmap
     /// itself (64 bytes per page), rounded up to max(align, 2M) as nd_pfn_init() does.
     public var dataOffset: Int
-    /// The dev_pagemap while bound with a memmap, else -1.
-    public var pgmap: Int = -1
-    /// The driver is bound (pmem / device_dax probe ran).
-    public var bound = false
     /// The block device index (fsdax and raw modes).
     public var blockDevice: Int = -1
-    /// The filesystem's next free data page (relative to `dataPfn`), a bump allocator.
-    public var nextFree = 0
-    /// Data pages (relative to `dataPfn`) the filesystem freed (truncate, punch); the bump
-    /// allocator never hands them out again.
-    public var freedBlocks: Set<Int> = []
 
     /// First pfn of the data area (what direct_access hands out).
     public var dataPfn: Pfn { basePfn + dataOffset }
@@ -98,7 +89,7 @@ extension Kernel {
         if mode != .devdax {
             ns.blockDevice = files.addBlockDevice(name: name, size: UInt64(ns.dataPages) << 12)
         }
-        devices.pmems.append(ns)
+        devices.addPmem(ns)
         return await pmemBind(t, ns.region)
     }
 
@@ -119,20 +110,20 @@ extension Kernel {
     /// -EBUSY when already bound.
     public func pmemBind(_ t: KTask, _ region: Int) async -> Int {
         await t.step()
-        guard !devices.pmems[region].bound else { return -Errno.EBUSY }
+        guard !devices.pmemBound[region] else { return -Errno.EBUSY }
         let ns = devices.pmems[region]
         if ns.map != .none {
             let i = await memremapPages(t, type: pgmapType(ns.mode), startPfn: ns.dataPfn,
                                         count: ns.dataPages, owner: ns.name)
             guard i >= 0 else { return i }
-            devices.pmems[region].pgmap = i
+            devices.pmemPgmap[region] = i
             // 1G namespaces keep order-0 pages: the model's tail offset is 16 bits (a
             // documented limitation; their PUD mappings are not counted by smaps anyway).
             if ns.mode == .devdax && ns.align == PMD_SIZE && config.era.devDaxCompoundPages {
                 makeCompound(start: ns.dataPfn, count: ns.dataPages, order: 9)
             }
         }
-        devices.pmems[region].bound = true
+        devices.pmemBound[region] = true
         t.exec.note("bind \(ns.name): \(ns.mode.rawValue) map=\(ns.map.rawValue) data pfn "
                     + "\(hex(ns.dataPfn))+\(ns.dataPages)")
         return 0
@@ -168,8 +159,8 @@ extension Kernel {
     /// 0, or -ENODEV when not bound.
     public func pmemUnbind(_ t: KTask, _ region: Int) async -> Int {
         await t.step()
-        guard devices.pmems[region].bound else { return -Errno.ENODEV }
-        devices.pmems[region].bound = false
+        guard devices.pmemBound[region] else { return -Errno.ENODEV }
+        devices.pmemBound[region] = false
         t.exec.note("unbind \(devices.pmems[region].name)")
         // Zap and flush first: device-dax always; fs-dax when the filesystem is told (XFS
         // from 7.x, Era.xfsUnmapsOnPreRemove; any filesystem with the proposal's knob).
@@ -187,9 +178,9 @@ extension Kernel {
                 await unlockShared(t, .mmap(mm: mm))
             }
         }
-        if devices.pmems[region].pgmap >= 0 {
-            await memunmapPages(t, devices.pmems[region].pgmap)
-            devices.pmems[region].pgmap = -1
+        if let pgmap = devices.pmemPgmap[region] {
+            await memunmapPages(t, pgmap)
+            devices.pmemPgmap[region] = nil
         }
         return 0
     }

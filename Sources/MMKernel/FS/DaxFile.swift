@@ -51,7 +51,7 @@ extension Kernel {
         var capable = false
         if let ns {
             let p = devices.pmems[ns]
-            capable = p.bound && (config.era.pmemHasMemmap ? (p.mode == .fsdax && p.map != .none) : true)
+            capable = devices.pmemBound[ns] && (config.era.pmemHasMemmap ? (p.mode == .fsdax && p.map != .none) : true)
         }
         if !capable {
             if filesystem(device: device) == .xfs { return mount(device: device, at: path, dax: false) }
@@ -89,12 +89,12 @@ extension Kernel {
     /// The filesystem's block allocator on a namespace: `count` data pages, 2M-aligned
     /// when asked (mkfs -E stride=512 / xfs extsize 2m). nil when full.
     func allocBlocks(_ region: Int, _ count: Int, aligned: Bool) -> Int? {
-        var start = devices.pmems[region].nextFree
+        var start = devices.pmemNextFree[region]
         if aligned { start = (start + 511) / 512 * 512 }
         // Data pages must themselves be 2M-aligned physically: the data area starts on a
         // max(align, 2M) boundary (nd_pfn_init), so relative alignment is physical.
         guard start + count <= devices.pmems[region].dataPages else { return nil }
-        devices.pmems[region].nextFree = start + count
+        devices.pmemNextFree[region] = start + count
         return start
     }
 
@@ -138,8 +138,9 @@ extension Kernel {
     /// device cannot give them: driver unbound, extent shorter than asked, pfn not aligned
     /// to the size, or (≤v6.14) a multi-page request whose pfn_t is not devmap.
     func daxDirectAccess(_ region: Int, block: Int, pages: Int, extent: Int) -> PfnT? {
+        guard devices.pmemBound[region] else { return nil }
         let ns = devices.pmems[region]
-        guard ns.bound, block + pages <= ns.dataPages, extent >= pages else { return nil }
+        guard block + pages <= ns.dataPages, extent >= pages else { return nil }
         let pfn = PfnT(pfn: ns.dataPfn + block, flags: ns.pfnFlags)
         if pfn.pfn.raw & (pages - 1) != 0 { return nil }
         if pages > 1 && config.era.daxInsertion == .devmap && !pfnTDevmap(pfn) { return nil }

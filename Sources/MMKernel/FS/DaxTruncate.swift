@@ -83,7 +83,7 @@ extension Kernel {
 
     /// The filesystem frees the blocks of file pages `[from, to)` (ext4_truncate /
     /// ext4_ext_remove_space, xfs_itruncate_extents / xfs_free_file_space): they go back to
-    /// the namespace's free space and are remembered as freed (`PmemNamespace.freedBlocks`),
+    /// the namespace's free space and are remembered as freed (`DeviceMemory.pmemFreed`),
     /// so a later mapping of, access through or DMA into one is reported. A block some
     /// page table still maps when it is freed is `freed-while-mapped`. No scheduling point:
     /// the caller holds the invalidate lock and has unmapped and deleted the range.
@@ -95,7 +95,7 @@ extension Kernel {
             files.daxFiles[f].block[i] = -1
             files.daxFiles[f].unwritten[i] = false
             guard b >= 0 else { continue }
-            devices.pmems[region].freedBlocks.insert(b)
+            devices.pmemFreed[region].insert(b)
             let pfn = devices.pmems[region].dataPfn + b
             if let where_ = daxMappedAt(inode: inode, index: i, pfn: pfn) {
                 report(.freedWhileMapped, "fs frees pmem block \(b) (pfn \(hex(pfn))) still mapped "
@@ -129,9 +129,10 @@ extension Kernel {
     /// freed (truncate or punch); reports `kind` with `what` then.
     @discardableResult
     func checkFreedPmem(_ t: KTask, _ pfn: Pfn, _ kind: ViolationKind, _ what: String) -> Bool {
-        for r in devices.pmems.indices where !devices.pmems[r].freedBlocks.isEmpty {
-            let b = pfn - devices.pmems[r].dataPfn
-            guard b >= 0, b < devices.pmems[r].dataPages, devices.pmems[r].freedBlocks.contains(b) else { continue }
+        for r in devices.pmemFreed.indices where !devices.pmemFreed[r].isEmpty {
+            let ns = devices.pmems[r]
+            let b = pfn - ns.dataPfn
+            guard b >= 0, b < ns.dataPages, devices.pmemFreed[r].contains(b) else { continue }
             report(kind, "\(what) pfn \(hex(pfn)): pmem block \(b) was freed by the filesystem", t)
             return true
         }

@@ -52,6 +52,14 @@ enum Obj {
     static func daxEntry(_ file: Int, _ index: Int) -> ObjectID { make(40, file << 32 | index) }
     /// A pmem namespace's driver binding (bind/unbind vs. direct_access).
     static func pmemNs(_ region: Int) -> ObjectID { make(41, region) }
+    /// A pmem namespace's geometry (fixed at creation: written only by it).
+    static func pmemGeometry(_ region: Int) -> ObjectID { make(67, region) }
+    /// A pmem namespace's dev_pagemap index while bound (probe and unbind write it).
+    static func pmemPgmap(_ region: Int) -> ObjectID { make(68, region) }
+    /// The filesystem's block allocator on a pmem namespace.
+    static func pmemAlloc(_ region: Int) -> ObjectID { make(69, region) }
+    /// The data blocks the filesystem freed on a pmem namespace.
+    static func pmemFreed(_ region: Int) -> ObjectID { make(70, region) }
     /// A dev_pagemap's percpu_ref.
     static func pgmap(_ index: Int) -> ObjectID { make(10, index) }
     /// A TTM buffer object's state (reservation, references, backing pages).
@@ -123,7 +131,7 @@ enum Obj {
             6: "vma tree", 7: "page cache", 8: "page allocator", 9: "frame contents",
             10: "dev_pagemap", 11: "cpu irq state", 12: "write_protect_seq", 13: "dio",
             14: "memmap section", 15: "struct page counts", 16: "struct page counts block", 20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
-            40: "DAX entry", 41: "pmem namespace", 42: "hugetlb vma lock", 43: "hugetlbfs file",
+            40: "DAX entry", 41: "pmem namespace binding", 42: "hugetlb vma lock", 43: "hugetlbfs file",
             44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
             48: "file contents", 49: "DAX file",
             50: "hugetlb fault mutex", 51: "invalidate_lock", 52: "file page contents",
@@ -131,7 +139,8 @@ enum Obj {
             56: "device memory extent", 57: "socket pages", 58: "pgmap percpu_ref mode",
             59: "pgmap done completion", 60: "tlb_flush_pending", 61: "block device filesystem",
             62: "mount table", 63: "block device list", 64: "array length",
-            65: "DAX entry (index)", 66: "DAX entry (PMD)",
+            65: "DAX entry (index)", 66: "DAX entry (PMD)", 67: "pmem namespace geometry",
+            68: "pmem namespace pgmap", 69: "pmem block allocator", 70: "pmem freed blocks",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
