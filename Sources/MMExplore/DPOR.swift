@@ -9,9 +9,10 @@
 // sequence that reverses the race; one of its initials (threads whose first step in v
 // has no predecessor in v) must be explored at the node before e.
 //
-// Blocking: a step that blocks on, or wakes, a wait queue writes that queue, so
-// block/wake pairs on one queue race and get reversed (the wake first: the blocker then
-// finds its condition true). Wait queues are a table apart from the objects' data: a
+// Blocking: a step that blocks on, or wakes a waiter of, a wait queue writes that queue,
+// so block/wake pairs on one queue race and get reversed (the wake first: the blocker then
+// finds its condition true); a wake that finds no waiter only reads the queue (it races
+// with blocks, not with other such wakes). Wait queues are a table apart from the objects' data: a
 // waiter reads the data its condition names before it blocks and the waker changes that
 // data, so those two steps already conflict through their footprints; a queue conflicting
 // with its object's data as well would only make every update of the data race with every

@@ -291,11 +291,11 @@ final class Execution: SchedulingDriver {
 
     /// Adds a wait queue the running step blocked on or woke to its recorded accesses
     /// (`extra`, and the trace step's `waits`: apart from the data footprint).
-    private func addExtra(_ object: ObjectID) {
+    private func addExtra(_ object: ObjectID, _ kind: AccessKind = .write) {
         if recording && !alone && !records.isEmpty {
-            records[records.count - 1].extra.append(Access(object, .write))
+            records[records.count - 1].extra.append(Access(object, kind))
         }
-        if tracing && !alone && tracedStep >= 0 { trace[tracedStep].waits.add(object, .write) }
+        if tracing && !alone && tracedStep >= 0 { trace[tracedStep].waits.add(object, kind) }
     }
 
     // MARK: SchedulingDriver
@@ -328,7 +328,17 @@ final class Execution: SchedulingDriver {
     }
 
     func wake(_ object: ObjectID, by thread: ExecThread) {
-        addExtra(object)
+        // A wake that finds no waiter changes nothing the queue holds: a read of it, not a
+        // write. It still conflicts with a block on the queue (a waiter that checked its
+        // condition in an earlier step and blocks after the wake has lost it: the other
+        // order must be explored), but not with other such wakes: as a write it made every
+        // unlock race with every other (the last reader's up_read wakes, whichever reader
+        // is last).
+        let waiters = slots.contains {
+            $0.status == .blocked && $0.blockedOn == object && $0.until == nil
+        }
+        addExtra(object, waiters ? .write : .read)
+        guard waiters else { return }
         for i in slots.indices where slots[i].status == .blocked && slots[i].blockedOn == object
             && slots[i].until == nil {
             slots[i].status = .parked
