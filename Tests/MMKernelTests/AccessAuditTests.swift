@@ -13,12 +13,14 @@ import Testing
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             let plan = ExecutionPlan(
                 prologue: { e in
-                    let t = KTask(exec: e, name: "init", cpu: 0, mm: -1)
+                    let t = KTask(exec: e, name: "init", cpu: 0, mm: nil)
                     _ = await k.createProcess(t, name: "P")
                     _ = await k.addPmem(t, name: "pmem0", size: 16 << 20, mode: .raw, map: nil, align: nil)
                 },
-                threads: [("T0", { e in await t0(k, KTask(exec: e, name: "T0", cpu: 0, mm: -1)) }),
-                          ("T1", { e in await t1(k, KTask(exec: e, name: "T1", cpu: 1, mm: -1)) })],
+                threads: [
+                    ("T0", { e in await t0(k, KTask(exec: e, name: "T0", cpu: 0, mm: nil)) }),
+                    ("T1", { e in await t1(k, KTask(exec: e, name: "T1", cpu: 1, mm: nil)) }),
+                ],
                 log: k.log)
             return (plan, { _ in out += k.log.findings; return 0 })
         }
@@ -57,7 +59,7 @@ import Testing
         _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             let plan = ExecutionPlan(prologue: { e in
-                _ = await k.createProcess(KTask(exec: e, name: "init", cpu: 0, mm: -1), name: "P")
+                _ = await k.createProcess(KTask(exec: e, name: "init", cpu: 0, mm: nil), name: "P")
             }, threads: [("T0", { e in
                 await e.step()
                 k.tables.write(0, 7, 0)
@@ -85,12 +87,12 @@ import Testing
             let plan = ExecutionPlan(
                 prologue: { _ in k.addDisk(name: "sda", size: 64 << 20) },
                 threads: [("T0", { e in
-                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: -1)
+                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: nil)
                               await t.step()
                               k.mkfs(device: k.blockDevice(named: "sda")!, .ext4)
                           }),
                           ("T1", { e in
-                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: -1)
+                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: nil)
                               await t.step()
                               mounted = k.mount(device: k.blockDevice(named: "sda")!, at: "/mnt",
                                                 dax: false)
@@ -120,12 +122,12 @@ import Testing
                     _ = k.mount(device: 0, at: "/mnt", dax: false)
                 },
                 threads: [("T0", { e in
-                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: -1)
+                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: nil)
                               await t.step()
                               _ = k.mount(device: 1, at: "/mnt/sub", dax: false)
                           }),
                           ("T1", { e in
-                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: -1)
+                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: nil)
                               await t.step()
                               _ = k.createFile(path: "/mnt/sub/g", size: 4096, layout: .contiguous)
                           })],
@@ -153,11 +155,11 @@ import Testing
             let plan = ExecutionPlan(
                 prologue: { _ in prologue(k) },
                 threads: [("T0", { e in
-                              await KTask(exec: e, name: "T0", cpu: 0, mm: -1).step()
+                              await KTask(exec: e, name: "T0", cpu: 0, mm: nil).step()
                               t0(k)
                           }),
                           ("T1", { e in
-                              await KTask(exec: e, name: "T1", cpu: 1, mm: -1).step()
+                              await KTask(exec: e, name: "T1", cpu: 1, mm: nil).step()
                               r1 = t1(k)
                           })],
                 log: k.log)

@@ -63,10 +63,10 @@ import Testing
             var req = MmapRequest(target: .file(inode: 0), length: 4096)
             req.write = false
             req.placement = .at(alignedBase)
-            _ = await k.mmap(t, mm: t.mm, req)
+            _ = await k.mmap(t, mm: t.mm!, req)
         }, threads: [
-            { k, t in _ = await k.memWrite(t, remote: t.mm, alignedBase, 9) },
-            { k, t in _ = await k.madvise(t, mm: t.mm, alignedBase, 4096, .dontneed) },
+            { k, t in _ = await k.memWrite(t, remote: t.mm!, alignedBase, 9) },
+            { k, t in _ = await k.madvise(t, mm: t.mm!, alignedBase, 4096, .dontneed) },
         ], check: { k in !k.violations.contains { $0.kind == .cowBypass } })
         #expect(r.executions > 1)
         #expect(r.allHold == fix)

@@ -88,7 +88,7 @@ extension Kernel {
     /// PTEs — each page also taking a pgmap reference and dropping the allocation's own
     /// page reference; (5) v7.x first sets each page's count to 1 (idle pages are at 0).
     /// Before v6.2 the sysfs file does not exist: the open fails with -ENOENT.
-    func p2pmemAllocMmap(_ t: KTask, mm: Int, _ vma: inout VMA, _ p: Int) async -> Int {
+    func p2pmemAllocMmap(_ t: KTask, mm: MMID, _ vma: inout VMA, _ p: Int) async -> Int {
         guard config.era.hasP2PDMAUser, !drivers.p2pdma.providers[p].removed else { return -Errno.ENOENT }
         guard vma.flags.contains(.mayShare), vma.pgoff == 0 else { return -Errno.EINVAL }
         let n = Int(vma.length >> 12)
@@ -157,7 +157,7 @@ extension Kernel {
         await t.step()
         guard !drivers.p2pdma.providers[p].removed else { return -Errno.EBADF }
         drivers.p2pdma.providers[p].removed = true  // the sysfs file disappears first
-        for m in mms.indices where !mms[m].exited {
+        for m in mms.ids where !mms[m].exited {
             await lockShared(t, .mmap(mm: m))
             var tlb = MMUGather(mm: m)
             for v in mms[m].vmas where v.backing == .p2pmem(provider: p) {

@@ -168,7 +168,7 @@ extension Kernel {
         let zap = devices.pmems[region].mode == .devdax || config.has(.daxUnmapOnRemove)
             || (config.era.xfsUnmapsOnPreRemove && xfs)
         if zap {
-            for mm in mms.indices where !mms[mm].exited {
+            for mm in mms.ids where !mms[mm].exited {
                 await lockShared(t, .mmap(mm: mm))
                 for v in mms[mm].vmas where daxVma(v, onRegion: region) {
                     var tlb = MMUGather(mm: mm)

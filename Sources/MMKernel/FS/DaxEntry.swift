@@ -115,7 +115,7 @@ extension Kernel {
     func daxUnmapMappingPages(_ t: KTask, _ f: Int, from: Int, count: Int, evenCows: Bool = false) async {
         let ino = files.daxFiles[f].inode
         await lockShared(t, .iMmap(inode: ino))
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let i) = v.backing, i == ino else { continue }
                 if !evenCows && !v.flags.contains(.shared) && v.hasAnonVMA { continue }

@@ -108,7 +108,7 @@ extension Kernel {
     /// Where a page table of some process still maps `pfn` as file page `index` of
     /// `inode` (`mm1 0x7f...`), or nil.
     func daxMappedAt(inode: Int, index: Int, pfn: Pfn) -> String? {
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let ino) = v.backing, ino == inode else { continue }
                 let i = UInt64(index)

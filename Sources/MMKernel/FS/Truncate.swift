@@ -31,7 +31,7 @@ extension Kernel {
     /// the pages from `fromIndex` on, under i_mmap_rwsem.
     func unmapMappingRange(_ t: KTask, inode: Int, fromIndex: UInt64) async {
         await lockShared(t, .iMmap(inode: inode))
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .file(let ino) = v.backing, ino == inode else { continue }
                 let lastIndex = v.pgoff + (v.length >> 12)

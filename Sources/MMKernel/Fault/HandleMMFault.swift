@@ -29,7 +29,7 @@ public enum FaultResult: Hashable, Sendable {
 /// The fault being handled (`struct vm_fault`).
 struct VMFault {
     /// The process.
-    var mm: Int
+    var mm: MMID
     /// The vma (a copy; the model does not change vmas during a fault).
     var vma: VMA
     /// The faulting address.
@@ -49,7 +49,7 @@ struct VMFault {
 extension Kernel {
     /// Models handle_mm_fault() → __handle_mm_fault() (mm/memory.c). The caller holds
     /// mmap_lock for read and has checked the vma's permissions (access_error()).
-    func handleMMFault(_ t: KTask, mm: Int, vma vmaIndex: Int, _ address: UInt64,
+    func handleMMFault(_ t: KTask, mm: MMID, vma vmaIndex: Int, _ address: UInt64,
                        _ flags: FaultFlags) async -> FaultResult {
         checks.stats.faults += 1
         var vmf = VMFault(mm: mm, vma: mms[mm].vmas[vmaIndex], address: address, flags: flags)

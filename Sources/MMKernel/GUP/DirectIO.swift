@@ -24,7 +24,7 @@ extension Kernel {
         if read { flags.insert(.write) }
         if config.era.hasP2PDMAUser { flags.insert(.pciP2PDMA) }  // ITER_ALLOW_P2PDMA: NVMe
         var held = HeldPages()
-        let got = await getUserPagesFast(t, mm: t.mm, first, nrPages, flags, held: &held)
+        let got = await getUserPagesFast(t, mm: t.mm!, first, nrPages, flags, held: &held)
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
         let bytes = min(len, UInt64(got) << 12 - (buffer - first))
         if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }
@@ -38,7 +38,7 @@ extension Kernel {
         t.exec.note("submit_bio dio\(id): \(read ? "read" : "write") \(bytes) bytes, "
                     + "\(held.pfns.count) pages \(pinned ? "pinned" : "referenced")")
         t.exec.spawn("dma\(id)") { exec in
-            let agent = KTask(exec: exec, name: "dma\(id)", cpu: 100 + id, mm: -1)
+            let agent = KTask(exec: exec, name: "dma\(id)", cpu: 100 + id, mm: nil)
             await self.dmaTransfer(agent, read: read, store: store, pfns: held.pfns, epochs: epochs,
                                    buffer: buffer, bytes: bytes, offset: offset)
             // bio_release_pages(bio, mark_dirty): a read dirties each small page

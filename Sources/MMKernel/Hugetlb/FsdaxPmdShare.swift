@@ -70,7 +70,8 @@ extension Kernel {
     /// table's PT lock only, a table whose page_count() is above 1 is shared: clear our
     /// PUD, put_page() the table, and report the PMD handled without zapping it. True
     /// when it unshared.
-    func unshareHugePmdRFC(_ t: KTask, mm: Int, _ pmdRef: EntryRef, _ addr: UInt64) async -> Bool {
+    func unshareHugePmdRFC(_ t: KTask, mm: MMID, _ pmdRef: EntryRef,
+                           _ addr: UInt64) async -> Bool {
         let ptl = LockID.ptl(slot: pmdRef.slot)
         await lock(t, ptl)
         let pfn = tables.pfn(ofSlot: pmdRef.slot)

@@ -61,7 +61,7 @@ extension Kernel {
     /// Models huge_pte_alloc() (mm/hugetlb.c, ARCH_WANT_GENERAL_HUGETLB): pud_alloc, then
     /// huge_pmd_share() when want_pmd_share() and the PUD is none, else pmd_alloc().
     /// Returns the PMD entry's ref and the table page it lives in; nil on OOM.
-    func hugePteAlloc(_ t: KTask, _ mm: Int, _ vma: VMA, _ addr: UInt64,
+    func hugePteAlloc(_ t: KTask, _ mm: MMID, _ vma: VMA, _ addr: UInt64,
                       inode: Int) async -> (EntryRef, Pfn)? {
         guard let pud = await allocWalk(t, mm: mm, addr, to: .pud) else { return nil }
         var ref: EntryRef? = nil

@@ -52,7 +52,7 @@ public struct HugetlbState: Hashable, Sendable {
 /// and the hugetlb file whose pages it mapped.
 struct GivenUpTable: Hashable, Sendable {
     /// The mm whose PUD no longer points to the table.
-    var mm: Int32
+    var mm: MMID
     /// The table's slot in the table store.
     var slot: Int32
     /// The table page's allocation epoch then (a freed and reused frame differs).

@@ -107,7 +107,7 @@ extension Kernel {
     /// file from page index `fromIndex` on, unmap_hugepage_range() with its own
     /// mmu_gather. The caller holds i_mmap_rwsem for write.
     func hugetlbVmdeleteList(_ t: KTask, inode: Int, fromIndex: UInt64) async {
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             await t.step()
             for v in mms[mm].vmas where v.backing == .hugetlb(inode: inode) {
                 let last = v.pgoff + (v.length >> 12)
@@ -129,7 +129,7 @@ extension Kernel {
     /// (dropping i_mmap_rwsem when a trylock fails); the model unmaps without it.
     func hugetlbUnmapFileFolio(_ t: KTask, inode: Int, index: UInt64) async {
         await lock(t, .iMmap(inode: inode))
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             await t.step()
             for v in mms[mm].vmas where v.backing == .hugetlb(inode: inode) {
                 guard index >= v.pgoff, index < v.pgoff + (v.length >> 12) else { continue }

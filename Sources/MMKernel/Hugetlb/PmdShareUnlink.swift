@@ -7,7 +7,7 @@ extension Kernel {
     /// a huge_pmd_share()/pmd_share() walk, which holds i_mmap_rwsem, either finished
     /// taking its share of the table or never finds the vma. Other vmas are removed
     /// without the lock, as before.
-    func unlinkSharedFileVMAs(_ t: KTask, mm: Int, _ range: Range<Int>) async {
+    func unlinkSharedFileVMAs(_ t: KTask, mm: MMID, _ range: Range<Int>) async {
         var inodes: [Int] = []
         for v in mms[mm].vmas[range] {
             switch v.backing {

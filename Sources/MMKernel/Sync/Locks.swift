@@ -6,7 +6,7 @@ public enum LockID: Hashable, Sendable {
     /// The split page-table lock of a table page (pte_lockptr / pmd_lockptr).
     case ptl(slot: Int)
     /// A process's mmap_lock (an rwsem).
-    case mmap(mm: Int)
+    case mmap(mm: MMID)
     /// A file's i_mmap_rwsem.
     case iMmap(inode: Int)
     /// A hugetlb vma lock (an rwsem, v6.1+), by index in `Kernel.hugetlb.vmaLocks`.
@@ -159,7 +159,7 @@ extension Kernel {
     private func wait(_ t: KTask, _ id: LockID) async {
         let sleeping = id.sleeps
         if sleeping {
-            tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
+            tlb.ensure(cpu: t.cpu, mm: t.mm ?? MMID(0))
             tlb.setLazy(t.cpu, true)
         }
         t.exec.note("\(id) held: \(t.name) \(sleeping ? "sleeps (cpu\(t.cpu) idle, lazy TLB)" : "spins")")

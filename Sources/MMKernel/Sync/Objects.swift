@@ -21,11 +21,11 @@ enum Obj {
     /// A page-table lock (split PTL of a table page).
     static func ptl(_ slot: Int) -> ObjectID { make(3, slot) }
     /// A process's mmap_lock.
-    static func mmapLock(_ mm: Int) -> ObjectID { make(4, mm) }
+    static func mmapLock(_ mm: MMID) -> ObjectID { make(4, mm.raw) }
     /// A file's i_mmap_rwsem.
     static func iMmap(_ inode: Int) -> ObjectID { make(5, inode) }
     /// A process's vma tree and counters.
-    static func vmas(_ mm: Int) -> ObjectID { make(6, mm) }
+    static func vmas(_ mm: MMID) -> ObjectID { make(6, mm.raw) }
     /// A file's page cache.
     static func pageCache(_ inode: Int) -> ObjectID { make(7, inode) }
     /// The page allocator's free lists.
@@ -33,11 +33,11 @@ enum Obj {
     /// A frame's contents (user data).
     static func frame(_ pfn: Pfn) -> ObjectID { make(9, pfn.raw) }
     /// A process's mm->tlb_flush_pending (mmu_gathers in progress on the mm).
-    static func tlbFlushPending(_ mm: Int) -> ObjectID { make(60, mm) }
+    static func tlbFlushPending(_ mm: MMID) -> ObjectID { make(60, mm.raw) }
     /// The filesystem mkfs put on block device `device` (unbind and mount ask which it is).
     static func blockDevice(_ device: Int) -> ObjectID { make(61, device) }
     /// A process's mm->write_protect_seq.
-    static func writeProtectSeq(_ mm: Int) -> ObjectID { make(12, mm) }
+    static func writeProtectSeq(_ mm: MMID) -> ObjectID { make(12, mm.raw) }
     /// A direct I/O request's completion.
     static func dio(_ id: Int) -> ObjectID { make(13, id) }
     /// A memmap section (128 MiB of struct pages): removed as a whole by memunmap_pages.
@@ -71,11 +71,11 @@ enum Obj {
     /// A hugetlb PMD table's share count (pt_share_count), by table slot.
     static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
     /// An mm's mm_cpumask (and tlb_gen): written by switch_mm, read by a TLB shootdown.
-    static func cpumask(_ mm: Int) -> ObjectID { make(45, mm) }
+    static func cpumask(_ mm: MMID) -> ObjectID { make(45, mm.raw) }
     /// An mm's RSS counters (MM_ANONPAGES, MM_FILEPAGES): updated by commuting adds.
-    static func mmCounters(_ mm: Int) -> ObjectID { make(46, mm) }
+    static func mmCounters(_ mm: MMID) -> ObjectID { make(46, mm.raw) }
     /// An mm's deposited PTE tables (pgtable_trans_huge_deposit).
-    static func deposit(_ mm: Int) -> ObjectID { make(47, mm) }
+    static func deposit(_ mm: MMID) -> ObjectID { make(47, mm.raw) }
     /// A dev_pagemap's percpu_ref count: gets and puts are commuting updates, in percpu
     /// and atomic mode alike (the mode is `pgmapLive`, the completion `pgmapDone`).
     static func pgmapRef(_ index: Int) -> ObjectID { make(54, index) }

@@ -4,7 +4,7 @@
 /// hardware walker run without locks.
 struct MMUGather {
     /// The process.
-    let mm: Int
+    let mm: MMID
     /// Lowest and highest address whose entries were cleared.
     var start = UInt64.max
     var end: UInt64 = 0
@@ -14,7 +14,7 @@ struct MMUGather {
     var tables: [Int] = []
 
     /// Models tlb_gather_mmu().
-    init(mm: Int) { self.mm = mm }
+    init(mm: MMID) { self.mm = mm }
 
     /// Records that `[addr, addr+size)` had entries cleared (tlb_flush_pte_range()).
     mutating func cleared(_ addr: UInt64, _ size: UInt64) {
@@ -70,7 +70,7 @@ extension Kernel {
         t.exec.note("call_rcu(tlb_remove_table_rcu): \(slots.count) tables wait for cpu"
                     + readers.map { String($0.cpu) }.joined(separator: ",cpu"))
         t.exec.spawn("rcu") { exec in
-            let agent = KTask(exec: exec, name: "rcu", cpu: t.cpu, mm: -1)
+            let agent = KTask(exec: exec, name: "rcu", cpu: t.cpu, mm: nil)
             for r in readers {
                 while true {
                     await agent.step()

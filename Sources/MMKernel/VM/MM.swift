@@ -20,7 +20,7 @@ public struct MMCounter: Hashable, Sendable {
 /// (Sync/Locks.swift records it). Each property's accessors record the access.
 public final class MM {
     /// Index in `Kernel.mms`.
-    public let id: Int
+    public let id: MMID
     /// The process's name in the scenario.
     public let name: String
     /// Table slot of the PGD (fixed for the mm's life).
@@ -77,7 +77,7 @@ public final class MM {
         _modify { log.write(Obj.vmas(id)); yield &exitedStore }
     }
 
-    init(id: Int, name: String, pgd: Int, log: AccessLog) {
+    init(id: MMID, name: String, pgd: Int, log: AccessLog) {
         self.id = id
         self.name = name
         self.pgd = pgd
@@ -123,15 +123,15 @@ public final class MM {
 
 extension Kernel {
     /// Models mm_alloc() + pgd_alloc() (kernel/fork.c): a new empty address space.
-    public func createProcess(_ t: KTask, name: String) async -> Int? {
+    public func createProcess(_ t: KTask, name: String) async -> MMID? {
         guard let pgd = await allocTable(t) else { return nil }
-        let mm = MM(id: mms.count, name: name, pgd: pgd, log: log)
+        let mm = MM(id: MMID(mms.count), name: name, pgd: pgd, log: log)
         mms.append(mm)
         return mm.id
     }
 
     /// The id of the process named `name`.
-    public func process(named name: String) -> Int? {
+    public func process(named name: String) -> MMID? {
         mms.first(where: { $0.name == name })?.id
     }
 }
