@@ -196,7 +196,7 @@ import Testing
                                              },
                                              { k in _ = k.createFile(path: "/mnt/f", size: 4096,
                                                                      layout: .contiguous) },
-                                             { k in k.inode(path: "/mnt/f") ?? -1 },
+                                             { k in k.inode(path: "/mnt/f")?.raw ?? -1 },
                                              result: { _ in 0 })
         #expect(results == [-1, 0])
         #expect(findings.isEmpty)

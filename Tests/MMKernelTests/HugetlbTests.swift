@@ -9,7 +9,7 @@ import Testing
     struct Setup {
         let m: Machine
         let q: KTask
-        let inode: Int
+        let inode: InodeID
 
         init(_ era: Era, _ overrides: [(knob: Knob, on: Bool)] = []) async {
             m = await Machine(era, overrides)

@@ -58,7 +58,7 @@ extension Kernel: StepAuditor {
             copy.iMmapRwsem = LockState()
             copy.hugetlbFaultMutex = LockState()
             copy.invalidateLock = LockState()
-            out[Obj.pageCache(i)] = copy.hashValue
+            out[Obj.pageCache(InodeID(i))] = copy.hashValue
         }
         for (f, file) in files.daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
         files.daxEntries.auditDigest(into: &out)

@@ -95,7 +95,7 @@ extension Kernel {
     /// kernel WARNs when a page is already associated); v6.15+ dax_folio_init makes a PMD
     /// entry's pages one order-9 folio.
     func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, count: Int) {
-        let ino = Int32(files.daxFiles[f].inode)
+        let ino = InodeID.packed(files.daxFiles[f].inode)
         for i in 0..<count where memory.memmap.pfnValid(pfn + i) {
             let p = page(pfn + i)
             _ = bugOn(p.inode >= 0 && p.inode != ino,

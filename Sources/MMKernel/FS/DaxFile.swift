@@ -5,7 +5,7 @@ import MMExplore
 /// (fs/dax.c) is `FileSystems.daxEntries` (FS/DaxXArray.swift).
 public struct DaxFile: Hashable, Sendable {
     /// The inode.
-    public var inode: Int
+    public var inode: InodeID
     /// The pmem region the filesystem lives on.
     public var region: Int
     /// Data-area page (relative to the namespace's data pfn) of each file page; -1: hole.
@@ -40,7 +40,9 @@ struct Iomap {
 
 extension Kernel {
     /// The DAX file record of `inode`, if its mount is DAX.
-    func daxFile(inode: Int) -> Int? { files.daxFiles.firstIndex(where: { $0.inode == inode }) }
+    func daxFile(inode: InodeID) -> Int? {
+        files.daxFiles.firstIndex(where: { $0.inode == inode })
+    }
 
     /// Mounts `device` at `path` with `-o dax`: ext4 refuses a block device without DAX
     /// support (-EINVAL, "DAX unsupported by block device"); xfs mounts with DAX turned

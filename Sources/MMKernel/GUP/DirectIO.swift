@@ -96,7 +96,7 @@ extension Kernel {
 
     /// After a direct write, cached pages of the range show the new contents (the kernel
     /// invalidates them; the next read brings the same words back).
-    func refreshCachedPages(inode: Int, _ offset: UInt64, _ len: UInt64) {
+    func refreshCachedPages(inode: InodeID, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
             guard let pfn = files.inodes[inode].cached(index) else { continue }
@@ -112,7 +112,7 @@ extension Kernel {
     /// dax_direct_access, copy_to/from_iter): the user buffer is touched like any user
     /// access (faults, no GUP). A read of a hole or unwritten extent gives zeros; a write
     /// allocates.
-    func daxCopyIO(_ t: KTask, read: Bool, inode: Int, buffer: UInt64, len: UInt64,
+    func daxCopyIO(_ t: KTask, read: Bool, inode: InodeID, buffer: UInt64, len: UInt64,
                    offset: UInt64) async -> Int {
         guard let f = daxFile(inode: inode) else { return -Errno.EIO }
         var addr = buffer

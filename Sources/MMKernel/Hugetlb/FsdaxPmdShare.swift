@@ -40,7 +40,8 @@ extension Kernel {
     /// for write around the walk of the file's mappings, get_page() on the first
     /// shareable table, pud_populate() under that table's PT lock (or put_page() if our
     /// PUD got populated meanwhile), then pmd_alloc().
-    private func pmdShareRFC(_ t: KTask, _ vmf: VMFault, pud: EntryRef, inode: Int) async -> EntryRef? {
+    private func pmdShareRFC(_ t: KTask, _ vmf: VMFault, pud: EntryRef,
+                             inode: InodeID) async -> EntryRef? {
         await lock(t, .iMmap(inode: inode))
         let idx = vmf.vma.pageIndex(vmf.address)
         for (smm, svma) in await iMmapVMAs(t, vmf.vma.backing, idx: idx, skip: (vmf.mm, vmf.vma.start)) {

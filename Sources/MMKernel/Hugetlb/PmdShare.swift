@@ -67,7 +67,7 @@ extension Kernel {
     /// point our PUD at it if it is still none, else drop the share. Then pmd_alloc()
     /// inside the same i_mmap_rwsem section. Returns the PMD entry's ref, nil on OOM.
     func hugePmdShare(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, pud: EntryRef,
-                      inode: Int) async -> EntryRef? {
+                      inode: InodeID) async -> EntryRef? {
         let locking = config.era.hugetlbFaultLocking
         switch locking {
         case .shareTakesIMmapWrite: await lock(t, .iMmap(inode: inode))
@@ -181,7 +181,7 @@ extension Kernel {
         hugetlb.unshares += 1
         hugetlb.givenUp.append(GivenUpTable(mm: mm, slot: Int32(pmd.slot),
                                             epoch: page(tables.pfn(ofSlot: pmd.slot)).epoch,
-                                            inode: Int32(inode)))
+                                            inode: inode))
         return true
     }
 
@@ -241,7 +241,7 @@ extension Kernel {
         guard let rec = hugetlb.givenUp.first(where: {
             $0.mm == mm && $0.slot == Int32(ref.slot) && $0.epoch == page(pfn).epoch
         }) else { return true }
-        if layout.isLeaf(e), let f = hugetlbFile(inode: Int(rec.inode)),
+        if layout.isLeaf(e), let f = hugetlbFile(inode: rec.inode),
            hugetlb.files[f].pages.contains(Pfn.packed(compoundHead(layout.pfn(e)))) {
             return true
         }

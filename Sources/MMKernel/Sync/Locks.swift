@@ -8,15 +8,15 @@ public enum LockID: Hashable, Sendable {
     /// A process's mmap_lock (an rwsem).
     case mmap(mm: MMID)
     /// A file's i_mmap_rwsem.
-    case iMmap(inode: Int)
+    case iMmap(inode: InodeID)
     /// A hugetlb vma lock (an rwsem, v6.1+), by index in `Kernel.hugetlb.vmaLocks`.
     case hugetlbVma(lock: Int)
     /// The hugetlb fault mutex of a hugetlbfs file (hugetlb_fault_mutex_table, hashed by
     /// mapping and index in the kernel; one per file here), by inode.
-    case hugetlbFault(inode: Int)
+    case hugetlbFault(inode: InodeID)
     /// A file's mapping->invalidate_lock (an rwsem, v5.15+; ext4's i_mmap_sem and XFS's
     /// XFS_MMAPLOCK before), by inode.
-    case invalidate(inode: Int)
+    case invalidate(inode: InodeID)
 
     /// The object the explorer sees for this lock.
     var object: ObjectID {

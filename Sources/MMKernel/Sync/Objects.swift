@@ -23,11 +23,11 @@ enum Obj {
     /// A process's mmap_lock.
     static func mmapLock(_ mm: MMID) -> ObjectID { make(4, mm.raw) }
     /// A file's i_mmap_rwsem.
-    static func iMmap(_ inode: Int) -> ObjectID { make(5, inode) }
+    static func iMmap(_ inode: InodeID) -> ObjectID { make(5, inode.raw) }
     /// A process's vma tree and counters.
     static func vmas(_ mm: MMID) -> ObjectID { make(6, mm.raw) }
     /// A file's page cache.
-    static func pageCache(_ inode: Int) -> ObjectID { make(7, inode) }
+    static func pageCache(_ inode: InodeID) -> ObjectID { make(7, inode.raw) }
     /// The page allocator's free lists.
     static let allocator = make(8, 0)
     /// A frame's contents (user data).
@@ -106,9 +106,9 @@ enum Obj {
     /// The PMD (multi-order) DAX entry of a DAX file over 512 indices, by 2M block.
     static func daxPmd(_ file: Int, _ block: Int) -> ObjectID { make(66, file << 32 | block) }
     /// A hugetlbfs file's fault mutex, by inode.
-    static func hugetlbFaultMutex(_ inode: Int) -> ObjectID { make(50, inode) }
+    static func hugetlbFaultMutex(_ inode: InodeID) -> ObjectID { make(50, inode.raw) }
     /// A file's mapping->invalidate_lock, by inode.
-    static func invalidateLock(_ inode: Int) -> ObjectID { make(51, inode) }
+    static func invalidateLock(_ inode: InodeID) -> ObjectID { make(51, inode.raw) }
     /// A P2PDMA provider's genpool.
     static func genpool(_ index: Int) -> ObjectID { make(21, index) }
     /// Every file's and block device's stored contents (the audit's key for them).
@@ -116,7 +116,8 @@ enum Obj {
     /// One 4K page of a file's or block device's stored contents.
     static func storedPage(_ store: DataStore, _ page: UInt64) -> ObjectID {
         switch store {
-        case .file(let inode): return make(52, inode << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
+        case .file(let inode):
+            return make(52, inode.raw << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
         case .device(let dev): return make(53, dev << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
         }
     }
@@ -169,7 +170,9 @@ enum Obj {
         case 20: return { kind($0) == 20 }
         case 21: return { [10, 21].contains(kind($0)) }
         case 48: return { [52, 53].contains(kind($0)) }
-        case 7: let inode = key.raw & 0x00ff_ffff_ffff_ffff; return { $0 == iMmap(Int(inode)) }
+        case 7:
+            let inode = InodeID(Int(key.raw & 0x00ff_ffff_ffff_ffff))
+            return { $0 == iMmap(inode) }
         default: return { _ in false }
         }
     }

@@ -3,7 +3,7 @@ public enum MapTarget: Hashable, Sendable {
     /// MAP_ANONYMOUS.
     case anon
     /// A regular file, by inode number.
-    case file(inode: Int)
+    case file(inode: InodeID)
     /// /dev/mem.
     case devMem
     /// /dev/daxN.0, by pmem region (Drivers/DevDax.swift).
