@@ -62,7 +62,9 @@ extension Kernel: StepAuditor {
         }
         for (f, file) in files.daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
         files.daxEntries.auditDigest(into: &out)
-        for (i, p) in devices.pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
+        for (i, p) in devices.pgmaps.all.enumerated() {
+            out[Obj.pgmap(PgmapID(i))] = p.hashValue
+        }
         for (i, p) in devices.pmems.all.enumerated() { out[Obj.pmemGeometry(i)] = p.hashValue }
         for (i, b) in devices.pmemBound.all.enumerated() { out[Obj.pmemNs(i)] = b.hashValue }
         for (i, p) in devices.pmemPgmap.all.enumerated() { out[Obj.pmemPgmap(i)] = p.hashValue }

@@ -12,8 +12,8 @@ public struct P2PDMAProvider: Hashable, Sendable {
     public let startPfn: Pfn
     /// Number of pages.
     public let pages: Int
-    /// Index of its dev_pagemap in `Kernel.pgmaps`.
-    public let pgmap: Int
+    /// Its dev_pagemap.
+    public let pgmap: PgmapID
     /// The genpool: one flag per page, true while allocated (gen_pool_alloc_owner).
     public var allocated: [Bool]
     /// The provider was torn down (`free`): no sysfs file, no genpool, no memmap.
@@ -55,7 +55,7 @@ extension Kernel {
         let start = drivers.p2pdma.next
         let pg = await memremapPages(t, type: .pciP2PDMA, startPfn: start, count: pages,
                                      owner: "p2pmem \(name)")
-        guard pg >= 0 else { return pg }
+        guard let pg else { return -Errno.EBUSY }
         drivers.p2pdma.next += span
         drivers.p2pdma.providers.append(P2PDMAProvider(
             name: name, startPfn: start, pages: pages, pgmap: pg,

@@ -115,7 +115,7 @@ extension Kernel {
         if ns.map != .none {
             let i = await memremapPages(t, type: pgmapType(ns.mode), startPfn: ns.dataPfn,
                                         count: ns.dataPages, owner: ns.name)
-            guard i >= 0 else { return i }
+            guard let i else { return -Errno.EBUSY }
             devices.pmemPgmap[region] = i
             // 1G namespaces keep order-0 pages: the model's tail offset is 16 bits (a
             // documented limitation; their PUD mappings are not counted by smaps anyway).

@@ -127,7 +127,7 @@ extension Kernel {
         }
         let pfn = layout.pfn(pte)
         var page = vmNormalPage(vma, addr, pte, t)
-        var pgmap: Int? = nil
+        var pgmap: PgmapID? = nil
         if page == nil && layout.isDevmap(pte) && !flags.intersection([.get, .pin]).isEmpty {
             checks.stats.getDevPagemapCalls += 1
             pgmap = await getDevPagemap(t, pfn: pfn)

@@ -7,7 +7,7 @@ extension Kernel {
                          _ got: inout HeldPages) async -> Int {
         let write = flags.contains(.write)
         var taken = 0
-        var pgmap: Int? = nil
+        var pgmap: PgmapID? = nil
         var addr = start
         loop: while addr < end {
             // The generic gup-fast walks PTEs only with ARCH_HAS_PTE_SPECIAL; without it
@@ -103,7 +103,7 @@ extension Kernel {
         let first = layout.pfn(e) + Int((addr & (level.size - 1)) >> 12)
         if layout.isDevmap(e) {
             if flags.contains(.longterm) { return 0 }
-            var pgmap: Int? = nil
+            var pgmap: PgmapID? = nil
             for i in 0..<n {
                 if config.has(.gupFastPgmapCheck) {
                     checks.stats.getDevPagemapCalls += 1

@@ -61,7 +61,7 @@ enum Obj {
     /// The data blocks the filesystem freed on a pmem namespace.
     static func pmemFreed(_ region: Int) -> ObjectID { make(70, region) }
     /// A dev_pagemap's percpu_ref.
-    static func pgmap(_ index: Int) -> ObjectID { make(10, index) }
+    static func pgmap(_ pgmap: PgmapID) -> ObjectID { make(10, pgmap.raw) }
     /// A TTM buffer object's state (reservation, references, backing pages).
     static func bo(_ index: Int) -> ObjectID { make(20, index) }
     /// A hugetlb vma lock (struct hugetlb_vma_lock's rw_sema), by index.
@@ -78,13 +78,13 @@ enum Obj {
     static func deposit(_ mm: MMID) -> ObjectID { make(47, mm.raw) }
     /// A dev_pagemap's percpu_ref count: gets and puts are commuting updates, in percpu
     /// and atomic mode alike (the mode is `pgmapLive`, the completion `pgmapDone`).
-    static func pgmapRef(_ index: Int) -> ObjectID { make(54, index) }
+    static func pgmapRef(_ pgmap: PgmapID) -> ObjectID { make(54, pgmap.raw) }
     /// A dev_pagemap's percpu_ref mode (live, or killed): what percpu_ref_tryget_live()
     /// reads and percpu_ref_kill() writes, apart from the count (`pgmapRef`).
-    static func pgmapLive(_ index: Int) -> ObjectID { make(58, index) }
+    static func pgmapLive(_ pgmap: PgmapID) -> ObjectID { make(58, pgmap.raw) }
     /// A dev_pagemap's `done` completion: completed by the release callback (the put that
     /// drops the killed ref to zero), waited for by memunmap_pages().
-    static func pgmapDone(_ index: Int) -> ObjectID { make(59, index) }
+    static func pgmapDone(_ pgmap: PgmapID) -> ObjectID { make(59, pgmap.raw) }
     /// The huge zero page pointer (huge_zero_page / huge_zero_folio).
     static let hugeZero = make(55, 0)
     /// The highest pfn of hot-added device memory with a memmap (read by vm_normal_page's
@@ -163,7 +163,7 @@ enum Obj {
             let count = pageCount(pfn), block = pageCountBlock(pfn), sec = section(pfn)
             return { $0 == count || $0 == block || $0 == sec }
         case 10:
-            let i = Int(key.raw & 0x00ff_ffff_ffff_ffff)
+            let i = PgmapID(Int(key.raw & 0x00ff_ffff_ffff_ffff))
             let ref = pgmapRef(i), live = pgmapLive(i), done = pgmapDone(i)
             return { $0 == ref || $0 == live || $0 == done }
         case 43: return { [42, 43, 44].contains(kind($0)) }
