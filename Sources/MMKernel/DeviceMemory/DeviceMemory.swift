@@ -27,11 +27,11 @@ public struct DeviceMemory {
                               others: [{ Obj.pgmapRef(PgmapID($0)) },
                                        { Obj.pgmapLive(PgmapID($0)) },
                                        { Obj.pgmapDone(PgmapID($0)) }])
-        pmems = TrackedArray(log: log, key: Obj.pmemGeometry)
-        pmemBound = TrackedArray(log: log, key: Obj.pmemNs)
-        pmemPgmap = TrackedArray(log: log, key: Obj.pmemPgmap)
-        pmemNextFree = TrackedArray(log: log, key: Obj.pmemAlloc)
-        pmemFreed = TrackedArray(log: log, key: Obj.pmemFreed)
+        pmems = TrackedArray(log: log, key: { Obj.pmemGeometry(RegionID($0)) })
+        pmemBound = TrackedArray(log: log, key: { Obj.pmemNs(RegionID($0)) })
+        pmemPgmap = TrackedArray(log: log, key: { Obj.pmemPgmap(RegionID($0)) })
+        pmemNextFree = TrackedArray(log: log, key: { Obj.pmemAlloc(RegionID($0)) })
+        pmemFreed = TrackedArray(log: log, key: { Obj.pmemFreed(RegionID($0)) })
     }
 
     /// Adds a namespace, unbound, with nothing allocated or freed.

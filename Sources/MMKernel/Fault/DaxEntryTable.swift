@@ -62,7 +62,7 @@ public struct EntryProbe: Sendable {
         EntryProbe(name: "device-dax PMD (align 2M, write)") { k, t in
             guard await k.addPmem(t, name: "pmem0", size: 512 << 20, mode: .devdax, map: nil,
                                   align: PMD_SIZE) == 0 else { return nil }
-            var req = MmapRequest(target: .devDax(region: 0), length: 4 << 20)
+            var req = MmapRequest(target: .devDax(region: RegionID(0)), length: 4 << 20)
             req.shared = true
             let a = await k.mmap(t, mm: t.mm!, req)
             guard a > 0, await k.store(t, UInt64(a), 1) == nil else { return nil }

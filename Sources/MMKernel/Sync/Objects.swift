@@ -51,15 +51,15 @@ enum Obj {
     /// A DAX entry of a file's mapping xarray (fs/dax.c), by DAX file and page index.
     static func daxEntry(_ file: Int, _ index: Int) -> ObjectID { make(40, file << 32 | index) }
     /// A pmem namespace's driver binding (bind/unbind vs. direct_access).
-    static func pmemNs(_ region: Int) -> ObjectID { make(41, region) }
+    static func pmemNs(_ region: RegionID) -> ObjectID { make(41, region.raw) }
     /// A pmem namespace's geometry (fixed at creation: written only by it).
-    static func pmemGeometry(_ region: Int) -> ObjectID { make(67, region) }
+    static func pmemGeometry(_ region: RegionID) -> ObjectID { make(67, region.raw) }
     /// A pmem namespace's dev_pagemap index while bound (probe and unbind write it).
-    static func pmemPgmap(_ region: Int) -> ObjectID { make(68, region) }
+    static func pmemPgmap(_ region: RegionID) -> ObjectID { make(68, region.raw) }
     /// The filesystem's block allocator on a pmem namespace.
-    static func pmemAlloc(_ region: Int) -> ObjectID { make(69, region) }
+    static func pmemAlloc(_ region: RegionID) -> ObjectID { make(69, region.raw) }
     /// The data blocks the filesystem freed on a pmem namespace.
-    static func pmemFreed(_ region: Int) -> ObjectID { make(70, region) }
+    static func pmemFreed(_ region: RegionID) -> ObjectID { make(70, region.raw) }
     /// A dev_pagemap's percpu_ref.
     static func pgmap(_ pgmap: PgmapID) -> ObjectID { make(10, pgmap.raw) }
     /// A TTM buffer object's state (reservation, references, backing pages).

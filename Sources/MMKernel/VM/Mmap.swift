@@ -7,7 +7,7 @@ public enum MapTarget: Hashable, Sendable {
     /// /dev/mem.
     case devMem
     /// /dev/daxN.0, by pmem region (Drivers/DevDax.swift).
-    case devDax(region: Int)
+    case devDax(region: RegionID)
     /// A dma-buf fd of a TTM buffer object (`dmabuf:NAME`), by BO index.
     case dmabuf(bo: Int)
     /// An AF_PACKET socket's RX ring (net/packet/af_packet.c packet_mmap).

@@ -10,7 +10,7 @@ public enum VMABacking: Hashable, Sendable {
     /// with IS_DAX): faults go to dax_iomap_fault (fs/dax.c), by inode number.
     case fsDax(inode: InodeID)
     /// A device-dax character device /dev/daxN.0 (drivers/dax/device.c), by pmem region.
-    case devDax(region: Int)
+    case devDax(region: RegionID)
     /// A dma-buf exported from a TTM buffer object (ttm_bo_vm_ops), by BO index.
     case dmabuf(bo: Int)
     /// An AF_PACKET socket's RX ring, mapped by packet_mmap() with vm_insert_page.

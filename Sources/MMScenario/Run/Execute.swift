@@ -208,7 +208,7 @@ extension ScenarioExecution {
             guard kernel.pmemNamespace(named: "dax\(region).\(minor)") != nil else {
                 return .int(-Int64(Errno.ENOENT))
             }
-            target = .devDax(region: region)
+            target = .devDax(region: RegionID(region))
         case .packetRing:
             target = .packetRing
         }
