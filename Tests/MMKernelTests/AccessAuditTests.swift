@@ -47,8 +47,9 @@ import Testing
     /// Reading a page-table entry before the thread's first scheduling point belongs to no
     /// step: the audit reports it.
     @Test func accessBeforeFirstStepIsCaught() {
-        let f = Self.findings({ k, t in _ = k.tables.read(0, 0); await t.step() },
-                              { k, t in await t.step(); k.tables.write(0, 1, 0) })
+        let slot = TableSlot(0)
+        let f = Self.findings({ k, t in _ = k.tables.read(slot, 0); await t.step() },
+                              { k, t in await t.step(); k.tables.write(slot, 1, 0) })
         #expect(f.contains { $0.contains("outside any step") })
     }
 
@@ -62,13 +63,13 @@ import Testing
                 _ = await k.createProcess(KTask(exec: e, name: "init", cpu: 0, mm: nil), name: "P")
             }, threads: [("T0", { e in
                 await e.step()
-                k.tables.write(0, 7, 0)
+                k.tables.write(TableSlot(0), 7, 0)
                 _ = k.page(Kernel.firstAllocatablePfn)
                 seen = k.log.currentFootprint
             })], log: k.log)
             return (plan, { _ in 0 })
         }
-        #expect(seen.covers(Obj.entry(0, 7), .write))
+        #expect(seen.covers(Obj.entry(TableSlot(0), 7), .write))
         #expect(seen.covers(Obj.page(Kernel.firstAllocatablePfn), .read))
         #expect(seen.covers(Obj.section(Kernel.firstAllocatablePfn), .read))
     }

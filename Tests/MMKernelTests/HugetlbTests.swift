@@ -86,7 +86,7 @@ import Testing
         let table = s.m.kernel.pmdTablePfn(mm: s.m.mm, a)
         #expect(table != Pfn(0) && s.m.kernel.pmdTablePfn(mm: s.q.mm!, b) == table)
         #expect(s.m.kernel.hugetlb.shares == 1)
-        let slot = Int(s.m.kernel.page(table).index)
+        let slot = TableSlot(Int(s.m.kernel.page(table).index))
         #expect(s.m.kernel.pmdShareCount(slot: slot) == 1)
         // Page-refcount eras count the share on the table page itself.
         #expect(s.m.kernel.page(table).refcount == (era == .v5_10 ? 2 : 1))

@@ -200,7 +200,7 @@ extension Kernel {
     private func daxPmdLoadHole(_ t: KTask, _ vmf: VMFault, _ f: Int, _ slot: Int) async -> FaultResult {
         guard let zero = await getHugeZeroPage(t) else { return .fallback }
         await daxInsertEntry(t, f, slot, pfn: zero, pmd: true, zero: true)
-        var deposit: Int? = nil
+        var deposit: TableSlot? = nil
         if Kernel.archNeedsPgtableDeposit {
             guard let s = await allocTable(t) else { return .oom }
             deposit = s

@@ -37,9 +37,9 @@ struct VMFault {
     /// FAULT_FLAG_*.
     var flags: FaultFlags
     /// The PMD entry covering the address.
-    var pmd = EntryRef(slot: 0, index: 0)
+    var pmd = EntryRef(slot: TableSlot(0), index: 0)
     /// The PUD entry covering the address (set before PUD-level huge faults).
-    var pud = EntryRef(slot: 0, index: 0)
+    var pud = EntryRef(slot: TableSlot(0), index: 0)
     /// With `fsdax_pmd_share`: the PMD table page the walk found (nil otherwise).
     var sharedTablePfn: Pfn?
 

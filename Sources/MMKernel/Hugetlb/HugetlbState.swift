@@ -54,7 +54,7 @@ struct GivenUpTable: Hashable, Sendable {
     /// The mm whose PUD no longer points to the table.
     var mm: MMID
     /// The table's slot in the table store.
-    var slot: Int32
+    var slot: TableSlot
     /// The table page's allocation epoch then (a freed and reused frame differs).
     var epoch: UInt32
     /// The hugetlbfs inode the shared table mapped.

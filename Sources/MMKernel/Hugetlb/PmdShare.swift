@@ -86,7 +86,7 @@ extension Kernel {
                 await writeEntry(t, pud, layout.make(pfn: tablePfn, prot: PTEBits.table), .pud,
                                  "huge_pmd_share: pud_populate")
                 hugetlb.shares += 1
-                hugetlb.givenUp.removeAll { $0.mm == mm && $0.slot == Int32(spte.slot) }
+                hugetlb.givenUp.removeAll { $0.mm == mm && $0.slot == spte.slot }
                 t.exec.note("huge_pmd_share: mm\(mm) shares mm\(smm)'s PMD table pfn \(hex(tablePfn))")
             } else {
                 await pmdShareDec(t, slot: spte.slot)
@@ -105,21 +105,21 @@ extension Kernel {
 
     /// How many other page tables share the PMD table in `slot` (0: not shared):
     /// page_count() - 1 of the table page (≤v6.12) or its pt_share_count (§8.1).
-    func pmdShareCount(slot: Int) -> Int {
+    func pmdShareCount(slot: TableSlot) -> Int {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
             return max(Int(page(pfn).refcount) - 1, 0)
         case .ptShareCount:
-            guard slot < hugetlb.shareCount.count,
-                  hugetlb.shareCountPfn[slot] == Pfn.packed(pfn) else { return 0 }
-            return Int(hugetlb.shareCount[slot])
+            guard slot.raw < hugetlb.shareCount.count,
+                  hugetlb.shareCountPfn[slot.raw] == Pfn.packed(pfn) else { return 0 }
+            return Int(hugetlb.shareCount[slot.raw])
         }
     }
 
     /// Takes one share of the PMD table in `slot`: get_page() on the table page, or
     /// ptdesc_pmd_pts_inc() / atomic_inc(&pt_share_count).
-    func pmdShareInc(_ t: KTask, slot: Int) async {
+    func pmdShareInc(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
@@ -127,19 +127,19 @@ extension Kernel {
         case .ptShareCount:
             await t.step()
             let n = pmdShareCount(slot: slot)
-            if slot >= hugetlb.shareCount.count {
-                let grow = slot + 1 - hugetlb.shareCount.count
+            if slot.raw >= hugetlb.shareCount.count {
+                let grow = slot.raw + 1 - hugetlb.shareCount.count
                 hugetlb.shareCount += repeatElement(0, count: grow)
                 hugetlb.shareCountPfn += repeatElement(-1, count: grow)
             }
-            hugetlb.shareCount[slot] = Int32(n + 1)
-            hugetlb.shareCountPfn[slot] = Pfn.packed(pfn)
+            hugetlb.shareCount[slot.raw] = Int32(n + 1)
+            hugetlb.shareCountPfn[slot.raw] = Pfn.packed(pfn)
             t.exec.note("pt_share_count pfn \(hex(pfn)) \(n) -> \(n + 1)")
         }
     }
 
     /// Drops one share of the PMD table in `slot`: put_page() or ptdesc_pmd_pts_dec().
-    func pmdShareDec(_ t: KTask, slot: Int) async {
+    func pmdShareDec(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
@@ -151,7 +151,7 @@ extension Kernel {
                 report(.bugOn, "pt_share_count of PMD table pfn \(hex(pfn)) underflow", t)
                 return
             }
-            hugetlb.shareCount[slot] = Int32(n - 1)
+            hugetlb.shareCount[slot.raw] = Int32(n - 1)
             t.exec.note("pt_share_count pfn \(hex(pfn)) \(n) -> \(n - 1)")
         }
     }
@@ -179,7 +179,7 @@ extension Kernel {
         }
         await pmdShareDec(t, slot: pmd.slot)
         hugetlb.unshares += 1
-        hugetlb.givenUp.append(GivenUpTable(mm: mm, slot: Int32(pmd.slot),
+        hugetlb.givenUp.append(GivenUpTable(mm: mm, slot: pmd.slot,
                                             epoch: page(tables.pfn(ofSlot: pmd.slot)).epoch,
                                             inode: inode))
         return true
@@ -239,7 +239,7 @@ extension Kernel {
         guard !hugetlb.givenUp.isEmpty, e != 0 else { return true }
         let pfn = tables.pfn(ofSlot: ref.slot)
         guard let rec = hugetlb.givenUp.first(where: {
-            $0.mm == mm && $0.slot == Int32(ref.slot) && $0.epoch == page(pfn).epoch
+            $0.mm == mm && $0.slot == ref.slot && $0.epoch == page(pfn).epoch
         }) else { return true }
         if layout.isLeaf(e), let f = hugetlbFile(inode: rec.inode),
            hugetlb.files[f].pages.contains(Pfn.packed(compoundHead(layout.pfn(e)))) {

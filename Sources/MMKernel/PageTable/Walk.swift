@@ -3,7 +3,7 @@ import MMExplore
 /// Where one entry lives: a table slot and an index in it.
 public struct EntryRef: Hashable, Sendable {
     /// The table's slot in the table store.
-    public var slot: Int
+    public var slot: TableSlot
     /// The entry's index (0..<512).
     public var index: Int
 }

@@ -4,7 +4,7 @@ import MMExplore
 /// dictionary on the fault path): a split PTL in the table store, mmap_lock in the MM.
 public enum LockID: Hashable, Sendable {
     /// The split page-table lock of a table page (pte_lockptr / pmd_lockptr).
-    case ptl(slot: Int)
+    case ptl(slot: TableSlot)
     /// A process's mmap_lock (an rwsem).
     case mmap(mm: MMID)
     /// A file's i_mmap_rwsem.
@@ -56,7 +56,7 @@ extension Kernel {
     /// Where each lock's word lives, unrecorded: the callers above record the lock.
     @inline(__always) private func lockWord(_ id: LockID) -> LockState {
         switch id {
-        case .ptl(let slot): return tables.locks[slot]
+        case .ptl(let slot): return tables.ptl(slot)
         case .mmap(let mm): return mms[mm].mmapLock
         case .iMmap(let inode): return files.inodes.unrecorded(inode).iMmapRwsem
         case .hugetlbVma(let lock): return hugetlbLockWord(lock)
@@ -70,7 +70,7 @@ extension Kernel {
     @inline(__always) func setLockState(_ id: LockID, _ state: LockState, _ kind: AccessKind = .write) {
         log.access(id.object, kind)
         switch id {
-        case .ptl(let slot): tables.locks[slot] = state
+        case .ptl(let slot): tables.setPtl(slot, state)
         case .mmap(let mm): mms[mm].mmapLock = state
         case .iMmap(let inode): files.inodes.withUnrecorded(inode) { $0.iMmapRwsem = state }
         case .hugetlbVma(let lock): setHugetlbLockWord(lock, state)

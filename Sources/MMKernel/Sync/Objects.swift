@@ -7,7 +7,9 @@ enum Obj {
         ObjectID(kind << 56 | UInt64(truncatingIfNeeded: index) & 0x00ff_ffff_ffff_ffff)
     }
     /// One page-table entry: table slot and index.
-    static func entry(_ slot: Int, _ index: Int) -> ObjectID { make(1, slot << 9 | index) }
+    static func entry(_ slot: TableSlot, _ index: Int) -> ObjectID {
+        make(1, slot.raw << 9 | index)
+    }
     /// A struct page's identity: flags, compound order and head, mapping, index, pgmap,
     /// allocation epoch (what allocation, freeing and page-cache insertion change).
     static func page(_ pfn: Pfn) -> ObjectID { make(2, pfn.raw) }
@@ -19,7 +21,7 @@ enum Obj {
     /// count reads it, a sweep over a namespace's pages writes it (MemMap.refcountInSweep).
     static func pageCountBlock(_ pfn: Pfn) -> ObjectID { make(16, pfn.raw >> 9) }
     /// A page-table lock (split PTL of a table page).
-    static func ptl(_ slot: Int) -> ObjectID { make(3, slot) }
+    static func ptl(_ slot: TableSlot) -> ObjectID { make(3, slot.raw) }
     /// A process's mmap_lock.
     static func mmapLock(_ mm: MMID) -> ObjectID { make(4, mm.raw) }
     /// A file's i_mmap_rwsem.
@@ -69,7 +71,7 @@ enum Obj {
     /// A hugetlbfs file's page cache (huge page per index) and i_size.
     static func hugetlbFile(_ file: Int) -> ObjectID { make(43, file) }
     /// A hugetlb PMD table's share count (pt_share_count), by table slot.
-    static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
+    static func ptShareCount(_ slot: TableSlot) -> ObjectID { make(44, slot.raw) }
     /// An mm's mm_cpumask (and tlb_gen): written by switch_mm, read by a TLB shootdown.
     static func cpumask(_ mm: MMID) -> ObjectID { make(45, mm.raw) }
     /// An mm's RSS counters (MM_ANONPAGES, MM_FILEPAGES): updated by commuting adds.

@@ -89,7 +89,7 @@ extension Kernel {
     /// cleared and its rmap removed under the PTE lock, then its mapping reference dropped
     /// (free_page_and_swap_cache): it is freed unless someone still holds a reference.
     /// A none PTE leaves its subpage zeroed and adds to MM_ANONPAGES.
-    private func collapseCopy(_ t: KTask, mm: MMID, _ haddr: UInt64, _ slot: Int,
+    private func collapseCopy(_ t: KTask, mm: MMID, _ haddr: UInt64, _ slot: TableSlot,
                               _ isolated: [(index: Int, pfn: Pfn)], hpage: Pfn) async {
         let ptl = LockID.ptl(slot: slot)
         for (i, src) in isolated {

@@ -117,8 +117,8 @@ extension Kernel {
     /// 256), and is_refcount_suitable(): page_count() equal to the mapcount, so a GUP
     /// reference or pin fails with SCAN_PAGE_COUNT. khugepaged needs a young PTE.
     /// (PTE-mapped THPs are refused here; the kernel copies them too.)
-    func collapseCheckPtes(_ vma: VMA, _ haddr: UInt64, _ slot: Int, _ caller: CollapseCaller)
-        -> CollapseResult
+    func collapseCheckPtes(_ vma: VMA, _ haddr: UInt64, _ slot: TableSlot,
+                           _ caller: CollapseCaller) -> CollapseResult
     {
         var none = 0, shared = 0, referenced = 0
         for i in 0..<512 {

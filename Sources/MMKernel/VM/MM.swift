@@ -24,7 +24,7 @@ public final class MM {
     /// The process's name in the scenario.
     public let name: String
     /// Table slot of the PGD (fixed for the mm's life).
-    public let pgd: Int
+    public let pgd: TableSlot
     /// mmap_lock.
     @exclusivity(unchecked) public var mmapLock = LockState()
     /// Top of the mmap area (mmap_base); allocation goes down from here.
@@ -35,7 +35,7 @@ public final class MM {
     @exclusivity(unchecked) private var vmaStore: [VMA] = []
     @exclusivity(unchecked) private var anonStore = MMCounter()
     @exclusivity(unchecked) private var fileStore = MMCounter()
-    @exclusivity(unchecked) private var depositStore: [UInt64: Int] = [:]
+    @exclusivity(unchecked) private var depositStore: [UInt64: TableSlot] = [:]
     @exclusivity(unchecked) private var wpSeqStore: UInt32 = 0
     @exclusivity(unchecked) private var flushPendingStore = 0
     @exclusivity(unchecked) private var exitedStore = false
@@ -56,7 +56,7 @@ public final class MM {
         _modify { log.update(Obj.mmCounters(id)); yield &fileStore }
     }
     /// Deposited PTE tables for huge PMDs (pgtable_trans_huge_deposit), by PMD address.
-    public var deposited: [UInt64: Int] {
+    public var deposited: [UInt64: TableSlot] {
         get { log.read(Obj.deposit(id)); return depositStore }
         _modify { log.write(Obj.deposit(id)); yield &depositStore }
     }
@@ -77,7 +77,7 @@ public final class MM {
         _modify { log.write(Obj.vmas(id)); yield &exitedStore }
     }
 
-    init(id: MMID, name: String, pgd: Int, log: AccessLog) {
+    init(id: MMID, name: String, pgd: TableSlot, log: AccessLog) {
         self.id = id
         self.name = name
         self.pgd = pgd

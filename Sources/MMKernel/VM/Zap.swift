@@ -124,7 +124,7 @@ extension Kernel {
 
     /// One level of free_pgd_range(): frees the lower tables of every entry of table
     /// `slot` (whose entry 0 maps `base`) that lies within the bounds.
-    func freeTableLevel(_ t: KTask, slot: Int, level: PageTableLevel, base: UInt64,
+    func freeTableLevel(_ t: KTask, slot: TableSlot, level: PageTableLevel, base: UInt64,
                         _ start: UInt64, _ end: UInt64, floor: UInt64, ceiling: UInt64,
                         _ tlb: inout MMUGather) async {
         let first = start > base ? Int((start - base) >> UInt64(level.shift)) : 0
