@@ -87,7 +87,7 @@ public final class Kernel {
     }
 
     /// A process's address space.
-    @inline(__always) public func mm(_ id: Int) -> MM { mms[id] }
+    @inline(__always) public func mm(_ id: MMID) -> MM { mms[id] }
 }
 
 /// Counters of what the model did, per path (`--stats`).

@@ -72,13 +72,14 @@ struct BenchFaults: ParsableCommand {
         var seconds = 0.0
         var faultsBefore = 0
         let plan = ExecutionPlan(threads: [(name: "T0", body: { exec in
-            let t = KTask(exec: exec, name: "T0", cpu: 0, mm: -1)
-            t.mm = await kernel.createProcess(t, name: "P")!
+            let t = KTask(exec: exec, name: "T0", cpu: 0, mm: nil)
+            let mm = await kernel.createProcess(t, name: "P")!
+            t.mm = mm
             var req = MmapRequest(target: .anon, length: bytes)
             req.populate = true
             faultsBefore = kernel.stats.faults
             let start = DispatchTime.now().uptimeNanoseconds
-            let addr = await kernel.mmap(t, mm: t.mm, req)
+            let addr = await kernel.mmap(t, mm: mm, req)
             seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             precondition(addr > 0, "model mmap failed: \(addr)")
         })])
@@ -97,15 +98,15 @@ struct BenchFaults: ParsableCommand {
         let r = explore(ExploreOptions(strategy: .random(seed: 1, runs: runs)), testHash: 0,
                         isInteresting: { (_: Int) in false }, make: {
             let kernel = Kernel(config: config)
-            var mm = -1
+            var mm: MMID?
             let plan = ExecutionPlan(
                 prologue: { exec in
-                    let t = KTask(exec: exec, name: "init", cpu: 0, mm: -1)
+                    let t = KTask(exec: exec, name: "init", cpu: 0, mm: nil)
                     mm = await kernel.createProcess(t, name: "P")!
                     t.mm = mm
                     var req = MmapRequest(target: .anon, length: 4 * 4096)
                     req.placement = .at(base)
-                    _ = await kernel.mmap(t, mm: mm, req)
+                    _ = await kernel.mmap(t, mm: mm!, req)
                     for i in 0..<4 { _ = await kernel.store(t, base + UInt64(i) * 4096, 1) }
                 },
                 threads: [

@@ -13,12 +13,14 @@ import Testing
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             let plan = ExecutionPlan(
                 prologue: { e in
-                    let t = KTask(exec: e, name: "init", cpu: 0, mm: -1)
+                    let t = KTask(exec: e, name: "init", cpu: 0, mm: nil)
                     _ = await k.createProcess(t, name: "P")
                     _ = await k.addPmem(t, name: "pmem0", size: 16 << 20, mode: .raw, map: nil, align: nil)
                 },
-                threads: [("T0", { e in await t0(k, KTask(exec: e, name: "T0", cpu: 0, mm: -1)) }),
-                          ("T1", { e in await t1(k, KTask(exec: e, name: "T1", cpu: 1, mm: -1)) })],
+                threads: [
+                    ("T0", { e in await t0(k, KTask(exec: e, name: "T0", cpu: 0, mm: nil)) }),
+                    ("T1", { e in await t1(k, KTask(exec: e, name: "T1", cpu: 1, mm: nil)) }),
+                ],
                 log: k.log)
             return (plan, { _ in out += k.log.findings; return 0 })
         }
@@ -45,8 +47,9 @@ import Testing
     /// Reading a page-table entry before the thread's first scheduling point belongs to no
     /// step: the audit reports it.
     @Test func accessBeforeFirstStepIsCaught() {
-        let f = Self.findings({ k, t in _ = k.tables.read(0, 0); await t.step() },
-                              { k, t in await t.step(); k.tables.write(0, 1, 0) })
+        let slot = TableSlot(0)
+        let f = Self.findings({ k, t in _ = k.tables.read(slot, 0); await t.step() },
+                              { k, t in await t.step(); k.tables.write(slot, 1, 0) })
         #expect(f.contains { $0.contains("outside any step") })
     }
 
@@ -57,16 +60,16 @@ import Testing
         _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             let plan = ExecutionPlan(prologue: { e in
-                _ = await k.createProcess(KTask(exec: e, name: "init", cpu: 0, mm: -1), name: "P")
+                _ = await k.createProcess(KTask(exec: e, name: "init", cpu: 0, mm: nil), name: "P")
             }, threads: [("T0", { e in
                 await e.step()
-                k.tables.write(0, 7, 0)
+                k.tables.write(TableSlot(0), 7, 0)
                 _ = k.page(Kernel.firstAllocatablePfn)
                 seen = k.log.currentFootprint
             })], log: k.log)
             return (plan, { _ in 0 })
         }
-        #expect(seen.covers(Obj.entry(0, 7), .write))
+        #expect(seen.covers(Obj.entry(TableSlot(0), 7), .write))
         #expect(seen.covers(Obj.page(Kernel.firstAllocatablePfn), .read))
         #expect(seen.covers(Obj.section(Kernel.firstAllocatablePfn), .read))
     }
@@ -85,12 +88,12 @@ import Testing
             let plan = ExecutionPlan(
                 prologue: { _ in k.addDisk(name: "sda", size: 64 << 20) },
                 threads: [("T0", { e in
-                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: -1)
+                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: nil)
                               await t.step()
                               k.mkfs(device: k.blockDevice(named: "sda")!, .ext4)
                           }),
                           ("T1", { e in
-                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: -1)
+                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: nil)
                               await t.step()
                               mounted = k.mount(device: k.blockDevice(named: "sda")!, at: "/mnt",
                                                 dax: false)
@@ -120,12 +123,12 @@ import Testing
                     _ = k.mount(device: 0, at: "/mnt", dax: false)
                 },
                 threads: [("T0", { e in
-                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: -1)
+                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: nil)
                               await t.step()
                               _ = k.mount(device: 1, at: "/mnt/sub", dax: false)
                           }),
                           ("T1", { e in
-                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: -1)
+                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: nil)
                               await t.step()
                               _ = k.createFile(path: "/mnt/sub/g", size: 4096, layout: .contiguous)
                           })],
@@ -153,11 +156,11 @@ import Testing
             let plan = ExecutionPlan(
                 prologue: { _ in prologue(k) },
                 threads: [("T0", { e in
-                              await KTask(exec: e, name: "T0", cpu: 0, mm: -1).step()
+                              await KTask(exec: e, name: "T0", cpu: 0, mm: nil).step()
                               t0(k)
                           }),
                           ("T1", { e in
-                              await KTask(exec: e, name: "T1", cpu: 1, mm: -1).step()
+                              await KTask(exec: e, name: "T1", cpu: 1, mm: nil).step()
                               r1 = t1(k)
                           })],
                 log: k.log)
@@ -194,7 +197,7 @@ import Testing
                                              },
                                              { k in _ = k.createFile(path: "/mnt/f", size: 4096,
                                                                      layout: .contiguous) },
-                                             { k in k.inode(path: "/mnt/f") ?? -1 },
+                                             { k in k.inode(path: "/mnt/f")?.raw ?? -1 },
                                              result: { _ in 0 })
         #expect(results == [-1, 0])
         #expect(findings.isEmpty)

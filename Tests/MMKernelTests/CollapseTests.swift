@@ -55,9 +55,9 @@ import Testing
     static func onePage(_ k: Kernel, _ t: KTask) async {
         var req = MmapRequest(target: .anon, length: 2 << 20)
         req.placement = .at(alignedBase)
-        _ = await k.mmap(t, mm: t.mm, req)
+        _ = await k.mmap(t, mm: t.mm!, req)
         _ = await k.store(t, alignedBase, 5)
-        _ = await k.madvise(t, mm: t.mm, alignedBase, 2 << 20, .hugepage)
+        _ = await k.madvise(t, mm: t.mm!, alignedBase, 2 << 20, .hugepage)
     }
 
     /// Where gup-fast's page went, for the check after the threads.
@@ -74,13 +74,13 @@ import Testing
         let r = ConcurrencyTests.exploreAll(config, cpus: [0, 1], setup: Self.onePage, threads: [
             { k, t in
                 var held = HeldPages()
-                if await k.getUserPagesFast(t, mm: t.mm, alignedBase, 1, [.pin, .write],
+                if await k.getUserPagesFast(t, mm: t.mm!, alignedBase, 1, [.pin, .write],
                                             held: &held) == 1 {
                     taken.pfn = held.pfns[0]
                 }
             },
-            { k, t in _ = await k.khugepagedCollapse(t, mm: t.mm, alignedBase, 2 << 20) },
-        ], check: { k in taken.pfn == k.observe(mm: 0, alignedBase).pagemap.pfn })
+            { k, t in _ = await k.khugepagedCollapse(t, mm: t.mm!, alignedBase, 2 << 20) },
+        ], check: { k in taken.pfn == k.observe(mm: MMID(0), alignedBase).pagemap.pfn })
         #expect(r.executions > 1)
         #expect(r.allHold == fix)
     }
@@ -96,12 +96,12 @@ import Testing
         let r = ConcurrencyTests.exploreAll(config, cpus: [0, 1], setup: Self.onePage, threads: [
             { k, t in
                 var held = HeldPages()
-                _ = await k.getUserPagesFast(t, mm: t.mm, alignedBase, 1, [], held: &held)
+                _ = await k.getUserPagesFast(t, mm: t.mm!, alignedBase, 1, [], held: &held)
                 await k.releaseHeld(t, held, pinned: false)
             },
             { k, t in
-                _ = await k.khugepagedCollapse(t, mm: t.mm, alignedBase, 2 << 20)
-                _ = await k.munmap(t, mm: t.mm, alignedBase, 2 << 20)
+                _ = await k.khugepagedCollapse(t, mm: t.mm!, alignedBase, 2 << 20)
+                _ = await k.munmap(t, mm: t.mm!, alignedBase, 2 << 20)
             },
         ], check: { k in !k.violations.contains { $0.kind == .useAfterFree } })
         #expect(r.allHold == (ipiFlush || fix))

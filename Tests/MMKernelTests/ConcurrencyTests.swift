@@ -14,10 +14,10 @@ import Testing
         let r = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { _ in false },
                         make: {
             let k = Kernel(config: config)
-            var mm = -1
+            var mm: MMID?
             let plan = ExecutionPlan(
                 prologue: { exec in
-                    let t = KTask(exec: exec, name: "init", cpu: 0, mm: -1)
+                    let t = KTask(exec: exec, name: "init", cpu: 0, mm: nil)
                     mm = await k.createProcess(t, name: "P")!
                     t.mm = mm
                     await setup(k, t)
@@ -41,7 +41,7 @@ import Testing
     static func mapAndTouch(_ k: Kernel, _ t: KTask) async {
         var req = MmapRequest(target: .anon, length: 8192)
         req.placement = .at(base)
-        _ = await k.mmap(t, mm: t.mm, req)
+        _ = await k.mmap(t, mm: t.mm!, req)
         _ = await k.store(t, base, 42)
     }
 
@@ -56,7 +56,7 @@ import Testing
                     await k.localIrqRestore(t)
                 },
                 { k, t in
-                    await k.flushTLBRange(t, mm: t.mm, Self.base, PAGE_SIZE)
+                    await k.flushTLBRange(t, mm: t.mm!, Self.base, PAGE_SIZE)
                     if k.tlb.irqsOff(0) > 0 { flushedWhileOff = true }
                 },
             ], check: { _ in true })
@@ -73,7 +73,7 @@ import Testing
         let config = KernelConfig(era: .v6_1, overrides: [(.rcuTableFree, rcu)])
         let r = Self.exploreAll(config, cpus: [2, 1], setup: { k, t in
                 await Self.mapAndTouch(k, t)
-                table = k.tables.pfn(ofSlot: k.walkSnapshot(mm: t.mm, Self.base).ref.slot)
+                table = k.tables.pfn(ofSlot: k.walkSnapshot(mm: t.mm!, Self.base).ref.slot)
             },
             threads: [
                 { k, t in
@@ -85,7 +85,7 @@ import Testing
                     if before && !after { protected = false }
                     await k.localIrqRestore(t)
                 },
-                { k, t in _ = await k.munmap(t, mm: t.mm, Self.base, 8192) },
+                { k, t in _ = await k.munmap(t, mm: t.mm!, Self.base, 8192) },
             ], check: { k in k.violations.isEmpty && k.page(table!).flags.contains(.free) })
         #expect(r.allHold)
         #expect(protected == rcu)

@@ -13,14 +13,14 @@ import Testing
         m.kernel.mkfs(device: 0, .ext4)
         #expect(m.kernel.mount(device: 0, at: "/mnt", dax: false) == 0)
         #expect(m.kernel.createFile(path: "/mnt/f", size: size, layout: .contiguous) == 0)
-        if cached { #expect(await m.kernel.writeFileThroughCache(m.task, inode: 0) == 0) }
+        if cached { #expect(await m.kernel.writeFileThroughCache(m.task, inode: InodeID(0)) == 0) }
         return m
     }
 
     @Test func oneReadFaultMapsTheCachedWindow() async {
         // oracle file-private-cow T0:2: Rss 64 after `load a` of a 64K private mapping.
         let m = await machine()
-        let a = await m.map(.file(inode: 0), 64 << 10)
+        let a = await m.map(.file(inode: InodeID(0)), 64 << 10)
         #expect((try? await m.kernel.load(m.task, a).get()) == 0)
         let o = m.observe(a + (60 << 10))
         #expect(o.smaps.rss == 64 && o.smaps.anonymous == 0)
@@ -30,7 +30,7 @@ import Testing
     @Test func aWriteFaultDoesNotFaultAround() async {
         // do_cow_fault() and do_shared_fault() map the one page only.
         let m = await machine()
-        let a = await m.map(.file(inode: 0), 64 << 10, shared: true)
+        let a = await m.map(.file(inode: InodeID(0)), 64 << 10, shared: true)
         #expect(await m.kernel.store(m.task, a + 8, 3) == nil)
         #expect(m.observe(a).smaps.rss == 4)
     }
@@ -40,7 +40,7 @@ import Testing
         // (cut at EOF: 16), marks page 16 - 8 PG_readahead and retries; the retry's
         // fault-around maps everything but the marker, whose own fault maps it.
         let m = await machine(cached: false)
-        let a = await m.map(.file(inode: 0), 64 << 10, at: alignedBase)
+        let a = await m.map(.file(inode: InodeID(0)), 64 << 10, at: alignedBase)
         _ = try? await m.kernel.load(m.task, a).get()
         #expect(m.observe(a).smaps.rss == 60)
         #expect(!m.observe(a + (8 << 12)).pagemap.present)
@@ -52,7 +52,7 @@ import Testing
         // oracle file-readahead b1..b5 (6.1): a 1M file, read-around [0, 32) with its
         // marker at 24; the fault on 24 reads [32, 64) (marker 32) and retries.
         let m = await machine(size: 1 << 20, cached: false)
-        let b = await m.map(.file(inode: 0), 1 << 20, shared: true, at: alignedBase)
+        let b = await m.map(.file(inode: InodeID(0)), 1 << 20, shared: true, at: alignedBase)
         _ = try? await m.kernel.load(m.task, b).get()
         #expect(m.observe(b).smaps.rss == 64)
         _ = try? await m.kernel.load(m.task, b + (24 << 12)).get()
@@ -65,7 +65,7 @@ import Testing
 
     @Test func knobOffMapsOnePage() async {
         let m = await machine([(knob: .faultAround, on: false)])
-        let a = await m.map(.file(inode: 0), 64 << 10)
+        let a = await m.map(.file(inode: InodeID(0)), 64 << 10)
         _ = try? await m.kernel.load(m.task, a).get()
         #expect(m.observe(a).smaps.rss == 4)
     }
@@ -74,7 +74,8 @@ import Testing
         // 16 pages from the 64K-aligned address below the fault or from vm_start if that
         // is higher, never past i_size.
         let m = await machine(size: 40 << 10)
-        let a = await m.map(.file(inode: 0), 64 << 10, shared: true, at: alignedBase + (16 << 10))
+        let a = await m.map(.file(inode: InodeID(0)), 64 << 10, shared: true,
+                            at: alignedBase + (16 << 10))
         _ = try? await m.kernel.load(m.task, a + (4 << 10)).get()
         // The window starts at vm_start = a and is cut at EOF = a+40K: 10 pages.
         #expect(m.observe(a).smaps.rss == 40)
@@ -87,7 +88,8 @@ import Testing
         // 12 left in its aligned block. Oracle file-readahead probe (6.1): a vma starting
         // 9 pages into a 64K block had pages 0..15 present after its first fault.
         let m = await machine()
-        let a = await m.map(.file(inode: 0), 64 << 10, shared: true, at: alignedBase + (16 << 10))
+        let a = await m.map(.file(inode: InodeID(0)), 64 << 10, shared: true,
+                            at: alignedBase + (16 << 10))
         _ = try? await m.kernel.load(m.task, a + (4 << 10)).get()
         #expect(m.observe(a).smaps.rss == 64)
         #expect(m.observe(a + (60 << 10)).pagemap.present)

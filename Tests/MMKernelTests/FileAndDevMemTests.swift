@@ -15,7 +15,7 @@ import Testing
     @Test func sharedFileReadTouch() async {
         // oracle smaps:after_read_touch (pagecache): Rss 4096, VmFlags rd wr sh mr mw me ms sd
         let m = await machineWithFile()
-        let a = await m.map(.file(inode: 0), 4 << 20, shared: true, at: alignedBase)
+        let a = await m.map(.file(inode: InodeID(0)), 4 << 20, shared: true, at: alignedBase)
         #expect(await m.kernel.touch(m.task, a, 4 << 20, write: false) == nil)
         let o = m.observe(a)
         #expect(o.smaps.rss == 4096 && o.smaps.anonymous == 0 && o.smaps.filePmdMapped == 0)
@@ -26,19 +26,19 @@ import Testing
 
     @Test func sharedFileWriteMakesPteWritable() async {
         let m = await machineWithFile()
-        let a = await m.map(.file(inode: 0), 4 << 20, shared: true)
+        let a = await m.map(.file(inode: InodeID(0)), 4 << 20, shared: true)
         _ = await m.kernel.touch(m.task, a, 4096, write: false)
         #expect(await m.kernel.store(m.task, a, 7) == nil)
         #expect(m.observe(a).writable)
         // A second mapping of the same file sees the store: one page-cache page.
-        let b = await m.map(.file(inode: 0), 4 << 20, shared: true)
+        let b = await m.map(.file(inode: InodeID(0)), 4 << 20, shared: true)
         #expect((try? await m.kernel.load(m.task, b).get()) == 7)
     }
 
     @Test func privateFileWriteCopiesFirstHalf() async {
         // oracle smaps:private_after_write_first2m: Rss 4096, Anonymous 2048, VmFlags ac.
         let m = await machineWithFile()
-        let a = await m.map(.file(inode: 0), 4 << 20, at: alignedBase)
+        let a = await m.map(.file(inode: InodeID(0)), 4 << 20, at: alignedBase)
         _ = await m.kernel.touch(m.task, a, 4 << 20, write: false)
         _ = await m.kernel.touch(m.task, a, 2 << 20, write: true)
         let o = m.observe(a)
@@ -56,7 +56,7 @@ import Testing
 
     @Test func accessBeyondEOFIsSIGBUS() async {
         let m = await machineWithFile()
-        let a = await m.map(.file(inode: 0), 8 << 20, shared: true)
+        let a = await m.map(.file(inode: InodeID(0)), 8 << 20, shared: true)
         #expect(await m.kernel.touch(m.task, a + (4 << 20), 4096, write: false) == .sigbus)
     }
 
@@ -135,7 +135,7 @@ import Testing
 
     @Test func exitLeavesOnlyPageCacheReferences() async {
         let m = await machineWithFile()
-        let a = await m.map(.file(inode: 0), 4 << 20, shared: true)
+        let a = await m.map(.file(inode: InodeID(0)), 4 << 20, shared: true)
         _ = await m.kernel.touch(m.task, a, 4 << 20, write: true)
         await m.kernel.exitMMap(m.task, mm: m.mm)
         m.kernel.auditReferences()

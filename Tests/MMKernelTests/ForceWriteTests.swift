@@ -16,7 +16,7 @@ import Testing
         m.kernel.mkfs(device: 0, .ext4)
         _ = m.kernel.mount(device: 0, at: "/mnt", dax: false)
         _ = m.kernel.createFile(path: "/mnt/f", size: 4096, layout: .contiguous)
-        _ = await m.kernel.writeFileThroughCache(m.task, inode: 0)
+        _ = await m.kernel.writeFileThroughCache(m.task, inode: InodeID(0))
         return m
     }
 
@@ -24,8 +24,8 @@ import Testing
     /// VM_WRITE: maybe_mkwrite), which the process reads; the file keeps its contents.
     @Test(arguments: Era.allCases) func pokeIntoAPrivateFileMappingCopies(era: Era) async {
         let m = await Self.fileMachine(era)
-        let a = await m.map(.file(inode: 0), 4096, write: false)
-        let f = await m.map(.file(inode: 0), 4096, shared: true, write: false)
+        let a = await m.map(.file(inode: InodeID(0)), 4096, write: false)
+        let f = await m.map(.file(inode: InodeID(0)), 4096, shared: true, write: false)
         #expect(await m.kernel.memWrite(m.task, remote: m.mm, a + 16, 9) == 8)
         let o = m.observe(a)
         #expect(o.level == "pte" && !o.writable && !o.pagemap.file)
@@ -44,7 +44,7 @@ import Testing
         #expect(await m.kernel.memWrite(m.task, remote: m.mm, a, 5) == 8)
         #expect((try? await m.kernel.load(m.task, a).get()) == 5)
         #expect(m.observe(a).pagemap.pfn != m.kernel.memory.zeroPfn)
-        let f = await m.map(.file(inode: 0), 4096, shared: true, write: false)
+        let f = await m.map(.file(inode: InodeID(0)), 4096, shared: true, write: false)
         #expect(await m.kernel.memWrite(m.task, remote: m.mm, f, 5) == -Errno.EIO)
         #expect(m.kernel.violations.isEmpty, "\(m.kernel.violations)")
     }
@@ -59,14 +59,14 @@ import Testing
             k.mkfs(device: 0, .ext4)
             _ = k.mount(device: 0, at: "/mnt", dax: false)
             _ = k.createFile(path: "/mnt/f", size: 4096, layout: .contiguous)
-            _ = await k.writeFileThroughCache(t, inode: 0)
-            var req = MmapRequest(target: .file(inode: 0), length: 4096)
+            _ = await k.writeFileThroughCache(t, inode: InodeID(0))
+            var req = MmapRequest(target: .file(inode: InodeID(0)), length: 4096)
             req.write = false
             req.placement = .at(alignedBase)
-            _ = await k.mmap(t, mm: t.mm, req)
+            _ = await k.mmap(t, mm: t.mm!, req)
         }, threads: [
-            { k, t in _ = await k.memWrite(t, remote: t.mm, alignedBase, 9) },
-            { k, t in _ = await k.madvise(t, mm: t.mm, alignedBase, 4096, .dontneed) },
+            { k, t in _ = await k.memWrite(t, remote: t.mm!, alignedBase, 9) },
+            { k, t in _ = await k.madvise(t, mm: t.mm!, alignedBase, 4096, .dontneed) },
         ], check: { k in !k.violations.contains { $0.kind == .cowBypass } })
         #expect(r.executions > 1)
         #expect(r.allHold == fix)
@@ -78,7 +78,7 @@ import Testing
     @Test func followWriteRulePerEra() async {
         for era in [Era.v5_10, .v6_1] {
             let m = await Self.fileMachine(era)
-            let a = await m.map(.file(inode: 0), 4096, write: false)
+            let a = await m.map(.file(inode: InodeID(0)), 4096, write: false)
             _ = try? await m.kernel.load(m.task, a).get()
             let vma = m.kernel.mm(m.mm).vmas[m.kernel.mm(m.mm).vmaContaining(a)!]
             let cached = m.observe(a)

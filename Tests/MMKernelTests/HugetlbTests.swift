@@ -9,14 +9,14 @@ import Testing
     struct Setup {
         let m: Machine
         let q: KTask
-        let inode: Int
+        let inode: InodeID
 
         init(_ era: Era, _ overrides: [(knob: Knob, on: Bool)] = []) async {
             m = await Machine(era, overrides)
             #expect(m.kernel.mountHugetlbfs(at: "/huge") == 0)
             #expect(m.kernel.createHugetlbFile(path: "/huge/f", size: PUD_SIZE) == 0)
             inode = m.kernel.inode(path: "/huge/f")!
-            q = KTask.detached(name: "T1", cpu: 1, mm: -1)
+            q = KTask.detached(name: "T1", cpu: 1, mm: nil)
             q.mm = await m.kernel.createProcess(q, name: "Q")!
         }
 
@@ -25,7 +25,7 @@ import Testing
             var req = MmapRequest(target: .file(inode: inode), length: PUD_SIZE)
             req.shared = shared
             req.placement = .aligned(PUD_SIZE)
-            let r = await m.kernel.mmap(t, mm: t.mm, req)
+            let r = await m.kernel.mmap(t, mm: t.mm!, req)
             precondition(r > 0, "mmap failed: \(r)")
             return UInt64(r)
         }
@@ -58,8 +58,8 @@ import Testing
         // Q maps the same page without sharing a table (MAP_PRIVATE): mapcount 2 → Shared_Hugetlb.
         let b = await s.map(s.q, shared: false)
         #expect(try await s.m.kernel.load(s.q, b + 4096).get() == 5)
-        #expect(s.m.kernel.observe(mm: s.q.mm, b).smaps.sharedHugetlb == 2048)
-        #expect(s.m.kernel.pmdTablePfn(mm: s.q.mm, b) != s.m.kernel.pmdTablePfn(mm: s.m.mm, a))
+        #expect(s.m.kernel.observe(mm: s.q.mm!, b).smaps.sharedHugetlb == 2048)
+        #expect(s.m.kernel.pmdTablePfn(mm: s.q.mm!, b) != s.m.kernel.pmdTablePfn(mm: s.m.mm, a))
     }
 
     @Test func aPrivateWriteCopiesTheHugePage() async throws {
@@ -68,9 +68,9 @@ import Testing
         #expect(await s.m.kernel.store(s.m.task, a, 1) == nil)
         let b = await s.map(s.q, shared: false)
         #expect(try await s.m.kernel.load(s.q, b).get() == 1)
-        let cached = s.m.kernel.observe(mm: s.q.mm, b).pagemap.pfn
+        let cached = s.m.kernel.observe(mm: s.q.mm!, b).pagemap.pfn
         #expect(await s.m.kernel.store(s.q, b, 2) == nil)  // hugetlb_wp
-        let o = s.m.kernel.observe(mm: s.q.mm, b)
+        let o = s.m.kernel.observe(mm: s.q.mm!, b)
         #expect(o.pagemap.pfn != cached && o.writable && !o.pagemap.file)
         #expect(try await s.m.kernel.load(s.m.task, a).get() == 1)
         #expect(try await s.m.kernel.load(s.q, b).get() == 2)
@@ -84,9 +84,9 @@ import Testing
         let b = await s.map(s.q)
         #expect(try await s.m.kernel.load(s.q, b + PMD_SIZE).get() == 7)
         let table = s.m.kernel.pmdTablePfn(mm: s.m.mm, a)
-        #expect(table != Pfn(0) && s.m.kernel.pmdTablePfn(mm: s.q.mm, b) == table)
+        #expect(table != Pfn(0) && s.m.kernel.pmdTablePfn(mm: s.q.mm!, b) == table)
         #expect(s.m.kernel.hugetlb.shares == 1)
-        let slot = Int(s.m.kernel.page(table).index)
+        let slot = TableSlot(Int(s.m.kernel.page(table).index))
         #expect(s.m.kernel.pmdShareCount(slot: slot) == 1)
         // Page-refcount eras count the share on the table page itself.
         #expect(s.m.kernel.page(table).refcount == (era == .v5_10 ? 2 : 1))
@@ -149,7 +149,7 @@ import Testing
         #expect(try await s.m.kernel.load(s.q, b + PMD_SIZE).get() == 7)
         #expect(await s.m.kernel.mprotect(s.m.task, mm: s.m.mm, a + PMD_SIZE, PMD_SIZE,
                                           read: true, write: false, exec: false) == 0)
-        let qEntry = s.m.kernel.walkSnapshot(mm: s.q.mm, b + PMD_SIZE).entry
+        let qEntry = s.m.kernel.walkSnapshot(mm: s.q.mm!, b + PMD_SIZE).entry
         #expect(s.m.kernel.layout.isWrite(qEntry))
         #expect(s.m.kernel.walkSnapshot(mm: s.m.mm, a + PMD_SIZE).entry == 0)
         #expect(s.m.kernel.tlb.lookup(cpu: 0, mm: s.m.mm, a + PMD_SIZE) == nil)
@@ -165,7 +165,7 @@ import Testing
         #expect(s.m.kernel.page(pfn).flags.contains(.free))
         #expect(await s.m.kernel.userAccess(s.m.task, a, write: false) == .signal(.sigbus))
         await s.m.kernel.exitMMap(s.m.task, mm: s.m.mm)
-        await s.m.kernel.exitMMap(s.q, mm: s.q.mm)
+        await s.m.kernel.exitMMap(s.q, mm: s.q.mm!)
         s.m.kernel.auditReferences()
         #expect(s.m.kernel.violations.isEmpty)
     }

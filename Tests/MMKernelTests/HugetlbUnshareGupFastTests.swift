@@ -24,18 +24,18 @@ import Testing
         let other = KTask.detached(name: "T2", cpu: 2, mm: s.m.mm)
         #expect(await k.munmap(other, mm: s.m.mm, a + 2 * PMD_SIZE, PMD_SIZE) == 0)  // unshare
         #expect(ours(k.tables.read(ref.slot, ref.index)))
-        #expect(await k.munmap(s.q, mm: s.q.mm, b + PMD_SIZE, PMD_SIZE) == 0)
+        #expect(await k.munmap(s.q, mm: s.q.mm!, b + PMD_SIZE, PMD_SIZE) == 0)
         var req = MmapRequest(target: .anon, length: PMD_SIZE)
         req.placement = .at(b + PMD_SIZE)
-        #expect(await k.mmap(s.q, mm: s.q.mm, req) == Int64(b + PMD_SIZE))
+        #expect(await k.mmap(s.q, mm: s.q.mm!, req) == Int64(b + PMD_SIZE))
         #expect(await k.store(s.q, b + PMD_SIZE, 5) == nil)
         let e = k.tables.read(ref.slot, ref.index)
         #expect(e != 0)  // Q's anonymous entry, in the table main walked
         #expect(!ours(e))
         #expect(k.violations.map(\.kind) == [.foreignTableWalk])
         // Q itself reads its own table: not foreign.
-        let qRef = try #require(k.findEntry(mm: s.q.mm, b + PMD_SIZE, at: .pmd))
-        #expect(k.gupFastTableStillOurs(s.q, mm: s.q.mm, qRef, e))
+        let qRef = try #require(k.findEntry(mm: s.q.mm!, b + PMD_SIZE, at: .pmd))
+        #expect(k.gupFastTableStillOurs(s.q, mm: s.q.mm!, qRef, e))
     }
 
     /// On from v6.1 (the eras read 6.1.192 and 6.12.117, past the 6.1.142 and 6.12.35

@@ -57,7 +57,7 @@ import Testing
     static func onePage(_ k: Kernel, _ t: KTask) async {
         var req = MmapRequest(target: .anon, length: 4096)
         req.placement = .at(base)
-        _ = await k.mmap(t, mm: t.mm, req)
+        _ = await k.mmap(t, mm: t.mm!, req)
         _ = await k.store(t, base, 42)
     }
 
@@ -74,7 +74,7 @@ import Testing
         let loaded = Loaded()
         let r = ConcurrencyTests.exploreAll(KernelConfig(era: .v6_1), cpus: [0, 1],
                                             setup: Self.onePage, threads: [
-            { k, t in _ = await k.movePages(t, mm: t.mm, Self.base, 4096) },
+            { k, t in _ = await k.movePages(t, mm: t.mm!, Self.base, 4096) },
             { k, t in loaded.value = try? await k.load(t, Self.base).get() },
         ], check: { k in loaded.value == 42 && k.violations.isEmpty })
         #expect(r.executions > 1)
@@ -93,13 +93,13 @@ import Testing
         let r = ConcurrencyTests.exploreAll(config, cpus: [0, 1], setup: Self.onePage, threads: [
             { k, t in
                 var held = HeldPages()
-                if await k.getUserPagesFast(t, mm: t.mm, Self.base, 1, [.pin, .write],
+                if await k.getUserPagesFast(t, mm: t.mm!, Self.base, 1, [.pin, .write],
                                             held: &held) == 1 {
                     taken.pfn = held.pfns[0]
                 }
             },
-            { k, t in _ = await k.movePages(t, mm: t.mm, Self.base, 4096) },
-        ], check: { k in taken.pfn == k.observe(mm: 0, Self.base).pagemap.pfn })
+            { k, t in _ = await k.movePages(t, mm: t.mm!, Self.base, 4096) },
+        ], check: { k in taken.pfn == k.observe(mm: MMID(0), Self.base).pagemap.pfn })
         #expect(r.executions > 1)
         #expect(r.allHold == (ipiFlush || recheck))
     }

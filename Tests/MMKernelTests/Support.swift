@@ -5,7 +5,7 @@ import MMExplore
 struct Machine {
     let kernel: Kernel
     let task: KTask
-    var mm: Int { task.mm }
+    var mm: MMID { task.mm! }
 
     init(_ era: Era, _ overrides: [(knob: Knob, on: Bool)] = []) async {
         kernel = Kernel(config: KernelConfig(era: era, overrides: overrides))

@@ -58,16 +58,26 @@ extension Kernel: StepAuditor {
             copy.iMmapRwsem = LockState()
             copy.hugetlbFaultMutex = LockState()
             copy.invalidateLock = LockState()
-            out[Obj.pageCache(i)] = copy.hashValue
+            out[Obj.pageCache(InodeID(i))] = copy.hashValue
         }
         for (f, file) in files.daxFiles.all.enumerated() { out[Obj.daxFile(f)] = file.hashValue }
         files.daxEntries.auditDigest(into: &out)
-        for (i, p) in devices.pgmaps.all.enumerated() { out[Obj.pgmap(i)] = p.hashValue }
-        for (i, p) in devices.pmems.all.enumerated() { out[Obj.pmemGeometry(i)] = p.hashValue }
-        for (i, b) in devices.pmemBound.all.enumerated() { out[Obj.pmemNs(i)] = b.hashValue }
-        for (i, p) in devices.pmemPgmap.all.enumerated() { out[Obj.pmemPgmap(i)] = p.hashValue }
-        for (i, n) in devices.pmemNextFree.all.enumerated() { out[Obj.pmemAlloc(i)] = n }
-        for (i, f) in devices.pmemFreed.all.enumerated() { out[Obj.pmemFreed(i)] = f.hashValue }
+        for (i, p) in devices.pgmaps.all.enumerated() {
+            out[Obj.pgmap(PgmapID(i))] = p.hashValue
+        }
+        for (i, p) in devices.pmems.all.enumerated() {
+            out[Obj.pmemGeometry(RegionID(i))] = p.hashValue
+        }
+        for (i, b) in devices.pmemBound.all.enumerated() {
+            out[Obj.pmemNs(RegionID(i))] = b.hashValue
+        }
+        for (i, p) in devices.pmemPgmap.all.enumerated() {
+            out[Obj.pmemPgmap(RegionID(i))] = p.hashValue
+        }
+        for (i, n) in devices.pmemNextFree.all.enumerated() { out[Obj.pmemAlloc(RegionID(i))] = n }
+        for (i, f) in devices.pmemFreed.all.enumerated() {
+            out[Obj.pmemFreed(RegionID(i))] = f.hashValue
+        }
         out[files.inodes.length] = files.inodes.all.count
         out[files.daxFiles.length] = files.daxFiles.all.count
         out[devices.pgmaps.length] = devices.pgmaps.all.count

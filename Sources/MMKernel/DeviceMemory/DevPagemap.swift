@@ -48,16 +48,16 @@ public struct DevPagemap: Hashable, Sendable {
 extension Kernel {
     /// Models memremap_pages() (mm/memremap.c): hot-adds `[startPfn, +count)` to
     /// ZONE_DEVICE, initialises its struct pages (refcount as the era keeps idle pages),
-    /// and takes one pgmap reference per pfn where the era does. Returns the pgmap index,
-    /// or -EBUSY when the range overlaps an existing pgmap.
+    /// and takes one pgmap reference per pfn where the era does. Returns the pgmap, or nil
+    /// (-EBUSY) when the range overlaps an existing pgmap.
     public func memremapPages(_ t: KTask, type: PgmapType, startPfn: Pfn, count: Int,
-                              owner: String) async -> Int {
-        if (0..<devices.pgmaps.count).map(pgmapInfo).contains(where: {
+                              owner: String) async -> PgmapID? {
+        if (0..<devices.pgmaps.count).map({ pgmapInfo(PgmapID($0)) }).contains(where: {
             !$0.removed && ($0.contains(startPfn) || $0.contains(startPfn + count - 1))
         }) {
-            return -Errno.EBUSY
+            return nil
         }
-        let index = devices.pgmaps.count
+        let index = PgmapID(devices.pgmaps.count)
         var pgmap = DevPagemap(type: type, startPfn: startPfn, count: count, owner: owner)
         memory.memmap.online(startPfn: startPfn, count: count)
         let idle = zoneDeviceIdleRefcount(type)
@@ -66,7 +66,7 @@ extension Kernel {
             p = Page()
             p.epoch = epoch
             p.flags = [.zoneDevice]
-            p.pgmap = Int16(index)
+            p.pgmap = PgmapID.packed(index)
             p.refcount = idle
         }
         // One pgmap reference per pfn (percpu_ref_get_many), except the era without
@@ -89,7 +89,7 @@ extension Kernel {
 
     /// Models get_dev_pagemap() (mm/memremap.c): the pgmap covering `pfn` with a reference
     /// taken by percpu_ref_tryget_live(), or nil when there is none or it is dying.
-    public func getDevPagemap(_ t: KTask, pfn: Pfn) async -> Int? {
+    public func getDevPagemap(_ t: KTask, pfn: Pfn) async -> PgmapID? {
         await t.step()
         guard let i = pgmapCovering(pfn) else {
             t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (no pgmap)")
@@ -105,15 +105,16 @@ extension Kernel {
 
     /// A dev_pagemap's range, type and owner (fixed) and whether it was removed: a read
     /// of `Obj.pgmap(i)` only, not of its percpu_ref.
-    func pgmapInfo(_ i: Int) -> DevPagemap {
+    func pgmapInfo(_ i: PgmapID) -> DevPagemap {
         log.read(Obj.pgmap(i))
         return devices.pgmaps.unrecorded(i)
     }
 
     /// The live (not removed) pgmap covering `pfn` (xa_load of the pgmap array): reads
     /// each pgmap's range.
-    func pgmapCovering(_ pfn: Pfn) -> Int? {
-        for i in 0..<devices.pgmaps.count {
+    func pgmapCovering(_ pfn: Pfn) -> PgmapID? {
+        for raw in 0..<devices.pgmaps.count {
+            let i = PgmapID(raw)
             let p = pgmapInfo(i)
             if !p.removed && p.contains(pfn) { return i }
         }
@@ -123,7 +124,7 @@ extension Kernel {
     /// Models percpu_ref_tryget_live(): a reference unless the ref was killed. Reads the
     /// ref's mode (`Obj.pgmapLive`, which the kill writes) and, when live, takes a
     /// reference: a commuting update of the count (two trygets succeed in either order).
-    func pgmapTryGetLive(_ i: Int) -> Bool {
+    func pgmapTryGetLive(_ i: PgmapID) -> Bool {
         log.read(Obj.pgmapLive(i))
         guard devices.pgmaps.unrecorded(i).state == .live else { return false }
         log.update(Obj.pgmapRef(i))
@@ -132,7 +133,7 @@ extension Kernel {
     }
 
     /// Models percpu_ref_get_many() by a holder: a commuting update.
-    func pgmapGet(_ i: Int, _ n: Int = 1) {
+    func pgmapGet(_ i: PgmapID, _ n: Int = 1) {
         log.update(Obj.pgmapRef(i))
         devices.pgmaps.withUnrecorded(i) { $0.refs += n }
     }
@@ -141,14 +142,14 @@ extension Kernel {
     /// percpu and in atomic mode alike; it reads the ref's mode, and in atomic mode (after
     /// the kill) the put that drops the count to zero runs the release callback,
     /// dev_pagemap_percpu_release(): complete(&pgmap->done).
-    public func putDevPagemap(_ t: KTask, _ i: Int, _ n: Int = 1) async {
+    public func putDevPagemap(_ t: KTask, _ i: PgmapID, _ n: Int = 1) async {
         await t.step()
         pgmapPut(t, i, n)
     }
 
     /// Drops `n` references (see `putDevPagemap`); shared with percpu_ref_kill's put of
     /// the base reference.
-    private func pgmapPut(_ t: KTask, _ i: Int, _ n: Int) {
+    private func pgmapPut(_ t: KTask, _ i: PgmapID, _ n: Int) {
         log.update(Obj.pgmapRef(i))
         log.read(Obj.pgmapLive(i))
         devices.pgmaps.withUnrecorded(i) { $0.refs -= n }
@@ -172,7 +173,7 @@ extension Kernel {
 
     /// Models percpu_ref_kill(): the ref's mode becomes dying (tryget_live fails from now
     /// on: a write of `Obj.pgmapLive`) and the base reference is put.
-    func pgmapKill(_ t: KTask, _ i: Int) {
+    func pgmapKill(_ t: KTask, _ i: PgmapID) {
         log.write(Obj.pgmapLive(i))
         devices.pgmaps.withUnrecorded(i) { $0.state = .dying }
         pgmapPut(t, i, 1)
@@ -180,7 +181,7 @@ extension Kernel {
 
     /// Models wait_for_completion(&pgmap->done) in memunmap_pages(): blocks until the
     /// release callback completed `done` (the step after waking reads it again).
-    func pgmapWaitDrained(_ t: KTask, _ i: Int) async {
+    func pgmapWaitDrained(_ t: KTask, _ i: PgmapID) async {
         await t.step()
         log.read(Obj.pgmapDone(i))
         if devices.pgmaps.unrecorded(i).state != .dead {
@@ -194,7 +195,7 @@ extension Kernel {
     /// Models memunmap_pages() (mm/memremap.c, 6.1/7.2 steps): percpu_ref_kill, drop the
     /// per-pfn references, wait_for_completion until every holder let go, then
     /// pageunmap_range: the struct pages are gone and pfn_valid() is false.
-    public func memunmapPages(_ t: KTask, _ i: Int) async {
+    public func memunmapPages(_ t: KTask, _ i: PgmapID) async {
         await t.step()
         let info = pgmapInfo(i)
         pgmapKill(t, i)
@@ -252,7 +253,7 @@ extension Kernel {
     func zoneDevicePut(_ t: KTask, _ pfn: Pfn, old: Int32, _ n: Int32,
                        name: String = "put_page") async {
         let p = identity(pfn)
-        let type = p.pgmap >= 0 ? pgmapInfo(Int(p.pgmap)).type : .generic
+        let type = p.pgmapID.map { pgmapInfo($0).type } ?? .generic
         let now = old - n
         t.exec.note("\(name) zone-device pfn \(hex(pfn)) ref \(old) -> \(now)")
         let idle = zoneDeviceIdleRefcount(type)
@@ -265,12 +266,12 @@ extension Kernel {
             break
         case .oneBasedIdle:
             // __put_page(): a ZONE_DEVICE page drops its pgmap reference.
-            if p.pgmap >= 0 { await putDevPagemap(t, Int(p.pgmap)) }
+            if let pg = p.pgmapID { await putDevPagemap(t, pg) }
         case .extraRefRemoved, .zeroBasedFolios:
             // free_zone_device_page()/folio(): page_free; PRIVATE/COHERENT drop their
             // pgmap reference, the others are reset to their idle count.
             if type == .devicePrivate || type == .coherent {
-                if p.pgmap >= 0 { await putDevPagemap(t, Int(p.pgmap)) }
+                if let pg = p.pgmapID { await putDevPagemap(t, pg) }
             } else if idle > 0 {
                 withPage(pfn) { $0.refcount = idle }
             }

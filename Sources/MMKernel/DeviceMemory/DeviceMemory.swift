@@ -14,7 +14,7 @@ public struct DeviceMemory {
     /// direct_access and device-dax's check_vma read it),
     public internal(set) var pmemBound: TrackedArray<Bool>
     /// the dev_pagemap while bound with a memmap (`Obj.pmemPgmap`),
-    public internal(set) var pmemPgmap: TrackedArray<Int?>
+    public internal(set) var pmemPgmap: TrackedArray<PgmapID?>
     /// the filesystem's next free data page, a bump allocator (`Obj.pmemAlloc`),
     public internal(set) var pmemNextFree: TrackedArray<Int>
     /// and the data pages (relative to `dataPfn`) the filesystem freed by truncate or punch,
@@ -23,13 +23,15 @@ public struct DeviceMemory {
 
     /// No device memory yet.
     init(log: AccessLog) {
-        pgmaps = TrackedArray(log: log, key: Obj.pgmap,
-                              others: [Obj.pgmapRef, Obj.pgmapLive, Obj.pgmapDone])
-        pmems = TrackedArray(log: log, key: Obj.pmemGeometry)
-        pmemBound = TrackedArray(log: log, key: Obj.pmemNs)
-        pmemPgmap = TrackedArray(log: log, key: Obj.pmemPgmap)
-        pmemNextFree = TrackedArray(log: log, key: Obj.pmemAlloc)
-        pmemFreed = TrackedArray(log: log, key: Obj.pmemFreed)
+        pgmaps = TrackedArray(log: log, key: { Obj.pgmap(PgmapID($0)) },
+                              others: [{ Obj.pgmapRef(PgmapID($0)) },
+                                       { Obj.pgmapLive(PgmapID($0)) },
+                                       { Obj.pgmapDone(PgmapID($0)) }])
+        pmems = TrackedArray(log: log, key: { Obj.pmemGeometry(RegionID($0)) })
+        pmemBound = TrackedArray(log: log, key: { Obj.pmemNs(RegionID($0)) })
+        pmemPgmap = TrackedArray(log: log, key: { Obj.pmemPgmap(RegionID($0)) })
+        pmemNextFree = TrackedArray(log: log, key: { Obj.pmemAlloc(RegionID($0)) })
+        pmemFreed = TrackedArray(log: log, key: { Obj.pmemFreed(RegionID($0)) })
     }
 
     /// Adds a namespace, unbound, with nothing allocated or freed.

@@ -5,7 +5,7 @@ extension Kernel {
     /// Models check_vma() (drivers/dax/device.c): -ENXIO when the device is gone, -EINVAL
     /// for a private mapping ("attempted private mapping") or a vma whose start or end is
     /// not a multiple of the namespace alignment ("unaligned vma").
-    func devDaxCheckVma(_ vma: VMA, _ region: Int) -> Int {
+    func devDaxCheckVma(_ vma: VMA, _ region: RegionID) -> Int {
         guard devices.pmemBound[region] else { return -Errno.ENXIO }
         let ns = devices.pmems[region]
         guard vma.flags.contains(.mayShare) else { return -Errno.EINVAL }
@@ -16,7 +16,7 @@ extension Kernel {
 
     /// Models dax_pgoff_to_phys(): the pfn of page `pgoff` when `pages` pages from it lie
     /// in the device, else nil.
-    func devDaxPgoffToPfn(_ region: Int, _ pgoff: Int, _ pages: Int) -> Pfn? {
+    func devDaxPgoffToPfn(_ region: RegionID, _ pgoff: Int, _ pages: Int) -> Pfn? {
         let ns = devices.pmems[region]
         guard pgoff >= 0, pgoff + pages <= ns.dataPages else { return nil }
         return ns.dataPfn + pgoff
@@ -28,7 +28,7 @@ extension Kernel {
     /// vma (else SIGBUS); a pgoff past the device is SIGBUS. ≤v6.14 inserts PFN_DEV|PFN_MAP
     /// (devmap); v6.15+ refcounted pages and folios. (dax_set_mapping's page->mapping is
     /// not modelled: device-dax has no inode in the model.)
-    func devDaxFault(_ t: KTask, _ vmf: inout VMFault, _ region: Int,
+    func devDaxFault(_ t: KTask, _ vmf: inout VMFault, _ region: RegionID,
                      _ level: PageTableLevel) async -> FaultResult {
         await t.step()
         if devDaxCheckVma(vmf.vma, region) != 0 { return .sigbus }

@@ -14,7 +14,7 @@ extension Kernel {
 
     /// call_mmap() for the driver-backed vmas: the file's f_op->mmap. nil for vmas no
     /// driver of this file handles (the caller maps them itself).
-    func driverMmap(_ t: KTask, mm: Int, _ vma: inout VMA) async -> Int? {
+    func driverMmap(_ t: KTask, mm: MMID, _ vma: inout VMA) async -> Int? {
         switch vma.backing {
         case .dmabuf(let bo): return await dmaBufMmapInternal(t, &vma, bo: bo)
         case .p2pmem(let provider): return await p2pmemAllocMmap(t, mm: mm, &vma, provider)
@@ -117,7 +117,7 @@ extension Kernel {
         // (ttm_bo_vm_reserve) never maps the VRAM range again (here: SIGBUS).
         drivers.ttm.bos[i].released = true
         t.exec.note("ttm_bo_evict \(name): unmap_mapping_range")
-        for m in mms.indices where !mms[m].exited {
+        for m in mms.ids where !mms[m].exited {
             let vmas = mms[m].vmas.filter { $0.backing == .dmabuf(bo: i) }
             for v in vmas {
                 // zap_page_range_single(): tlb_gather_mmu, unmap_single_vma, tlb_finish_mmu.

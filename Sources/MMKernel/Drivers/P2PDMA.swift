@@ -12,8 +12,8 @@ public struct P2PDMAProvider: Hashable, Sendable {
     public let startPfn: Pfn
     /// Number of pages.
     public let pages: Int
-    /// Index of its dev_pagemap in `Kernel.pgmaps`.
-    public let pgmap: Int
+    /// Its dev_pagemap.
+    public let pgmap: PgmapID
     /// The genpool: one flag per page, true while allocated (gen_pool_alloc_owner).
     public var allocated: [Bool]
     /// The provider was torn down (`free`): no sysfs file, no genpool, no memmap.
@@ -55,7 +55,7 @@ extension Kernel {
         let start = drivers.p2pdma.next
         let pg = await memremapPages(t, type: .pciP2PDMA, startPfn: start, count: pages,
                                      owner: "p2pmem \(name)")
-        guard pg >= 0 else { return pg }
+        guard let pg else { return -Errno.EBUSY }
         drivers.p2pdma.next += span
         drivers.p2pdma.providers.append(P2PDMAProvider(
             name: name, startPfn: start, pages: pages, pgmap: pg,
@@ -88,7 +88,7 @@ extension Kernel {
     /// PTEs — each page also taking a pgmap reference and dropping the allocation's own
     /// page reference; (5) v7.x first sets each page's count to 1 (idle pages are at 0).
     /// Before v6.2 the sysfs file does not exist: the open fails with -ENOENT.
-    func p2pmemAllocMmap(_ t: KTask, mm: Int, _ vma: inout VMA, _ p: Int) async -> Int {
+    func p2pmemAllocMmap(_ t: KTask, mm: MMID, _ vma: inout VMA, _ p: Int) async -> Int {
         guard config.era.hasP2PDMAUser, !drivers.p2pdma.providers[p].removed else { return -Errno.ENOENT }
         guard vma.flags.contains(.mayShare), vma.pgoff == 0 else { return -Errno.EINVAL }
         let n = Int(vma.length >> 12)
@@ -157,7 +157,7 @@ extension Kernel {
         await t.step()
         guard !drivers.p2pdma.providers[p].removed else { return -Errno.EBADF }
         drivers.p2pdma.providers[p].removed = true  // the sysfs file disappears first
-        for m in mms.indices where !mms[m].exited {
+        for m in mms.ids where !mms[m].exited {
             await lockShared(t, .mmap(mm: m))
             var tlb = MMUGather(mm: m)
             for v in mms[m].vmas where v.backing == .p2pmem(provider: p) {

@@ -6,7 +6,7 @@ extension Kernel {
     /// inserts every one with vm_insert_page(), which sets VM_MIXEDMAP and installs
     /// normal, refcounted PTEs. The socket keeps its own reference until it is closed
     /// at exit. Returns 0 or -errno.
-    func packetMmap(_ t: KTask, mm: Int, _ vma: inout VMA) async -> Int {
+    func packetMmap(_ t: KTask, mm: MMID, _ vma: inout VMA) async -> Int {
         guard vma.pgoff == 0 else { return -Errno.EINVAL }
         var addr = vma.start
         while addr < vma.end {

@@ -28,7 +28,7 @@ public struct PmemNamespace: Hashable, Sendable {
     /// The block device name (`pmem0`), or the name given for a devdax namespace.
     public var name: String
     /// Region number (statement order).
-    public var region: Int
+    public var region: RegionID
     /// First pfn of the region.
     public var basePfn: Pfn
     /// Size in pages.
@@ -84,8 +84,8 @@ extension Kernel {
         case .mem: offset = (2 + unit - 1) / unit * unit
         case .none: offset = 0
         }
-        var ns = PmemNamespace(name: name, region: devices.pmems.count, basePfn: base, pages: pages,
-                               mode: mode, map: m, align: al, dataOffset: offset)
+        var ns = PmemNamespace(name: name, region: RegionID(devices.pmems.count), basePfn: base,
+                               pages: pages, mode: mode, map: m, align: al, dataOffset: offset)
         if mode != .devdax {
             ns.blockDevice = files.addBlockDevice(name: name, size: UInt64(ns.dataPages) << 12)
         }
@@ -94,12 +94,12 @@ extension Kernel {
     }
 
     /// The namespace behind block device or devdax name `name` (`pmem0`, `dax2.0`).
-    public func pmemNamespace(named name: String) -> Int? {
-        if let i = devices.pmems.firstIndex(where: { $0.name == name }) { return i }
+    public func pmemNamespace(named name: String) -> RegionID? {
+        if let i = devices.pmems.firstIndex(where: { $0.name == name }) { return RegionID(i) }
         if name.hasPrefix("dax"), let dot = name.firstIndex(of: "."),
            let r = Int(name[name.index(name.startIndex, offsetBy: 3)..<dot]),
            r < devices.pmems.count, devices.pmems[r].mode == .devdax {
-            return r
+            return RegionID(r)
         }
         return nil
     }
@@ -108,14 +108,14 @@ extension Kernel {
     /// memmap, devm_memremap_pages() over the data area (FS_DAX or GENERIC); device-dax
     /// pages are compound of the namespace's alignment (vmemmap_shift, v5.17+). 0, or
     /// -EBUSY when already bound.
-    public func pmemBind(_ t: KTask, _ region: Int) async -> Int {
+    public func pmemBind(_ t: KTask, _ region: RegionID) async -> Int {
         await t.step()
         guard !devices.pmemBound[region] else { return -Errno.EBUSY }
         let ns = devices.pmems[region]
         if ns.map != .none {
             let i = await memremapPages(t, type: pgmapType(ns.mode), startPfn: ns.dataPfn,
                                         count: ns.dataPages, owner: ns.name)
-            guard i >= 0 else { return i }
+            guard let i else { return -Errno.EBUSY }
             devices.pmemPgmap[region] = i
             // 1G namespaces keep order-0 pages: the model's tail offset is 16 bits (a
             // documented limitation; their PUD mappings are not counted by smaps anyway).
@@ -157,7 +157,7 @@ extension Kernel {
     /// not told, and its mappings outlive the memmap as before (the 7.2 guest: a later
     /// munmap oopses in vm_normal_folio_pmd). Later DAX faults get SIGBUS.
     /// 0, or -ENODEV when not bound.
-    public func pmemUnbind(_ t: KTask, _ region: Int) async -> Int {
+    public func pmemUnbind(_ t: KTask, _ region: RegionID) async -> Int {
         await t.step()
         guard devices.pmemBound[region] else { return -Errno.ENODEV }
         devices.pmemBound[region] = false
@@ -168,7 +168,7 @@ extension Kernel {
         let zap = devices.pmems[region].mode == .devdax || config.has(.daxUnmapOnRemove)
             || (config.era.xfsUnmapsOnPreRemove && xfs)
         if zap {
-            for mm in mms.indices where !mms[mm].exited {
+            for mm in mms.ids where !mms[mm].exited {
                 await lockShared(t, .mmap(mm: mm))
                 for v in mms[mm].vmas where daxVma(v, onRegion: region) {
                     var tlb = MMUGather(mm: mm)
@@ -186,7 +186,7 @@ extension Kernel {
     }
 
     /// True when vma `v` maps DAX memory of pmem region `region`.
-    func daxVma(_ v: VMA, onRegion region: Int) -> Bool {
+    func daxVma(_ v: VMA, onRegion region: RegionID) -> Bool {
         switch v.backing {
         case .devDax(let r): return r == region
         case .fsDax(let inode): return daxFile(inode: inode).map { files.daxFiles[$0].region == region } ?? false

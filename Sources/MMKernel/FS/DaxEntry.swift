@@ -95,7 +95,7 @@ extension Kernel {
     /// kernel WARNs when a page is already associated); v6.15+ dax_folio_init makes a PMD
     /// entry's pages one order-9 folio.
     func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, count: Int) {
-        let ino = Int32(files.daxFiles[f].inode)
+        let ino = InodeID.packed(files.daxFiles[f].inode)
         for i in 0..<count where memory.memmap.pfnValid(pfn + i) {
             let p = page(pfn + i)
             _ = bugOn(p.inode >= 0 && p.inode != ino,
@@ -115,7 +115,7 @@ extension Kernel {
     func daxUnmapMappingPages(_ t: KTask, _ f: Int, from: Int, count: Int, evenCows: Bool = false) async {
         let ino = files.daxFiles[f].inode
         await lockShared(t, .iMmap(inode: ino))
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let i) = v.backing, i == ino else { continue }
                 if !evenCows && !v.flags.contains(.shared) && v.hasAnonVMA { continue }

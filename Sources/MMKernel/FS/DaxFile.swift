@@ -5,9 +5,9 @@ import MMExplore
 /// (fs/dax.c) is `FileSystems.daxEntries` (FS/DaxXArray.swift).
 public struct DaxFile: Hashable, Sendable {
     /// The inode.
-    public var inode: Int
+    public var inode: InodeID
     /// The pmem region the filesystem lives on.
-    public var region: Int
+    public var region: RegionID
     /// Data-area page (relative to the namespace's data pfn) of each file page; -1: hole.
     public var block: [Int32]
     /// The block is allocated but unwritten (fallocate): reads see zeroes.
@@ -40,7 +40,9 @@ struct Iomap {
 
 extension Kernel {
     /// The DAX file record of `inode`, if its mount is DAX.
-    func daxFile(inode: Int) -> Int? { files.daxFiles.firstIndex(where: { $0.inode == inode }) }
+    func daxFile(inode: InodeID) -> Int? {
+        files.daxFiles.firstIndex(where: { $0.inode == inode })
+    }
 
     /// Mounts `device` at `path` with `-o dax`: ext4 refuses a block device without DAX
     /// support (-EINVAL, "DAX unsupported by block device"); xfs mounts with DAX turned
@@ -69,7 +71,8 @@ extension Kernel {
         let r = createFile(path: path, size: size, layout: layout)
         guard r == 0, let ino = inode(path: path), files.mount(files.inodes[ino].mount).dax else { return r }
         let device = files.mount(files.inodes[ino].mount).device
-        guard let region = devices.pmems.firstIndex(where: { $0.blockDevice == device }) else { return r }
+        guard let region = devices.pmems.firstIndex(where: { $0.blockDevice == device })
+            .map(RegionID.init) else { return r }
         let pages = files.inodes[ino].pages
         var f = DaxFile(inode: ino, region: region, block: Array(repeating: -1, count: pages),
                         unwritten: Array(repeating: layout == .hole, count: pages))
@@ -88,7 +91,7 @@ extension Kernel {
 
     /// The filesystem's block allocator on a namespace: `count` data pages, 2M-aligned
     /// when asked (mkfs -E stride=512 / xfs extsize 2m). nil when full.
-    func allocBlocks(_ region: Int, _ count: Int, aligned: Bool) -> Int? {
+    func allocBlocks(_ region: RegionID, _ count: Int, aligned: Bool) -> Int? {
         var start = devices.pmemNextFree[region]
         if aligned { start = (start + 511) / 512 * 512 }
         // Data pages must themselves be 2M-aligned physically: the data area starts on a
@@ -137,7 +140,7 @@ extension Kernel {
     /// drivers/nvdimm/pmem.c): the pfn_t of `block` for `pages` pages, or nil when the
     /// device cannot give them: driver unbound, extent shorter than asked, pfn not aligned
     /// to the size, or (≤v6.14) a multi-page request whose pfn_t is not devmap.
-    func daxDirectAccess(_ region: Int, block: Int, pages: Int, extent: Int) -> PfnT? {
+    func daxDirectAccess(_ region: RegionID, block: Int, pages: Int, extent: Int) -> PfnT? {
         guard devices.pmemBound[region] else { return nil }
         let ns = devices.pmems[region]
         guard block + pages <= ns.dataPages, extent >= pages else { return nil }

@@ -32,7 +32,7 @@ extension Kernel {
     /// check_vma (-EINVAL private or misaligned) and sets VM_HUGEPAGE. 0 or -errno.
     func daxMmapPrepare(_ req: MmapRequest, _ vma: inout VMA) -> Int {
         let daxFile = isDaxFile(req.target)
-        var devdax: Int? = nil
+        var devdax: RegionID? = nil
         if case .devDax(let r) = req.target { devdax = r }
         if req.sync {
             guard config.era.hasMapSync else { return -Errno.EINVAL }

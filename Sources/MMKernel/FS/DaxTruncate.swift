@@ -107,8 +107,8 @@ extension Kernel {
 
     /// Where a page table of some process still maps `pfn` as file page `index` of
     /// `inode` (`mm1 0x7f...`), or nil.
-    func daxMappedAt(inode: Int, index: Int, pfn: Pfn) -> String? {
-        for mm in mms.indices where !mms[mm].exited {
+    func daxMappedAt(inode: InodeID, index: Int, pfn: Pfn) -> String? {
+        for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let ino) = v.backing, ino == inode else { continue }
                 let i = UInt64(index)
@@ -176,7 +176,8 @@ extension Kernel {
     /// whole pages of the range, truncate_pagecache_range() (unmap_mapping_range, then
     /// dax_delete_mapping_entry for each entry), then free the blocks
     /// (ext4_ext_remove_space). The file keeps its size. 0 or -errno.
-    public func punchHole(_ t: KTask, inode: Int, offset: UInt64, length: UInt64) async -> Int {
+    public func punchHole(_ t: KTask, inode: InodeID, offset: UInt64,
+                          length: UInt64) async -> Int {
         guard let f = daxFile(inode: inode) else { return -Errno.EOPNOTSUPP }
         let l = daxInvalidateLock(inode)
         if let l { await lock(t, l) }

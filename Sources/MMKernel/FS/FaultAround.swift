@@ -12,7 +12,7 @@ extension Kernel {
     /// marker, and whose PTE is none, is mapped read-only with a reference and a mapcount.
     /// Returns .done when the faulting page itself was mapped (VM_FAULT_NOPAGE), .oom
     /// when no PTE table could be allocated, nil when the fault must go on to ->fault.
-    func doFaultAround(_ t: KTask, _ vmf: VMFault, inode: Int) async -> FaultResult? {
+    func doFaultAround(_ t: KTask, _ vmf: VMFault, inode: InodeID) async -> FaultResult? {
         let vma = vmf.vma
         let window = Kernel.faultAroundPages * PAGE_SIZE
         let pmdEnd = (vmf.address & ~(PMD_SIZE - 1)) + PMD_SIZE

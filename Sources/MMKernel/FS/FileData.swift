@@ -6,7 +6,7 @@
 /// `Obj.storedPage(store, page)`; these accessors are the only way to the words.
 struct StoredContents: Hashable {
     /// File contents by inode, then byte offset.
-    private var files: [Int: [UInt64: UInt64]] = [:]
+    private var files: [InodeID: [UInt64: UInt64]] = [:]
     /// Block-device contents by device, then byte offset.
     private var devices: [Int: [UInt64: UInt64]] = [:]
 
@@ -58,7 +58,7 @@ extension Kernel {
 
     /// Models filemap_write_and_wait_range() for the words of cached pages: what user
     /// stores put in the page cache reaches the file before direct I/O reads it.
-    func writebackFileRange(inode: Int, _ offset: UInt64, _ len: UInt64) {
+    func writebackFileRange(inode: InodeID, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
             guard let pfn = files.inodes[inode].cached(index) else { continue }
@@ -70,7 +70,7 @@ extension Kernel {
 /// Where file or device contents live.
 public enum DataStore: Hashable, Sendable {
     /// A regular file, by inode.
-    case file(Int)
+    case file(InodeID)
     /// A block device, by index.
     case device(Int)
 }

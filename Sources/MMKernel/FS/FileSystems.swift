@@ -28,7 +28,7 @@ public struct FileSystems {
     /// No files, devices or mounts yet.
     init(log: AccessLog) {
         self.log = log
-        inodes = TrackedArray(log: log, key: Obj.pageCache)
+        inodes = TrackedArray(log: log, key: { Obj.pageCache(InodeID($0)) })
         daxFiles = TrackedArray(log: log, key: Obj.daxFile)
         daxEntries = DaxXArray(log: log)
     }

@@ -5,7 +5,7 @@ extension Kernel {
     /// the caller. nil with SIGBUS beyond EOF, OOM when no frame is left. `readIn` says
     /// that readahead I/O was started, for which the kernel drops the mmap lock and
     /// answers VM_FAULT_RETRY (maybe_unlock_mmap_for_io).
-    func filemapFault(_ t: KTask, inode: Int, index: Int) async
+    func filemapFault(_ t: KTask, inode: InodeID, index: Int) async
         -> (pfn: Pfn?, FaultResult, readIn: Bool) {
         guard index < files.inodes[inode].pages else { return (nil, .sigbus, false) }
         var readIn = false
@@ -49,7 +49,8 @@ extension Kernel {
     /// the page `lookahead` pages before the cut window's end, if read now, gets
     /// PG_readahead (none when the cut window is shorter than `lookahead`). false when
     /// the allocator runs dry.
-    func readPages(_ t: KTask, inode: Int, from: Int, count: Int, lookahead: Int) async -> Bool {
+    func readPages(_ t: KTask, inode: InodeID, from: Int, count: Int,
+                   lookahead: Int) async -> Bool {
         let end = min(from + count, files.inodes[inode].pages)
         guard from < end else { return true }
         let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
@@ -66,12 +67,12 @@ extension Kernel {
     /// Models filemap_add_folio() (mm/filemap.c) of a new order-0 folio: allocated,
     /// uptodate, in the cache at `index`; the cache holds the allocation's reference.
     /// nil when the allocator runs dry.
-    func addToPageCache(_ t: KTask, inode: Int, index: Int, readahead: Bool) async -> Pfn? {
+    func addToPageCache(_ t: KTask, inode: InodeID, index: Int, readahead: Bool) async -> Pfn? {
         guard let pfn = await allocPages(t) else { return nil }
         withPage(pfn) {
             $0.flags.formUnion([.pageCache, .uptodate])
             if readahead { $0.flags.insert(.readahead) }
-            $0.inode = Int32(inode)
+            $0.inode = InodeID.packed(inode)
             $0.index = UInt32(index)
         }
         files.inodes[inode].setCached(index, pfn)
@@ -82,7 +83,7 @@ extension Kernel {
     /// `file` statement writes it (the oracle's guest: xfs_io pwrite, then fsync): every
     /// page ends up in the page cache, uptodate and clean. Hole files are only
     /// fallocated and DAX files have no page cache, so they stay uncached.
-    public func writeFileThroughCache(_ t: KTask, inode: Int) async -> Int {
+    public func writeFileThroughCache(_ t: KTask, inode: InodeID) async -> Int {
         guard files.inodes[inode].layout != .hole, !files.mount(files.inodes[inode].mount).dax,
               !files.mount(files.inodes[inode].mount).hugetlbfs else { return 0 }
         await t.step()

@@ -130,5 +130,7 @@ extension Kernel {
     }
 
     /// The inode of `path`.
-    public func inode(path: String) -> Int? { files.inodes.firstIndex(where: { $0.path == path }) }
+    public func inode(path: String) -> InodeID? {
+        files.inodes.firstIndex(where: { $0.path == path }).map(InodeID.init)
+    }
 }

@@ -4,7 +4,7 @@ extension Kernel {
     /// file: every mapping of the cut-off pages is zapped in every process (private COW
     /// copies too: even_cows), then the page cache drops its pages. Growing only sets
     /// i_size. Returns 0 or -errno.
-    public func truncate(_ t: KTask, inode: Int, size: UInt64) async -> Int {
+    public func truncate(_ t: KTask, inode: InodeID, size: UInt64) async -> Int {
         if let f = daxFile(inode: inode) { return await daxTruncate(t, f, size: size) }  // FS/DaxTruncate.swift
         if let f = hugetlbFile(inode: inode) { return await hugetlbTruncate(t, f, size: size) }  // Hugetlb/
         let oldPages = files.inodes[inode].pages
@@ -29,9 +29,9 @@ extension Kernel {
     /// Models unmap_mapping_range(mapping, holebegin, 0, even_cows=1) (mm/memory.c):
     /// walks the file's i_mmap — every vma of every process mapping the inode — and zaps
     /// the pages from `fromIndex` on, under i_mmap_rwsem.
-    func unmapMappingRange(_ t: KTask, inode: Int, fromIndex: UInt64) async {
+    func unmapMappingRange(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
         await lockShared(t, .iMmap(inode: inode))
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .file(let ino) = v.backing, ino == inode else { continue }
                 let lastIndex = v.pgoff + (v.length >> 12)

@@ -24,7 +24,7 @@ public struct EntryProbe: Sendable {
         nonisolated(unsafe) var value: UInt64 = 0
         let run = self.run
         let plan = ExecutionPlan(threads: [(name: "T0", body: { exec in
-            let t = KTask(exec: exec, name: "T0", cpu: 0, mm: -1)
+            let t = KTask(exec: exec, name: "T0", cpu: 0, mm: nil)
             guard let mm = await kernel.createProcess(t, name: "P") else { return }
             t.mm = mm
             guard let addr = await run(kernel, t) else { return }
@@ -47,7 +47,7 @@ public struct EntryProbe: Sendable {
         var req = MmapRequest(target: .file(inode: ino), length: 4 << 20)
         req.shared = true
         req.placement = .at(0x7f00_0000_0000 + misalign)
-        let a = await k.mmap(t, mm: t.mm, req)
+        let a = await k.mmap(t, mm: t.mm!, req)
         guard a > 0 else { return nil }
         guard await k.store(t, UInt64(a), 1) == nil else { return nil }
         return UInt64(a)
@@ -62,9 +62,9 @@ public struct EntryProbe: Sendable {
         EntryProbe(name: "device-dax PMD (align 2M, write)") { k, t in
             guard await k.addPmem(t, name: "pmem0", size: 512 << 20, mode: .devdax, map: nil,
                                   align: PMD_SIZE) == 0 else { return nil }
-            var req = MmapRequest(target: .devDax(region: 0), length: 4 << 20)
+            var req = MmapRequest(target: .devDax(region: RegionID(0)), length: 4 << 20)
             req.shared = true
-            let a = await k.mmap(t, mm: t.mm, req)
+            let a = await k.mmap(t, mm: t.mm!, req)
             guard a > 0, await k.store(t, UInt64(a), 1) == nil else { return nil }
             return UInt64(a)
         },
@@ -72,7 +72,7 @@ public struct EntryProbe: Sendable {
             var req = MmapRequest(target: .devMem, length: 4096)
             req.shared = true
             req.offset = 0xA0000
-            let a = await k.mmap(t, mm: t.mm, req)
+            let a = await k.mmap(t, mm: t.mm!, req)
             return a > 0 ? UInt64(a) : nil
         },
     ]

@@ -37,7 +37,7 @@ extension Kernel {
     /// The lock ext4_dax_huge_fault / xfs_dax_fault hold shared around a DAX fault and
     /// truncate/punch hold exclusive: mapping->invalidate_lock (v5.15+; ext4 i_mmap_sem,
     /// XFS_MMAPLOCK before; see `Era.daxFaultTruncateLock`), nil when the era has none.
-    func daxInvalidateLock(_ inode: Int) -> LockID? {
+    func daxInvalidateLock(_ inode: InodeID) -> LockID? {
         let dev = files.mount(files.inodes[inode].mount).device
         let xfs = filesystem(device: dev) == .xfs
         return config.era.daxFaultTruncateLock(xfs: xfs) ? .invalidate(inode: inode) : nil
@@ -49,7 +49,8 @@ extension Kernel {
     /// the zero page (dax_load_hole); a mapped block is inserted — ≤v6.14
     /// vmf_insert_mixed[_mkwrite] with PFN_DEV|PFN_MAP (a devmap PTE), v6.15+
     /// vmf_insert_page_mkwrite (a refcounted PTE), v4.4 vm_insert_mixed (special).
-    func daxIomapPteFault(_ t: KTask, _ vmf: inout VMFault, _ inode: Int) async -> FaultResult {
+    func daxIomapPteFault(_ t: KTask, _ vmf: inout VMFault,
+                          _ inode: InodeID) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .sigbus }
         let index = Int(vmf.vma.pageIndex(vmf.address))
         guard index < files.inodes[inode].pages else { return .sigbus }
@@ -140,7 +141,8 @@ extension Kernel {
     /// hole maps the huge zero PMD (dax_pmd_load_hole); a mapped 2M-aligned block is
     /// inserted (≤v6.14 vmf_insert_pfn_pmd, devmap; v6.15+ vmf_insert_folio_pmd). On
     /// FALLBACK the PMD is split (split_huge_pmd) and the PTE path runs.
-    func daxIomapPmdFault(_ t: KTask, _ vmf: inout VMFault, _ inode: Int) async -> FaultResult {
+    func daxIomapPmdFault(_ t: KTask, _ vmf: inout VMFault,
+                          _ inode: InodeID) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .fallback }
         let index = Int(vmf.vma.pageIndex(vmf.address))
         let maxPgoff = files.inodes[inode].pages
@@ -198,7 +200,7 @@ extension Kernel {
     private func daxPmdLoadHole(_ t: KTask, _ vmf: VMFault, _ f: Int, _ slot: Int) async -> FaultResult {
         guard let zero = await getHugeZeroPage(t) else { return .fallback }
         await daxInsertEntry(t, f, slot, pfn: zero, pmd: true, zero: true)
-        var deposit: Int? = nil
+        var deposit: TableSlot? = nil
         if Kernel.archNeedsPgtableDeposit {
             guard let s = await allocTable(t) else { return .oom }
             deposit = s

@@ -29,7 +29,7 @@ public enum FaultResult: Hashable, Sendable {
 /// The fault being handled (`struct vm_fault`).
 struct VMFault {
     /// The process.
-    var mm: Int
+    var mm: MMID
     /// The vma (a copy; the model does not change vmas during a fault).
     var vma: VMA
     /// The faulting address.
@@ -37,9 +37,9 @@ struct VMFault {
     /// FAULT_FLAG_*.
     var flags: FaultFlags
     /// The PMD entry covering the address.
-    var pmd = EntryRef(slot: 0, index: 0)
+    var pmd = EntryRef(slot: TableSlot(0), index: 0)
     /// The PUD entry covering the address (set before PUD-level huge faults).
-    var pud = EntryRef(slot: 0, index: 0)
+    var pud = EntryRef(slot: TableSlot(0), index: 0)
     /// With `fsdax_pmd_share`: the PMD table page the walk found (nil otherwise).
     var sharedTablePfn: Pfn?
 
@@ -49,7 +49,7 @@ struct VMFault {
 extension Kernel {
     /// Models handle_mm_fault() → __handle_mm_fault() (mm/memory.c). The caller holds
     /// mmap_lock for read and has checked the vma's permissions (access_error()).
-    func handleMMFault(_ t: KTask, mm: Int, vma vmaIndex: Int, _ address: UInt64,
+    func handleMMFault(_ t: KTask, mm: MMID, vma vmaIndex: Int, _ address: UInt64,
                        _ flags: FaultFlags) async -> FaultResult {
         checks.stats.faults += 1
         var vmf = VMFault(mm: mm, vma: mms[mm].vmas[vmaIndex], address: address, flags: flags)

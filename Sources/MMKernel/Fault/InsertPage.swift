@@ -7,7 +7,8 @@ extension Kernel {
     /// must hold mmap_lock for write (mmap does). Then insert_page(): a normal,
     /// refcounted, rmapped PTE (get_page, file rmap, MM_FILEPAGES); -EBUSY when a PTE is
     /// already there, -EINVAL for anon or page-table pages. Returns 0 or -errno.
-    func vmInsertPage(_ t: KTask, mm: Int, _ vma: inout VMA, _ addr: UInt64, pfn: Pfn) async -> Int {
+    func vmInsertPage(_ t: KTask, mm: MMID, _ vma: inout VMA, _ addr: UInt64,
+                      pfn: Pfn) async -> Int {
         guard addr >= vma.start && addr < vma.end else { return -Errno.EFAULT }
         guard checkRefTarget(t, pfn, "vm_insert_page") else { return -Errno.EINVAL }
         await t.step()

@@ -290,7 +290,7 @@ extension Kernel {
         }
         let addr = vmf.address & ~(h.size - 1)
         guard addr >= vmf.vma.start && addr < vmf.vma.end else { return .sigbus }
-        var deposit: Int? = nil
+        var deposit: TableSlot? = nil
         if h == .pmd && Kernel.archNeedsPgtableDeposit {
             guard let slot = await allocTable(t) else { return .oom }
             deposit = slot
@@ -330,7 +330,7 @@ extension Kernel {
                  "vmf_insert_folio_\(h.name): WARN_ON_ONCE(folio_order != \(want))", t) {
             return .sigbus
         }
-        var deposit: Int? = nil
+        var deposit: TableSlot? = nil
         if h == .pmd && Kernel.archNeedsPgtableDeposit {
             guard let slot = await allocTable(t) else { return .oom }
             deposit = slot
@@ -346,7 +346,7 @@ extension Kernel {
     /// pfn|PSE|`extra` (+young/dirty/write for a write) and the deposited table. With
     /// `folio` the mapping takes a reference and an entire mapcount.
     private func insertHugeEntry(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: Pfn,
-                                 extra: UInt64, write: Bool, _ h: HugeLevel, deposit: Int?,
+                                 extra: UInt64, write: Bool, _ h: HugeLevel, deposit: TableSlot?,
                                  folio: Bool, why: StaticString) async {
         let ref = h == .pmd ? vmf.pmd : vmf.pud
         let ptl = LockID.ptl(slot: ref.slot)  // pmd_lock / pud_lock

@@ -4,7 +4,7 @@ extension Kernel {
     /// (+VM_PAT from track_pfn_remap in eras that have it), sets vm_pgoff to the pfn for a COW mapping (the
     /// linearity rule depends on it), inserts the vma and writes one special PTE per
     /// page. A PTE that is not none is the kernel's BUG_ON(!pte_none(*pte)).
-    func remapPfnRange(_ t: KTask, mm: Int, _ vma: inout VMA, pfn: Pfn) async -> Int {
+    func remapPfnRange(_ t: KTask, mm: MMID, _ vma: inout VMA, pfn: Pfn) async -> Int {
         vma.flags.formUnion([.io, .pfnMap, .dontExpand, .dontDump])
         if config.era.remapSetsVmPat { vma.flags.insert(.pat) }
         vma.pgoff = UInt64(pfn.raw)

@@ -20,9 +20,9 @@ extension Kernel {
     /// frame between the translation and the access.
     public func userAccess(_ t: KTask, _ addr: UInt64, write: Bool,
                            data: AccessKind? = nil) async -> AccessResult {
-        guard addr < TASK_SIZE, t.mm >= 0 else { return .signal(.sigsegv) }  // not a user address
-        let mm = t.mm
-        tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
+        // not a user address
+        guard addr < TASK_SIZE, let mm = t.mm else { return .signal(.sigsegv) }
+        tlb.ensure(cpu: t.cpu, mm: mm)
         if let phys = await tlbLookup(t, mm: mm, addr, write: write, data: data) {
             checkFreedPmem(t, Pfn(physAddr: phys), .staleTLB, "TLB hit \(hex(addr)) ->")
             return .ok(phys: phys)
@@ -43,7 +43,7 @@ extension Kernel {
     /// The A/D update and the fill are one more step that re-reads the leaf: if another
     /// CPU changed it since the walk read it, the walk starts over (the hardware's locked
     /// A/D update fails; and a walk+fill is atomic with respect to a flush IPI).
-    func hardwareWalk(_ t: KTask, mm: Int, _ addr: UInt64, write: Bool,
+    func hardwareWalk(_ t: KTask, mm: MMID, _ addr: UInt64, write: Bool,
                       data: AccessKind? = nil) async -> UInt64? {
         walk: while true {
             var slot = mms[mm].pgd
@@ -82,7 +82,7 @@ extension Kernel {
     /// Models do_user_addr_fault() (arch/x86/mm/fault.c): nil when handled (retry the
     /// access), or the signal. access_error(): a write needs VM_WRITE, a read any of
     /// VM_READ|VM_WRITE|VM_EXEC.
-    func doUserAddrFault(_ t: KTask, mm: Int, _ addr: UInt64, write: Bool) async -> Signal? {
+    func doUserAddrFault(_ t: KTask, mm: MMID, _ addr: UInt64, write: Bool) async -> Signal? {
         await lockShared(t, .mmap(mm: mm))
         guard let i = mms[mm].vmaContaining(addr) else {
             await unlockShared(t, .mmap(mm: mm))

@@ -24,7 +24,7 @@ extension Kernel {
         if read { flags.insert(.write) }
         if config.era.hasP2PDMAUser { flags.insert(.pciP2PDMA) }  // ITER_ALLOW_P2PDMA: NVMe
         var held = HeldPages()
-        let got = await getUserPagesFast(t, mm: t.mm, first, nrPages, flags, held: &held)
+        let got = await getUserPagesFast(t, mm: t.mm!, first, nrPages, flags, held: &held)
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
         let bytes = min(len, UInt64(got) << 12 - (buffer - first))
         if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }
@@ -38,7 +38,7 @@ extension Kernel {
         t.exec.note("submit_bio dio\(id): \(read ? "read" : "write") \(bytes) bytes, "
                     + "\(held.pfns.count) pages \(pinned ? "pinned" : "referenced")")
         t.exec.spawn("dma\(id)") { exec in
-            let agent = KTask(exec: exec, name: "dma\(id)", cpu: 100 + id, mm: -1)
+            let agent = KTask(exec: exec, name: "dma\(id)", cpu: 100 + id, mm: nil)
             await self.dmaTransfer(agent, read: read, store: store, pfns: held.pfns, epochs: epochs,
                                    buffer: buffer, bytes: bytes, offset: offset)
             // bio_release_pages(bio, mark_dirty): a read dirties each small page
@@ -96,7 +96,7 @@ extension Kernel {
 
     /// After a direct write, cached pages of the range show the new contents (the kernel
     /// invalidates them; the next read brings the same words back).
-    func refreshCachedPages(inode: Int, _ offset: UInt64, _ len: UInt64) {
+    func refreshCachedPages(inode: InodeID, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
             guard let pfn = files.inodes[inode].cached(index) else { continue }
@@ -112,7 +112,7 @@ extension Kernel {
     /// dax_direct_access, copy_to/from_iter): the user buffer is touched like any user
     /// access (faults, no GUP). A read of a hole or unwritten extent gives zeros; a write
     /// allocates.
-    func daxCopyIO(_ t: KTask, read: Bool, inode: Int, buffer: UInt64, len: UInt64,
+    func daxCopyIO(_ t: KTask, read: Bool, inode: InodeID, buffer: UInt64, len: UInt64,
                    offset: UInt64) async -> Int {
         guard let f = daxFile(inode: inode) else { return -Errno.EIO }
         var addr = buffer

@@ -16,7 +16,7 @@ enum FollowResult: Equatable {
 extension Kernel {
     /// Models follow_page_mask() (mm/gup.c) for `addr` in vma `vma` of `mm`, with
     /// mmap_lock held. Grabs the page per `flags`.
-    func followPageMask(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, _ flags: FollFlags)
+    func followPageMask(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ flags: FollFlags)
         async -> FollowResult
     {
         guard let pudRef = findEntry(mm: mm, addr, at: .pud) else {
@@ -107,7 +107,7 @@ extension Kernel {
     }
 
     /// Models follow_page_pte() (mm/gup.c), under the PTE lock.
-    func followPagePte(_ t: KTask, mm: Int, vma: VMA, _ pmd: UInt64, _ addr: UInt64,
+    func followPagePte(_ t: KTask, mm: MMID, vma: VMA, _ pmd: UInt64, _ addr: UInt64,
                        _ flags: FollFlags) async -> FollowResult
     {
         guard let slot = slotOf(entry: pmd) else { return .noPage }
@@ -127,7 +127,7 @@ extension Kernel {
         }
         let pfn = layout.pfn(pte)
         var page = vmNormalPage(vma, addr, pte, t)
-        var pgmap: Int? = nil
+        var pgmap: PgmapID? = nil
         if page == nil && layout.isDevmap(pte) && !flags.intersection([.get, .pin]).isEmpty {
             checks.stats.getDevPagemapCalls += 1
             pgmap = await getDevPagemap(t, pfn: pfn)

@@ -3,7 +3,7 @@ extension Kernel {
     /// Models __get_user_pages() (mm/gup.c) over `nrPages` pages from `start` of `mm`,
     /// with mmap_lock held for read. Pages are appended to `pages` when GET or PIN is
     /// asked. Returns the number of pages done, or -errno when none was.
-    func getUserPagesLocked(_ t: KTask, mm: Int, _ start: UInt64, _ nrPages: Int,
+    func getUserPagesLocked(_ t: KTask, mm: MMID, _ start: UInt64, _ nrPages: Int,
                             _ flags: FollFlags, pages: inout HeldPages?) async -> Int {
         var done = 0
         var addr = start & ~(PAGE_SIZE - 1)
@@ -89,7 +89,7 @@ extension Kernel {
 
     /// Models faultin_page() (mm/gup.c): 0 to retry the follow, or -errno
     /// (-EBUSY when FOLL_NOWAIT finds a fault that would sleep).
-    func faultinPage(_ t: KTask, mm: Int, _ addr: UInt64, _ flags: FollFlags,
+    func faultinPage(_ t: KTask, mm: MMID, _ addr: UInt64, _ flags: FollFlags,
                      unshare: Bool = false) async -> Int {
         guard let vi = mms[mm].vmaContaining(addr) else { return -Errno.EFAULT }
         if flags.contains(.nowait) && faultWouldSleep(mm: mm, vmaIndex: vi, addr) {
@@ -109,7 +109,7 @@ extension Kernel {
 
     /// A fault that must wait for I/O (a page-cache page not cached yet): with
     /// ALLOW_RETRY|RETRY_NOWAIT filemap_fault() returns VM_FAULT_RETRY instead.
-    func faultWouldSleep(mm: Int, vmaIndex: Int, _ addr: UInt64) -> Bool {
+    func faultWouldSleep(mm: MMID, vmaIndex: Int, _ addr: UInt64) -> Bool {
         let vma = mms[mm].vmas[vmaIndex]
         guard case .file(let inode) = vma.backing else { return false }
         let index = Int(vma.pageIndex(addr))
@@ -120,7 +120,7 @@ extension Kernel {
     /// __gup_longterm_locked() (mm/gup.c): takes mmap_lock, checks the flags, and for
     /// FOLL_LONGTERM in v5.2–v5.18 drops everything again if a vma is fs-dax
     /// (check_dax_vmas). Returns pages done or -errno.
-    public func getUserPages(_ t: KTask, mm: Int, _ start: UInt64, _ nrPages: Int,
+    public func getUserPages(_ t: KTask, mm: MMID, _ start: UInt64, _ nrPages: Int,
                              _ flags: FollFlags, held: inout HeldPages) async -> Int {
         let err = validGupFlags(t, flags)
         if err != 0 { return err }
@@ -168,7 +168,7 @@ extension Kernel {
     /// are migrated to frames without __GFP_MOVABLE. 0 when all were pinnable; -EAGAIN
     /// after migrating (the caller pins again); -ENOMEM when a migration failed ("mm/gup:
     /// return an error on migration failure", v5.13). The pins are gone unless 0.
-    func checkAndMigrateMovablePages(_ t: KTask, mm: Int, _ start: UInt64, _ flags: FollFlags,
+    func checkAndMigrateMovablePages(_ t: KTask, mm: MMID, _ start: UInt64, _ flags: FollFlags,
                                      _ pages: inout HeldPages) async -> Int {
         let base = start & ~(PAGE_SIZE - 1)
         var isolated: [(addr: UInt64, pfn: Pfn)] = []

@@ -6,7 +6,7 @@ extension Kernel {
     /// Models get_user_pages_fast() / pin_user_pages_fast() (internal_get_user_pages_fast):
     /// the lockless walk, then the slow path for whatever it did not take. Returns pages
     /// taken or -errno.
-    public func getUserPagesFast(_ t: KTask, mm: Int, _ start: UInt64, _ nrPages: Int,
+    public func getUserPagesFast(_ t: KTask, mm: MMID, _ start: UInt64, _ nrPages: Int,
                                  _ flags: FollFlags, held: inout HeldPages) async -> Int {
         let err = validGupFlags(t, flags)
         if err != 0 { return err }
@@ -52,7 +52,7 @@ extension Kernel {
     }
 
     /// The walk proper (gup_pgd_range): stops at the first entry it cannot take.
-    func gupFastWalk(_ t: KTask, mm: Int, _ start: UInt64, _ nrPages: Int, _ flags: FollFlags,
+    func gupFastWalk(_ t: KTask, mm: MMID, _ start: UInt64, _ nrPages: Int, _ flags: FollFlags,
                      _ got: inout HeldPages) async {
         var addr = start
         let end = start + UInt64(nrPages) << 12

@@ -2,12 +2,12 @@
 /// reference §5.3).
 extension Kernel {
     /// Models gup_pte_range(): returns the number of pages taken from this table.
-    func gupFastPteRange(_ t: KTask, _ pmdRef: EntryRef, _ pmd: UInt64, _ slot: Int,
+    func gupFastPteRange(_ t: KTask, _ pmdRef: EntryRef, _ pmd: UInt64, _ slot: TableSlot,
                          _ start: UInt64, _ end: UInt64, _ flags: FollFlags,
                          _ got: inout HeldPages) async -> Int {
         let write = flags.contains(.write)
         var taken = 0
-        var pgmap: Int? = nil
+        var pgmap: PgmapID? = nil
         var addr = start
         loop: while addr < end {
             // The generic gup-fast walks PTEs only with ARCH_HAS_PTE_SPECIAL; without it
@@ -74,9 +74,9 @@ extension Kernel {
     /// through `pmd` before, must still be a table page. When it was freed since (a
     /// collapse or zap freed it while this CPU had IRQs off, and nothing waited for it),
     /// the read went to a freed page: `use-after-free`, and the walk stops.
-    func gupFastTableLive(_ t: KTask, _ pmd: UInt64, _ slot: Int) -> Bool {
+    func gupFastTableLive(_ t: KTask, _ pmd: UInt64, _ slot: TableSlot) -> Bool {
         let p = identity(layout.pfn(pmd))
-        if p.flags.contains(.table) && Int(p.index) == slot { return true }
+        if p.flags.contains(.table) && Int(p.index) == slot.raw { return true }
         report(.useAfterFree, "gup-fast: read a PTE of table page \(hex(layout.pfn(pmd))), "
                + "freed since the PMD was read", t)
         return false
@@ -103,7 +103,7 @@ extension Kernel {
         let first = layout.pfn(e) + Int((addr & (level.size - 1)) >> 12)
         if layout.isDevmap(e) {
             if flags.contains(.longterm) { return 0 }
-            var pgmap: Int? = nil
+            var pgmap: PgmapID? = nil
             for i in 0..<n {
                 if config.has(.gupFastPgmapCheck) {
                     checks.stats.getDevPagemapCalls += 1

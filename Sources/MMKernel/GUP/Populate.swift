@@ -5,7 +5,7 @@
 extension Kernel {
     /// Models __mm_populate() (mm/gup.c): VM_IO|VM_PFNMAP vmas are skipped; with
     /// `ignoreErrors` a failing vma does not stop the rest. Returns 0 or -errno.
-    func mmPopulate(_ t: KTask, mm: Int, _ start: UInt64, _ length: UInt64,
+    func mmPopulate(_ t: KTask, mm: MMID, _ start: UInt64, _ length: UInt64,
                     ignoreErrors: Bool) async -> Int {
         let end = start + length
         await lockShared(t, .mmap(mm: mm))
@@ -38,7 +38,7 @@ extension Kernel {
     /// Models madvise_populate() → faultin_vma_page_range() (mm/madvise.c, mm/gup.c):
     /// -ENOMEM on a gap, -EINVAL where check_vma_flags() refuses (VM_IO|VM_PFNMAP, a
     /// write to a read-only vma), -EFAULT when a fault fails (SIGBUS/SIGSEGV).
-    func madvisePopulate(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64,
+    func madvisePopulate(_ t: KTask, mm: MMID, _ start: UInt64, _ end: UInt64,
                          write: Bool) async -> Int {
         await lockShared(t, .mmap(mm: mm))
         var addr = start
@@ -72,7 +72,7 @@ extension Kernel {
     /// __get_user_pages() with pages == NULL over `[start, end)` (caller holds
     /// mmap_lock): entries present with the needed permission are left alone, anything
     /// else is faulted in. Returns 0 or -errno.
-    func populateRange(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64,
+    func populateRange(_ t: KTask, mm: MMID, _ start: UInt64, _ end: UInt64,
                        flags: FollFlags) async -> Int {
         var none: HeldPages? = nil
         let r = await getUserPagesLocked(t, mm: mm, start, Int((end - start) >> 12), flags,

@@ -7,7 +7,7 @@ extension Kernel {
     /// (the caller's own, for /proc/self/mem). Returns the bytes written (8), 0 when the
     /// process has exited (mmget_not_zero fails), -EIO when no page could be had (a hole
     /// GUP cannot fault in, a VM_IO/VM_PFNMAP vma), -EFAULT for a non-user address.
-    public func memWrite(_ t: KTask, remote: Int, _ addr: UInt64, _ value: UInt64) async -> Int {
+    public func memWrite(_ t: KTask, remote: MMID, _ addr: UInt64, _ value: UInt64) async -> Int {
         guard userRangeOK(addr, 8) else { return -Errno.EFAULT }
         guard !mms[remote].exited else { return 0 }
         // __access_remote_vm(): mmap_read_lock, then get_user_pages_remote of one page

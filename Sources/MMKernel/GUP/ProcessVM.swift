@@ -4,7 +4,8 @@
 extension Kernel {
     /// Models process_vm_rw_core() for a read of `len` bytes at `addr` in process `remote`
     /// into the caller. Returns bytes read or -errno (-EFAULT when nothing could be read).
-    public func processVMReadv(_ t: KTask, remote: Int, _ addr: UInt64, _ len: UInt64) async -> Int {
+    public func processVMReadv(_ t: KTask, remote: MMID, _ addr: UInt64,
+                               _ len: UInt64) async -> Int {
         guard len > 0 else { return 0 }
         guard userRangeOK(addr, len) else { return -Errno.EFAULT }
         guard !mms[remote].exited else { return -Errno.ESRCH }

@@ -13,7 +13,8 @@ extension Kernel {
     /// True when `pfn` is a PCI P2PDMA page (is_pci_p2pdma_page()).
     func isP2PDMAPage(_ pfn: Pfn) -> Bool {
         let p = page(pfn)
-        return p.flags.contains(.zoneDevice) && p.pgmap >= 0 && pgmapInfo(Int(p.pgmap)).type == .pciP2PDMA
+        guard p.flags.contains(.zoneDevice), let pg = p.pgmapID else { return false }
+        return pgmapInfo(pg).type == .pciP2PDMA
     }
 
     /// Models folio_is_longterm_pinnable() / is_longterm_pinnable_page(): not for
@@ -22,8 +23,8 @@ extension Kernel {
     func isLongtermPinnable(_ pfn: Pfn) -> Bool {
         if config.has(.longtermMigrateMovable) && isZoneMovable(pfn) { return false }
         let p = page(pfn)
-        guard p.flags.contains(.zoneDevice), p.pgmap >= 0 else { return true }
-        switch pgmapInfo(Int(p.pgmap)).type {
+        guard p.flags.contains(.zoneDevice), let pg = p.pgmapID else { return true }
+        switch pgmapInfo(pg).type {
         case .fsDax, .coherent, .pciP2PDMA: return false
         case .generic, .devicePrivate: return true
         }

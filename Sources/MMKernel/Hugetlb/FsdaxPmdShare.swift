@@ -40,7 +40,8 @@ extension Kernel {
     /// for write around the walk of the file's mappings, get_page() on the first
     /// shareable table, pud_populate() under that table's PT lock (or put_page() if our
     /// PUD got populated meanwhile), then pmd_alloc().
-    private func pmdShareRFC(_ t: KTask, _ vmf: VMFault, pud: EntryRef, inode: Int) async -> EntryRef? {
+    private func pmdShareRFC(_ t: KTask, _ vmf: VMFault, pud: EntryRef,
+                             inode: InodeID) async -> EntryRef? {
         await lock(t, .iMmap(inode: inode))
         let idx = vmf.vma.pageIndex(vmf.address)
         for (smm, svma) in await iMmapVMAs(t, vmf.vma.backing, idx: idx, skip: (vmf.mm, vmf.vma.start)) {
@@ -70,7 +71,8 @@ extension Kernel {
     /// table's PT lock only, a table whose page_count() is above 1 is shared: clear our
     /// PUD, put_page() the table, and report the PMD handled without zapping it. True
     /// when it unshared.
-    func unshareHugePmdRFC(_ t: KTask, mm: Int, _ pmdRef: EntryRef, _ addr: UInt64) async -> Bool {
+    func unshareHugePmdRFC(_ t: KTask, mm: MMID, _ pmdRef: EntryRef,
+                           _ addr: UInt64) async -> Bool {
         let ptl = LockID.ptl(slot: pmdRef.slot)
         await lock(t, ptl)
         let pfn = tables.pfn(ofSlot: pmdRef.slot)

@@ -38,7 +38,7 @@ extension Kernel {
     }
 
     /// The lock hugetlb_fault holds against huge_pmd_unshare in this era, taken.
-    private func hugetlbFaultLock(_ t: KTask, _ vma: VMA, _ inode: Int) async -> LockID? {
+    private func hugetlbFaultLock(_ t: KTask, _ vma: VMA, _ inode: InodeID) async -> LockID? {
         switch config.era.hugetlbFaultLocking {
         case .shareTakesIMmapWrite:
             return nil
@@ -54,15 +54,15 @@ extension Kernel {
         }
     }
 
-    private func hugetlbFaultUnlock(_ t: KTask, _ held: LockID?, _ inode: Int) async {
+    private func hugetlbFaultUnlock(_ t: KTask, _ held: LockID?, _ inode: InodeID) async {
         if let l = held { await unlockShared(t, l) }
     }
 
     /// Models huge_pte_alloc() (mm/hugetlb.c, ARCH_WANT_GENERAL_HUGETLB): pud_alloc, then
     /// huge_pmd_share() when want_pmd_share() and the PUD is none, else pmd_alloc().
     /// Returns the PMD entry's ref and the table page it lives in; nil on OOM.
-    func hugePteAlloc(_ t: KTask, _ mm: Int, _ vma: VMA, _ addr: UInt64,
-                      inode: Int) async -> (EntryRef, Pfn)? {
+    func hugePteAlloc(_ t: KTask, _ mm: MMID, _ vma: VMA, _ addr: UInt64,
+                      inode: InodeID) async -> (EntryRef, Pfn)? {
         guard let pud = await allocWalk(t, mm: mm, addr, to: .pud) else { return nil }
         var ref: EntryRef? = nil
         if wantPmdShare(vma, addr), await readEntry(t, pud) == 0 {
@@ -110,7 +110,7 @@ extension Kernel {
                     hugetlb.files[f].setPage(idx, new)
                     withPage(new) {
                         $0.flags.insert(.pageCache)
-                        $0.inode = Int32(inode)
+                        $0.inode = InodeID.packed(inode)
                         $0.index = UInt32(idx)
                         $0.refcount += 1
                     }

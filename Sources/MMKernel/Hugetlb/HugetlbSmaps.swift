@@ -5,7 +5,7 @@ extension Kernel {
     /// page_mapcount() >= 2, else Private_Hugetlb; nothing goes to Rss, Anonymous or the
     /// PMD counters. A page mapped through a shared PMD table has one entry, so its
     /// mapcount stays 1 and it counts as Private_Hugetlb in every sharer.
-    func smapsHugetlb(mm: Int, _ vma: VMA) -> SmapsEntry {
+    func smapsHugetlb(mm: MMID, _ vma: VMA) -> SmapsEntry {
         var out = SmapsEntry()
         out.vmFlags = vma.flags.mnemonics
         var addr = vma.start

@@ -3,7 +3,7 @@ import MMExplore
 /// A file on a hugetlbfs mount: its page cache holds one 2M huge page per huge index.
 public struct HugetlbFile: Hashable, Sendable {
     /// The inode number.
-    public var inode: Int
+    public var inode: InodeID
     /// Head pfn of the huge page at each 2M index, -1 when none is cached.
     public var pages: [Int32]
 
@@ -52,18 +52,18 @@ public struct HugetlbState: Hashable, Sendable {
 /// and the hugetlb file whose pages it mapped.
 struct GivenUpTable: Hashable, Sendable {
     /// The mm whose PUD no longer points to the table.
-    var mm: Int32
+    var mm: MMID
     /// The table's slot in the table store.
-    var slot: Int32
+    var slot: TableSlot
     /// The table page's allocation epoch then (a freed and reused frame differs).
     var epoch: UInt32
     /// The hugetlbfs inode the shared table mapped.
-    var inode: Int32
+    var inode: InodeID
 }
 
 extension Kernel {
     /// The index in `hugetlb.files` of inode `inode`, or nil when it is not on hugetlbfs.
-    func hugetlbFile(inode: Int) -> Int? {
+    func hugetlbFile(inode: InodeID) -> Int? {
         hugetlb.files.firstIndex(where: { $0.inode == inode })
     }
 

@@ -8,7 +8,7 @@ extension Kernel {
     /// unmap, and — it is the final unmap — make the vma ineligible for sharing before
     /// i_mmap_rwsem is dropped (v6.1+ __hugetlb_vma_unlock_write_free; earlier the vma
     /// leaves i_mmap in free_pgtables under the same lock, which the model folds in here).
-    func unmapHugepageRangeFinal(_ t: KTask, mm: Int, vma: VMA, _ start: UInt64, _ end: UInt64,
+    func unmapHugepageRangeFinal(_ t: KTask, mm: MMID, vma: VMA, _ start: UInt64, _ end: UInt64,
                                  _ tlb: inout MMUGather) async {
         guard case .hugetlb(let inode) = vma.backing else { return }
         let vmaLock = hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
@@ -28,7 +28,7 @@ extension Kernel {
     /// reference after the flush. Unshares are flushed before returning, i.e. before the
     /// caller drops i_mmap_rwsem (hugePmdUnshareFlush). The caller holds i_mmap_rwsem
     /// for write.
-    func unmapHugepageRange(_ t: KTask, mm: Int, vma: VMA, _ start: UInt64, _ end: UInt64,
+    func unmapHugepageRange(_ t: KTask, mm: MMID, vma: VMA, _ start: UInt64, _ end: UInt64,
                             _ tlb: inout MMUGather) async {
         var unshared: [UInt64] = []
         var addr = start & ~(PMD_SIZE - 1)
@@ -75,7 +75,7 @@ extension Kernel {
     /// flush_hugetlb_tlb_range() over the vma's range widened by
     /// adjust_range_if_pmd_sharing_possible ("hugetlb: take PMD sharing into account when
     /// flushing tlb/caches", v4.19; v4.4: the vma's range), which a split vma does not widen.
-    func hugetlbChangeProtection(_ t: KTask, mm: Int, vma: VMA) async {
+    func hugetlbChangeProtection(_ t: KTask, mm: MMID, vma: VMA) async {
         guard case .hugetlb(let inode) = vma.backing else { return }
         let vmaLock = hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
         if let l = vmaLock { await lock(t, l) }
@@ -123,7 +123,7 @@ extension Kernel {
     /// — unless huge_pte_alloc() made the child share the parent's table — taking a
     /// reference and a compound mapcount; private (COW) entries are write-protected in
     /// both.
-    func copyHugetlbPageRange(_ t: KTask, parent: Int, child: Int, vma: VMA) async {
+    func copyHugetlbPageRange(_ t: KTask, parent: MMID, child: MMID, vma: VMA) async {
         guard case .hugetlb(let inode) = vma.backing else { return }
         var dstVma = vma
         if let i = mms[child].vmas.firstIndex(where: { $0.start == vma.start }) {

@@ -23,7 +23,7 @@ extension Kernel {
         guard size % PMD_SIZE == 0 else { return -Errno.EINVAL }
         if files.inodes.contains(where: { $0.path == path }) { return -Errno.EEXIST }
         files.inodes.append(Inode(path: path, mount: m, size: size, layout: .contiguous, cache: []))
-        hugetlb.files.append(HugetlbFile(inode: files.inodes.count - 1,
+        hugetlb.files.append(HugetlbFile(inode: InodeID(files.inodes.count - 1),
                                          pages: Array(repeating: -1, count: Int(size / PMD_SIZE))))
         return 0
     }
@@ -106,8 +106,8 @@ extension Kernel {
     /// Models hugetlb_vmdelete_list() (fs/hugetlbfs/inode.c): for every vma mapping the
     /// file from page index `fromIndex` on, unmap_hugepage_range() with its own
     /// mmu_gather. The caller holds i_mmap_rwsem for write.
-    func hugetlbVmdeleteList(_ t: KTask, inode: Int, fromIndex: UInt64) async {
-        for mm in mms.indices where !mms[mm].exited {
+    func hugetlbVmdeleteList(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
+        for mm in mms.ids where !mms[mm].exited {
             await t.step()
             for v in mms[mm].vmas where v.backing == .hugetlb(inode: inode) {
                 let last = v.pgoff + (v.length >> 12)
@@ -127,9 +127,9 @@ extension Kernel {
     /// write, unmap the huge page at file index `index` (in 4K pages) from every vma that
     /// maps it, each with its own mmu_gather. The kernel takes each vma lock in order
     /// (dropping i_mmap_rwsem when a trylock fails); the model unmaps without it.
-    func hugetlbUnmapFileFolio(_ t: KTask, inode: Int, index: UInt64) async {
+    func hugetlbUnmapFileFolio(_ t: KTask, inode: InodeID, index: UInt64) async {
         await lock(t, .iMmap(inode: inode))
-        for mm in mms.indices where !mms[mm].exited {
+        for mm in mms.ids where !mms[mm].exited {
             await t.step()
             for v in mms[mm].vmas where v.backing == .hugetlb(inode: inode) {
                 guard index >= v.pgoff, index < v.pgoff + (v.length >> 12) else { continue }

@@ -32,7 +32,7 @@ extension Kernel {
     /// Models huge_pte_offset() for another process's tables, read locklessly as the
     /// kernel does (one scheduling point per level): the PMD entry's ref, or nil when a
     /// level is missing.
-    func hugePteOffset(_ t: KTask, mm: Int, _ addr: UInt64) async -> EntryRef? {
+    func hugePteOffset(_ t: KTask, mm: MMID, _ addr: UInt64) async -> EntryRef? {
         var slot = mms[mm].pgd
         for level in [PageTableLevel.pgd, .pud] {
             let e = await readEntry(t, EntryRef(slot: slot, index: level.index(addr)))
@@ -46,10 +46,10 @@ extension Kernel {
     /// (vma_interval_tree_foreach), in process order. One scheduling point reads the vma
     /// lists of every live process.
     func iMmapVMAs(_ t: KTask, _ backing: VMABacking, idx: UInt64,
-                   skip: (mm: Int, start: UInt64)) async -> [(mm: Int, vma: VMA)] {
+                   skip: (mm: MMID, start: UInt64)) async -> [(mm: MMID, vma: VMA)] {
         await t.step()
-        var out: [(mm: Int, vma: VMA)] = []
-        for mm in mms.indices where !mms[mm].exited {
+        var out: [(mm: MMID, vma: VMA)] = []
+        for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas where v.backing == backing {
                 guard v.pgoff <= idx, idx < v.pgoff + (v.length >> 12) else { continue }
                 if mm == skip.mm && v.start == skip.start { continue }
@@ -66,8 +66,8 @@ extension Kernel {
     /// get_page on the table page, later pt_share_count), then under that table's PT lock
     /// point our PUD at it if it is still none, else drop the share. Then pmd_alloc()
     /// inside the same i_mmap_rwsem section. Returns the PMD entry's ref, nil on OOM.
-    func hugePmdShare(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, pud: EntryRef,
-                      inode: Int) async -> EntryRef? {
+    func hugePmdShare(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, pud: EntryRef,
+                      inode: InodeID) async -> EntryRef? {
         let locking = config.era.hugetlbFaultLocking
         switch locking {
         case .shareTakesIMmapWrite: await lock(t, .iMmap(inode: inode))
@@ -86,7 +86,7 @@ extension Kernel {
                 await writeEntry(t, pud, layout.make(pfn: tablePfn, prot: PTEBits.table), .pud,
                                  "huge_pmd_share: pud_populate")
                 hugetlb.shares += 1
-                hugetlb.givenUp.removeAll { $0.mm == Int32(mm) && $0.slot == Int32(spte.slot) }
+                hugetlb.givenUp.removeAll { $0.mm == mm && $0.slot == spte.slot }
                 t.exec.note("huge_pmd_share: mm\(mm) shares mm\(smm)'s PMD table pfn \(hex(tablePfn))")
             } else {
                 await pmdShareDec(t, slot: spte.slot)
@@ -105,21 +105,21 @@ extension Kernel {
 
     /// How many other page tables share the PMD table in `slot` (0: not shared):
     /// page_count() - 1 of the table page (≤v6.12) or its pt_share_count (§8.1).
-    func pmdShareCount(slot: Int) -> Int {
+    func pmdShareCount(slot: TableSlot) -> Int {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
             return max(Int(page(pfn).refcount) - 1, 0)
         case .ptShareCount:
-            guard slot < hugetlb.shareCount.count,
-                  hugetlb.shareCountPfn[slot] == Pfn.packed(pfn) else { return 0 }
-            return Int(hugetlb.shareCount[slot])
+            guard slot.raw < hugetlb.shareCount.count,
+                  hugetlb.shareCountPfn[slot.raw] == Pfn.packed(pfn) else { return 0 }
+            return Int(hugetlb.shareCount[slot.raw])
         }
     }
 
     /// Takes one share of the PMD table in `slot`: get_page() on the table page, or
     /// ptdesc_pmd_pts_inc() / atomic_inc(&pt_share_count).
-    func pmdShareInc(_ t: KTask, slot: Int) async {
+    func pmdShareInc(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
@@ -127,19 +127,19 @@ extension Kernel {
         case .ptShareCount:
             await t.step()
             let n = pmdShareCount(slot: slot)
-            if slot >= hugetlb.shareCount.count {
-                let grow = slot + 1 - hugetlb.shareCount.count
+            if slot.raw >= hugetlb.shareCount.count {
+                let grow = slot.raw + 1 - hugetlb.shareCount.count
                 hugetlb.shareCount += repeatElement(0, count: grow)
                 hugetlb.shareCountPfn += repeatElement(-1, count: grow)
             }
-            hugetlb.shareCount[slot] = Int32(n + 1)
-            hugetlb.shareCountPfn[slot] = Pfn.packed(pfn)
+            hugetlb.shareCount[slot.raw] = Int32(n + 1)
+            hugetlb.shareCountPfn[slot.raw] = Pfn.packed(pfn)
             t.exec.note("pt_share_count pfn \(hex(pfn)) \(n) -> \(n + 1)")
         }
     }
 
     /// Drops one share of the PMD table in `slot`: put_page() or ptdesc_pmd_pts_dec().
-    func pmdShareDec(_ t: KTask, slot: Int) async {
+    func pmdShareDec(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
@@ -151,7 +151,7 @@ extension Kernel {
                 report(.bugOn, "pt_share_count of PMD table pfn \(hex(pfn)) underflow", t)
                 return
             }
-            hugetlb.shareCount[slot] = Int32(n - 1)
+            hugetlb.shareCount[slot.raw] = Int32(n - 1)
             t.exec.note("pt_share_count pfn \(hex(pfn)) \(n) -> \(n - 1)")
         }
     }
@@ -161,7 +161,8 @@ extension Kernel {
     /// at `pmd` is shared, clear our PUD, drop our share and nr_pmds; the caller must
     /// flush the whole PUD range before it drops i_mmap_rwsem (unshareFlush). Returns
     /// true when it unshared.
-    func hugePmdUnshare(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, pmd: EntryRef) async -> Bool {
+    func hugePmdUnshare(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64,
+                        pmd: EntryRef) async -> Bool {
         guard case .hugetlb(let inode) = vma.backing else { return false }
         if config.era.hugetlbShareCount == .ptShareCount { await t.step() }
         guard pmdShareCount(slot: pmd.slot) > 0 else { return false }
@@ -178,9 +179,9 @@ extension Kernel {
         }
         await pmdShareDec(t, slot: pmd.slot)
         hugetlb.unshares += 1
-        hugetlb.givenUp.append(GivenUpTable(mm: Int32(mm), slot: Int32(pmd.slot),
+        hugetlb.givenUp.append(GivenUpTable(mm: mm, slot: pmd.slot,
                                             epoch: page(tables.pfn(ofSlot: pmd.slot)).epoch,
-                                            inode: Int32(inode)))
+                                            inode: inode))
         return true
     }
 
@@ -194,7 +195,7 @@ extension Kernel {
     /// correctly after huge_pmd_unshare") nothing is flushed for the unshared range: the
     /// mmu_gather only holds what was cleared. `hugetlb_unshare_narrow_flush` flushes the
     /// unmapped huge page only.
-    func hugePmdUnshareFlush(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64) async {
+    func hugePmdUnshareFlush(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64) async {
         let start = addr & ~(PMD_SIZE - 1)
         if config.has(.hugetlbUnshareNarrowFlush) {
             t.exec.note("unshare flush narrowed to \(hex(start))+2M (hugetlb_unshare_narrow_flush)")
@@ -223,7 +224,7 @@ extension Kernel {
     /// The pfn of the PMD table page holding the PMD entry of `addr` in `mm` (0 when the
     /// PUD has none): what `observe ... .pmd_table` shows, equal in two processes that
     /// share the table.
-    public func pmdTablePfn(mm: Int, _ addr: UInt64) -> Pfn {
+    public func pmdTablePfn(mm: MMID, _ addr: UInt64) -> Pfn {
         guard let ref = findEntry(mm: mm, addr, at: .pmd) else { return Pfn(0) }
         return tables.pfn(ofSlot: ref.slot)
     }
@@ -234,13 +235,13 @@ extension Kernel {
     /// nothing) the walk sees what its mm mapped; any other entry — another process's PTE
     /// table or page, installed after the unshare — is `foreign-table-walk`. Returns
     /// false then (the walk stops).
-    func gupFastTableStillOurs(_ t: KTask, mm: Int, _ ref: EntryRef, _ e: UInt64) -> Bool {
+    func gupFastTableStillOurs(_ t: KTask, mm: MMID, _ ref: EntryRef, _ e: UInt64) -> Bool {
         guard !hugetlb.givenUp.isEmpty, e != 0 else { return true }
         let pfn = tables.pfn(ofSlot: ref.slot)
         guard let rec = hugetlb.givenUp.first(where: {
-            $0.mm == Int32(mm) && $0.slot == Int32(ref.slot) && $0.epoch == page(pfn).epoch
+            $0.mm == mm && $0.slot == ref.slot && $0.epoch == page(pfn).epoch
         }) else { return true }
-        if layout.isLeaf(e), let f = hugetlbFile(inode: Int(rec.inode)),
+        if layout.isLeaf(e), let f = hugetlbFile(inode: rec.inode),
            hugetlb.files[f].pages.contains(Pfn.packed(compoundHead(layout.pfn(e)))) {
             return true
         }

@@ -7,8 +7,8 @@ extension Kernel {
     /// a huge_pmd_share()/pmd_share() walk, which holds i_mmap_rwsem, either finished
     /// taking its share of the table or never finds the vma. Other vmas are removed
     /// without the lock, as before.
-    func unlinkSharedFileVMAs(_ t: KTask, mm: Int, _ range: Range<Int>) async {
-        var inodes: [Int] = []
+    func unlinkSharedFileVMAs(_ t: KTask, mm: MMID, _ range: Range<Int>) async {
+        var inodes: [InodeID] = []
         for v in mms[mm].vmas[range] {
             switch v.backing {
             case .hugetlb(let inode): if !inodes.contains(inode) { inodes.append(inode) }
@@ -17,7 +17,7 @@ extension Kernel {
             default: break
             }
         }
-        inodes.sort()
+        inodes.sort { $0.raw < $1.raw }
         for inode in inodes { await lock(t, .iMmap(inode: inode)) }
         for v in mms[mm].vmas[range] where v.hugetlbVmaLock >= 0 {
             hugetlb.vmaGone[Int(v.hugetlbVmaLock)] = true

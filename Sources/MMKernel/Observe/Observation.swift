@@ -31,7 +31,7 @@ public struct Observation: Hashable, Sendable {
 
 extension Kernel {
     /// Observes `addr` in process `mm` (runs alone: no scheduling points).
-    public func observe(mm: Int, _ addr: UInt64) -> Observation {
+    public func observe(mm: MMID, _ addr: UInt64) -> Observation {
         let w = walkSnapshot(mm: mm, addr)
         var level = "none"
         var entry: UInt64 = 0

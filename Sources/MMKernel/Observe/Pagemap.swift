@@ -15,7 +15,7 @@ extension Kernel {
     /// VM_PFNMAP vma is a hole (walk_page_test). At PMD level the page is pmd_page(), so
     /// the huge zero page reads as a file page; at PTE level only a page vm_normal_page()
     /// finds sets PM_FILE.
-    public func pagemap(mm: Int, _ addr: UInt64) -> PagemapEntry {
+    public func pagemap(mm: MMID, _ addr: UInt64) -> PagemapEntry {
         var out = PagemapEntry()
         guard let vi = mms[mm].vmaContaining(addr) else { return out }
         let vma = mms[mm].vmas[vi]

@@ -24,7 +24,7 @@ extension Kernel {
     /// one; smaps_pmd_entry skips the huge zero page (follow_trans_huge_pmd with
     /// FOLL_DUMP), counts ZONE_DEVICE pages in Rss only, and sizes a page by its compound
     /// size. VM_PFNMAP vmas are not walked at all (walk_page_test).
-    public func smaps(mm: Int, vmaIndex: Int) -> SmapsEntry {
+    public func smaps(mm: MMID, vmaIndex: Int) -> SmapsEntry {
         let vma = mms[mm].vmas[vmaIndex]
         if vma.flags.contains(.hugetlb) { return smapsHugetlb(mm: mm, vma) }  // Hugetlb/HugetlbSmaps.swift
         var out = SmapsEntry()

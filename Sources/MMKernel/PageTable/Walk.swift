@@ -3,7 +3,7 @@ import MMExplore
 /// Where one entry lives: a table slot and an index in it.
 public struct EntryRef: Hashable, Sendable {
     /// The table's slot in the table store.
-    public var slot: Int
+    public var slot: TableSlot
     /// The entry's index (0..<512).
     public var index: Int
 }
@@ -40,7 +40,7 @@ extension Kernel {
     /// Walks `addr` in `mm` without taking locks and without scheduling points (a
     /// snapshot for observers that run alone: observe, smaps, pagemap). Stops at the
     /// first none entry, a huge leaf, or the PTE.
-    public func walkSnapshot(mm: Int, _ addr: UInt64) -> WalkResult {
+    public func walkSnapshot(mm: MMID, _ addr: UInt64) -> WalkResult {
         var slot = mms[mm].pgd
         var level = PageTableLevel.pgd
         while true {
@@ -63,7 +63,8 @@ extension Kernel {
     /// pmd_alloc in mm/memory.c): returns the entry at `level` for `addr`, allocating the
     /// missing upper tables. A racing populate is resolved under the PTL of the upper
     /// table, as __pmd_alloc does. nil on OOM or when a huge leaf sits above `level`.
-    func allocWalk(_ t: KTask, mm: Int, _ addr: UInt64, to target: PageTableLevel) async -> EntryRef? {
+    func allocWalk(_ t: KTask, mm: MMID, _ addr: UInt64,
+                   to target: PageTableLevel) async -> EntryRef? {
         var slot = mms[mm].pgd
         var level = PageTableLevel.pgd
         while level != target {
@@ -103,7 +104,7 @@ extension Kernel {
 
     /// The entry at `level` for `addr` if every upper table exists, without allocating
     /// and without scheduling points (callers hold mmap_lock, which keeps tables alive).
-    func findEntry(mm: Int, _ addr: UInt64, at target: PageTableLevel) -> EntryRef? {
+    func findEntry(mm: MMID, _ addr: UInt64, at target: PageTableLevel) -> EntryRef? {
         var slot = mms[mm].pgd
         var level = PageTableLevel.pgd
         while level != target {

@@ -10,8 +10,8 @@ public final class KTask {
     public let name: String
     /// The simulated CPU the thread runs on.
     public let cpu: Int
-    /// The process context (MM id), or -1 for a kernel thread.
-    @exclusivity(unchecked) public var mm: Int
+    /// The process context (MM id), or nil for a kernel thread.
+    @exclusivity(unchecked) public var mm: MMID?
     /// local_irq_save() depth: IRQs are off while > 0.
     @exclusivity(unchecked) public var irqsOffDepth = 0
     /// Spinlocks held (lock object raw ids), for sleep-in-atomic checks.
@@ -32,7 +32,7 @@ public final class KTask {
     }
 
     /// Creates the task of a scenario thread.
-    public init(exec: ExecThread, name: String, cpu: Int, mm: Int) {
+    public init(exec: ExecThread, name: String, cpu: Int, mm: MMID?) {
         self.exec = exec
         self.name = name
         self.cpu = cpu
@@ -40,7 +40,7 @@ public final class KTask {
     }
 
     /// A task for running model code outside any exploration (unit tests).
-    public static func detached(name: String = "T0", cpu: Int = 0, mm: Int = -1) -> KTask {
+    public static func detached(name: String = "T0", cpu: Int = 0, mm: MMID? = nil) -> KTask {
         KTask(exec: .detached(name: name), name: name, cpu: cpu, mm: mm)
     }
 

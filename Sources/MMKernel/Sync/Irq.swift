@@ -8,7 +8,7 @@ extension Kernel {
     /// Models local_irq_save(): a scheduling point, then IRQs are off on `t`'s CPU.
     func localIrqSave(_ t: KTask) async {
         await t.step()
-        tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
+        tlb.ensure(cpu: t.cpu, mm: t.mm ?? MMID(0))
         if t.irqsOffDepth == 0 { tlb.beginIrqSection(t.cpu) }
         t.irqsOffDepth += 1
         tlb.setIrqsOff(t.cpu, Int32(t.irqsOffDepth))

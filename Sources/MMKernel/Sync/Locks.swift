@@ -4,19 +4,19 @@ import MMExplore
 /// dictionary on the fault path): a split PTL in the table store, mmap_lock in the MM.
 public enum LockID: Hashable, Sendable {
     /// The split page-table lock of a table page (pte_lockptr / pmd_lockptr).
-    case ptl(slot: Int)
+    case ptl(slot: TableSlot)
     /// A process's mmap_lock (an rwsem).
-    case mmap(mm: Int)
+    case mmap(mm: MMID)
     /// A file's i_mmap_rwsem.
-    case iMmap(inode: Int)
+    case iMmap(inode: InodeID)
     /// A hugetlb vma lock (an rwsem, v6.1+), by index in `Kernel.hugetlb.vmaLocks`.
     case hugetlbVma(lock: Int)
     /// The hugetlb fault mutex of a hugetlbfs file (hugetlb_fault_mutex_table, hashed by
     /// mapping and index in the kernel; one per file here), by inode.
-    case hugetlbFault(inode: Int)
+    case hugetlbFault(inode: InodeID)
     /// A file's mapping->invalidate_lock (an rwsem, v5.15+; ext4's i_mmap_sem and XFS's
     /// XFS_MMAPLOCK before), by inode.
-    case invalidate(inode: Int)
+    case invalidate(inode: InodeID)
 
     /// The object the explorer sees for this lock.
     var object: ObjectID {
@@ -56,7 +56,7 @@ extension Kernel {
     /// Where each lock's word lives, unrecorded: the callers above record the lock.
     @inline(__always) private func lockWord(_ id: LockID) -> LockState {
         switch id {
-        case .ptl(let slot): return tables.locks[slot]
+        case .ptl(let slot): return tables.ptl(slot)
         case .mmap(let mm): return mms[mm].mmapLock
         case .iMmap(let inode): return files.inodes.unrecorded(inode).iMmapRwsem
         case .hugetlbVma(let lock): return hugetlbLockWord(lock)
@@ -70,7 +70,7 @@ extension Kernel {
     @inline(__always) func setLockState(_ id: LockID, _ state: LockState, _ kind: AccessKind = .write) {
         log.access(id.object, kind)
         switch id {
-        case .ptl(let slot): tables.locks[slot] = state
+        case .ptl(let slot): tables.setPtl(slot, state)
         case .mmap(let mm): mms[mm].mmapLock = state
         case .iMmap(let inode): files.inodes.withUnrecorded(inode) { $0.iMmapRwsem = state }
         case .hugetlbVma(let lock): setHugetlbLockWord(lock, state)
@@ -159,7 +159,7 @@ extension Kernel {
     private func wait(_ t: KTask, _ id: LockID) async {
         let sleeping = id.sleeps
         if sleeping {
-            tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
+            tlb.ensure(cpu: t.cpu, mm: t.mm ?? MMID(0))
             tlb.setLazy(t.cpu, true)
         }
         t.exec.note("\(id) held: \(t.name) \(sleeping ? "sleeps (cpu\(t.cpu) idle, lazy TLB)" : "spins")")

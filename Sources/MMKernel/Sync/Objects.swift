@@ -7,7 +7,9 @@ enum Obj {
         ObjectID(kind << 56 | UInt64(truncatingIfNeeded: index) & 0x00ff_ffff_ffff_ffff)
     }
     /// One page-table entry: table slot and index.
-    static func entry(_ slot: Int, _ index: Int) -> ObjectID { make(1, slot << 9 | index) }
+    static func entry(_ slot: TableSlot, _ index: Int) -> ObjectID {
+        make(1, slot.raw << 9 | index)
+    }
     /// A struct page's identity: flags, compound order and head, mapping, index, pgmap,
     /// allocation epoch (what allocation, freeing and page-cache insertion change).
     static func page(_ pfn: Pfn) -> ObjectID { make(2, pfn.raw) }
@@ -19,25 +21,25 @@ enum Obj {
     /// count reads it, a sweep over a namespace's pages writes it (MemMap.refcountInSweep).
     static func pageCountBlock(_ pfn: Pfn) -> ObjectID { make(16, pfn.raw >> 9) }
     /// A page-table lock (split PTL of a table page).
-    static func ptl(_ slot: Int) -> ObjectID { make(3, slot) }
+    static func ptl(_ slot: TableSlot) -> ObjectID { make(3, slot.raw) }
     /// A process's mmap_lock.
-    static func mmapLock(_ mm: Int) -> ObjectID { make(4, mm) }
+    static func mmapLock(_ mm: MMID) -> ObjectID { make(4, mm.raw) }
     /// A file's i_mmap_rwsem.
-    static func iMmap(_ inode: Int) -> ObjectID { make(5, inode) }
+    static func iMmap(_ inode: InodeID) -> ObjectID { make(5, inode.raw) }
     /// A process's vma tree and counters.
-    static func vmas(_ mm: Int) -> ObjectID { make(6, mm) }
+    static func vmas(_ mm: MMID) -> ObjectID { make(6, mm.raw) }
     /// A file's page cache.
-    static func pageCache(_ inode: Int) -> ObjectID { make(7, inode) }
+    static func pageCache(_ inode: InodeID) -> ObjectID { make(7, inode.raw) }
     /// The page allocator's free lists.
     static let allocator = make(8, 0)
     /// A frame's contents (user data).
     static func frame(_ pfn: Pfn) -> ObjectID { make(9, pfn.raw) }
     /// A process's mm->tlb_flush_pending (mmu_gathers in progress on the mm).
-    static func tlbFlushPending(_ mm: Int) -> ObjectID { make(60, mm) }
+    static func tlbFlushPending(_ mm: MMID) -> ObjectID { make(60, mm.raw) }
     /// The filesystem mkfs put on block device `device` (unbind and mount ask which it is).
     static func blockDevice(_ device: Int) -> ObjectID { make(61, device) }
     /// A process's mm->write_protect_seq.
-    static func writeProtectSeq(_ mm: Int) -> ObjectID { make(12, mm) }
+    static func writeProtectSeq(_ mm: MMID) -> ObjectID { make(12, mm.raw) }
     /// A direct I/O request's completion.
     static func dio(_ id: Int) -> ObjectID { make(13, id) }
     /// A memmap section (128 MiB of struct pages): removed as a whole by memunmap_pages.
@@ -51,17 +53,17 @@ enum Obj {
     /// A DAX entry of a file's mapping xarray (fs/dax.c), by DAX file and page index.
     static func daxEntry(_ file: Int, _ index: Int) -> ObjectID { make(40, file << 32 | index) }
     /// A pmem namespace's driver binding (bind/unbind vs. direct_access).
-    static func pmemNs(_ region: Int) -> ObjectID { make(41, region) }
+    static func pmemNs(_ region: RegionID) -> ObjectID { make(41, region.raw) }
     /// A pmem namespace's geometry (fixed at creation: written only by it).
-    static func pmemGeometry(_ region: Int) -> ObjectID { make(67, region) }
+    static func pmemGeometry(_ region: RegionID) -> ObjectID { make(67, region.raw) }
     /// A pmem namespace's dev_pagemap index while bound (probe and unbind write it).
-    static func pmemPgmap(_ region: Int) -> ObjectID { make(68, region) }
+    static func pmemPgmap(_ region: RegionID) -> ObjectID { make(68, region.raw) }
     /// The filesystem's block allocator on a pmem namespace.
-    static func pmemAlloc(_ region: Int) -> ObjectID { make(69, region) }
+    static func pmemAlloc(_ region: RegionID) -> ObjectID { make(69, region.raw) }
     /// The data blocks the filesystem freed on a pmem namespace.
-    static func pmemFreed(_ region: Int) -> ObjectID { make(70, region) }
+    static func pmemFreed(_ region: RegionID) -> ObjectID { make(70, region.raw) }
     /// A dev_pagemap's percpu_ref.
-    static func pgmap(_ index: Int) -> ObjectID { make(10, index) }
+    static func pgmap(_ pgmap: PgmapID) -> ObjectID { make(10, pgmap.raw) }
     /// A TTM buffer object's state (reservation, references, backing pages).
     static func bo(_ index: Int) -> ObjectID { make(20, index) }
     /// A hugetlb vma lock (struct hugetlb_vma_lock's rw_sema), by index.
@@ -69,22 +71,22 @@ enum Obj {
     /// A hugetlbfs file's page cache (huge page per index) and i_size.
     static func hugetlbFile(_ file: Int) -> ObjectID { make(43, file) }
     /// A hugetlb PMD table's share count (pt_share_count), by table slot.
-    static func ptShareCount(_ slot: Int) -> ObjectID { make(44, slot) }
+    static func ptShareCount(_ slot: TableSlot) -> ObjectID { make(44, slot.raw) }
     /// An mm's mm_cpumask (and tlb_gen): written by switch_mm, read by a TLB shootdown.
-    static func cpumask(_ mm: Int) -> ObjectID { make(45, mm) }
+    static func cpumask(_ mm: MMID) -> ObjectID { make(45, mm.raw) }
     /// An mm's RSS counters (MM_ANONPAGES, MM_FILEPAGES): updated by commuting adds.
-    static func mmCounters(_ mm: Int) -> ObjectID { make(46, mm) }
+    static func mmCounters(_ mm: MMID) -> ObjectID { make(46, mm.raw) }
     /// An mm's deposited PTE tables (pgtable_trans_huge_deposit).
-    static func deposit(_ mm: Int) -> ObjectID { make(47, mm) }
+    static func deposit(_ mm: MMID) -> ObjectID { make(47, mm.raw) }
     /// A dev_pagemap's percpu_ref count: gets and puts are commuting updates, in percpu
     /// and atomic mode alike (the mode is `pgmapLive`, the completion `pgmapDone`).
-    static func pgmapRef(_ index: Int) -> ObjectID { make(54, index) }
+    static func pgmapRef(_ pgmap: PgmapID) -> ObjectID { make(54, pgmap.raw) }
     /// A dev_pagemap's percpu_ref mode (live, or killed): what percpu_ref_tryget_live()
     /// reads and percpu_ref_kill() writes, apart from the count (`pgmapRef`).
-    static func pgmapLive(_ index: Int) -> ObjectID { make(58, index) }
+    static func pgmapLive(_ pgmap: PgmapID) -> ObjectID { make(58, pgmap.raw) }
     /// A dev_pagemap's `done` completion: completed by the release callback (the put that
     /// drops the killed ref to zero), waited for by memunmap_pages().
-    static func pgmapDone(_ index: Int) -> ObjectID { make(59, index) }
+    static func pgmapDone(_ pgmap: PgmapID) -> ObjectID { make(59, pgmap.raw) }
     /// The huge zero page pointer (huge_zero_page / huge_zero_folio).
     static let hugeZero = make(55, 0)
     /// The highest pfn of hot-added device memory with a memmap (read by vm_normal_page's
@@ -106,9 +108,9 @@ enum Obj {
     /// The PMD (multi-order) DAX entry of a DAX file over 512 indices, by 2M block.
     static func daxPmd(_ file: Int, _ block: Int) -> ObjectID { make(66, file << 32 | block) }
     /// A hugetlbfs file's fault mutex, by inode.
-    static func hugetlbFaultMutex(_ inode: Int) -> ObjectID { make(50, inode) }
+    static func hugetlbFaultMutex(_ inode: InodeID) -> ObjectID { make(50, inode.raw) }
     /// A file's mapping->invalidate_lock, by inode.
-    static func invalidateLock(_ inode: Int) -> ObjectID { make(51, inode) }
+    static func invalidateLock(_ inode: InodeID) -> ObjectID { make(51, inode.raw) }
     /// A P2PDMA provider's genpool.
     static func genpool(_ index: Int) -> ObjectID { make(21, index) }
     /// Every file's and block device's stored contents (the audit's key for them).
@@ -116,7 +118,8 @@ enum Obj {
     /// One 4K page of a file's or block device's stored contents.
     static func storedPage(_ store: DataStore, _ page: UInt64) -> ObjectID {
         switch store {
-        case .file(let inode): return make(52, inode << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
+        case .file(let inode):
+            return make(52, inode.raw << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
         case .device(let dev): return make(53, dev << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
         }
     }
@@ -162,14 +165,16 @@ enum Obj {
             let count = pageCount(pfn), block = pageCountBlock(pfn), sec = section(pfn)
             return { $0 == count || $0 == block || $0 == sec }
         case 10:
-            let i = Int(key.raw & 0x00ff_ffff_ffff_ffff)
+            let i = PgmapID(Int(key.raw & 0x00ff_ffff_ffff_ffff))
             let ref = pgmapRef(i), live = pgmapLive(i), done = pgmapDone(i)
             return { $0 == ref || $0 == live || $0 == done }
         case 43: return { [42, 43, 44].contains(kind($0)) }
         case 20: return { kind($0) == 20 }
         case 21: return { [10, 21].contains(kind($0)) }
         case 48: return { [52, 53].contains(kind($0)) }
-        case 7: let inode = key.raw & 0x00ff_ffff_ffff_ffff; return { $0 == iMmap(Int(inode)) }
+        case 7:
+            let inode = InodeID(Int(key.raw & 0x00ff_ffff_ffff_ffff))
+            return { $0 == iMmap(inode) }
         default: return { _ in false }
         }
     }

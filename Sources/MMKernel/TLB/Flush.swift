@@ -6,7 +6,7 @@ import MMExplore
 /// IRQs-off section (gup-fast) holds the initiator up until it re-enables them.
 extension Kernel {
     /// Models flush_tlb_page() (flush_tlb_mm_range of one page).
-    func flushTLBPage(_ t: KTask, mm: Int, _ addr: UInt64) async {
+    func flushTLBPage(_ t: KTask, mm: MMID, _ addr: UInt64) async {
         await flushTLBRange(t, mm: mm, addr, PAGE_SIZE)
     }
 
@@ -17,12 +17,12 @@ extension Kernel {
     /// table free TLB flush to lazy TLB CPUs", Rik van Riel, v4.20); otherwise they catch
     /// up through tlb_gen when they switch back to the mm (switch_mm_irqs_off), which the
     /// model applies at once since a lazy CPU runs no user code of the mm before that.
-    func flushTLBRange(_ t: KTask, mm: Int, _ start: UInt64, _ length: UInt64,
+    func flushTLBRange(_ t: KTask, mm: MMID, _ start: UInt64, _ length: UInt64,
                        freedTables: Bool = false) async {
         checks.stats.tlbFlushes += 1
-        tlb.ensure(cpu: t.cpu, mm: max(mm, 0))
+        tlb.ensure(cpu: t.cpu, mm: mm)
         await t.step()
-        if mm >= 0 { tlb.incTlbGen(mm) }  // inc_mm_tlb_gen
+        tlb.incTlbGen(mm)  // inc_mm_tlb_gen
         let local = tlb.flush(cpu: t.cpu, mm: mm, start, length)
         t.exec.note("flush_tlb_mm_range mm\(mm) \(hex(start))+\(hex(length))"
                     + (freedTables ? " freed_tables" : "") + ": cpu\(t.cpu) \(local) entries")
@@ -46,10 +46,11 @@ extension Kernel {
     /// should_flush_tlb()/tlb_is_not_lazy() let the CPU catch up at its next switch_mm: it
     /// is lazy (eras with `flushSkipsLazyCPUs`), or — in eras whose switch_mm leaves the
     /// cpumask bit — it has another mm loaded.
-    private func flushTLBOther(_ t: KTask, cpu: Int, mm: Int, _ start: UInt64, _ length: UInt64,
+    private func flushTLBOther(_ t: KTask, cpu: Int, mm: MMID, _ start: UInt64, _ length: UInt64,
                                freedTables: Bool) async {
         if !freedTables && !config.era.switchMMClearsPrevCpumask && tlb.loaded(cpu: cpu) != mm {
-            t.exec.note("cpu\(cpu) has mm\(tlb.loaded(cpu: cpu)) loaded: should_flush_tlb skips it")
+            let name = tlb.loaded(cpu: cpu)?.description ?? "-1"
+            t.exec.note("cpu\(cpu) has mm\(name) loaded: should_flush_tlb skips it")
             return
         }
         if tlb.isLazy(cpu) && !freedTables && config.era.flushSkipsLazyCPUs {
@@ -72,7 +73,7 @@ extension Kernel {
     /// flush (hyperv_flush_tlb_multi, kvm_flush_tlb_multi). Every other CPU's entries of
     /// the range are gone when it returns, whether its IRQs are on or off: nothing waits
     /// for an IRQs-off section, so gup-fast is not held off by the flush.
-    private func flushTLBBroadcast(_ t: KTask, mm: Int, _ start: UInt64, _ length: UInt64) async {
+    private func flushTLBBroadcast(_ t: KTask, mm: MMID, _ start: UInt64, _ length: UInt64) async {
         await t.step()
         var n = 0
         for cpu in 0..<tlb.cpuCount where cpu != t.cpu {
@@ -88,7 +89,7 @@ extension Kernel {
     /// where the TLB flush itself was such an IPI; the kernels that flush without IPIs
     /// all select it, and Debian's x86 configs do too.)
     func tlbRemoveTableSyncOne(_ t: KTask) async {
-        tlb.ensure(cpu: t.cpu, mm: max(t.mm, 0))
+        tlb.ensure(cpu: t.cpu, mm: t.mm ?? MMID(0))
         await t.step()
         t.exec.note("tlb_remove_table_sync_one: IPI every cpu and wait")
         for cpu in 0..<tlb.cpuCount where cpu != t.cpu {

@@ -4,17 +4,17 @@
 /// hardware walker run without locks.
 struct MMUGather {
     /// The process.
-    let mm: Int
+    let mm: MMID
     /// Lowest and highest address whose entries were cleared.
     var start = UInt64.max
     var end: UInt64 = 0
     /// Pages whose mapping reference is dropped after the flush (__tlb_remove_page).
     var pages: [Pfn] = []
     /// Table pages freed after the flush (tlb_remove_table).
-    var tables: [Int] = []
+    var tables: [TableSlot] = []
 
     /// Models tlb_gather_mmu().
-    init(mm: Int) { self.mm = mm }
+    init(mm: MMID) { self.mm = mm }
 
     /// Records that `[addr, addr+size)` had entries cleared (tlb_flush_pte_range()).
     mutating func cleared(_ addr: UInt64, _ size: UInt64) {
@@ -57,7 +57,7 @@ extension Kernel {
     /// waits for every CPU that has IRQs off now to re-enable them. With no CPU in such a
     /// section the free happens at once (the earliest moment a grace period could end);
     /// otherwise an "rcu" agent waits for those sections and then frees.
-    func tlbRemoveTableRCU(_ t: KTask, _ slots: [Int]) async {
+    func tlbRemoveTableRCU(_ t: KTask, _ slots: [TableSlot]) async {
         guard !slots.isEmpty else { return }
         var readers: [(cpu: Int, section: UInt32)] = []
         for cpu in 0..<tlb.cpuCount where tlb.irqsOff(cpu) > 0 {
@@ -70,7 +70,7 @@ extension Kernel {
         t.exec.note("call_rcu(tlb_remove_table_rcu): \(slots.count) tables wait for cpu"
                     + readers.map { String($0.cpu) }.joined(separator: ",cpu"))
         t.exec.spawn("rcu") { exec in
-            let agent = KTask(exec: exec, name: "rcu", cpu: t.cpu, mm: -1)
+            let agent = KTask(exec: exec, name: "rcu", cpu: t.cpu, mm: nil)
             for r in readers {
                 while true {
                     await agent.step()

@@ -103,11 +103,11 @@ public struct TLBState: Hashable {
     }
 
     /// Makes room for CPU `cpu` and mm `mm`.
-    @inline(__always) mutating func ensure(cpu: Int, mm: Int) {
+    @inline(__always) mutating func ensure(cpu: Int, mm: MMID) {
         if cpu >= irqsOffStore.count { grow(cpu: cpu) }
-        if mm >= cpumask.count {
-            cpumask += repeatElement(0, count: mm + 1 - cpumask.count)
-            tlbGenStore += repeatElement(0, count: mm + 1 - tlbGenStore.count)
+        if mm.raw >= cpumask.count {
+            cpumask += repeatElement(0, count: mm.raw + 1 - cpumask.count)
+            tlbGenStore += repeatElement(0, count: mm.raw + 1 - tlbGenStore.count)
         }
     }
 
@@ -128,36 +128,36 @@ public struct TLBState: Hashable {
     }
 
     /// The way of `cpu`'s TLB translating `addr` in `mm`, or nil on a miss.
-    @inline(__always) func lookup(cpu: Int, mm: Int, _ addr: UInt64) -> Int? {
+    @inline(__always) func lookup(cpu: Int, mm: MMID, _ addr: UInt64) -> Int? {
         log.read(Obj.tlb(cpu))
         guard cpu < irqsOffStore.count else { return nil }
         let base = cpu * TLBState.ways
-        for i in base..<(base + TLBState.ways) where entryMM[i] == Int32(mm) {
+        for i in base..<(base + TLBState.ways) where entryMM[i] == MMID.packed(mm) {
             if addr & ~(entrySize[i] - 1) == entryVA[i] { return i }
         }
         return nil
     }
 
     /// Caches a translation in `cpu`'s TLB (replacing an older one for the same page).
-    mutating func fill(cpu: Int, mm: Int, _ addr: UInt64, size: UInt64, entry: UInt64,
+    mutating func fill(cpu: Int, mm: MMID, _ addr: UInt64, size: UInt64, entry: UInt64,
                        epoch: UInt32) {
         log.write(Obj.tlb(cpu))
         ensure(cpu: cpu, mm: mm)
         // The CPU has the mm loaded, so its bit is normally set already: then this only
         // reads the mask (a silent store changes nothing another CPU could see).
-        log.access(Obj.cpumask(mm), cpumask[mm] & (1 << UInt64(cpu)) != 0 ? .read : .write)
+        log.access(Obj.cpumask(mm), cpumask[mm.raw] & (1 << UInt64(cpu)) != 0 ? .read : .write)
         let i = lookup(cpu: cpu, mm: mm, addr) ?? {
             let w = nextWay[cpu]
             nextWay[cpu] = (w + 1) % TLBState.ways
             return cpu * TLBState.ways + w
         }()
-        entryMM[i] = Int32(mm)
+        entryMM[i] = MMID.packed(mm)
         entryVA[i] = addr & ~(size - 1)
         entrySize[i] = size
         entryValue[i] = entry
         entryEpoch[i] = epoch
         entryReported[i] = false
-        cpumask[mm] |= 1 << UInt64(cpu)
+        cpumask[mm.raw] |= 1 << UInt64(cpu)
     }
 
     /// Drops one entry.
@@ -180,12 +180,12 @@ public struct TLBState: Hashable {
 
     /// Drops `cpu`'s entries of `mm` that overlap `[start, start+length)`; returns how many.
     @discardableResult
-    mutating func flush(cpu: Int, mm: Int, _ start: UInt64, _ length: UInt64) -> Int {
+    mutating func flush(cpu: Int, mm: MMID, _ start: UInt64, _ length: UInt64) -> Int {
         log.write(Obj.tlb(cpu))
         guard cpu < irqsOffStore.count else { return 0 }
         var n = 0
         let base = cpu * TLBState.ways
-        for i in base..<(base + TLBState.ways) where entryMM[i] == Int32(mm) {
+        for i in base..<(base + TLBState.ways) where entryMM[i] == MMID.packed(mm) {
             if entryVA[i] < start &+ length && entryVA[i] + entrySize[i] > start {
                 entryMM[i] = -1
                 n += 1
@@ -195,37 +195,37 @@ public struct TLBState: Hashable {
     }
 
     /// CPUs in `mm`'s cpumask.
-    func cpus(of mm: Int) -> UInt64 {
+    func cpus(of mm: MMID) -> UInt64 {
         log.read(Obj.cpumask(mm))
-        return mm < cpumask.count ? cpumask[mm] : 0
+        return mm.raw < cpumask.count ? cpumask[mm.raw] : 0
     }
 
-    /// The mm `cpu` has loaded, or -1.
-    func loaded(cpu: Int) -> Int {
+    /// The mm `cpu` has loaded, or nil for none.
+    func loaded(cpu: Int) -> MMID? {
         log.read(Obj.tlb(cpu))
-        return cpu < loadedMMStore.count ? Int(loadedMMStore[cpu]) : -1
+        return cpu < loadedMMStore.count ? MMID(packed: loadedMMStore[cpu]) : nil
     }
 
     /// inc_mm_tlb_gen(): a flush of `mm` bumps its tlb_gen.
-    mutating func incTlbGen(_ mm: Int) {
+    mutating func incTlbGen(_ mm: MMID) {
         log.write(Obj.cpumask(mm))
-        tlbGenStore[mm] &+= 1
+        tlbGenStore[mm.raw] &+= 1
     }
 
     /// switch_mm's bookkeeping (Kernel.switchMMNow): `cpu` leaves `prev` (remembering its
     /// tlb_gen, and leaving its cpumask when `clearPrev`), joins `mm`'s cpumask and loads
     /// it. Returns true when `mm`'s tlb_gen moved on since `cpu` last had it loaded.
-    mutating func switchLoaded(cpu: Int, from prev: Int, to mm: Int, clearPrev: Bool) -> Bool {
+    mutating func switchLoaded(cpu: Int, from prev: MMID?, to mm: MMID, clearPrev: Bool) -> Bool {
         log.write(Obj.tlb(cpu))
         log.write(Obj.cpumask(mm))
-        if prev >= 0 {
+        if let prev {
             log.access(Obj.cpumask(prev), clearPrev ? .write : .read)
-            leftGenStore[cpu << 24 | prev] = tlbGenStore[prev]
-            if clearPrev { cpumask[prev] &= ~(1 << UInt64(cpu)) }
+            leftGenStore[cpu << 24 | prev.raw] = tlbGenStore[prev.raw]
+            if clearPrev { cpumask[prev.raw] &= ~(1 << UInt64(cpu)) }
         }
-        cpumask[mm] |= 1 << UInt64(cpu)
-        loadedMMStore[cpu] = Int32(mm)
-        if let g = leftGenStore[cpu << 24 | mm], g != tlbGenStore[mm] { return true }
+        cpumask[mm.raw] |= 1 << UInt64(cpu)
+        loadedMMStore[cpu] = MMID.packed(mm)
+        if let g = leftGenStore[cpu << 24 | mm.raw], g != tlbGenStore[mm.raw] { return true }
         return false
     }
 }
@@ -234,9 +234,9 @@ extension Kernel {
     /// Models switch_mm_irqs_off() (arch/x86/mm/tlb.c) when `t`'s CPU starts running
     /// `t.mm`: a scheduling point on the two cpumasks, then `switchMMNow`.
     public func switchMM(_ t: KTask) async {
-        guard t.mm >= 0 else { return }
+        guard let mm = t.mm else { return }
         await t.step()
-        switchMMNow(cpu: t.cpu, mm: t.mm, t)
+        switchMMNow(cpu: t.cpu, mm: mm, t)
     }
 
     /// Models switch_mm_irqs_off() (arch/x86/mm/tlb.c) without a scheduling point (for a
@@ -245,8 +245,8 @@ extension Kernel {
     /// `switchMMClearsPrevCpumask`), joins `mm`'s, and — when `mm`'s tlb_gen moved on
     /// since the CPU last had it loaded — flushes its entries of `mm` (the tlb_gen
     /// catch-up of choose_new_asid/need_flush).
-    public func switchMMNow(cpu: Int, mm: Int, _ t: KTask? = nil) {
-        guard mm >= 0 else { return }
+    public func switchMMNow(cpu: Int, mm: MMID?, _ t: KTask? = nil) {
+        guard let mm else { return }
         tlb.ensure(cpu: cpu, mm: mm)
         let prev = tlb.loaded(cpu: cpu)
         guard prev != mm else { return }
@@ -255,7 +255,7 @@ extension Kernel {
                             clearPrev: config.era.switchMMClearsPrevCpumask) {
             dropped = tlb.flush(cpu: cpu, mm: mm, 0, UInt64.max)
         }
-        t?.exec.note("switch_mm_irqs_off cpu\(cpu): mm\(prev) -> mm\(mm)"
+        t?.exec.note("switch_mm_irqs_off cpu\(cpu): mm\(prev?.description ?? "-1") -> mm\(mm)"
                      + (dropped > 0 ? ", tlb_gen catch-up drops \(dropped) entries" : ""))
     }
 
@@ -268,7 +268,7 @@ extension Kernel {
     ///
     /// The step reads this CPU's TLB, the frame's struct page (the checker reads it;
     /// freeing and reallocation write it) and, in the caller, the frame's contents.
-    func tlbLookup(_ t: KTask, mm: Int, _ addr: UInt64, write: Bool,
+    func tlbLookup(_ t: KTask, mm: MMID, _ addr: UInt64, write: Bool,
                    data: AccessKind? = nil) async -> UInt64? {
         await t.step()
         guard let i = tlb.lookup(cpu: t.cpu, mm: mm, addr) else { return nil }
@@ -303,7 +303,7 @@ extension Kernel {
     }
 
     /// Fills `t`'s CPU TLB after a successful walk (part of the walk's last step).
-    func tlbFill(_ t: KTask, mm: Int, _ addr: UInt64, size: UInt64, entry: UInt64) {
+    func tlbFill(_ t: KTask, mm: MMID, _ addr: UInt64, size: UInt64, entry: UInt64) {
         let head = layout.pfn(entry).aligned(order: size.trailingZeroBitCount - 12)
         let epoch = memory.memmap.pfnValid(head) ? page(head).epoch : 0
         tlb.fill(cpu: t.cpu, mm: mm, addr, size: size, entry: entry, epoch: epoch)

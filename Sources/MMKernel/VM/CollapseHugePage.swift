@@ -10,7 +10,7 @@ extension Kernel {
     /// table is deposited for a later split and the huge PMD installed. anon_vma's lock
     /// is not modelled: every rmap walker of the model (MADV_PAGEOUT reclaim) holds
     /// mmap_lock, which the collapse holds for write. Returns the scan result.
-    func collapseHugePage(_ t: KTask, mm: Int, _ haddr: UInt64, _ caller: CollapseCaller) async
+    func collapseHugePage(_ t: KTask, mm: MMID, _ haddr: UInt64, _ caller: CollapseCaller) async
         -> CollapseResult
     {
         // alloc_charge_hpage(): the THP is allocated before mmap_lock is taken for write.
@@ -23,7 +23,7 @@ extension Kernel {
     }
 
     /// The part of collapse_huge_page() under mmap_lock held for write.
-    private func collapseLocked(_ t: KTask, mm: Int, _ haddr: UInt64, _ caller: CollapseCaller,
+    private func collapseLocked(_ t: KTask, mm: MMID, _ haddr: UInt64, _ caller: CollapseCaller,
                                 hpage: Pfn) async -> CollapseResult {
         // hugepage_vma_revalidate() and check_pmd_still_valid().
         guard let vi = collapseVMAIndex(mm: mm, haddr, caller) else { return .vmaCheck }
@@ -89,7 +89,7 @@ extension Kernel {
     /// cleared and its rmap removed under the PTE lock, then its mapping reference dropped
     /// (free_page_and_swap_cache): it is freed unless someone still holds a reference.
     /// A none PTE leaves its subpage zeroed and adds to MM_ANONPAGES.
-    private func collapseCopy(_ t: KTask, mm: Int, _ haddr: UInt64, _ slot: Int,
+    private func collapseCopy(_ t: KTask, mm: MMID, _ haddr: UInt64, _ slot: TableSlot,
                               _ isolated: [(index: Int, pfn: Pfn)], hpage: Pfn) async {
         let ptl = LockID.ptl(slot: slot)
         for (i, src) in isolated {

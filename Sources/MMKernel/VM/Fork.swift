@@ -3,7 +3,7 @@ extension Kernel {
     /// Models dup_mmap() (kernel/fork.c): a child mm with a copy of every vma (except
     /// VM_DONTCOPY); page tables are copied where vma_needs_copy() says so. Returns the
     /// child's MM id, or nil on OOM.
-    public func fork(_ t: KTask, mm parent: Int) async -> Int? {
+    public func fork(_ t: KTask, mm parent: MMID) async -> MMID? {
         let childName = "\(mms[parent].name).\(mms.count)"
         guard let child = await createProcess(t, name: childName) else { return nil }
         await lock(t, .mmap(mm: parent))
@@ -41,7 +41,7 @@ extension Kernel {
     /// write-protected in both processes and share their pages (one more reference and
     /// mapcount each); special entries are copied as they are. Huge PMDs are shared by
     /// copy_huge_pmd() with a new deposited table for the child.
-    func copyPageRange(_ t: KTask, parent: Int, child: Int, vma: VMA) async {
+    func copyPageRange(_ t: KTask, parent: MMID, child: MMID, vma: VMA) async {
         if vma.flags.contains(.hugetlb) {  // Hugetlb/HugetlbUnmap.swift
             await copyHugetlbPageRange(t, parent: parent, child: child, vma: vma)
             return

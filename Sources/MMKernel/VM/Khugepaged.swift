@@ -13,7 +13,7 @@ extension Kernel {
     /// `[start, end)` is collapsed; 0 when all of them are PMD-mapped afterwards, else the
     /// last failure's errno (madvise_collapse_errno; SCAN_PAGE_COUNT → -EAGAIN is "mm:
     /// MADV_COLLAPSE: set EAGAIN on unexpected page refcount", in 6.1.y).
-    func madviseCollapse(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64) async -> Int {
+    func madviseCollapse(_ t: KTask, mm: MMID, _ start: UInt64, _ end: UInt64) async -> Int {
         await lockShared(t, .mmap(mm: mm))
         let mapped = isFullyMapped(mm: mm, start, end)
         await unlockShared(t, .mmap(mm: mm))
@@ -27,7 +27,7 @@ extension Kernel {
     /// limits (THP enabled for the vma, max_ptes_none 511, max_ptes_shared 256, at least
     /// one young PTE). Returns 0 when every range is PMD-mapped afterwards, else the last
     /// failure mapped as MADV_COLLAPSE maps it (-EAGAIN for a page with extra references).
-    public func khugepagedCollapse(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64) async
+    public func khugepagedCollapse(_ t: KTask, mm: MMID, _ addr: UInt64, _ length: UInt64) async
         -> Int
     {
         guard addr & (PAGE_SIZE - 1) == 0, userRangeOK(addr, length) else { return -Errno.EINVAL }
@@ -35,7 +35,7 @@ extension Kernel {
     }
 
     /// The PMD ranges of `[start, end)` one after the other (madvise_collapse's loop).
-    private func collapseRange(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64,
+    private func collapseRange(_ t: KTask, mm: MMID, _ start: UInt64, _ end: UInt64,
                                _ caller: CollapseCaller) async -> Int {
         let hstart = (start + PMD_SIZE - 1) & ~(PMD_SIZE - 1)
         let hend = end & ~(PMD_SIZE - 1)
@@ -62,7 +62,7 @@ extension Kernel {
     /// collapse: an anonymous vma covering the whole 2M range, not VM_NOHUGEPAGE nor
     /// special; khugepaged also needs THP enabled for it (sysfs `always`, or
     /// VM_HUGEPAGE), MADV_COLLAPSE ignores the sysfs setting.
-    func collapseVMAIndex(mm: Int, _ haddr: UInt64, _ caller: CollapseCaller) -> Int? {
+    func collapseVMAIndex(mm: MMID, _ haddr: UInt64, _ caller: CollapseCaller) -> Int? {
         guard let i = mms[mm].vmaContaining(haddr) else { return nil }
         let vma = mms[mm].vmas[i]
         guard vma.isAnonymous, !vma.flags.contains(.noHugePage),
@@ -77,7 +77,7 @@ extension Kernel {
     /// Models hpage_collapse_scan_pmd() (khugepaged_scan_pmd before v6.1): under
     /// mmap_lock (read) and the PTE lock, every PTE of the range must be none or map an
     /// anonymous small page without extra references; then collapse_huge_page().
-    func collapseScanPmd(_ t: KTask, mm: Int, _ haddr: UInt64, _ caller: CollapseCaller) async
+    func collapseScanPmd(_ t: KTask, mm: MMID, _ haddr: UInt64, _ caller: CollapseCaller) async
         -> CollapseResult
     {
         await lockShared(t, .mmap(mm: mm))
@@ -117,8 +117,8 @@ extension Kernel {
     /// 256), and is_refcount_suitable(): page_count() equal to the mapcount, so a GUP
     /// reference or pin fails with SCAN_PAGE_COUNT. khugepaged needs a young PTE.
     /// (PTE-mapped THPs are refused here; the kernel copies them too.)
-    func collapseCheckPtes(_ vma: VMA, _ haddr: UInt64, _ slot: Int, _ caller: CollapseCaller)
-        -> CollapseResult
+    func collapseCheckPtes(_ vma: VMA, _ haddr: UInt64, _ slot: TableSlot,
+                           _ caller: CollapseCaller) -> CollapseResult
     {
         var none = 0, shared = 0, referenced = 0
         for i in 0..<512 {

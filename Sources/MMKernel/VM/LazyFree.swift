@@ -8,7 +8,7 @@ extension Kernel {
     /// here is cleaned (folio_clear_dirty, PTE made old and clean) and marked lazy-free
     /// (mark_page_lazyfree() clears PG_swapbacked); then the cleared range is flushed.
     /// Huge PMDs are left alone (the model does not split anonymous folios).
-    func madviseFreeRange(_ t: KTask, mm: Int, vma: VMA, _ start: UInt64, _ end: UInt64) async {
+    func madviseFreeRange(_ t: KTask, mm: MMID, vma: VMA, _ start: UInt64, _ end: UInt64) async {
         var tlb = MMUGather(mm: mm)
         var addr = start
         while addr < end {
@@ -49,7 +49,7 @@ extension Kernel {
     /// each present small anonymous page mapped only here is isolated from the LRU (one
     /// reference, isolate_lru_page) under the PTE lock; then reclaim_pages() runs
     /// shrink_page_list() on them.
-    func madvisePageoutRange(_ t: KTask, mm: Int, vma: VMA, _ start: UInt64,
+    func madvisePageoutRange(_ t: KTask, mm: MMID, vma: VMA, _ start: UInt64,
                              _ end: UInt64) async {
         var isolated: [(addr: UInt64, pfn: Pfn)] = []
         var addr = start
@@ -86,7 +86,7 @@ extension Kernel {
     /// a lazy-free page is unmapped (try_to_unmap_one) and, if that discarded it, freed
     /// when page_ref_freeze(page, 1) finds only the isolation reference. The isolation
     /// reference is dropped at the end in every case (putback or free).
-    func shrinkAnonPage(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async {
+    func shrinkAnonPage(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async {
         if !page(pfn).flags.contains(.swapBacked) {
             let unmapped = await tryToUnmapLazyFree(t, mm: mm, vma: vma, addr, pfn)
             if unmapped {
@@ -110,7 +110,7 @@ extension Kernel {
     /// dropped) when it is clean and — with `madv_free_refcount_check` — its refcount is
     /// exactly the isolation reference plus its mappings. Otherwise the entry is restored
     /// and the page made swap-backed again. Returns true when it was discarded.
-    func tryToUnmapLazyFree(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async
+    func tryToUnmapLazyFree(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async
         -> Bool
     {
         guard let pmdRef = findEntry(mm: mm, addr, at: .pmd) else { return false }

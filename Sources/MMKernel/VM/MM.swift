@@ -20,11 +20,11 @@ public struct MMCounter: Hashable, Sendable {
 /// (Sync/Locks.swift records it). Each property's accessors record the access.
 public final class MM {
     /// Index in `Kernel.mms`.
-    public let id: Int
+    public let id: MMID
     /// The process's name in the scenario.
     public let name: String
     /// Table slot of the PGD (fixed for the mm's life).
-    public let pgd: Int
+    public let pgd: TableSlot
     /// mmap_lock.
     @exclusivity(unchecked) public var mmapLock = LockState()
     /// Top of the mmap area (mmap_base); allocation goes down from here.
@@ -35,7 +35,7 @@ public final class MM {
     @exclusivity(unchecked) private var vmaStore: [VMA] = []
     @exclusivity(unchecked) private var anonStore = MMCounter()
     @exclusivity(unchecked) private var fileStore = MMCounter()
-    @exclusivity(unchecked) private var depositStore: [UInt64: Int] = [:]
+    @exclusivity(unchecked) private var depositStore: [UInt64: TableSlot] = [:]
     @exclusivity(unchecked) private var wpSeqStore: UInt32 = 0
     @exclusivity(unchecked) private var flushPendingStore = 0
     @exclusivity(unchecked) private var exitedStore = false
@@ -56,7 +56,7 @@ public final class MM {
         _modify { log.update(Obj.mmCounters(id)); yield &fileStore }
     }
     /// Deposited PTE tables for huge PMDs (pgtable_trans_huge_deposit), by PMD address.
-    public var deposited: [UInt64: Int] {
+    public var deposited: [UInt64: TableSlot] {
         get { log.read(Obj.deposit(id)); return depositStore }
         _modify { log.write(Obj.deposit(id)); yield &depositStore }
     }
@@ -77,7 +77,7 @@ public final class MM {
         _modify { log.write(Obj.vmas(id)); yield &exitedStore }
     }
 
-    init(id: Int, name: String, pgd: Int, log: AccessLog) {
+    init(id: MMID, name: String, pgd: TableSlot, log: AccessLog) {
         self.id = id
         self.name = name
         self.pgd = pgd
@@ -123,15 +123,15 @@ public final class MM {
 
 extension Kernel {
     /// Models mm_alloc() + pgd_alloc() (kernel/fork.c): a new empty address space.
-    public func createProcess(_ t: KTask, name: String) async -> Int? {
+    public func createProcess(_ t: KTask, name: String) async -> MMID? {
         guard let pgd = await allocTable(t) else { return nil }
-        let mm = MM(id: mms.count, name: name, pgd: pgd, log: log)
+        let mm = MM(id: MMID(mms.count), name: name, pgd: pgd, log: log)
         mms.append(mm)
         return mm.id
     }
 
     /// The id of the process named `name`.
-    public func process(named name: String) -> Int? {
+    public func process(named name: String) -> MMID? {
         mms.first(where: { $0.name == name })?.id
     }
 }

@@ -22,7 +22,7 @@ public enum MadviseAdvice: String, Hashable, Sendable {
 extension Kernel {
     /// Models do_madvise() (mm/madvise.c). Returns 0 or -errno: -EINVAL for a misaligned
     /// start or advice the era does not know, -ENOMEM when part of the range is unmapped.
-    public func madvise(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64,
+    public func madvise(_ t: KTask, mm: MMID, _ addr: UInt64, _ length: UInt64,
                         _ advice: MadviseAdvice) async -> Int {
         guard addr & (PAGE_SIZE - 1) == 0 else { return -Errno.EINVAL }
         guard userRangeOK(addr, length) else { return -Errno.ENOMEM }

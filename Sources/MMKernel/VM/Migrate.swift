@@ -17,7 +17,7 @@ extension Kernel {
     /// number of pages left in place (shared with another process: -EACCES; migration
     /// failed: -EAGAIN/-EBUSY), 0 when every candidate moved; -EINVAL for a bad range,
     /// -EFAULT when part of it is unmapped.
-    public func movePages(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64) async -> Int {
+    public func movePages(_ t: KTask, mm: MMID, _ addr: UInt64, _ length: UInt64) async -> Int {
         guard addr & (PAGE_SIZE - 1) == 0, length > 0, userRangeOK(addr, length) else {
             return -Errno.EINVAL
         }
@@ -48,7 +48,7 @@ extension Kernel {
     /// Models add_page_for_migration() (mm/migrate.c): under the PTE lock, a present
     /// small anonymous page mapped only here is isolated (isolate_lru_page: one reference,
     /// the one migration holds throughout; follow_page's own reference is folded in).
-    func isolateForMigration(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64) async
+    func isolateForMigration(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64) async
         -> MigrationCandidate
     {
         guard let ref = pteRef(mm: mm, addr) else { return .skipped }
@@ -71,7 +71,7 @@ extension Kernel {
     }
 
     /// The PTE slot of `addr` when a PTE table maps it.
-    func pteRef(mm: Int, _ addr: UInt64) -> EntryRef? {
+    func pteRef(mm: MMID, _ addr: UInt64) -> EntryRef? {
         guard let pmdRef = findEntry(mm: mm, addr, at: .pmd) else { return nil }
         let pmd = tables.read(pmdRef.slot, pmdRef.index)
         guard pmd != 0, !layout.isLeaf(pmd), let slot = slotOf(entry: pmd) else { return nil }
@@ -85,7 +85,7 @@ extension Kernel {
     /// remove_migration_ptes. The isolation reference is dropped at the end either way
     /// (putback on failure: the page stays; on success it frees the old frame). Returns
     /// 0, or -EAGAIN (extra references), -EBUSY (a pinned exclusive page), -ENOMEM.
-    func migrateIsolated(_ t: KTask, mm: Int, vma: VMA, _ addr: UInt64, _ src: Pfn,
+    func migrateIsolated(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ src: Pfn,
                          movable: Bool) async -> Int {
         guard let dst = await allocPages(t, movable: movable) else {
             await putPage(t, src)
@@ -138,7 +138,7 @@ extension Kernel {
     /// otherwise it clears PageAnonExclusive and the entry remembers it
     /// (make_readable_exclusive_migration_entry). Returns the entry's slot, the old PTE,
     /// the migration entry and whether it is exclusive.
-    func tryToMigrate(_ t: KTask, mm: Int, _ addr: UInt64, _ src: Pfn) async
+    func tryToMigrate(_ t: KTask, mm: MMID, _ addr: UInt64, _ src: Pfn) async
         -> (EntryRef, UInt64, UInt64, Bool)?
     {
         guard let ref = pteRef(mm: mm, addr) else { return nil }
@@ -175,7 +175,7 @@ extension Kernel {
     /// (writable as the migration entry was) and the page's rmap is added, exclusive again
     /// when the entry was (RMAP_EXCLUSIVE). False when the entry is gone (MADV_DONTNEED
     /// zapped it).
-    func removeMigrationPte(_ t: KTask, mm: Int, _ ref: EntryRef, _ entry: UInt64,
+    func removeMigrationPte(_ t: KTask, mm: MMID, _ ref: EntryRef, _ entry: UInt64,
                             _ orig: UInt64, to pfn: Pfn, exclusive: Bool) async -> Bool {
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)

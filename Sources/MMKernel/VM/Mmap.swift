@@ -3,11 +3,11 @@ public enum MapTarget: Hashable, Sendable {
     /// MAP_ANONYMOUS.
     case anon
     /// A regular file, by inode number.
-    case file(inode: Int)
+    case file(inode: InodeID)
     /// /dev/mem.
     case devMem
     /// /dev/daxN.0, by pmem region (Drivers/DevDax.swift).
-    case devDax(region: Int)
+    case devDax(region: RegionID)
     /// A dma-buf fd of a TTM buffer object (`dmabuf:NAME`), by BO index.
     case dmabuf(bo: Int)
     /// An AF_PACKET socket's RX ring (net/packet/af_packet.c packet_mmap).
@@ -52,7 +52,7 @@ let mmapMinAddr: UInt64 = 0x10000
 extension Kernel {
     /// Models do_mmap() → mmap_region() (mm/mmap.c), then mm_populate() for
     /// MAP_POPULATE. Returns the address, or -errno.
-    public func mmap(_ t: KTask, mm: Int, _ req: MmapRequest) async -> Int64 {
+    public func mmap(_ t: KTask, mm: MMID, _ req: MmapRequest) async -> Int64 {
         guard req.length > 0, req.length <= TASK_SIZE else { return -Int64(req.length == 0 ? Errno.EINVAL : Errno.ENOMEM) }
         guard req.offset & (PAGE_SIZE - 1) == 0 else { return -Int64(Errno.EINVAL) }
         let granule = hugetlbMmapGranule(req.target)  // hugetlbfs: 2M (Hugetlb/Hugetlbfs.swift)
@@ -131,7 +131,7 @@ extension Kernel {
     /// Models get_unmapped_area() with the top-down allocator (mm/mmap.c
     /// unmapped_area_topdown), MAP_FIXED_NOREPLACE, and the era's THP alignment of anon
     /// mappings (thp_get_unmapped_area). Returns the address or -errno.
-    func getUnmappedArea(mm: Int, len: UInt64, req: MmapRequest) -> Int64 {
+    func getUnmappedArea(mm: MMID, len: UInt64, req: MmapRequest) -> Int64 {
         let m = mms[mm]
         if case .at(let addr) = req.placement {
             guard addr & (PAGE_SIZE - 1) == 0, addr >= mmapMinAddr else {

@@ -2,7 +2,7 @@
 extension Kernel {
     /// Models do_mprotect_pkey() → mprotect_fixup() → change_protection()
     /// (mm/mprotect.c). Returns 0 or -errno (-ENOMEM if part of the range is unmapped).
-    public func mprotect(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64, read: Bool,
+    public func mprotect(_ t: KTask, mm: MMID, _ addr: UInt64, _ length: UInt64, read: Bool,
                          write: Bool, exec: Bool) async -> Int {
         guard addr & (PAGE_SIZE - 1) == 0 else { return -Errno.EINVAL }
         guard userRangeOK(addr, length) else { return -Errno.ENOMEM }
@@ -34,7 +34,7 @@ extension Kernel {
     }
 
     /// True when `[start, end)` is covered by vmas without a gap.
-    func isFullyMapped(mm: Int, _ start: UInt64, _ end: UInt64) -> Bool {
+    func isFullyMapped(mm: MMID, _ start: UInt64, _ end: UInt64) -> Bool {
         var cur = start
         for v in mms[mm].vmas where v.end > cur && v.start < end {
             if v.start > cur { return false }
@@ -47,7 +47,7 @@ extension Kernel {
     /// Models change_protection() → change_pte_range()/change_huge_pmd(): present
     /// entries take the vma's new protection; write permission is only ever removed here
     /// (a later write fault grants it), PROT_NONE makes entries PROTNONE.
-    func changeProtection(_ t: KTask, mm: Int, vma: VMA) async {
+    func changeProtection(_ t: KTask, mm: MMID, vma: VMA) async {
         let prot = vma.pageProt
         var addr = vma.start
         while addr < vma.end {

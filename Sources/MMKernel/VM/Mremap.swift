@@ -7,7 +7,7 @@ extension Kernel {
     /// the entries (huge PMDs are split first), then the old range is unmapped. Returns
     /// the new address, or -EINVAL (misaligned, overlapping, the target not free, or a
     /// special, hugetlb or DAX vma, which the model does not move) or -EFAULT (unmapped).
-    public func mremap(_ t: KTask, mm: Int, _ old: UInt64, _ len: UInt64, to new: UInt64) async
+    public func mremap(_ t: KTask, mm: MMID, _ old: UInt64, _ len: UInt64, to new: UInt64) async
         -> Int64
     {
         let len = (len + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)
@@ -59,7 +59,7 @@ extension Kernel {
     /// address and set at the new one. With `mremap_flush_under_ptl` a present entry
     /// forces flush_tlb_range() of the old extent before the PTLs are dropped; without it
     /// the old range is flushed once at the end (need_flush), after the locks are gone.
-    func movePageTables(_ t: KTask, mm: Int, from ov: VMA, to nv: VMA, _ old: UInt64,
+    func movePageTables(_ t: KTask, mm: MMID, from ov: VMA, to nv: VMA, _ old: UInt64,
                         _ len: UInt64) async {
         var needFlush = false
         var off: UInt64 = 0

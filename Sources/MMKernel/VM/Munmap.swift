@@ -2,7 +2,7 @@
 extension Kernel {
     /// Models __split_vma() at both ends of `[start, end)` so that every vma is either
     /// fully inside or fully outside the range. Returns the indices inside.
-    func splitVMAs(mm: Int, _ start: UInt64, _ end: UInt64) -> Range<Int> {
+    func splitVMAs(mm: MMID, _ start: UInt64, _ end: UInt64) -> Range<Int> {
         let m = mms[mm]
         var i = 0
         while i < m.vmas.count {
@@ -26,7 +26,7 @@ extension Kernel {
 
     /// Models do_munmap() → unmap_region() (mm/mmap.c): zap, free the page tables only
     /// this range used, flush, free. Returns 0 or -errno.
-    public func munmap(_ t: KTask, mm: Int, _ addr: UInt64, _ length: UInt64) async -> Int {
+    public func munmap(_ t: KTask, mm: MMID, _ addr: UInt64, _ length: UInt64) async -> Int {
         guard addr & (PAGE_SIZE - 1) == 0, length > 0, userRangeOK(addr, length) else {
             return -Errno.EINVAL
         }
@@ -57,7 +57,7 @@ extension Kernel {
 
     /// Models exit_mmap() (mm/mmap.c): the whole address space is unmapped and every page
     /// table, the PGD included, freed.
-    public func exitMMap(_ t: KTask, mm: Int) async {
+    public func exitMMap(_ t: KTask, mm: MMID) async {
         guard !mms[mm].exited else { return }
         await lock(t, .mmap(mm: mm))
         var tlb = MMUGather(mm: mm)

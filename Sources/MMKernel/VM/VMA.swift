@@ -3,14 +3,14 @@ public enum VMABacking: Hashable, Sendable {
     /// Anonymous memory (no vm_ops).
     case anon
     /// A regular file with a page cache (filemap vm_ops), by inode number.
-    case file(inode: Int)
+    case file(inode: InodeID)
     /// /dev/mem: mmap_mem() → remap_pfn_range (drivers/char/mem.c).
     case devMem
     /// A file on a filesystem mounted with `-o dax` (ext4_dax_vm_ops / xfs_file_vm_ops
     /// with IS_DAX): faults go to dax_iomap_fault (fs/dax.c), by inode number.
-    case fsDax(inode: Int)
+    case fsDax(inode: InodeID)
     /// A device-dax character device /dev/daxN.0 (drivers/dax/device.c), by pmem region.
-    case devDax(region: Int)
+    case devDax(region: RegionID)
     /// A dma-buf exported from a TTM buffer object (ttm_bo_vm_ops), by BO index.
     case dmabuf(bo: Int)
     /// An AF_PACKET socket's RX ring, mapped by packet_mmap() with vm_insert_page.
@@ -19,7 +19,7 @@ public enum VMABacking: Hashable, Sendable {
     case p2pmem(provider: Int)
     /// A file on a hugetlbfs mount (hugetlb_vm_ops, VM_HUGETLB), by inode number
     /// (Hugetlb/).
-    case hugetlb(inode: Int)
+    case hugetlb(inode: InodeID)
 }
 
 /// A modelled `struct vm_area_struct`: a value in its MM's sorted array.

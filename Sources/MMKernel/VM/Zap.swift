@@ -3,7 +3,7 @@ extension Kernel {
     /// Models unmap_page_range() → zap_pmd_range()/zap_pte_range() (mm/memory.c) for
     /// `[start, end)` inside vma `vma`: entries are cleared under their PTL, rmap and
     /// counters dropped, pages queued on the mmu_gather.
-    func zapRange(_ t: KTask, mm: Int, vma: VMA, _ start: UInt64, _ end: UInt64,
+    func zapRange(_ t: KTask, mm: MMID, vma: VMA, _ start: UInt64, _ end: UInt64,
                   _ tlb: inout MMUGather) async {
         if vma.flags.contains(.hugetlb) {  // unmap_single_vma(): Hugetlb/HugetlbUnmap.swift
             await unmapHugepageRangeFinal(t, mm: mm, vma: vma, start, end, &tlb)
@@ -41,7 +41,7 @@ extension Kernel {
     }
 
     /// Models zap_pte_range() (mm/memory.c).
-    func zapPteRange(_ t: KTask, mm: Int, vma: VMA, _ pmdRef: EntryRef, _ start: UInt64,
+    func zapPteRange(_ t: KTask, mm: MMID, vma: VMA, _ pmdRef: EntryRef, _ start: UInt64,
                      _ end: UInt64, _ tlb: inout MMUGather) async {
         let pmd = tables.read(pmdRef.slot, pmdRef.index)
         guard pmd != 0, !layout.isLeaf(pmd), let slot = slotOf(entry: pmd) else { return }
@@ -76,7 +76,7 @@ extension Kernel {
     /// at once (zap_deposited_table → pte_free, under the PMD lock: no walker can reach
     /// it through this PMD, only one that read the PMD before a collapse deposited it),
     /// drop the THP's mapping (not the huge zero page's: it is never freed).
-    func zapHugePmd(_ t: KTask, mm: Int, _ pmdRef: EntryRef, _ pmd: UInt64, _ addr: UInt64,
+    func zapHugePmd(_ t: KTask, mm: MMID, _ pmdRef: EntryRef, _ pmd: UInt64, _ addr: UInt64,
                     _ tlb: inout MMUGather) async {
         let ptl = LockID.ptl(slot: pmdRef.slot)
         await lock(t, ptl)
@@ -116,7 +116,7 @@ extension Kernel {
     /// means the top of user space) and intersect `[start, end)` are unhooked and queued
     /// on the mmu_gather, to be freed after the TLB flush. Only existing tables are
     /// visited.
-    func freePgtables(_ t: KTask, mm: Int, _ start: UInt64, _ end: UInt64, floor: UInt64,
+    func freePgtables(_ t: KTask, mm: MMID, _ start: UInt64, _ end: UInt64, floor: UInt64,
                       ceiling: UInt64, _ tlb: inout MMUGather) async {
         await freeTableLevel(t, slot: mms[mm].pgd, level: .pgd, base: 0, start, end,
                              floor: floor, ceiling: ceiling == 0 ? 1 << 48 : ceiling, &tlb)
@@ -124,7 +124,7 @@ extension Kernel {
 
     /// One level of free_pgd_range(): frees the lower tables of every entry of table
     /// `slot` (whose entry 0 maps `base`) that lies within the bounds.
-    func freeTableLevel(_ t: KTask, slot: Int, level: PageTableLevel, base: UInt64,
+    func freeTableLevel(_ t: KTask, slot: TableSlot, level: PageTableLevel, base: UInt64,
                         _ start: UInt64, _ end: UInt64, floor: UInt64, ceiling: UInt64,
                         _ tlb: inout MMUGather) async {
         let first = start > base ? Int((start - base) >> UInt64(level.shift)) : 0

@@ -14,15 +14,15 @@ public enum OracleModelRun {
         let box = ValueBox()
         let plan = ExecutionPlan(
             prologue: { exec in
-                let initTask = KTask(exec: exec, name: "init", cpu: 0, mm: -1)
-                x.mainMM = await x.kernel.createProcess(initTask, name: "main") ?? -1
+                let initTask = KTask(exec: exec, name: "init", cpu: 0, mm: nil)
+                x.mainMM = await x.kernel.createProcess(initTask, name: "main")
                 await run(x, test.initStatements, scope: "init", task: initTask, process: nil, into: box)
                 for th in test.threads {
-                    let mm = x.resolve(th.process, scope: th.name) ?? -1
+                    let mm = x.resolve(th.process, scope: th.name)
                     let t = KTask(exec: exec, name: th.name, cpu: th.index, mm: mm)
                     await run(x, th.statements, scope: th.name, task: t, process: mm, into: box)
                 }
-                let fin = KTask(exec: exec, name: "finally", cpu: 0, mm: -1)
+                let fin = KTask(exec: exec, name: "finally", cpu: 0, mm: nil)
                 await run(x, test.finallyStatements, scope: "finally", task: fin, process: nil, into: box)
             },
             threads: [], epilogue: nil)
@@ -35,7 +35,7 @@ public enum OracleModelRun {
     private final class ValueBox { var values: [String: Value] = [:] }
 
     private static func run(_ x: ScenarioExecution, _ block: [Statement], scope: String, task: KTask,
-                            process: Int?, into box: ValueBox) async {
+                            process: MMID?, into box: ValueBox) async {
         for (i, s) in block.enumerated() {
             let v = await x.execute(s, scope: scope, task: task, threadProcess: process)
             if let v { box.values["\(scope):\(i)"] = v }

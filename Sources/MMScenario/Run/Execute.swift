@@ -5,7 +5,8 @@ import MMKernel
 /// memory access would reach.
 extension ScenarioExecution {
     /// Runs one statement; returns its value (nil for ops without one).
-    func execute(_ s: Statement, scope: String, task t: KTask, threadProcess: Int?) async -> Value? {
+    func execute(_ s: Statement, scope: String, task t: KTask,
+                 threadProcess: MMID?) async -> Value? {
         // The process context: the prefix in init/finally, the thread's process otherwise.
         if let p = s.process {
             guard let mm = resolve(p, scope: scope) else { return fail(s, "unknown process \(p)", t) }
@@ -42,22 +43,22 @@ extension ScenarioExecution {
             return await mmap(m, s, scope: scope, t)
         case .munmap(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.munmap(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
+            return .int(Int64(await k.munmap(t, mm: t.mm!, UInt64(bitPattern: a), r.len)))
         case .mremap(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             guard let b = value(of: r.to, scope: scope) else { return unset(s, r.to, t) }
-            return .int(await k.mremap(t, mm: t.mm, UInt64(bitPattern: a), r.len,
+            return .int(await k.mremap(t, mm: t.mm!, UInt64(bitPattern: a), r.len,
                                        to: UInt64(bitPattern: b)))
         case .mprotect(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.mprotect(t, mm: t.mm, UInt64(bitPattern: a), r.len,
+            return .int(Int64(await k.mprotect(t, mm: t.mm!, UInt64(bitPattern: a), r.len,
                                                read: r.prot.read, write: r.prot.write, exec: false)))
         case .madvise(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             let advice = MMKernel.MadviseAdvice(rawValue: r.advice.rawValue)!
-            return .int(Int64(await k.madvise(t, mm: t.mm, UInt64(bitPattern: a), r.len, advice)))
+            return .int(Int64(await k.madvise(t, mm: t.mm!, UInt64(bitPattern: a), r.len, advice)))
         case .fork:
-            guard let child = await k.fork(t, mm: t.mm) else { return .int(-Int64(Errno.ENOMEM)) }
+            guard let child = await k.fork(t, mm: t.mm!) else { return .int(-Int64(Errno.ENOMEM)) }
             return .process(child, k.mm(child).name)
         case .load(let address):
             guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
@@ -79,17 +80,18 @@ extension ScenarioExecution {
             return .int(Int64(await k.truncate(t, inode: ino, size: tr.size)))
         case .khugepaged(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.khugepagedCollapse(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
+            return .int(Int64(await k.khugepagedCollapse(t, mm: t.mm!, UInt64(bitPattern: a),
+                                                         r.len)))
         case .migrate(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.movePages(t, mm: t.mm, UInt64(bitPattern: a), r.len)))
+            return .int(Int64(await k.movePages(t, mm: t.mm!, UInt64(bitPattern: a), r.len)))
         case .allocPages(let n):
             let got = await k.harnessAlloc(t, n)
             harness += got
             return .int(Int64(got.count))
         case .observe(let address):
             guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
-            let o = k.observe(mm: t.mm, UInt64(bitPattern: a))
+            let o = k.observe(mm: t.mm!, UInt64(bitPattern: a))
             t.exec.note("observe 0x\(String(a, radix: 16)): \(o.level) \(k.layout.describe(o.entry))")
             return .observation(o)
         case .assert(let c):
@@ -180,8 +182,8 @@ extension ScenarioExecution {
         if g.flags.nowait { flags.insert(.nowait) }
         var mine = held[scope, default: HeldPages()]
         let r = g.flags.fast
-            ? await kernel.getUserPagesFast(t, mm: t.mm, addr, g.pages, flags, held: &mine)
-            : await kernel.getUserPages(t, mm: t.mm, addr, g.pages, flags, held: &mine)
+            ? await kernel.getUserPagesFast(t, mm: t.mm!, addr, g.pages, flags, held: &mine)
+            : await kernel.getUserPages(t, mm: t.mm!, addr, g.pages, flags, held: &mine)
         held[scope] = mine
         return r
     }
@@ -206,7 +208,7 @@ extension ScenarioExecution {
             guard kernel.pmemNamespace(named: "dax\(region).\(minor)") != nil else {
                 return .int(-Int64(Errno.ENOENT))
             }
-            target = .devDax(region: region)
+            target = .devDax(region: RegionID(region))
         case .packetRing:
             target = .packetRing
         }
@@ -224,7 +226,7 @@ extension ScenarioExecution {
             guard let a = value(of: e, scope: scope) else { return unset(s, e, t) }
             req.placement = .at(UInt64(bitPattern: a))
         }
-        return .int(await kernel.mmap(t, mm: t.mm, req))
+        return .int(await kernel.mmap(t, mm: t.mm!, req))
     }
 
     /// `pmem0`, `/dev/pmem0`, `dax2.0` or `/dev/dax2.0` as a device name.

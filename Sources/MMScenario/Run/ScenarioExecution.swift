@@ -24,7 +24,7 @@ final class ScenarioExecution {
     /// Pages each thread (scope) holds from `gup`, until `unpin`/`put`.
     var held: [String: HeldPages] = [:]
     /// MM id of the implicit process `main`.
-    var mainMM = -1
+    var mainMM: MMID?
     /// The first setup step that failed (`FILE:LINE:COLUMN: why`); once set, no further
     /// statement runs and the execution ends without the audit.
     var setupError: String?
@@ -76,8 +76,8 @@ final class ScenarioExecution {
     // MARK: Phases
 
     private func runInit(_ exec: ExecThread) async {
-        let t = KTask(exec: exec, name: "init", cpu: 0, mm: -1)
-        mainMM = await kernel.createProcess(t, name: "main") ?? -1
+        let t = KTask(exec: exec, name: "init", cpu: 0, mm: nil)
+        mainMM = await kernel.createProcess(t, name: "main")
         await runBlock(test.initStatements, scope: "init", task: t, threadProcess: nil)
         // Each thread runs on its own CPU in its process from its first step: that CPU has
         // switched to the process's mm (switch_mm_irqs_off) and is in its mm_cpumask.
@@ -109,21 +109,22 @@ final class ScenarioExecution {
 
     private func runThread(_ th: ScenarioThread, _ exec: ExecThread) async {
         if setupError != nil { return }
-        let t = KTask(exec: exec, name: th.name, cpu: th.index, mm: resolve(th.process, scope: th.name) ?? -1)
+        let t = KTask(exec: exec, name: th.name, cpu: th.index,
+                      mm: resolve(th.process, scope: th.name))
         await runBlock(th.statements, scope: th.name, task: t, threadProcess: t.mm)
     }
 
     private func runFinally(_ exec: ExecThread) async {
         if setupError != nil { return }
-        let t = KTask(exec: exec, name: "finally", cpu: 0, mm: -1)
+        let t = KTask(exec: exec, name: "finally", cpu: 0, mm: nil)
         await runBlock(test.finallyStatements, scope: "finally", task: t, threadProcess: nil)
         if let clause = test.condition {
             conditionValue = evaluate(clause.condition, scope: "final")
             finalState = state(of: clause.condition)
         }
         // Every process exits; the harness lets go of its frames; then the audit.
-        let exitTask = KTask(exec: exec, name: "exit", cpu: 0, mm: -1)
-        for mm in kernel.mms.indices { await kernel.exitMMap(exitTask, mm: mm) }
+        let exitTask = KTask(exec: exec, name: "exit", cpu: 0, mm: nil)
+        for mm in kernel.mms.ids { await kernel.exitMMap(exitTask, mm: mm) }
         await kernel.closeDmabufFds(exitTask)
         for pfn in harness { await kernel.releaseHarnessPage(exitTask, pfn) }
         await kernel.closeSockets(exitTask)
@@ -132,7 +133,7 @@ final class ScenarioExecution {
 
     /// Runs statements in order; a signal ends the block (the thread dies).
     private func runBlock(_ statements: [Statement], scope: String, task: KTask,
-                          threadProcess: Int?) async {
+                          threadProcess: MMID?) async {
         for s in statements {
             if setupError != nil { return }
             // Every statement starts at a scheduling point: whatever shared state it reads
@@ -170,7 +171,7 @@ final class ScenarioExecution {
     // MARK: Values
 
     /// The MM a process reference names, or nil.
-    func resolve(_ ref: ProcessRef, scope: String) -> Int? {
+    func resolve(_ ref: ProcessRef, scope: String) -> MMID? {
         switch ref {
         case .main: return mainMM
         case .named(let name): return kernel.process(named: name)

@@ -9,7 +9,7 @@ public enum Value: Hashable, Sendable, CustomStringConvertible {
     /// What `observe` recorded.
     case observation(Observation)
     /// A process (from `fork`), by MM id and name.
-    case process(Int, String)
+    case process(MMID, String)
 
     /// As printed in traces and verbose output.
     public var description: String {
