@@ -18,7 +18,7 @@ public final class Kernel {
     /// Page-table storage (PageTable/).
     @exclusivity(unchecked) public internal(set) var tables: TableStore
     /// Processes' address spaces, by `MM.id` (VM/).
-    @exclusivity(unchecked) public internal(set) var mms: [MM] = []
+    @exclusivity(unchecked) public internal(set) var mms: ProcessTable
     /// Files, block devices, mounts, DAX block maps and stored contents (FS/).
     @exclusivity(unchecked) public internal(set) var files: FileSystems
     /// ZONE_DEVICE pagemaps and pmem namespaces (DeviceMemory/, Drivers/Pmem.swift).
@@ -50,6 +50,7 @@ public final class Kernel {
         self.memory = PhysicalMemory(config: config, log: log)
         self.tables = TableStore(log: log)
         self.files = FileSystems(log: log)
+        self.mms = ProcessTable(log: log)
         self.devices = DeviceMemory(log: log)
         self.drivers = DriverState(log: log)
         self.tlb = TLBState(log: log)

@@ -74,94 +74,29 @@ import Testing
         #expect(seen.covers(Obj.section(Kernel.firstAllocatablePfn), .read))
     }
 
-    /// The filesystem on a block device is shared state: a `mkfs` in one thread and a
-    /// `mount` in another race (mount fails with -EINVAL when no filesystem is there yet),
-    /// so DPOR must order the two steps both ways. Before mkfs recorded a write and mount
-    /// a read of `Obj.blockDevice`, the steps did not conflict and only one order, one
-    /// result, was explored.
-    @Test func mkfsAndMountRaceBothWays() {
-        var results = Set<Int>()
-        var findings: [String] = []
-        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
-            let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
-            var mounted = 1
-            let plan = ExecutionPlan(
-                prologue: { _ in k.addDisk(name: "sda", size: 64 << 20) },
-                threads: [("T0", { e in
-                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: nil)
-                              await t.step()
-                              k.mkfs(device: k.blockDevice(named: "sda")!, .ext4)
-                          }),
-                          ("T1", { e in
-                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: nil)
-                              await t.step()
-                              mounted = k.mount(device: k.blockDevice(named: "sda")!, at: "/mnt",
-                                                dax: false)
-                          })],
-                log: k.log)
-            return (plan, { _ in results.insert(mounted); findings += k.log.findings; return 0 })
-        }
-        #expect(results == [0, -Errno.EINVAL])
-        #expect(findings.isEmpty)
-    }
-
-    /// A mount in one thread changes which filesystem another thread's path resolves to
-    /// (path lookup walks the mount table, fs/namei.c): creating /mnt/sub/g before the
-    /// mount puts g on the filesystem at /mnt (hidden by the mount afterwards), after it
-    /// on the new one. Both orders must be explored.
-    @Test func mountAndPathLookupRaceBothWays() {
-        var mountsOfG = Set<Int>()
-        var findings: [String] = []
-        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
-            let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
-            let plan = ExecutionPlan(
-                prologue: { _ in
-                    k.addDisk(name: "sda", size: 64 << 20)
-                    k.addDisk(name: "sdb", size: 64 << 20)
-                    k.mkfs(device: 0, .ext4)
-                    k.mkfs(device: 1, .ext4)
-                    _ = k.mount(device: 0, at: "/mnt", dax: false)
-                },
-                threads: [("T0", { e in
-                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: nil)
-                              await t.step()
-                              _ = k.mount(device: 1, at: "/mnt/sub", dax: false)
-                          }),
-                          ("T1", { e in
-                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: nil)
-                              await t.step()
-                              _ = k.createFile(path: "/mnt/sub/g", size: 4096, layout: .contiguous)
-                          })],
-                log: k.log)
-            return (plan, { _ in
-                if let g = k.files.inodes.all.last { mountsOfG.insert(g.mount) }
-                findings += k.log.findings
-                return 0
-            })
-        }
-        #expect(mountsOfG == [0, 1])
-        #expect(findings.isEmpty)
-    }
-
-    /// Explores T0 and T1 over a kernel `prologue` prepared and returns each execution's
-    /// `result`, with the audit's findings.
-    func bothOrders(_ prologue: @escaping (Kernel) -> Void,
-                    _ t0: @escaping (Kernel) -> Void, _ t1: @escaping (Kernel) -> Int,
-                    result: @escaping (Kernel) -> Int) -> (Set<Int>, [String]) {
+    /// Explores T0 and T1 (kernel threads on cpu0 and cpu1) over a kernel `prologue`
+    /// prepared: each execution's `result` of the kernel after both, times 1000, plus T1's
+    /// own result; and the audit's findings.
+    func bothOrders(_ prologue: @escaping (Kernel, KTask) async -> Void,
+                    _ t0: @escaping (Kernel, KTask) async -> Void,
+                    _ t1: @escaping (Kernel, KTask) async -> Int,
+                    result: @escaping (Kernel) -> Int = { _ in 0 }) -> (Set<Int>, [String]) {
         var results = Set<Int>()
         var findings: [String] = []
         _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             var r1 = 0
             let plan = ExecutionPlan(
-                prologue: { _ in prologue(k) },
+                prologue: { e in await prologue(k, KTask(exec: e, name: "init", cpu: 0, mm: nil)) },
                 threads: [("T0", { e in
-                              await KTask(exec: e, name: "T0", cpu: 0, mm: nil).step()
-                              t0(k)
+                              let t = KTask(exec: e, name: "T0", cpu: 0, mm: nil)
+                              await t.step()
+                              await t0(k, t)
                           }),
                           ("T1", { e in
-                              await KTask(exec: e, name: "T1", cpu: 1, mm: nil).step()
-                              r1 = t1(k)
+                              let t = KTask(exec: e, name: "T1", cpu: 1, mm: nil)
+                              await t.step()
+                              r1 = await t1(k, t)
                           })],
                 log: k.log)
             return (plan, { _ in
@@ -173,14 +108,47 @@ import Testing
         return (results, findings)
     }
 
+    /// The filesystem on a block device is shared state: a `mkfs` in one thread and a
+    /// `mount` in another race (mount fails with -EINVAL when no filesystem is there yet),
+    /// so DPOR must order the two steps both ways. Before mkfs recorded a write and mount
+    /// a read of `Obj.blockDevice`, the steps did not conflict and only one order, one
+    /// result, was explored.
+    @Test func mkfsAndMountRaceBothWays() {
+        let (results, findings) = bothOrders(
+            { k, _ in k.addDisk(name: "sda", size: 64 << 20) },
+            { k, _ in k.mkfs(device: k.blockDevice(named: "sda")!, .ext4) },
+            { k, _ in k.mount(device: k.blockDevice(named: "sda")!, at: "/mnt", dax: false) })
+        #expect(results == [0, -Errno.EINVAL])
+        #expect(findings.isEmpty)
+    }
+
+    /// A mount in one thread changes which filesystem another thread's path resolves to
+    /// (path lookup walks the mount table, fs/namei.c): creating /mnt/sub/g before the
+    /// mount puts g on the filesystem at /mnt (hidden by the mount afterwards), after it
+    /// on the new one. Both orders must be explored.
+    @Test func mountAndPathLookupRaceBothWays() {
+        let (results, findings) = bothOrders(
+            { k, _ in
+                k.addDisk(name: "sda", size: 64 << 20)
+                k.addDisk(name: "sdb", size: 64 << 20)
+                k.mkfs(device: 0, .ext4)
+                k.mkfs(device: 1, .ext4)
+                _ = k.mount(device: 0, at: "/mnt", dax: false)
+            },
+            { k, _ in _ = k.mount(device: 1, at: "/mnt/sub", dax: false) },
+            { k, _ in k.createFile(path: "/mnt/sub/g", size: 4096, layout: .contiguous) },
+            result: { k in k.files.inodes.all.last!.mount })
+        #expect(results == [0, 1000])
+        #expect(findings.isEmpty)
+    }
+
     /// Looking a block device up by name (mkfs, mount, unbind name it) races with a
     /// `disk` that adds it: before, the name is unknown; after, it is found. Both orders
     /// must be explored (the device list was read unrecorded: one order only).
     @Test func diskAndDeviceLookupRaceBothWays() {
-        let (results, findings) = bothOrders({ k in k.addDisk(name: "sda", size: 64 << 20) },
-                                             { k in k.addDisk(name: "sdb", size: 64 << 20) },
-                                             { k in k.blockDevice(named: "sdb") ?? -1 },
-                                             result: { _ in 0 })
+        let (results, findings) = bothOrders({ k, _ in k.addDisk(name: "sda", size: 64 << 20) },
+                                             { k, _ in k.addDisk(name: "sdb", size: 64 << 20) },
+                                             { k, _ in k.blockDevice(named: "sdb") ?? -1 })
         #expect(results == [-1, 1])
         #expect(findings.isEmpty)
     }
@@ -190,16 +158,28 @@ import Testing
     /// which the other's append changes: the inode array's length is a recorded object,
     /// so both orders are explored (reading it unrecorded explored one).
     @Test func createAndLookupOfOnePathRaceBothWays() {
-        let (results, findings) = bothOrders({ k in
-                                                 k.addDisk(name: "sda", size: 64 << 20)
-                                                 k.mkfs(device: 0, .ext4)
-                                                 _ = k.mount(device: 0, at: "/mnt", dax: false)
-                                             },
-                                             { k in _ = k.createFile(path: "/mnt/f", size: 4096,
-                                                                     layout: .contiguous) },
-                                             { k in k.inode(path: "/mnt/f")?.raw ?? -1 },
-                                             result: { _ in 0 })
+        let (results, findings) = bothOrders(
+            { k, _ in
+                k.addDisk(name: "sda", size: 64 << 20)
+                k.mkfs(device: 0, .ext4)
+                _ = k.mount(device: 0, at: "/mnt", dax: false)
+            },
+            { k, _ in _ = k.createFile(path: "/mnt/f", size: 4096, layout: .contiguous) },
+            { k, _ in k.inode(path: "/mnt/f")?.raw ?? -1 })
         #expect(results == [-1, 0])
+        #expect(findings.isEmpty)
+    }
+
+    /// A walk over every process (truncate's and unbind's i_mmap walks, a lookup by name)
+    /// races with a process being created in another thread: the lookup of "Q" finds it
+    /// or not. The process table's length is a recorded object, so both orders are
+    /// explored (read unrecorded, one was).
+    @Test func processCreationAndWalkRaceBothWays() {
+        let (results, findings) = bothOrders(
+            { k, t in _ = await k.createProcess(t, name: "P") },
+            { k, t in _ = await k.createProcess(t, name: "Q") },
+            { k, _ in k.process(named: "Q")?.raw ?? -1 })
+        #expect(results == [-1, 1])
         #expect(findings.isEmpty)
     }
 }

@@ -93,13 +93,14 @@ extension Kernel: StepAuditor {
         out[Obj.genpool(-1)] = drivers.p2pdmaUnrecorded.hashValue
         out[Obj.fileContents] = files.contents.hashValue
         out[Obj.mountTable] = files.mountsUnrecorded.hashValue
+        out[Obj.processCount] = mms.allUnrecorded.count
         let disks = files.blockDevicesUnrecorded
         out[Obj.blockDeviceList] = disks.map { "\($0.name) \($0.size)" }.hashValue
         for (i, d) in disks.enumerated() { out[Obj.blockDevice(i)] = d.fsType.hashValue }
         if checks.fullAudit {
             memory.memmap.auditDigest(into: &out)
             tables.auditDigest(into: &out)
-            for m in mms { m.auditDigest(into: &out) }
+            for m in mms.allUnrecorded { m.auditDigest(into: &out) }
             out[Obj.allocator] = memory.allocator.digest
         }
         return out

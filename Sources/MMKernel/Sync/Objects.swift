@@ -95,6 +95,9 @@ enum Obj {
     /// The number of elements of a `TrackedArray` whose element `0` is `key`: one object
     /// per kind of array (inodes, DAX files, pgmaps, pmem namespaces).
     static func length(of key: ObjectID) -> ObjectID { make(64, Int(kind(key))) }
+    /// The number of processes (`Kernel.mms`): fork and process creation write it, walks
+    /// over every process read it.
+    static let processCount = make(71, 0)
     /// The list of block devices a name lookup walks (`disk` and `pmem` add to it).
     static let blockDeviceList = make(63, 0)
     /// The mount table path lookup walks (mount(2) adds to it).
@@ -144,6 +147,7 @@ enum Obj {
             62: "mount table", 63: "block device list", 64: "array length",
             65: "DAX entry (index)", 66: "DAX entry (PMD)", 67: "pmem namespace geometry",
             68: "pmem namespace pgmap", 69: "pmem block allocator", 70: "pmem freed blocks",
+            71: "process count",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
