@@ -25,6 +25,8 @@ final class ScenarioExecution {
     var held: [String: HeldPages] = [:]
     /// MM id of the implicit process `main`.
     var mainMM: MMID?
+    /// Each thread's process (by thread index), resolved at the end of init.
+    var threadMMs: [MMID?] = []
     /// The first setup step that failed (`FILE:LINE:COLUMN: why`); once set, no further
     /// statement runs and the execution ends without the audit.
     var setupError: String?
@@ -81,8 +83,12 @@ final class ScenarioExecution {
         await runBlock(test.initStatements, scope: "init", task: t, threadProcess: nil)
         // Each thread runs on its own CPU in its process from its first step: that CPU has
         // switched to the process's mm (switch_mm_irqs_off) and is in its mm_cpumask.
+        // Resolved here, alone: a thread's first statement starts at its first scheduling
+        // point, and a lookup by name before it would read the process table outside any
+        // step (the audit reports such reads).
+        threadMMs = test.threads.map { resolve($0.process, scope: $0.name) }
         for th in test.threads {
-            if let mm = resolve(th.process, scope: th.name) { kernel.switchMMNow(cpu: th.index, mm: mm, t) }
+            if let mm = threadMMs[th.index] { kernel.switchMMNow(cpu: th.index, mm: mm, t) }
         }
     }
 
@@ -110,7 +116,7 @@ final class ScenarioExecution {
     private func runThread(_ th: ScenarioThread, _ exec: ExecThread) async {
         if setupError != nil { return }
         let t = KTask(exec: exec, name: th.name, cpu: th.index,
-                      mm: resolve(th.process, scope: th.name))
+                      mm: th.index < threadMMs.count ? threadMMs[th.index] : nil)
         await runBlock(th.statements, scope: th.name, task: t, threadProcess: t.mm)
     }
 
