@@ -35,18 +35,7 @@ extension PageIdentity {
     @inline(__always) var pgmapID: PgmapID? { PgmapID(packed: pgmap) }
 }
 
-extension TrackedArray where Element == DevPagemap {
-    /// Pagemap `id`, recording the read or the write of its objects.
-    @inline(__always) public subscript(_ id: PgmapID) -> DevPagemap {
-        get { self[id.raw] }
-        _modify { yield &self[id.raw] }
-        set { self[id.raw] = newValue }
-    }
-
-    /// Pagemap `id` without recording (the caller records the object it reads).
-    func unrecorded(_ id: PgmapID) -> DevPagemap { unrecorded(id.raw) }
-    /// Changes pagemap `id` without recording (the caller records the object it changes).
-    mutating func withUnrecorded<R>(_ id: PgmapID, _ body: (inout DevPagemap) -> R) -> R {
-        withUnrecorded(id.raw, body)
-    }
+extension PgmapID: TrackedIndex {
+    /// A pgmap ID indexes `DeviceMemory.pgmaps`.
+    public typealias Indexed = DevPagemap
 }

@@ -32,16 +32,16 @@ struct DaxXArray {
         return cells[f].count
     }
 
-    /// The entry at `slot`, as a lookup of that index sees it: records a read of the
-    /// index, and at a 512-aligned index of the PMD entry that may live there.
+    /// Models xas_load() of index `slot` (lib/xarray.c): the entry there, recording a read
+    /// of the index and, at a 512-aligned index, of the PMD entry that may live there.
     func entry(_ f: Int, _ slot: Int) -> UInt64 {
         log.read(Obj.daxPte(f, slot))
         if slot & 511 == 0 { log.read(Obj.daxPmd(f, slot >> 9)) }
         return cells[f][slot]
     }
 
-    /// The PMD entry covering `index`, or 0 when none does (a PTE entry, or nothing, at
-    /// the aligned index): records a read of the PMD entry only.
+    /// Models the multi-order lookup dax_is_pmd_entry(xas_load()) of `index`: the PMD
+    /// entry covering it, or 0 when none does; records a read of the PMD entry only.
     func pmdEntry(_ f: Int, covering index: Int) -> UInt64 {
         let aligned = index & ~511
         log.read(Obj.daxPmd(f, aligned >> 9))
@@ -49,8 +49,8 @@ struct DaxXArray {
         return e & DaxEntryBits.pmd != 0 ? e : 0
     }
 
-    /// Stores `value` at `slot`: records a write of the index, and of the PMD entry when
-    /// the old or the new value is one.
+    /// Models xas_store() at `slot` (an order-9 store for a PMD entry): records a write of
+    /// the index, and of the PMD entry when the old or the new value is one.
     mutating func set(_ f: Int, _ slot: Int, _ value: UInt64) {
         log.write(Obj.daxPte(f, slot))
         if (cells[f][slot] | value) & DaxEntryBits.pmd != 0 {
@@ -59,8 +59,8 @@ struct DaxXArray {
         cells[f][slot] = value
     }
 
-    /// Truncates or extends file `f` to `pages` indices (new ones empty): records a write
-    /// of the file, which every bounds check reads.
+    /// Truncates or extends file `f` to `pages` indices (i_size_write; new ones empty):
+    /// records a write of the file, which every bounds check reads.
     mutating func resize(_ f: Int, pages: Int) {
         log.write(Obj.daxFile(f))
         let old = cells[f].count

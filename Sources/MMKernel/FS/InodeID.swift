@@ -19,18 +19,7 @@ extension InodeID {
     }
 }
 
-extension TrackedArray where Element == Inode {
-    /// Inode `id`, recording the read or the write of its page cache object.
-    @inline(__always) public subscript(_ id: InodeID) -> Inode {
-        get { self[id.raw] }
-        _modify { yield &self[id.raw] }
-        set { self[id.raw] = newValue }
-    }
-
-    /// Inode `id` without recording (lock words: Sync/Locks.swift records the lock).
-    func unrecorded(_ id: InodeID) -> Inode { unrecorded(id.raw) }
-    /// Changes inode `id` without recording (lock words only).
-    mutating func withUnrecorded<R>(_ id: InodeID, _ body: (inout Inode) -> R) -> R {
-        withUnrecorded(id.raw, body)
-    }
+extension InodeID: TrackedIndex {
+    /// An inode ID indexes `FileSystems.inodes`.
+    public typealias Indexed = Inode
 }

@@ -47,16 +47,27 @@ public struct Pfn: Hashable, Comparable, Strideable, Sendable, CustomStringConve
 /// `0x1a2b` formatting of a frame number for trace lines and messages.
 @inline(__always) func hex(_ pfn: Pfn) -> String { hex(pfn.raw) }
 
-extension Pfn {
-    /// The frame a packed store holds (`Int32`, -1 for none): nil for none.
+/// An identity that packed stores keep as an `Int32`, -1 for none (the allocator's free
+/// lists, `TableStore.pfnOfSlot`, a CPU's loaded mm): they convert at their accessors.
+protocol Int32Packed {
+    /// The identity numbered `raw`.
+    init(_ raw: Int)
+    /// Its number.
+    var raw: Int { get }
+}
+
+extension Int32Packed {
+    /// The identity a packed store holds: nil for none (-1).
     @inline(__always) init?(packed v: Int32) {
         guard v >= 0 else { return nil }
         self.init(Int(v))
     }
 
-    /// The packed form of a frame or of none (-1), for `Int32` stores.
-    @inline(__always) static func packed(_ pfn: Pfn?) -> Int32 {
-        guard let pfn else { return -1 }
-        return Int32(truncatingIfNeeded: pfn.raw)
+    /// The packed form of an identity or of none (-1).
+    @inline(__always) static func packed(_ id: Self?) -> Int32 {
+        guard let id else { return -1 }
+        return Int32(truncatingIfNeeded: id.raw)
     }
 }
+
+extension Pfn: Int32Packed {}

@@ -73,3 +73,34 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
     /// The elements, unrecorded (the audit's digest).
     var all: [Element] { storage }
 }
+
+/// A typed index of one kind of tracked array (an inode number indexes the inodes, a pgmap
+/// ID the pagemaps): the array of `Indexed` elements takes it, no other array does.
+public protocol TrackedIndex {
+    /// The element type of the array this index belongs to.
+    associatedtype Indexed
+    /// The position in that array.
+    var raw: Int { get }
+}
+
+extension TrackedArray {
+    /// Element `id`, recording the read or the write of its objects.
+    @inline(__always)
+    public subscript<I: TrackedIndex>(_ id: I) -> Element where I.Indexed == Element {
+        get { self[id.raw] }
+        _modify { yield &self[id.raw] }
+        set { self[id.raw] = newValue }
+    }
+
+    /// Element `id` without recording (the caller records the object it reads: lock
+    /// words, a pgmap's percpu_ref).
+    func unrecorded<I: TrackedIndex>(_ id: I) -> Element where I.Indexed == Element {
+        unrecorded(id.raw)
+    }
+
+    /// Changes element `id` without recording (the caller records the object it changes).
+    mutating func withUnrecorded<I: TrackedIndex, R>(_ id: I, _ body: (inout Element) -> R) -> R
+        where I.Indexed == Element {
+        withUnrecorded(id.raw, body)
+    }
+}

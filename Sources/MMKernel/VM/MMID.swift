@@ -13,19 +13,7 @@ public struct MMID: Hashable, Sendable, CustomStringConvertible {
     public var description: String { String(raw) }
 }
 
-extension MMID {
-    /// The mm a packed store holds (`Int32`, -1 for none): nil for none.
-    @inline(__always) init?(packed v: Int32) {
-        guard v >= 0 else { return nil }
-        self.init(Int(v))
-    }
-
-    /// The packed form of an mm or of none (-1), for `Int32` stores.
-    @inline(__always) static func packed(_ mm: MMID?) -> Int32 {
-        guard let mm else { return -1 }
-        return Int32(truncatingIfNeeded: mm.raw)
-    }
-}
+extension MMID: Int32Packed {}
 
 /// The processes of one execution (`Kernel.mms`), in creation order. Each mm records the
 /// accesses to its own fields; the table records its length (`Obj.processCount`): a walk
