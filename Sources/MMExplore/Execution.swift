@@ -327,6 +327,14 @@ final class Execution: SchedulingDriver {
         await leave(p)
     }
 
+    func hasWaiters(on object: ObjectID, by thread: ExecThread) -> Bool {
+        let waiters = slots.contains {
+            $0.status == .blocked && $0.blockedOn == object && $0.until == nil
+        }
+        addExtra(object, .read)
+        return waiters
+    }
+
     func wake(_ object: ObjectID, by thread: ExecThread) {
         // A wake that finds no waiter changes nothing the queue holds: a read of it, not a
         // write. It still conflicts with a block on the queue (a waiter that checked its

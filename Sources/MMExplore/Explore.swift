@@ -190,8 +190,9 @@ struct Runner<Outcome: Hashable> {
             }
             let (x, end, finish) = execute(dfs, recording: dfs.dpor)
             if budgetStopped(end) { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
+            dfs.auditSleeper(x)
             var stop = false
-            if dfs.abandoned {
+            if dfs.abandoned && !dfs.sleepSetBroken {
                 tally.redundant += 1
             } else if let exact = exactPreemptions, preemptions(of: dfs, cut: &boundCut) != exact {
                 // An earlier deepening round counted it.

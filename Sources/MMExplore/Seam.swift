@@ -303,6 +303,8 @@ public protocol SchedulingDriver: AnyObject {
     func block(_ thread: ExecThread, on object: ObjectID) async
     /// Make every thread blocked on `object` runnable again.
     func wake(_ object: ObjectID, by thread: ExecThread)
+    /// Whether a thread is blocked on `object` (a read of its wait queue).
+    func hasWaiters(on object: ObjectID, by thread: ExecThread) -> Bool
     /// Park `thread` until `condition` holds (evaluated between steps).
     func block(_ thread: ExecThread, until condition: @escaping () -> Bool, on object: ObjectID) async
     /// Start a new thread (a hardware agent such as a DMA engine) in this execution.
@@ -386,6 +388,12 @@ public final class ExecThread {
     /// Wake every thread blocked on `object`.
     @inlinable public func wake(_ object: ObjectID) {
         driver?.wake(object, by: self)
+    }
+
+    /// Whether a thread is blocked on `object`: a read of its wait queue, which a later
+    /// block on it conflicts with (false on a detached handle: nothing blocks there).
+    @inlinable public func hasWaiters(on object: ObjectID) -> Bool {
+        driver?.hasWaiters(on: object, by: self) ?? false
     }
 
     /// Start an agent thread in the same execution.

@@ -11,9 +11,22 @@ import Testing
         let log = AccessLog(audit: true)
         private var values: [Int]
         private var before: [Int] = []
-        init(_ n: Int) { values = Array(repeating: 0, count: n); log.auditor = self }
+        init(_ n: Int, preset: [Int: Int] = [:]) {
+            values = Array(repeating: 0, count: n)
+            for (i, v) in preset { values[i] = v }
+            log.auditor = self
+        }
         func get(_ i: Int) -> Int { log.read(obj(i)); return values[i] }
         func set(_ i: Int, _ v: Int) { log.write(obj(i)); values[i] = v }
+        /// A put that tests the count: the caller that reaches zero frees (cell 7). With
+        /// `honest` it is a write of the count; without, a commuting update unless it
+        /// reaches zero, the footprint that made DPOR skip orders in the page refcount.
+        func decAndTest(_ i: Int, honest: Bool) {
+            let old = values[i]
+            log.access(obj(i), honest || old <= 1 ? .write : .update)
+            values[i] = old - 1
+            if old == 1 { set(7, 1) }
+        }
         /// A write that bypasses the accessor: the kind of access the audit must catch.
         func sneakyWrite(_ i: Int, _ v: Int) { values[i] = v }
         func baseline() { before = values }
@@ -28,10 +41,11 @@ import Testing
     }
 
     static func run(_ body: @escaping (Cells, ExecThread) async -> Void,
-                    _ other: @escaping (Cells, ExecThread) async -> Void) -> [String] {
+                    _ other: @escaping (Cells, ExecThread) async -> Void,
+                    preset: [Int: Int] = [:]) -> [String] {
         var findings: [String] = []
         _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
-            let c = Cells(8)
+            let c = Cells(8, preset: preset)
             let plan = ExecutionPlan(threads: [("T0", { t in await body(c, t) }),
                                                ("T1", { t in await other(c, t) })], log: c.log)
             return (plan, { _ in findings += c.log.findings; return 0 })
@@ -49,6 +63,19 @@ import Testing
         let f = Self.run({ c, t in await t.step(); c.set(0, 1); c.sneakyWrite(2, 7) },
                          { c, t in await t.step(); _ = c.get(2) })
         #expect(f.contains { $0.contains("cell 2 changed without a recorded write") })
+    }
+
+    /// Two puts of a count of 2: the second one frees. Declared as a commuting update when
+    /// it does not reach zero, the put explored second is kept asleep after the other put
+    /// although it then becomes the freeing one: the sleep-set audit reports it.
+    @Test func valueDependentUpdateIsCaught() {
+        let put: (Bool) -> (Cells, ExecThread) async -> Void = { honest in
+            { c, t in await t.step(); c.decAndTest(0, honest: honest) }
+        }
+        let dishonest = Self.run(put(false), put(false), preset: [0: 2])
+        #expect(dishonest.contains { $0.contains("sleep set: thread") })
+        let honest = Self.run(put(true), put(true), preset: [0: 2])
+        #expect(honest.isEmpty, "\(honest)")
     }
 
     @Test func accessBeforeFirstSchedulingPointIsCaught() {

@@ -138,9 +138,9 @@ extension Kernel {
         devices.pgmaps.withUnrecorded(i) { $0.refs += n }
     }
 
-    /// Models put_dev_pagemap() → percpu_ref_put(): a commuting update of the count, in
-    /// percpu and in atomic mode alike; it reads the ref's mode, and in atomic mode (after
-    /// the kill) the put that drops the count to zero runs the release callback,
+    /// Models put_dev_pagemap() → percpu_ref_put(): reads the ref's mode; in percpu mode a
+    /// commuting update of the count, in atomic mode (after the kill) a dec-and-test whose
+    /// put that drops the count to zero runs the release callback,
     /// dev_pagemap_percpu_release(): complete(&pgmap->done).
     public func putDevPagemap(_ t: KTask, _ i: PgmapID, _ n: Int = 1) async {
         await t.step()
@@ -150,16 +150,18 @@ extension Kernel {
     /// Drops `n` references (see `putDevPagemap`); shared with percpu_ref_kill's put of
     /// the base reference.
     private func pgmapPut(_ t: KTask, _ i: PgmapID, _ n: Int) {
-        log.update(Obj.pgmapRef(i))
         log.read(Obj.pgmapLive(i))
+        // In percpu mode a put only adds to this CPU's count: puts commute. After the kill
+        // the ref is atomic and each put tests for zero: the one that reaches it runs the
+        // release, so two puts in the other order swap that role (a write, not an update:
+        // recorded as an update, a sleeping put kept its "not the last" step after another
+        // put made it the last, and DPOR skipped orders).
+        let atomic = devices.pgmaps.unrecorded(i).state != .live
+        log.access(Obj.pgmapRef(i), atomic ? .write : .update)
         devices.pgmaps.withUnrecorded(i) { $0.refs -= n }
         let after = devices.pgmaps.unrecorded(i)
         // The count reaches zero only after the kill (the base reference is held until
-        // then), and after the kill it only falls (a get needs a live ref or a reference
-        // already held): so the put that reaches zero, or goes below it, is the last of a
-        // set of puts whose order does not change the state they leave. Which put runs
-        // the release callback is a matter of naming, not of a reachable state: the puts
-        // stay commuting updates and only the completion is a write.
+        // then): the atomic put that reaches it runs the release.
         if after.refs < 0 {
             report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(after.owner)) below zero", t)
             devices.pgmaps.withUnrecorded(i) { $0.refs = 0 }

@@ -172,13 +172,18 @@ public struct MemMap {
         return old
     }
 
-    /// Models page_ref_sub_and_test(): subtracts `n`; a commuting update unless the count
-    /// reaches zero or would underflow (then the result matters: a write). Returns the
-    /// refcount before; the caller handles underflow (nothing is subtracted then).
+    /// Models page_ref_sub_and_test(): subtracts `n` and returns the refcount before; the
+    /// caller handles underflow (nothing is subtracted then). Always a write, never a
+    /// commuting update: what the caller does next depends on the count it finds (the put
+    /// that reaches zero frees the page; a ZONE_DEVICE put that reaches one frees it to
+    /// its driver), and two puts in the other order swap those roles. Recorded as an
+    /// update when it did not reach zero, a sleeping thread's put kept its recorded "not
+    /// the last" step after another put had made it the last one, and DPOR skipped
+    /// classes (the seed-003 race at 2 threads: 4 of 19).
     @inline(__always) mutating func refcountSub(_ pfn: Pfn, _ n: Int32) -> Int32 {
         let s = slot(pfn)
         let old = pages[s].refcount
-        log.access(Obj.pageCount(pfn), old > n ? .update : .write)
+        log.access(Obj.pageCount(pfn), .write)
         log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         if old >= n { pages[s].refcount = old - n }

@@ -138,10 +138,17 @@ extension Kernel {
         }
     }
 
-    /// Releases a shared hold. Models up_read().
+    /// Releases a shared hold. Models up_read(): the atomic subtract returns the count
+    /// with its waiters flag, and the reader that leaves a waited-for lock free wakes the
+    /// waiters. With no waiter (the wait queue read says so, and a block after it
+    /// conflicts) up_reads commute: an update. With a waiter, which up_read is the last
+    /// and wakes it depends on their order: a write (recorded as an update, a sleeping
+    /// up_read kept its "not the last" step after the other reader left, and DPOR
+    /// skipped orders).
     func unlockShared(_ t: KTask, _ id: LockID) async {
         await t.step()
-        log.update(id.object)
+        let waiting = t.exec.hasWaiters(on: id.object)
+        log.access(id.object, waiting ? .write : .update)
         var s = lockStateForUpdate(id)
         if s.readers <= 0 {
             internalError("up_read of \(id.lockClass.name) with no reader", t)
@@ -151,7 +158,7 @@ extension Kernel {
         setLockState(id, s, .update)
         lockdepRelease(t, id)
         t.exec.note("up_read \(id) (readers \(s.readers))")
-        if s.readers == 0 { t.exec.wake(id.object) }
+        if s.readers == 0 && waiting { t.exec.wake(id.object) }
     }
 
     /// Waits for `id` to be released: a sleeping lock leaves the CPU idle (lazy TLB mode,
