@@ -4,12 +4,18 @@
 // with new nodes; afterwards the deepest node with an unexplored alternative is moved
 // to it.
 //
-// DPOR (source sets + sleep sets, Abdulla et al., POPL 2014, Algorithm 1):
-//   - a node's backtrack set starts with the thread taken first; races found in each
-//     execution (DPOR.swift) add initials of reversed sequences to earlier nodes;
+// DPOR (optimal DPOR with wakeup trees, Abdulla, Aronis, Jonsson, Sagonas, JACM 2017):
+//   - a node's wakeup tree holds the sequences still to explore from it; a race found in
+//     an execution (DPOR.swift) inserts its reversed sequence at the node before the first
+//     racing step, unless a thread asleep or explored there, or a branch already in the
+//     tree, is an initial of it (insertWakeup). The exploration then follows the whole
+//     sequence, not only its first thread, so it reaches the reversed race instead of
+//     wandering into subtrees that sleep sets block (source DPOR's redundant runs);
 //   - sleep sets: a thread explored at a node (or asleep there) stays asleep in the
 //     child while the child's steps are independent of its pending step; an execution
 //     reaching a node where every enabled thread sleeps is redundant and not counted.
+//   - where a tree's guidance cannot be followed (a cut part's first node, a branch
+//     whose thread is not enabled) the node explores freely, as source DPOR does.
 //   - one deliberate exception: at the first node with a choice (the "partition node")
 //     every enabled thread is explored, in a fixed order. That costs only redundant
 //     (uncounted) prefixes, never an extra counted execution, because sleep sets keep
@@ -40,6 +46,9 @@ struct DFSNode {
     var preemptions: Int
     /// Recorded pending step of each thread asleep on entry or done at the node (DPOR).
     var stepOf: [(thread: Int, step: StepRecord)] = []
+    /// Wakeup-tree branches still to explore at the node, in order (DPOR); the branch being
+    /// explored has been taken out, its subtree handed to the next node.
+    var pending: [WakeupBranch] = []
 
     func step(of thread: Int) -> StepRecord? {
         for e in stepOf where e.thread == thread { return e.step }
@@ -57,6 +66,9 @@ final class DFSExplorer: Chooser {
     private(set) var partition: Int?
     /// First node whose choice changed since the previous execution.
     private var divergence = 0
+    /// The wakeup subtree of the branch just taken at the deepest node: the sequence the
+    /// next new node is to follow (DPOR).
+    private var handoff: [WakeupBranch] = []
     /// The current execution reached a node where every enabled thread sleeps (or that
     /// the bound excludes) and just runs to its end uncounted.
     private(set) var abandoned = false
@@ -132,7 +144,19 @@ final class DFSExplorer: Chooser {
             if x.log.audit, let s = node.step(of: c) { asleep = (i, s) }
             return c
         }
-        let pick = defaultChoice(avail, last: last)
+        // Follow the wakeup subtree handed down, skipping a branch whose thread cannot run
+        // here (its reversed race then gets found again and inserted anew).
+        var guide = handoff
+        handoff = []
+        while let b = guide.first, avail & (1 << UInt64(b.thread)) == 0 { guide.removeFirst() }
+        let pick: Int
+        if let b = guide.first {
+            pick = Int(b.thread)
+            handoff = b.children
+            node.pending = Array(guide.dropFirst())
+        } else {
+            pick = defaultChoice(avail, last: last)
+        }
         node.chosen = pick
         if partition == nil && enabled & (enabled - 1) != 0 { partition = i }
         node.backtrack = (!dpor || partition == i) ? avail : 1 << UInt64(pick)
@@ -179,9 +203,21 @@ final class DFSExplorer: Chooser {
             let t = nodes[i].chosen
             nodes[i].done |= 1 << UInt64(t)
             if dpor { nodes[i].stepOf.append((t, records[i])) }
-            let candidates = nodes[i].backtrack & ~nodes[i].done & ~nodes[i].sleep
-            if candidates != 0 {
-                nodes[i].chosen = candidates.trailingZeroBitCount
+            let closed = nodes[i].done | nodes[i].sleep | ~nodes[i].enabled
+            var next: Int?
+            handoff = []
+            while next == nil, !nodes[i].pending.isEmpty {
+                let b = nodes[i].pending.removeFirst()
+                if closed & (1 << UInt64(b.thread)) == 0 {
+                    next = Int(b.thread)
+                    handoff = b.children
+                }
+            }
+            let candidates = nodes[i].backtrack & ~closed
+            if next == nil && candidates != 0 { next = candidates.trailingZeroBitCount }
+            if let next {
+                nodes[i].chosen = next
+                nodes[i].backtrack |= 1 << UInt64(next)
                 nodes.removeLast(nodes.count - i - 1)
                 divergence = i
                 return true
@@ -203,19 +239,47 @@ final class DFSExplorer: Chooser {
         }
     }
 
-    /// Called by race analysis: the reversed sequence starting at node `i` has initial
-    /// threads `initials`; make sure one of them is (or was) explored there. True when
-    /// that added a thread to the node's backtrack set.
+    /// Called by race analysis with the reversed sequence `v` of a race whose first step
+    /// is node `i`'s: inserts `v` into the node's wakeup tree unless a thread asleep or
+    /// explored at the node is an initial of `v` (an equivalent run was explored), or the
+    /// tree already leads to a leaf along initials of `v`. True when the tree grew.
+    /// Models `insert[E](v, wut(E))` of optimal DPOR (JACM 2017, Algorithm 2).
     @discardableResult
-    func addBacktrack(at i: Int, initials: UInt64, preferred: Int) -> Bool {
+    func insertWakeup(at i: Int, _ v: inout ReversedSequence) -> Bool {
         guard i >= floor, i != partition, i < nodes.count else { return false }
         let n = nodes[i]
-        let initials = initials & n.enabled
-        if initials == 0 || initials & (n.backtrack | n.sleep | n.done) != 0 { return false }
-        let t = initials & (1 << UInt64(preferred)) != 0 ? preferred : initials.trailingZeroBitCount
-        nodes[i].backtrack |= 1 << UInt64(t)
+        var covered = n.sleep | n.done
+        // Threads a cut or the partition node added to explore here: leaves of the tree.
+        var leaves = n.backtrack & ~n.done & ~(1 << UInt64(n.chosen))
+        for b in n.pending { leaves &= ~(1 << UInt64(b.thread)) }
+        covered |= leaves
+        while covered != 0 {
+            let t = covered.trailingZeroBitCount
+            covered &= covered - 1
+            if v.isInitial(t) { return false }
+        }
+        guard let first = v.firstThread, n.enabled & (1 << UInt64(first)) != 0 else { return false }
+        return Self.insert(&nodes[i].pending, &v)
+    }
+
+    /// Descends `branches` along initials of `v`, removing each matched step; appends the
+    /// rest of `v` as a new last branch where no branch matches.
+    private static func insert(_ branches: inout [WakeupBranch], _ v: inout ReversedSequence) -> Bool {
+        for k in branches.indices where v.isInitial(Int(branches[k].thread)) {
+            v.removeFirst(of: Int(branches[k].thread))
+            if branches[k].children.isEmpty || v.isEmpty { return false }
+            return insert(&branches[k].children, &v)
+        }
+        guard let rest = v.chain() else { return false }
+        branches.append(rest)
         return true
     }
+}
+
+/// A branch of a wakeup tree: a thread to run next, then the branches to follow after it.
+struct WakeupBranch {
+    var thread: Int32
+    var children: [WakeupBranch]
 }
 
 /// Two steps are dependent when their footprints conflict, or when they block on or
@@ -228,3 +292,4 @@ func dependent(_ a: StepRecord, _ b: StepRecord) -> Bool {
     for x in a.extra where b.extra.contains(where: { $0.conflicts(with: x) }) { return true }
     return false
 }
+

@@ -1,4 +1,5 @@
-// Race detection for source-DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014).
+// Race detection for optimal DPOR (Abdulla, Aronis, Jonsson, Sagonas, POPL 2014 and
+// JACM 2017).
 //
 // Happens-before over the steps of one execution is built with vector clocks: a step
 // happens after the previous step of its thread, the step that spawned its thread, and
@@ -6,8 +7,9 @@
 // reads since). Two steps e < e' race when they conflict, belong to different threads,
 // and e happens before e' only directly (not through a third step). For each race,
 // v = notdep(e).e' (the steps after e that do not happen after it, then e') is a
-// sequence that reverses the race; one of its initials (threads whose first step in v
-// has no predecessor in v) must be explored at the node before e.
+// sequence that reverses the race; it goes into the wakeup tree of the node before e
+// (DFSExplorer.insertWakeup) unless an initial of it (a thread whose first step in v has
+// no predecessor in v) is asleep or explored there already.
 //
 // Blocking: a step that blocks on, or wakes a waiter of, a wait queue writes that queue,
 // so block/wake pairs on one queue race and get reversed (the wake first: the blocker then
@@ -186,39 +188,102 @@ extension DFSExplorer {
         }
     }
 
-    /// Adds a backtrack point for the race of step `i` with the later step `j`.
+    /// Inserts the reversed sequence of the race of step `i` with the later step `j` into
+    /// the wakeup tree of node `i`.
     private func reverse(race i: Int, with j: Int, _ records: [StepRecord],
                          _ clock: [UInt32], _ local: [UInt32], _ width: Int) {
         let p = Int(records[i].thread)
-        var firstInV = [UInt32](repeating: 0, count: width)
-        var initials: UInt64 = 0
+        var v = ReversedSequence(width: width)
         var k = i + 1
         while k <= j {
-            let t = Int(records[k].thread)
-            let base = k * width
             // Steps happening after i are not in v (j is, by construction).
-            if k == j || clock[base + p] < local[i] {
-                // The racing step j runs in v without step i before it, so it may read
-                // other values and touch more than it did here (a TLB lookup that missed
-                // because i flushed hits, and then checks the frame): it counts as an
-                // initial only when nothing of another thread precedes it in v.
-                var hasPredecessor = false
-                if k == j {
-                    for u in 0..<width where u != t && firstInV[u] != 0 { hasPredecessor = true }
-                }
-                for u in 0..<width where firstInV[u] != 0 && clock[base + u] >= firstInV[u] {
-                    hasPredecessor = true
-                    break
-                }
-                if !hasPredecessor { initials |= 1 << UInt64(t) }
-                if firstInV[t] == 0 { firstInV[t] = local[k] }
+            if k == j || clock[k * width + p] < local[i] {
+                v.append(thread: Int(records[k].thread), local: local[k],
+                         clock: clock[(k * width)..<(k * width + width)])
             }
             k += 1
         }
-        if addBacktrack(at: i, initials: initials, preferred: Int(records[j].thread)),
-           profile != nil {
+        if insertWakeup(at: i, &v), profile != nil {
             profile?.count(records[i], records[j])
         }
+    }
+}
+
+/// The reversed sequence v = notdep(e).e' of one race, as a wakeup-tree insertion consumes
+/// it: the steps after e that do not happen after it, then the racing step e', in
+/// execution order, with their vector clocks; steps matched against the tree are removed
+/// from the front of their thread's run.
+///
+//// The racing step e' (last) runs in v without e before it, so it may read other values
+/// and touch more than it did (a TLB lookup that missed because e flushed hits, and then
+/// checks the frame): it counts as depending on every step of another thread in v. (Taking
+/// its recorded footprint when e only read what e' touches looked sound, but on the
+/// seed-003 race at 3 threads it lost classes that bounded search reaches.)
+struct ReversedSequence {
+    private let width: Int
+    private var threads: [Int32] = []
+    private var locals: [UInt32] = []
+    /// clocks[k * width + u]: steps of thread u that happen before (or are) step k.
+    private var clocks: [UInt32] = []
+    private var removed: [Bool] = []
+    /// Per thread: position of its first step still in v, or -1; and how many remain.
+    private var head: [Int]
+    private var remaining: [Int]
+    private var left = 0
+
+    init(width: Int) {
+        self.width = width
+        head = Array(repeating: -1, count: width)
+        remaining = Array(repeating: 0, count: width)
+    }
+
+    mutating func append(thread t: Int, local: UInt32, clock: ArraySlice<UInt32>) {
+        if head[t] < 0 { head[t] = threads.count }
+        remaining[t] += 1
+        left += 1
+        threads.append(Int32(t))
+        locals.append(local)
+        clocks.append(contentsOf: clock)
+        removed.append(false)
+    }
+
+    var isEmpty: Bool { left == 0 }
+
+    /// The thread of the first step still in v.
+    var firstThread: Int? {
+        removed.firstIndex(of: false).map { Int(threads[$0]) }
+    }
+
+    /// True when thread `t`'s first step still in v has no predecessor in v: no step of
+    /// another thread still in v happens before it (for e', none is left before it).
+    func isInitial(_ t: Int) -> Bool {
+        guard t < width, remaining[t] > 0 else { return false }
+        let k = head[t]
+        if k == threads.count - 1 { return left == remaining[t] }
+        for u in 0..<width where u != t && remaining[u] > 0 {
+            if locals[head[u]] <= clocks[k * width + u] { return false }
+        }
+        return true
+    }
+
+    /// Removes thread `t`'s first step still in v (an initial).
+    mutating func removeFirst(of t: Int) {
+        let k = head[t]
+        removed[k] = true
+        remaining[t] -= 1
+        left -= 1
+        var n = k + 1
+        while n < threads.count && (removed[n] || Int(threads[n]) != t) { n += 1 }
+        head[t] = remaining[t] > 0 ? n : -1
+    }
+
+    /// The steps still in v as a chain of wakeup branches; nil when none is left.
+    func chain() -> WakeupBranch? {
+        var branch: WakeupBranch?
+        for k in stride(from: threads.count - 1, through: 0, by: -1) where !removed[k] {
+            branch = WakeupBranch(thread: threads[k], children: branch.map { [$0] } ?? [])
+        }
+        return branch
     }
 }
 
@@ -228,3 +293,4 @@ private func join(_ clock: inout [UInt32], into base: Int, from other: Int, _ wi
         clock[base + t] = clock[other + t]
     }
 }
+

@@ -4,16 +4,18 @@
 // on the number of workers (Runner.merge applies the budgets as a single worker would
 // have; only a timeout makes the result timing-dependent).
 //
-// Naive trees are cut at the partition node, the first step with a choice: one part per
-// thread explored there. DPOR trees are cut at every node from the partition node down
-// to the node of the first execution's fourth racing step (`cutRaces`), each such node
-// exploring every thread not asleep there (DFSExplorer.widen): below the partition node
-// the first thread's steps commute with everything until its first race, so sleep sets
-// left every child of the partition node but the first empty and one worker did all the
-// work. Each later child of a cut node is cut again the same way when a worker takes it
-// (its first execution, uncounted, shows where its races are), and its pieces join the
-// queue. DPOR runs this way with one worker too, so the cuts (which add redundant,
-// uncounted prefixes only) shape every report alike.
+// Trees are cut at the partition node, the first step with a choice: one part per
+// thread explored there. A DPOR part other than the first is cut again when a worker
+// takes it (its first execution, uncounted, shows its path), at the first node below its
+// prefix, which then explores every thread not asleep there (DFSExplorer.widen); its
+// pieces join the queue. DPOR runs this way with one worker too, so the cuts (which add
+// redundant, uncounted prefixes only) shape every report alike.
+//
+// Cutting deeper (every node down to the first execution's fourth racing step, as an
+// earlier version did, so that the first part did not hold all the work) lost classes:
+// on v4.19-mremap-flush-before-release-off, 78 of the 1,093 classes a single-node cut
+// explores, and on -on 3 that `--preemptions 4` reaches (classes compared by their
+// canonical linearisation). The cause was not found; until it is, one node per level.
 
 import Dispatch
 import Foundation
@@ -78,7 +80,7 @@ extension Runner {
             return (1, whole ? [(0, runDFS(DFSExplorer(dpor: dpor, bound: bound), part: 0))] : [])
         }
         // Naive subtrees below the partition node are alike: cut there only.
-        guard let top = cut(first, x0.records, prefix: [], from: p, partition: p, deepest: first.dpor ? nil : p)
+        guard let top = cut(first, x0.records, prefix: [], from: p, partition: p)
         else { return stopped }
         let mine = (0..<top.count).filter { shard?.owns(part: $0) ?? true }
         let results = runTree(mine.map { k in
@@ -87,75 +89,49 @@ extension Runner {
         return (top.count, Array(zip(mine, results)).map { (index: $0.0, result: $0.1) })
     }
 
-    /// Cuts the subtree whose first execution `explorer` just ran (`records`) at every node
-    /// from `from` to `deepest` (default: the node of its `cutRaces`-th racing step, see
-    /// `cutEnd`). Returns its parts in the order one worker explores them, each with its
+    /// Cuts the subtree whose first execution `explorer` just ran (`records`) at node
+    /// `from`. Returns its parts in the order one worker explores them, each with its
     /// fixed prefix and whether it is itself to be cut (the later children of each cut
     /// node, once, when `splits` allows); nil when a budget stopped a probe.
     func cut(_ explorer: DFSExplorer, _ records: [StepRecord], prefix rootPrefix: [DFSNode], from: Int,
-             partition p: Int, deepest: Int? = nil, splits: Bool = true)
+             partition p: Int, splits: Bool = true)
         -> [(prefix: [DFSNode], splits: Bool)]?
     {
         guard from < explorer.nodes.count else { return [(rootPrefix, false)] }
-        let q = deepest ?? Runner.cutEnd(records, from: from, nodes: explorer.nodes.count)
-        explorer.widen(from...q)
+        let j = from
+        explorer.widen(j...j)
         let nodes = explorer.nodes
         var parts: [(prefix: [DFSNode], splits: Bool)] = []
-        for j in stride(from: q, through: from, by: -1) {
-            let node = nodes[j]
-            var order = [node.chosen]
-            var rest = node.backtrack & ~(1 << UInt64(node.chosen))
-            while rest != 0 {
-                order.append(rest.trailingZeroBitCount)
-                rest &= rest - 1
+        let node = nodes[j]
+        var order = [node.chosen]
+        var rest = node.backtrack & ~(1 << UInt64(node.chosen))
+        while rest != 0 {
+            order.append(rest.trailingZeroBitCount)
+            rest &= rest - 1
+        }
+        // The step each earlier child took at node j, for the sleep sets of later ones
+        // (DPOR): the first child's is the first execution's, the others' their probes'.
+        var prefix = Array(nodes[0...j])
+        var earlier: StepRecord? = explorer.dpor ? records[j] : nil
+        for (rank, c) in order.enumerated() {
+            if rank > 0 {
+                prefix[j].done |= 1 << UInt64(order[rank - 1])
+                if let earlier { prefix[j].stepOf.append((order[rank - 1], earlier)) }
             }
-            // The step each earlier child took at node j, for the sleep sets of later ones
-            // (DPOR): the first child's is the first execution's, the others' their probes'.
-            var prefix = Array(nodes[0...j])
-            var earlier: StepRecord? = explorer.dpor ? records[j] : nil
-            for (rank, c) in order.enumerated() {
-                if rank > 0 {
-                    prefix[j].done |= 1 << UInt64(order[rank - 1])
-                    if let earlier { prefix[j].stepOf.append((order[rank - 1], earlier)) }
-                }
-                prefix[j].chosen = c
-                if rank == 0 {
-                    // The first child's subtree goes on through the deeper cut nodes.
-                    if j == q { parts.append((prefix, false)) }
-                    continue
-                }
-                if explorer.dpor && rank + 1 < order.count {
-                    let probe = DFSExplorer(dpor: true, bound: explorer.bound, prefix: prefix, partition: p)
-                    let (x, end, _) = execute(probe, recording: true)
-                    if budgetStopped(end) { return nil }
-                    earlier = x.records[j]
-                }
-                parts.append((prefix, splits && explorer.dpor))
+            prefix[j].chosen = c
+            if rank == 0 {
+                parts.append((prefix, false))
+                continue
             }
+            if explorer.dpor && rank + 1 < order.count {
+                let probe = DFSExplorer(dpor: true, bound: explorer.bound, prefix: prefix, partition: p)
+                let (x, end, _) = execute(probe, recording: true)
+                if budgetStopped(end) { return nil }
+                earlier = x.records[j]
+            }
+            parts.append((prefix, splits && explorer.dpor))
         }
         return parts
-    }
-    /// Racing steps of the first execution above the deepest cut node. Below the partition
-    /// node the first thread's steps usually commute with everything until it races, so
-    /// sleep sets leave every other child of the partition node empty: cutting only there
-    /// gave one worker all the work. Cutting down to the nodes of the first racing steps
-    /// separates the orders of those races. A constant, so that the report is the same
-    /// for every number of workers and shards.
-    static var cutRaces: Int { 4 }
-
-    /// The node of the first execution's `cutRaces`-th racing step at or after node `p`
-    /// (a step conflicting with a later step of another thread), else its last node.
-    static func cutEnd(_ records: [StepRecord], from p: Int, nodes: Int) -> Int {
-        var found = 0
-        for i in p..<min(nodes, records.count) {
-            for j in (i + 1)..<records.count
-            where records[j].thread != records[i].thread && dependent(records[i], records[j]) {
-                found += 1
-                if found == cutRaces { return i }
-                break
-            }
-        }
-        return max(p, min(nodes, records.count) - 1)
     }
 }
 
