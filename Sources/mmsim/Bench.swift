@@ -102,11 +102,12 @@ struct BenchFaults: ParsableCommand {
             let plan = ExecutionPlan(
                 prologue: { exec in
                     let t = KTask(exec: exec, name: "init", cpu: 0, mm: nil)
-                    mm = await kernel.createProcess(t, name: "P")!
-                    t.mm = mm
+                    guard let p = await kernel.createProcess(t, name: "P") else { return }
+                    mm = p
+                    t.mm = p
                     var req = MmapRequest(target: .anon, length: 4 * 4096)
                     req.placement = .at(base)
-                    _ = await kernel.mmap(t, mm: mm!, req)
+                    _ = await kernel.mmap(t, mm: p, req)
                     for i in 0..<4 { _ = await kernel.store(t, base + UInt64(i) * 4096, 1) }
                 },
                 threads: [

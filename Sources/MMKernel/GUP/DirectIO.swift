@@ -23,8 +23,10 @@ extension Kernel {
         var flags: FollFlags = config.era.directIOPins ? [.pin] : [.get]
         if read { flags.insert(.write) }
         if config.era.hasP2PDMAUser { flags.insert(.pciP2PDMA) }  // ITER_ALLOW_P2PDMA: NVMe
+        // A task without an mm (a kernel thread) has no user buffer to pin.
+        guard let mm = t.mm else { return -Errno.EFAULT }
         var held = HeldPages()
-        let got = await getUserPagesFast(t, mm: t.mm!, first, nrPages, flags, held: &held)
+        let got = await getUserPagesFast(t, mm: mm, first, nrPages, flags, held: &held)
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
         let bytes = min(len, UInt64(got) << 12 - (buffer - first))
         if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }

@@ -43,22 +43,27 @@ extension ScenarioExecution {
             return await mmap(m, s, scope: scope, t)
         case .munmap(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.munmap(t, mm: t.mm!, UInt64(bitPattern: a), r.len)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.munmap(t, mm: mm, UInt64(bitPattern: a), r.len)))
         case .mremap(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             guard let b = value(of: r.to, scope: scope) else { return unset(s, r.to, t) }
-            return .int(await k.mremap(t, mm: t.mm!, UInt64(bitPattern: a), r.len,
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(await k.mremap(t, mm: mm, UInt64(bitPattern: a), r.len,
                                        to: UInt64(bitPattern: b)))
         case .mprotect(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.mprotect(t, mm: t.mm!, UInt64(bitPattern: a), r.len,
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.mprotect(t, mm: mm, UInt64(bitPattern: a), r.len,
                                                read: r.prot.read, write: r.prot.write, exec: false)))
         case .madvise(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             let advice = MMKernel.MadviseAdvice(rawValue: r.advice.rawValue)!
-            return .int(Int64(await k.madvise(t, mm: t.mm!, UInt64(bitPattern: a), r.len, advice)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.madvise(t, mm: mm, UInt64(bitPattern: a), r.len, advice)))
         case .fork:
-            guard let child = await k.fork(t, mm: t.mm!) else { return .int(-Int64(Errno.ENOMEM)) }
+            guard let mm = t.mm else { return noProcess(s, t) }
+            guard let child = await k.fork(t, mm: mm) else { return .int(-Int64(Errno.ENOMEM)) }
             return .process(child, k.mm(child).name)
         case .load(let address):
             guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
@@ -80,18 +85,21 @@ extension ScenarioExecution {
             return .int(Int64(await k.truncate(t, inode: ino, size: tr.size)))
         case .khugepaged(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.khugepagedCollapse(t, mm: t.mm!, UInt64(bitPattern: a),
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.khugepagedCollapse(t, mm: mm, UInt64(bitPattern: a),
                                                          r.len)))
         case .migrate(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.movePages(t, mm: t.mm!, UInt64(bitPattern: a), r.len)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.movePages(t, mm: mm, UInt64(bitPattern: a), r.len)))
         case .allocPages(let n):
             let got = await k.harnessAlloc(t, n)
             harness += got
             return .int(Int64(got.count))
         case .observe(let address):
             guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
-            let o = k.observe(mm: t.mm!, UInt64(bitPattern: a))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            let o = k.observe(mm: mm, UInt64(bitPattern: a))
             t.exec.note("observe 0x\(String(a, radix: 16)): \(o.level) \(k.layout.describe(o.entry))")
             return .observation(o)
         case .assert(let c):
@@ -101,7 +109,8 @@ extension ScenarioExecution {
             return nil
         case .gup(let g):
             guard let a = value(of: g.address, scope: scope) else { return unset(s, g.address, t) }
-            return .int(Int64(await gup(g, UInt64(bitPattern: a), scope: scope, t)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await gup(g, mm: mm, UInt64(bitPattern: a), scope: scope, t)))
         case .unpin, .put:
             let pinned: Bool
             if case .unpin = s.op { pinned = true } else { pinned = false }
@@ -174,7 +183,8 @@ extension ScenarioExecution {
 
     /// `gup`: get_user_pages[_fast] or pin_user_pages[_fast] with the statement's flags;
     /// the pages stay held by the thread until `unpin`/`put`.
-    private func gup(_ g: GupArgs, _ addr: UInt64, scope: String, _ t: KTask) async -> Int {
+    private func gup(_ g: GupArgs, mm: MMID, _ addr: UInt64, scope: String,
+                     _ t: KTask) async -> Int {
         var flags: FollFlags = g.flags.pin ? [.pin] : [.get]
         if g.flags.write { flags.insert(.write) }
         if g.flags.longterm { flags.insert(.longterm) }
@@ -182,8 +192,8 @@ extension ScenarioExecution {
         if g.flags.nowait { flags.insert(.nowait) }
         var mine = held[scope, default: HeldPages()]
         let r = g.flags.fast
-            ? await kernel.getUserPagesFast(t, mm: t.mm!, addr, g.pages, flags, held: &mine)
-            : await kernel.getUserPages(t, mm: t.mm!, addr, g.pages, flags, held: &mine)
+            ? await kernel.getUserPagesFast(t, mm: mm, addr, g.pages, flags, held: &mine)
+            : await kernel.getUserPages(t, mm: mm, addr, g.pages, flags, held: &mine)
         held[scope] = mine
         return r
     }
@@ -226,7 +236,8 @@ extension ScenarioExecution {
             guard let a = value(of: e, scope: scope) else { return unset(s, e, t) }
             req.placement = .at(UInt64(bitPattern: a))
         }
-        return .int(await kernel.mmap(t, mm: t.mm!, req))
+        guard let mm = t.mm else { return noProcess(s, t) }
+        return .int(await kernel.mmap(t, mm: mm, req))
     }
 
     /// `pmem0`, `/dev/pmem0`, `dax2.0` or `/dev/dax2.0` as a device name.
@@ -240,6 +251,13 @@ extension ScenarioExecution {
     private func unset(_ s: Statement, _ e: AddrExpr, _ t: KTask) -> Value {
         t.exec.note("\(e) has no numeric value here; \(s.op.name) gets -EFAULT")
         return .int(-Int64(Errno.EFAULT))
+    }
+
+    /// A statement that needs a process run without one. It cannot happen from a parsed
+    /// test (init and finally name the process; a thread whose process does not exist
+    /// never starts), but should it, the statement cannot run: a setup error, not a trap.
+    private func noProcess(_ s: Statement, _ t: KTask) -> Value? {
+        fail(s, "no process to run `\(s.op.name)` in", t)
     }
 
     /// A statement that cannot run (a process or device it names does not exist at run
