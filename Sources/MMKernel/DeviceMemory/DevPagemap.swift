@@ -96,10 +96,12 @@ extension Kernel {
             return nil
         }
         guard pgmapTryGetLive(i) else {
-            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(devices.pgmaps.unrecorded(i).state))")
+            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref "
+                        + "\(devices.pgmaps.unrecorded(i).state))")
             return nil
         }
-        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref \(devices.pgmaps.unrecorded(i).refs)")
+        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref "
+                    + "\(devices.pgmaps.unrecorded(i).refs)")
         return i
     }
 
@@ -185,9 +187,11 @@ extension Kernel {
         await t.step()
         log.read(Obj.pgmapDone(i))
         if devices.pgmaps.unrecorded(i).state != .dead {
-            t.exec.note("wait_for_completion(pgmap\(i)->done): \(devices.pgmaps.unrecorded(i).refs) refs left")
-            await t.exec.block(until: { [unowned self] in self.devices.pgmaps.unrecorded(i).state == .dead },
-                               on: Obj.pgmap(i))
+            t.exec.note("wait_for_completion(pgmap\(i)->done): "
+                        + "\(devices.pgmaps.unrecorded(i).refs) refs left")
+            await t.exec.block(until: { [unowned self] in
+                                   self.devices.pgmaps.unrecorded(i).state == .dead
+                               }, on: Obj.pgmap(i))
             log.read(Obj.pgmapDone(i))
         }
     }

@@ -50,7 +50,8 @@ extension Kernel {
         let write = vmf.isWrite
         var r: FaultResult
         switch (config.era.daxInsertion, level) {
-        case (.refcountedFolios, .pte): r = await vmfInsertPageMkwrite(t, vmf, pfn: pfn, write: write)
+        case (.refcountedFolios, .pte):
+            r = await vmfInsertPageMkwrite(t, vmf, pfn: pfn, write: write)
         case (.refcountedFolios, .pmd): r = await vmfInsertFolioPmd(t, vmf, pfn: pfn, write: write)
         case (.refcountedFolios, _): r = await vmfInsertFolioPud(t, vmf, pfn: pfn, write: write)
         case (_, .pte): r = await vmfInsertMixed(t, vmf, p, mkwrite: false)

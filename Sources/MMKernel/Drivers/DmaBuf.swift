@@ -91,7 +91,8 @@ extension Kernel {
     /// each unmapped BO is released. Pages still referenced then are left to the audit
     /// (refcount-leak) rather than reported as recycled.
     public func closeDmabufFds(_ t: KTask) async {
-        for i in drivers.ttm.bos.indices where drivers.ttm.bos[i].ownerHeld && !drivers.ttm.bos[i].released {
+        for i in drivers.ttm.bos.indices where drivers.ttm.bos[i].ownerHeld
+            && !drivers.ttm.bos[i].released {
             drivers.ttm.bos[i].ownerHeld = false
             if await ttmBoMapped(t, i) { continue }
             await ttmBoRelease(t, i, checkReferences: false)

@@ -16,7 +16,8 @@ extension EntryProbe {
 
     /// The dma-buf/TTM and P2PDMA rows.
     public static let drivers: [EntryProbe] = [
-        EntryProbe(name: "TTM huge BO read (a PMD in eras with ttm_bo_vm_insert_huge, else PTE)") { k, t in
+        EntryProbe(name: "TTM huge BO read (a PMD in eras with "
+                   + "ttm_bo_vm_insert_huge, else PTE)") { k, t in
             await ttm(t, k, huge: true)
         },
         EntryProbe(name: "TTM PTE (system BO, dma-buf mmap, read)") { k, t in

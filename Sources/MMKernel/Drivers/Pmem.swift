@@ -189,7 +189,8 @@ extension Kernel {
     func daxVma(_ v: VMA, onRegion region: RegionID) -> Bool {
         switch v.backing {
         case .devDax(let r): return r == region
-        case .fsDax(let inode): return daxFile(inode: inode).map { files.daxFiles[$0].region == region } ?? false
+        case .fsDax(let inode):
+            return daxFile(inode: inode).map { files.daxFiles[$0].region == region } ?? false
         default: return false
         }
     }

@@ -181,7 +181,9 @@ extension Kernel {
             if headRef <= 1 {
                 // put_page_testzero() hits zero: the whole block is freed.
                 withPage(b.pfn) { $0.refcount = 0 }
-                if !held.isEmpty { drivers.ttm.recycled.append(RecycledRange(pfn: b.pfn, count: n)) }
+                if !held.isEmpty {
+                    drivers.ttm.recycled.append(RecycledRange(pfn: b.pfn, count: n))
+                }
                 await freeBlock(t, b.pfn, order: b.order)
                 continue
             }

@@ -71,7 +71,9 @@ extension Kernel {
                 await t.step()
                 if e & (DaxEntryBits.zero | DaxEntryBits.empty) == 0 {
                     let pfn = DaxEntryBits.pfn(e)
-                    for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) { withPage(p) { $0.inode = -1 } }
+                    for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) {
+                        withPage(p) { $0.inode = -1 }
+                    }
                 }
                 files.daxEntries.set(f, slot, 0)
                 t.exec.note("dax_delete_mapping_entry: index \(slot)")
@@ -115,7 +117,8 @@ extension Kernel {
                 guard i >= v.pgoff, i < v.pgoff + (v.length >> 12) else { continue }
                 let addr = v.start + ((i - v.pgoff) << 12)
                 let w = walkSnapshot(mm: mm, addr)
-                guard w.entry & PTEBits.present != 0, w.level == .pte || layout.isLeaf(w.entry) else {
+                guard w.entry & PTEBits.present != 0,
+                      w.level == .pte || layout.isLeaf(w.entry) else {
                     continue
                 }
                 let mapped = layout.pfn(w.entry) + Int((addr & (w.level.size - 1)) >> 12)
@@ -153,7 +156,8 @@ extension Kernel {
         if newPages < oldPages {
             await daxBreakLayouts(t, f, from: newPages, to: oldPages)
             files.inodes[inode].size = size  // i_size_write (faults are held off by the lock)
-            await daxUnmapMappingPages(t, f, from: newPages, count: oldPages - newPages, evenCows: true)
+            await daxUnmapMappingPages(t, f, from: newPages, count: oldPages - newPages,
+                                       evenCows: true)
             await daxDeleteEntries(t, f, from: newPages, to: oldPages)
             daxFreeBlocks(t, f, from: newPages, to: oldPages)
             files.daxFiles[f].block.removeLast(oldPages - newPages)

@@ -18,13 +18,16 @@ extension Kernel {
             guard await readPages(t, inode: inode, from: start, count: ra, lookahead: ra / 4),
                   files.inodes[inode].cached(index) != nil else { return (nil, .oom, true) }
             readIn = true
-        } else if let pfn = files.inodes[inode].cached(index), page(pfn).flags.contains(.readahead) {
+        } else if let pfn = files.inodes[inode].cached(index),
+                  page(pfn).flags.contains(.readahead) {
             // do_async_mmap_readahead() → page_cache_async_ra(): the marker is reached, so
             // the next window (ra_pages, all of it async: the marker is its first page)
             // starts at the first page not cached yet.
             withPage(pfn) { $0.flags.remove(.readahead) }
             var next = index + 1
-            while next < files.inodes[inode].pages && files.inodes[inode].cached(next) != nil { next += 1 }
+            while next < files.inodes[inode].pages && files.inodes[inode].cached(next) != nil {
+                next += 1
+            }
             if next < files.inodes[inode].pages && next - index <= Kernel.raPages {
                 _ = await readPages(t, inode: inode, from: next, count: Kernel.raPages,
                                     lookahead: Kernel.raPages)
@@ -56,7 +59,9 @@ extension Kernel {
         let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
         for index in from..<end where files.inodes[inode].cached(index) == nil {
             guard let pfn = await addToPageCache(t, inode: inode, index: index,
-                                                 readahead: index - from == marker) else { return false }
+                                                 readahead: index - from == marker) else {
+                return false
+            }
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
                 writePhys(pfn.physAddr | (off & 0xfff), v)
             }

@@ -8,7 +8,9 @@ extension Kernel {
     /// none; on a huge PUD, wp_huge_pud for a write to a read-only one (->huge_fault, else
     /// __split_huge_pud and PMD level) or huge_pud_set_accessed. nil: go on at PMD level.
     func daxPudStep(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult? {
-        guard let pudRef = await allocWalk(t, mm: vmf.mm, vmf.address, to: .pud) else { return .oom }
+        guard let pudRef = await allocWalk(t, mm: vmf.mm, vmf.address, to: .pud) else {
+            return .oom
+        }
         vmf.pud = pudRef
         let pud = await readEntry(t, pudRef)
         if pud == 0 {

@@ -64,7 +64,9 @@ extension Kernel {
         vmf.pmd = pmdRef
         let pmd = await readEntry(t, pmdRef)
         if let sharedTablePfn = vmf.sharedTablePfn,
-           !(await pmdTableStillLive(t, pmdRef, pfn: sharedTablePfn, "__handle_mm_fault")) { return .done }
+           !(await pmdTableStillLive(t, pmdRef, pfn: sharedTablePfn, "__handle_mm_fault")) {
+            return .done
+        }
         if pmd == 0 && (thpSuitable(vmf.vma, address) || ttmHugeFaultEnabled(vmf.vma)) {
             let r = await createHugePmd(t, &vmf)
             if r != .fallback { return r }

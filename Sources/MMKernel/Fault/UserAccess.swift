@@ -29,10 +29,13 @@ extension Kernel {
         }
         for _ in 0..<16 {
             if let phys = await hardwareWalk(t, mm: mm, addr, write: write, data: data) {
-                checkFreedPmem(t, Pfn(physAddr: phys), .useAfterFree, "user access \(hex(addr)) through a mapping of")
+                checkFreedPmem(t, Pfn(physAddr: phys), .useAfterFree,
+                               "user access \(hex(addr)) through a mapping of")
                 return .ok(phys: phys)
             }
-            if let sig = await doUserAddrFault(t, mm: mm, addr, write: write) { return .signal(sig) }
+            if let sig = await doUserAddrFault(t, mm: mm, addr, write: write) {
+                return .signal(sig)
+            }
         }
         report(.bugOn, "user access to \(hex(addr)) kept faulting (16 retries)", t)
         return .signal(.sigbus)

@@ -16,7 +16,8 @@ extension Kernel {
             return -Errno.EINVAL
         }
         if case .file(let inode) = store, files.mount(files.inodes[inode].mount).dax {
-            return await daxCopyIO(t, read: read, inode: inode, buffer: buffer, len: len, offset: offset)
+            return await daxCopyIO(t, read: read, inode: inode, buffer: buffer, len: len,
+                                   offset: offset)
         }
         let first = buffer & ~(PAGE_SIZE - 1)
         let nrPages = Int((buffer + len - first + PAGE_SIZE - 1) >> 12)
@@ -73,15 +74,18 @@ extension Kernel {
             // device's store behind it) record it.
             await t.step()
             if memory.memmap.isRemoved(pfn) || (memory.memmap.pfnValid(pfn)
-                                         && (page(pfn).flags.contains(.free) || page(pfn).epoch != epochs[i])) {
-                report(.dmaAfterFree, "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
+                                         && (page(pfn).flags.contains(.free)
+                                             || page(pfn).epoch != epochs[i])) {
+                report(.dmaAfterFree,
+                       "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
                        + "freed or reused while the I/O held it", t)
             }
             checkFreedPmem(t, pfn, .dmaAfterFree, "DMA \(read ? "into" : "from")")
             let fileOff = offset + (lo - buffer)
             let phys = pfn.physAddr
             if read {
-                for a in stride(from: lo & ~7, to: hi, by: 8) where readPhys(phys | (a & 0xfff)) != 0 {
+                for a in stride(from: lo & ~7, to: hi, by: 8)
+                    where readPhys(phys | (a & 0xfff)) != 0 {
                     writePhys(phys | (a & 0xfff), 0)
                 }
                 for (off, v) in storedWords(store, fileOff, hi - lo) {
@@ -131,7 +135,8 @@ extension Kernel {
                 var devPhys: UInt64? = nil
                 if let map = daxIomap(f, index: index, count: 1, write: !read), map.kind != .hole,
                    !(read && map.kind == .unwritten),
-                   let pfn = daxDirectAccess(files.daxFiles[f].region, block: map.block, pages: 1, extent: 1) {
+                   let pfn = daxDirectAccess(files.daxFiles[f].region, block: map.block, pages: 1,
+                                             extent: 1) {
                     devPhys = pfn.pfn.physAddr | (fileOff & (PAGE_SIZE - 1))
                 }
                 let user = userBase | (a & (PAGE_SIZE - 1))

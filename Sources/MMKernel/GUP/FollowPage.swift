@@ -141,7 +141,9 @@ extension Kernel {
             // follow_pfn_pte(): no struct page behind the entry.
             await unlock(t, ptl)
             if flags.contains(.dump) { return .error(-Errno.EFAULT) }
-            if !config.era.eexistStopsWithPages && flags.contains(.get) { return .error(-Errno.EFAULT) }
+            if !config.era.eexistStopsWithPages && flags.contains(.get) {
+                return .error(-Errno.EFAULT)
+            }
             return .exists
         }
         if !layout.isWrite(pte) && gupMustUnshare(flags, found) {
@@ -157,7 +159,9 @@ extension Kernel {
         }
         if flags.contains(.touch) {
             let want = PTEBits.accessed | (flags.contains(.write) ? PTEBits.dirty : 0)
-            if pte & want != want { await writeEntry(t, ref, pte | want, .pte, "follow_page_pte touch") }
+            if pte & want != want {
+                await writeEntry(t, ref, pte | want, .pte, "follow_page_pte touch")
+            }
         }
         await unlock(t, ptl)
         return .page(pfn: found, pageMask: 0)

@@ -13,7 +13,9 @@ extension Kernel {
         var foll = flags  // foll_flags: FOLL_COW (or the dropped FOLL_WRITE) lasts one page
         while done < nrPages {
             if vma == nil || addr >= vma!.end {
-                guard let i = mms[mm].vmaContaining(addr) else { return done > 0 ? done : -Errno.EFAULT }
+                guard let i = mms[mm].vmaContaining(addr) else {
+                    return done > 0 ? done : -Errno.EFAULT
+                }
                 vma = mms[mm].vmas[i]
                 let err = checkVmaFlags(vma!, flags)
                 if err != 0 { return done > 0 ? done : err }
@@ -147,7 +149,8 @@ extension Kernel {
         if migrateMovable { t.memallocPin = false }
         if r > 0 && flags.contains(.longterm) && config.era.longtermFsdaxCheck == .afterPinning {
             let end = (start & ~(PAGE_SIZE - 1)) + UInt64(r) << 12
-            if mms[mm].vmas.contains(where: { $0.start < end && $0.end > start && vmaIsFsdax($0) }) {
+            if mms[mm].vmas.contains(where: { $0.start < end && $0.end > start
+                                             && vmaIsFsdax($0) }) {
                 t.exec.note("check_dax_vmas: fs-dax vma with FOLL_LONGTERM -> -EOPNOTSUPP")
                 await releaseHeld(t, pages!, pinned: flags.contains(.pin))
                 pages = HeldPages()

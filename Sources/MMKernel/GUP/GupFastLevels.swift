@@ -52,7 +52,9 @@ extension Kernel {
                 let pteNow = await readEntry(t, ref)
                 if pmdNow != pmd || pteNow != pte {
                     t.exec.note("gup-fast: entry changed under us at \(hex(addr)): drop, fall back")
-                    if r == .grabbed { await gupPutFolio(t, pfn, refs: 1, pinned: flags.contains(.pin)) }
+                    if r == .grabbed {
+                        await gupPutFolio(t, pfn, refs: 1, pinned: flags.contains(.pin))
+                    }
                     break loop
                 }
             }
@@ -137,7 +139,9 @@ extension Kernel {
         // of the block, while the pages array records the subpages — for a real THP both
         // name the same folio; for a driver's non-compound block they do not.
         let head = layout.pfn(e)
-        if case .failed = await tryGrabFolio(t, head, refs: Int32(n), flags, fast: true) { return 0 }
+        if case .failed = await tryGrabFolio(t, head, refs: Int32(n), flags, fast: true) {
+            return 0
+        }
         if config.has(.gupFastPteRecheck), await readEntry(t, ref) != e {
             await gupPutFolio(t, head, refs: Int32(n), pinned: flags.contains(.pin))
             return 0

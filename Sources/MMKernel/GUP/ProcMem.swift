@@ -26,7 +26,9 @@ extension Kernel {
             checkCowBypass(t, vma: mms[remote].vmas[i], addr, pfn: pfn)
         }
         writePhys(pfn.physAddr | (addr & (PAGE_SIZE - 1)), value)
-        if memory.memmap.pfnValid(pfn) && pfn != memory.zeroPfn { withPage(pfn) { $0.flags.insert(.dirty) } }
+        if memory.memmap.pfnValid(pfn) && pfn != memory.zeroPfn {
+            withPage(pfn) { $0.flags.insert(.dirty) }
+        }
         t.exec.note("mem_write \(hex(addr)): \(value) into pfn \(hex(pfn))")
         await gupPutFolio(t, pfn, refs: 1, pinned: false)  // put_page
         await unlockShared(t, .mmap(mm: remote))

@@ -50,7 +50,8 @@ extension Kernel {
         }
         // Neither GET nor PIN (populate, follow for -EEXIST): nothing is counted.
         if flags.intersection([.get, .pin]).isEmpty { return .notCounted }
-        if flags.contains(.pin) && (pfn == memory.zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 {
+        if flags.contains(.pin) && (pfn == memory.zeroPfn || isHugeZero(pfn))
+            && config.era >= .v6_1 {
             return .notCounted
         }
         if fast && flags.contains(.pin) && flags.contains(.longterm) && !isLongtermPinnable(pfn) {

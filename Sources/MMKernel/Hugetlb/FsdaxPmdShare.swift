@@ -44,7 +44,8 @@ extension Kernel {
                              inode: InodeID) async -> EntryRef? {
         await lock(t, .iMmap(inode: inode))
         let idx = vmf.vma.pageIndex(vmf.address)
-        for (smm, svma) in await iMmapVMAs(t, vmf.vma.backing, idx: idx, skip: (vmf.mm, vmf.vma.start)) {
+        for (smm, svma) in await iMmapVMAs(t, vmf.vma.backing, idx: idx,
+                                           skip: (vmf.mm, vmf.vma.start)) {
             guard fsdaxVmaShareable(svma, ((idx - svma.pgoff) << 12) + svma.start),
                   let saddr = pageTableShareable(svma, vmf.vma, vmf.address, idx),
                   let spte = await hugePteOffset(t, mm: smm, saddr) else { continue }
@@ -55,7 +56,8 @@ extension Kernel {
             if await readEntry(t, pud) == 0 {
                 await writeEntry(t, pud, layout.make(pfn: tablePfn, prot: PTEBits.table), .pud,
                                  "pmd_share: pud_populate")
-                t.exec.note("pmd_share: mm\(vmf.mm) shares mm\(smm)'s PMD table pfn \(hex(tablePfn))")
+                t.exec.note("pmd_share: mm\(vmf.mm) shares mm\(smm)'s PMD table pfn "
+                            + "\(hex(tablePfn))")
             } else {
                 await putPage(t, tablePfn)
             }

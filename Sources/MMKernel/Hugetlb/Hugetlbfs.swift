@@ -31,7 +31,9 @@ extension Kernel {
     /// The mmap granule of `target`: hugetlb_get_unmapped_area() aligns a hugetlbfs
     /// mapping to the huge page size and ksys_mmap_pgoff() rounds its length up to it.
     func hugetlbMmapGranule(_ target: MapTarget) -> UInt64 {
-        if case .file(let inode) = target, files.mount(files.inodes[inode].mount).hugetlbfs { return PMD_SIZE }
+        if case .file(let inode) = target, files.mount(files.inodes[inode].mount).hugetlbfs {
+            return PMD_SIZE
+        }
         return PAGE_SIZE
     }
 
@@ -113,7 +115,8 @@ extension Kernel {
                 let last = v.pgoff + (v.length >> 12)
                 guard last > fromIndex else { continue }
                 let start = fromIndex > v.pgoff ? v.start + ((fromIndex - v.pgoff) << 12) : v.start
-                let vmaLock = hugetlbUsesVmaLock(v) ? LockID.hugetlbVma(lock: Int(v.hugetlbVmaLock)) : nil
+                let vmaLock =
+                    hugetlbUsesVmaLock(v) ? LockID.hugetlbVma(lock: Int(v.hugetlbVmaLock)) : nil
                 if let l = vmaLock, !(await hugetlbVmaTrylockWrite(t, l)) { continue }
                 var tlb = MMUGather(mm: mm)
                 await unmapHugepageRange(t, mm: mm, vma: v, start, v.end, &tlb)

@@ -80,7 +80,8 @@ extension Kernel {
                     await exec.block(on: Obj.cpuIrq(r.cpu))
                 }
             }
-            agent.exec.note("RCU grace period over: tlb_remove_table_rcu frees \(slots.count) tables")
+            agent.exec.note("RCU grace period over: tlb_remove_table_rcu frees "
+                            + "\(slots.count) tables")
             for slot in slots { await self.freeTable(agent, slot: slot) }
         }
     }

@@ -102,7 +102,8 @@ extension Kernel {
                     vmf.pmd = dstPmd
                     guard let dref = await pteAlloc(t, vmf) else { return }
                     var e = pte
-                    if cow, let pfn = vmNormalPage(vma, addr, pte, t), page(pfn).flags.contains(.anon),
+                    if cow, let pfn = vmNormalPage(vma, addr, pte, t),
+                       page(pfn).flags.contains(.anon),
                        config.has(.forkEarlyCowPinned), pageMaybeDMAPinned(pfn) {
                         // copy_present_page() (v5.9+ "mm: Do early cow for pinned pages during
                         // fork() for ptes"): a page that may be pinned for DMA is copied for the
@@ -111,7 +112,8 @@ extension Kernel {
                         copyFrameData(from: pfn, to: copy)
                         pageAddNewAnonRmap(copy)
                         mms[child].anonPages += 1
-                        let ce = layout.make(pfn: copy, prot: vma.pageProt) | PTEBits.rw | PTEBits.dirty
+                        let ce = layout.make(pfn: copy, prot: vma.pageProt)
+                            | PTEBits.rw | PTEBits.dirty
                         await writeEntry(t, dref, ce, .pte, "copy_present_page(pinned)")
                         addr += PAGE_SIZE
                         continue

@@ -33,7 +33,8 @@ extension Kernel {
                     withPage(pfn) { $0.flags.remove(.dirty) }
                     let clean = pte & ~(PTEBits.accessed | PTEBits.dirty)
                     if clean != pte {
-                        await writeEntry(t, ref, clean, .pte, "madvise_free_pte_range(mkold, mkclean)")
+                        await writeEntry(t, ref, clean, .pte,
+                                         "madvise_free_pte_range(mkold, mkclean)")
                         tlb.cleared(addr, PAGE_SIZE)
                     }
                     withPage(pfn) { $0.flags.remove(.swapBacked) }  // mark_page_lazyfree()
@@ -97,7 +98,8 @@ extension Kernel {
                 if r != 1 || page(pfn).flags.contains(.dirty) {
                     t.exec.note("shrink_page_list: pfn \(hex(pfn)) unmapped but ref \(r): kept")
                 } else {
-                    t.exec.note("shrink_page_list: lazy-free pfn \(hex(pfn)) discarded (PGLAZYFREED)")
+                    t.exec.note("shrink_page_list: lazy-free pfn \(hex(pfn)) discarded "
+                                + "(PGLAZYFREED)")
                 }
             }
         }

@@ -53,7 +53,9 @@ extension Kernel {
     /// Models do_mmap() → mmap_region() (mm/mmap.c), then mm_populate() for
     /// MAP_POPULATE. Returns the address, or -errno.
     public func mmap(_ t: KTask, mm: MMID, _ req: MmapRequest) async -> Int64 {
-        guard req.length > 0, req.length <= TASK_SIZE else { return -Int64(req.length == 0 ? Errno.EINVAL : Errno.ENOMEM) }
+        guard req.length > 0, req.length <= TASK_SIZE else {
+            return -Int64(req.length == 0 ? Errno.EINVAL : Errno.ENOMEM)
+        }
         guard req.offset & (PAGE_SIZE - 1) == 0 else { return -Int64(Errno.EINVAL) }
         let granule = hugetlbMmapGranule(req.target)  // hugetlbfs: 2M (Hugetlb/Hugetlbfs.swift)
         let len = (req.length + granule - 1) & ~(granule - 1)

@@ -25,7 +25,8 @@ extension Kernel {
         case .anon, .file: movable = v.flags.intersection([.pfnMap, .mixedMap, .hugetlb]).isEmpty
         default: movable = false
         }
-        guard movable, !mms[mm].vmas.contains(where: { $0.start < new + len && $0.end > new }) else {
+        guard movable,
+              !mms[mm].vmas.contains(where: { $0.start < new + len && $0.end > new }) else {
             await unlock(t, .mmap(mm: mm))
             return -Int64(Errno.EINVAL)
         }
@@ -66,7 +67,8 @@ extension Kernel {
         while off < len {
             let addr = old + off
             let extent = min((addr & ~(PMD_SIZE - 1)) + PMD_SIZE - addr, len - off,
-                             ((new(nv, addr, old) & ~(PMD_SIZE - 1)) + PMD_SIZE) - new(nv, addr, old))
+                             ((new(nv, addr, old) & ~(PMD_SIZE - 1)) + PMD_SIZE)
+                                 - new(nv, addr, old))
             defer { off += extent }
             guard let oldPmd = findEntry(mm: mm, addr, at: .pmd) else { continue }
             if layout.isLeaf(tables.read(oldPmd.slot, oldPmd.index)) {

@@ -101,7 +101,8 @@ extension Kernel {
             withPage(pfn) { $0.entireMapcount -= 1 }
             mms[mm].anonPages -= 512
             tlb.pages.append(pfn)
-        } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && page(pfn).flags.contains(.zoneDevice)
+        } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn)
+            && page(pfn).flags.contains(.zoneDevice)
                     && page(pfn).entireMapcount > 0 {
             // v6.15+ DAX folio PMD (vmf_insert_folio_pmd): file rmap and reference.
             withPage(pfn) { $0.entireMapcount -= 1 }
