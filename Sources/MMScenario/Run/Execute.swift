@@ -9,7 +9,9 @@ extension ScenarioExecution {
                  threadProcess: MMID?) async -> Value? {
         // The process context: the prefix in init/finally, the thread's process otherwise.
         if let p = s.process {
-            guard let mm = resolve(p, scope: scope) else { return fail(s, "unknown process \(p)", t) }
+            guard let mm = resolve(p, scope: scope) else {
+                return fail(s, "unknown process \(p)", t)
+            }
             t.mm = mm
         } else if let tp = threadProcess {
             t.mm = tp
@@ -21,11 +23,15 @@ extension ScenarioExecution {
             k.addDisk(name: d.name, size: d.size)
             return nil
         case .mkfs(let m):
-            guard let dev = k.blockDevice(named: m.device) else { return fail(s, "no device \(m.device)", t) }
+            guard let dev = k.blockDevice(named: m.device) else {
+                return fail(s, "no device \(m.device)", t)
+            }
             k.mkfs(device: dev, m.filesystem == .ext4 ? .ext4 : .xfs)
             return .int(0)
         case .mount(let m):
-            guard let dev = k.blockDevice(named: m.device) else { return fail(s, "no device \(m.device)", t) }
+            guard let dev = k.blockDevice(named: m.device) else {
+                return fail(s, "no device \(m.device)", t)
+            }
             if m.dax { return .int(Int64(k.mountDax(device: dev, at: m.path))) }
             return .int(Int64(k.mount(device: dev, at: m.path, dax: false)))
         case .file(let f):
@@ -34,10 +40,14 @@ extension ScenarioExecution {
             }
             let layout = MMKernel.FileLayout(rawValue: (f.layout ?? .contiguous).rawValue)!
             let r = k.createFileWithBlocks(path: f.path, size: f.size, layout: layout)
-            guard r == 0, !f.uncached, let inode = k.inode(path: f.path) else { return .int(Int64(r)) }
+            guard r == 0, !f.uncached, let inode = k.inode(path: f.path) else {
+                return .int(Int64(r))
+            }
             return .int(Int64(await k.writeFileThroughCache(t, inode: inode)))
         case .process(let name):
-            guard let mm = await k.createProcess(t, name: name) else { return .int(-Int64(Errno.ENOMEM)) }
+            guard let mm = await k.createProcess(t, name: name) else {
+                return .int(-Int64(Errno.ENOMEM))
+            }
             return .process(mm, name)
         case .mmap(let m):
             return await mmap(m, s, scope: scope, t)
@@ -55,7 +65,8 @@ extension ScenarioExecution {
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             guard let mm = t.mm else { return noProcess(s, t) }
             return .int(Int64(await k.mprotect(t, mm: mm, UInt64(bitPattern: a), r.len,
-                                               read: r.prot.read, write: r.prot.write, exec: false)))
+                                               read: r.prot.read, write: r.prot.write,
+                                               exec: false)))
         case .madvise(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             let advice = MMKernel.MadviseAdvice(rawValue: r.advice.rawValue)!
@@ -72,13 +83,21 @@ extension ScenarioExecution {
             case .failure(let e): return .signal(e.signal)
             }
         case .store(let st):
-            guard let a = value(of: st.address, scope: scope) else { return unset(s, st.address, t) }
+            guard let a = value(of: st.address, scope: scope) else {
+                return unset(s, st.address, t)
+            }
             guard let v = value(of: st.value, scope: scope) else { return unset(s, st.value, t) }
-            if let sig = await k.store(t, UInt64(bitPattern: a), UInt64(bitPattern: v)) { return .signal(sig) }
+            if let sig = await k.store(t, UInt64(bitPattern: a), UInt64(bitPattern: v)) {
+                return .signal(sig)
+            }
             return .int(0)
         case .touch(let tc):
-            guard let a = value(of: tc.address, scope: scope) else { return unset(s, tc.address, t) }
-            if let sig = await k.touch(t, UInt64(bitPattern: a), tc.len, write: tc.write) { return .signal(sig) }
+            guard let a = value(of: tc.address, scope: scope) else {
+                return unset(s, tc.address, t)
+            }
+            if let sig = await k.touch(t, UInt64(bitPattern: a), tc.len, write: tc.write) {
+                return .signal(sig)
+            }
             return .int(0)
         case .truncate(let tr):
             guard let ino = k.inode(path: tr.path) else { return .int(-Int64(Errno.ENOENT)) }
@@ -100,7 +119,8 @@ extension ScenarioExecution {
             guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
             guard let mm = t.mm else { return noProcess(s, t) }
             let o = k.observe(mm: mm, UInt64(bitPattern: a))
-            t.exec.note("observe 0x\(String(a, radix: 16)): \(o.level) \(k.layout.describe(o.entry))")
+            t.exec.note("observe 0x\(String(a, radix: 16)): \(o.level) "
+                        + "\(k.layout.describe(o.entry))")
             return .observation(o)
         case .assert(let c):
             if !evaluate(c, scope: scope) {
@@ -115,7 +135,8 @@ extension ScenarioExecution {
             let pinned: Bool
             if case .unpin = s.op { pinned = true } else { pinned = false }
             var mine = held[scope, default: HeldPages()]
-            let release = HeldPages(pfns: zip(mine.pfns, mine.pinned).filter { $0.1 == pinned }.map(\.0),
+            let release =
+                HeldPages(pfns: zip(mine.pfns, mine.pinned).filter { $0.1 == pinned }.map(\.0),
                                     pinned: mine.pinned.filter { $0 == pinned })
             await k.releaseHeld(t, release, pinned: pinned)
             let keep = zip(mine.pfns, mine.pinned).filter { $0.1 != pinned }
@@ -133,15 +154,21 @@ extension ScenarioExecution {
                 store = .file(ino)
             case .device(let name):
                 let bare = name.hasPrefix("/dev/") ? String(name.dropFirst(5)) : name
-                guard let dev = k.blockDevice(named: bare) else { return .int(-Int64(Errno.ENODEV)) }
+                guard let dev = k.blockDevice(named: bare) else {
+                    return .int(-Int64(Errno.ENODEV))
+                }
                 store = .device(dev)
             }
-            return .int(Int64(await k.directIO(t, read: isRead, store: store, buffer: UInt64(bitPattern: a),
+            return .int(Int64(await k.directIO(t, read: isRead, store: store,
+                                               buffer: UInt64(bitPattern: a),
                                                len: d.len, offset: d.offset)))
         case .processVMReadv(let p):
             guard let a = value(of: p.address, scope: scope) else { return unset(s, p.address, t) }
-            guard let remote = resolve(p.process, scope: scope) else { return .int(-Int64(Errno.ESRCH)) }
-            return .int(Int64(await k.processVMReadv(t, remote: remote, UInt64(bitPattern: a), p.len)))
+            guard let remote = resolve(p.process, scope: scope) else {
+                return .int(-Int64(Errno.ESRCH))
+            }
+            return .int(Int64(await k.processVMReadv(t, remote: remote,
+                                                     UInt64(bitPattern: a), p.len)))
         case .memWrite(let w):
             guard let a = value(of: w.address, scope: scope) else { return unset(s, w.address, t) }
             guard let v = value(of: w.value, scope: scope) else { return unset(s, w.value, t) }
@@ -168,10 +195,14 @@ extension ScenarioExecution {
             return .int(Int64(await k.addPmem(t, name: p.name, size: p.size, mode: mode, map: map,
                                               align: p.align)))
         case .unbind(let dev):
-            guard let ns = k.pmemNamespace(named: deviceName(dev)) else { return .int(-Int64(Errno.ENODEV)) }
+            guard let ns = k.pmemNamespace(named: deviceName(dev)) else {
+                return .int(-Int64(Errno.ENODEV))
+            }
             return .int(Int64(await k.pmemUnbind(t, ns)))
         case .bind(let dev):
-            guard let ns = k.pmemNamespace(named: deviceName(dev)) else { return .int(-Int64(Errno.ENODEV)) }
+            guard let ns = k.pmemNamespace(named: deviceName(dev)) else {
+                return .int(-Int64(Errno.ENODEV))
+            }
             return .int(Int64(await k.pmemBind(t, ns)))
         case .punch(let p):
             guard let ino = k.inode(path: p.path) else { return .int(-Int64(Errno.ENOENT)) }

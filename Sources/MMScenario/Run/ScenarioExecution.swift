@@ -169,7 +169,8 @@ final class ScenarioExecution {
             let value = await execute(s, scope: scope, task: task, threadProcess: threadProcess)
             if let name = s.result, let value { vars.set(name, value, in: scope) }
             if case .int(let v)? = value, v < 0, scope == "init" || v == -Int64(Errno.EINVAL) {
-                refusals.append("\(scope) line \(s.location.line): \(text(of: s)) => \(Value.int(v))")
+                refusals.append("\(scope) line \(s.location.line): \(text(of: s)) => "
+                                + "\(Value.int(v))")
             }
             if log != nil {
                 let shown = value.map { " => \($0)" } ?? ""
@@ -201,7 +202,9 @@ final class ScenarioExecution {
         case .main: return mainMM
         case .named(let name): return kernel.process(named: name)
         case .forked(let variable):
-            if case .process(let mm, _)? = vars.lookup(variable, thread: nil, from: scope) { return mm }
+            if case .process(let mm, _)? = vars.lookup(variable, thread: nil, from: scope) {
+                return mm
+            }
             return nil
         }
     }
