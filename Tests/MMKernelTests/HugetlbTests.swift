@@ -136,7 +136,8 @@ import Testing
         let survives = s.m.kernel.tlb.lookup(cpu: 0, mm: s.m.mm, a + PMD_SIZE) != nil
         #expect(survives == (era < .v6_1))
         #expect(KernelConfig(era: era).has(.hugetlbUnsharePudFlush) == (era >= .v6_1))
-        #expect(Knob.hugetlbUnsharePudFlush.info.source.contains("flush TLBs correctly after huge_pmd_unshare"))
+        #expect(Knob.hugetlbUnsharePudFlush.info.source.contains("flush TLBs correctly after "
+                                                                 + "huge_pmd_unshare"))
     }
 
     /// mprotect of part of a shared range unshares our table (hugetlb_change_protection)
