@@ -63,8 +63,9 @@ extension Kernel {
 
     /// The DMA engine: one step per page; a frame freed or reused since it was pinned is
     /// `dma-after-free` (the device still writes or reads it, as hardware would).
-    func dmaTransfer(_ t: KTask, read: Bool, store: DataStore, pfns: [Pfn], epochs: [UInt32],
-                     buffer: UInt64, bytes: UInt64, offset: UInt64) async {
+    private func dmaTransfer(_ t: KTask, read: Bool, store: DataStore, pfns: [Pfn],
+                             epochs: [UInt32],
+                             buffer: UInt64, bytes: UInt64, offset: UInt64) async {
         let first = buffer & ~(PAGE_SIZE - 1)
         for (i, pfn) in pfns.enumerated() {
             let pageStart = first + UInt64(i) << 12
@@ -102,7 +103,7 @@ extension Kernel {
 
     /// After a direct write, cached pages of the range show the new contents (the kernel
     /// invalidates them; the next read brings the same words back).
-    func refreshCachedPages(inode: InodeID, _ offset: UInt64, _ len: UInt64) {
+    private func refreshCachedPages(inode: InodeID, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
             guard let pfn = files.inodes[inode].cached(index) else { continue }
@@ -118,8 +119,8 @@ extension Kernel {
     /// dax_direct_access, copy_to/from_iter): the user buffer is touched like any user
     /// access (faults, no GUP). A read of a hole or unwritten extent gives zeros; a write
     /// allocates.
-    func daxCopyIO(_ t: KTask, read: Bool, inode: InodeID, buffer: UInt64, len: UInt64,
-                   offset: UInt64) async -> Int {
+    private func daxCopyIO(_ t: KTask, read: Bool, inode: InodeID, buffer: UInt64, len: UInt64,
+                           offset: UInt64) async -> Int {
         guard let f = daxFile(inode: inode) else { return -Errno.EIO }
         var addr = buffer
         while addr < buffer + len {
@@ -159,7 +160,7 @@ extension Kernel {
     /// Models the mark_dirty part of bio_release_pages() (block/bio.c): after a direct I/O
     /// read each page that is not compound is dirtied (set_page_dirty_lock), so reclaim
     /// cannot take the data it received for clean.
-    func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
+    private func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
         for pfn in pfns where memory.memmap.pfnValid(pfn) && !memory.memmap.isRemoved(pfn) {
             guard compoundHead(pfn) == pfn, !page(pfn).flags.contains(.head) else { continue }
             if !page(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }

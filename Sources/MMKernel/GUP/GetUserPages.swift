@@ -76,7 +76,7 @@ extension Kernel {
     /// without VM_WRITE (mm/gup.c): before v4.9 FOLL_WRITE is dropped, so the retry takes
     /// whatever is mapped then (knob gup_cow_retry_keeps_write off: Dirty COW); v4.9–v5.19
     /// FOLL_COW is set; from v6.0 nothing changes (can_follow_write_pte checks the page).
-    func followAfterCow(_ t: KTask, _ foll: FollFlags, _ addr: UInt64) -> FollFlags {
+    private func followAfterCow(_ t: KTask, _ foll: FollFlags, _ addr: UInt64) -> FollFlags {
         var f = foll
         if !config.has(.gupCowRetryKeepsWrite) {
             f.remove(.write)
@@ -91,8 +91,8 @@ extension Kernel {
 
     /// Models faultin_page() (mm/gup.c): 0 to retry the follow, or -errno
     /// (-EBUSY when FOLL_NOWAIT finds a fault that would sleep).
-    func faultinPage(_ t: KTask, mm: MMID, _ addr: UInt64, _ flags: FollFlags,
-                     unshare: Bool = false) async -> Int {
+    private func faultinPage(_ t: KTask, mm: MMID, _ addr: UInt64, _ flags: FollFlags,
+                             unshare: Bool = false) async -> Int {
         guard let vi = mms[mm].vmaContaining(addr) else { return -Errno.EFAULT }
         if flags.contains(.nowait) && faultWouldSleep(mm: mm, vmaIndex: vi, addr) {
             t.exec.note("faultin_page \(hex(addr)): FOLL_NOWAIT, VM_FAULT_RETRY -> -EBUSY")
@@ -111,7 +111,7 @@ extension Kernel {
 
     /// A fault that must wait for I/O (a page-cache page not cached yet): with
     /// ALLOW_RETRY|RETRY_NOWAIT filemap_fault() returns VM_FAULT_RETRY instead.
-    func faultWouldSleep(mm: MMID, vmaIndex: Int, _ addr: UInt64) -> Bool {
+    private func faultWouldSleep(mm: MMID, vmaIndex: Int, _ addr: UInt64) -> Bool {
         let vma = mms[mm].vmas[vmaIndex]
         guard case .file(let inode) = vma.backing else { return false }
         let index = Int(vma.pageIndex(addr))
@@ -171,8 +171,9 @@ extension Kernel {
     /// are migrated to frames without __GFP_MOVABLE. 0 when all were pinnable; -EAGAIN
     /// after migrating (the caller pins again); -ENOMEM when a migration failed ("mm/gup:
     /// return an error on migration failure", v5.13). The pins are gone unless 0.
-    func checkAndMigrateMovablePages(_ t: KTask, mm: MMID, _ start: UInt64, _ flags: FollFlags,
-                                     _ pages: inout HeldPages) async -> Int {
+    private func checkAndMigrateMovablePages(_ t: KTask, mm: MMID, _ start: UInt64,
+                                             _ flags: FollFlags,
+                                             _ pages: inout HeldPages) async -> Int {
         let base = start & ~(PAGE_SIZE - 1)
         var isolated: [(addr: UInt64, pfn: Pfn)] = []
         var unmovable = false

@@ -76,7 +76,7 @@ extension Kernel {
     /// through `pmd` before, must still be a table page. When it was freed since (a
     /// collapse or zap freed it while this CPU had IRQs off, and nothing waited for it),
     /// the read went to a freed page: `use-after-free`, and the walk stops.
-    func gupFastTableLive(_ t: KTask, _ pmd: UInt64, _ slot: TableSlot) -> Bool {
+    private func gupFastTableLive(_ t: KTask, _ pmd: UInt64, _ slot: TableSlot) -> Bool {
         let p = identity(layout.pfn(pmd))
         if p.flags.contains(.table) && Int(p.index) == slot.raw { return true }
         report(.useAfterFree, "gup-fast: read a PTE of table page \(hex(layout.pfn(pmd))), "
@@ -85,7 +85,7 @@ extension Kernel {
     }
 
     /// Drops the last `n` pages of `got` (undo_dev_pagemap()).
-    func undoTaken(_ t: KTask, _ got: inout HeldPages, _ n: Int, _ flags: FollFlags) async {
+    private func undoTaken(_ t: KTask, _ got: inout HeldPages, _ n: Int, _ flags: FollFlags) async {
         for _ in 0..<n {
             let pfn = got.pfns.removeLast()
             _ = got.pinned.removeLast()

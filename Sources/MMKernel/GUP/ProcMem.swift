@@ -38,7 +38,7 @@ extension Kernel {
     /// The checker of FOLL_FORCE writes: through a private (COW) mapping a write may only
     /// reach the mapping's own anonymous copy. A page-cache page (the file itself, as in
     /// CVE-2016-5195) or the shared zero page written this way is `cow-bypass`.
-    func checkCowBypass(_ t: KTask, vma: VMA, _ addr: UInt64, pfn: Pfn) {
+    private func checkCowBypass(_ t: KTask, vma: VMA, _ addr: UInt64, pfn: Pfn) {
         guard vma.flags.isCOW else { return }
         if pfn == memory.zeroPfn || isHugeZero(compoundHead(pfn)) {
             report(.cowBypass, "FOLL_FORCE write at \(hex(addr)) of a private mapping went "
