@@ -129,8 +129,8 @@ extension Kernel {
 
     /// Models wp_page_copy() (mm/memory.c): copy the old page (or zero, for the zero page
     /// or a pfn without struct page) into a new anonymous page and map it writable.
-    func wpPageCopy(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ orig: UInt64,
-                    old: Pfn?) async -> FaultResult {
+    private func wpPageCopy(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ orig: UInt64,
+                            old: Pfn?) async -> FaultResult {
         guard let newPfn = await allocPages(t, movable: true) else { return .oom }
         let srcPfn = layout.pfn(orig)
         if srcPfn != memory.zeroPfn && memory.memmap.pfnValid(srcPfn) {

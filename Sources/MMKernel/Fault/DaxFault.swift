@@ -50,8 +50,8 @@ extension Kernel {
     /// the zero page (dax_load_hole); a mapped block is inserted — ≤v6.14
     /// vmf_insert_mixed[_mkwrite] with PFN_DEV|PFN_MAP (a devmap PTE), v6.15+
     /// vmf_insert_page_mkwrite (a refcounted PTE), v4.4 vm_insert_mixed (special).
-    func daxIomapPteFault(_ t: KTask, _ vmf: inout VMFault,
-                          _ inode: InodeID) async -> FaultResult {
+    private func daxIomapPteFault(_ t: KTask, _ vmf: inout VMFault,
+                                  _ inode: InodeID) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .sigbus }
         let index = Int(vmf.vma.pageIndex(vmf.address))
         guard index < files.inodes[inode].pages else { return .sigbus }
@@ -121,7 +121,7 @@ extension Kernel {
     /// Models the VM_FAULT_NEEDDSYNC leg of a MAP_SYNC write fault
     /// (dax_fault_synchronous_pfnp → dax_finish_sync_fault): the filesystem commits the
     /// metadata (vfs_fsync_range) before the writable entry is inserted.
-    func daxFinishSyncFault(_ t: KTask, _ f: Int) {
+    private func daxFinishSyncFault(_ t: KTask, _ f: Int) {
         files.daxFiles[f].metadataDirty = false
         t.exec.note("VM_FAULT_NEEDDSYNC: dax_finish_sync_fault fsyncs inode "
                     + "\(files.daxFiles[f].inode)")
@@ -129,7 +129,7 @@ extension Kernel {
 
     /// Models dax_fault_check_fallback() (fs/dax.c, v5.16+; inline before): the reasons a
     /// PMD fault falls back to PTEs, or nil when none holds.
-    func daxPmdFallbackReason(_ vmf: VMFault, index: Int, maxPgoff: Int) -> String? {
+    private func daxPmdFallbackReason(_ vmf: VMFault, index: Int, maxPgoff: Int) -> String? {
         let pmdAddr = vmf.address & ~(PMD_SIZE - 1)
         if Int((vmf.address >> 12) & 511) != index & 511 { return "colour mismatch" }
         if vmf.isWrite && !vmf.vma.flags.contains(.shared) { return "write to a private mapping" }
@@ -145,8 +145,8 @@ extension Kernel {
     /// hole maps the huge zero PMD (dax_pmd_load_hole); a mapped 2M-aligned block is
     /// inserted (≤v6.14 vmf_insert_pfn_pmd, devmap; v6.15+ vmf_insert_folio_pmd). On
     /// FALLBACK the PMD is split (split_huge_pmd) and the PTE path runs.
-    func daxIomapPmdFault(_ t: KTask, _ vmf: inout VMFault,
-                          _ inode: InodeID) async -> FaultResult {
+    private func daxIomapPmdFault(_ t: KTask, _ vmf: inout VMFault,
+                                  _ inode: InodeID) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .fallback }
         let index = Int(vmf.vma.pageIndex(vmf.address))
         let maxPgoff = files.inodes[inode].pages

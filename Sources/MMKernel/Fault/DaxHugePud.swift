@@ -35,7 +35,7 @@ extension Kernel {
 
     /// Models __split_huge_pud() (mm/huge_memory.c): a DAX PUD is cleared and flushed
     /// (pudp_huge_clear_flush); a refcounted folio (v6.15+) loses its mapping and reference.
-    func splitHugePud(_ t: KTask, _ vmf: VMFault) async {
+    private func splitHugePud(_ t: KTask, _ vmf: VMFault) async {
         let ptl = LockID.ptl(slot: vmf.pud.slot)
         await lock(t, ptl)
         let pud = tables.read(vmf.pud.slot, vmf.pud.index)

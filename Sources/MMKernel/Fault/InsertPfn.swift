@@ -50,7 +50,7 @@ extension Kernel {
     }
 
     /// Models pfn_t_special(): PFN_SPECIAL set (pfn_t eras only).
-    func pfnTSpecial(_ p: PfnT) -> Bool { config.era.hasPfnT && p.flags.contains(.special) }
+    private func pfnTSpecial(_ p: PfnT) -> Bool { config.era.hasPfnT && p.flags.contains(.special) }
 
     /// Models vma->vm_page_prot: vm_get_page_prot() of the flags, write-protected when
     /// vma_wants_writenotify() (shared mappings whose vm_ops have page_mkwrite: page-cache
@@ -62,7 +62,7 @@ extension Kernel {
     }
 
     /// Models maybe_mkwrite()/maybe_pmd_mkwrite(): RW when the vma has VM_WRITE.
-    @inline(__always) func maybeMkwrite(_ e: UInt64, _ vma: VMA) -> UInt64 {
+    @inline(__always) private func maybeMkwrite(_ e: UInt64, _ vma: VMA) -> UInt64 {
         vma.flags.contains(.write) ? e | PTEBits.rw : e
     }
 
@@ -150,8 +150,8 @@ extension Kernel {
     /// Models insert_pfn() (mm/memory.c): under the PTE lock a present PTE is only
     /// upgraded (mkwrite and the same pfn: young, dirty, writable); a none PTE becomes
     /// pte_mkdevmap (SPECIAL|DEVMAP) for a devmap pfn_t, else pte_mkspecial. NOPAGE always.
-    func insertPfn(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: PfnT,
-                   mkwrite: Bool) async -> FaultResult {
+    private func insertPfn(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: PfnT,
+                           mkwrite: Bool) async -> FaultResult {
         let ref: EntryRef
         switch await pteSlot(t, vmf, addr) {
         case .success(let r): ref = r
