@@ -96,7 +96,7 @@ extension Kernel {
     /// Models dax_associate_entry(): each page learns its mapping and index (the
     /// kernel WARNs when a page is already associated); v6.15+ dax_folio_init makes a PMD
     /// entry's pages one order-9 folio.
-    func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, count: Int) {
+    private func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, count: Int) {
         let ino = InodeID.packed(files.daxFiles[f].inode)
         for i in 0..<count where memory.memmap.pfnValid(pfn + i) {
             let p = page(pfn + i)

@@ -100,7 +100,7 @@ extension Kernel {
 
     /// The filesystem's block allocator on a namespace: `count` data pages, 2M-aligned
     /// when asked (mkfs -E stride=512 / xfs extsize 2m). nil when full.
-    func allocBlocks(_ region: RegionID, _ count: Int, aligned: Bool) -> Int? {
+    private func allocBlocks(_ region: RegionID, _ count: Int, aligned: Bool) -> Int? {
         var start = devices.pmemNextFree[region]
         if aligned { start = (start + 511) / 512 * 512 }
         // Data pages must themselves be 2M-aligned physically: the data area starts on a

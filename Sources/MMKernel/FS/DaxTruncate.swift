@@ -28,7 +28,7 @@ extension Kernel {
 
     /// Models dax_layout_busy_page_range()'s scan: the first page of a real entry in
     /// `[from, to)` whose refcount is above the idle count.
-    func daxBusyPage(_ f: Int, from: Int, to: Int) -> Pfn? {
+    private func daxBusyPage(_ f: Int, from: Int, to: Int) -> Pfn? {
         let idle = zoneDeviceIdleRefcount(.fsDax)
         var i = from & ~511
         while i < to && i < files.daxEntries.count(f) {
@@ -50,7 +50,7 @@ extension Kernel {
     /// `[from, to)` (truncate_inode_pages_range → truncate_exceptional_pvec_entries): a
     /// locked entry is waited for (get_unlocked_entry), then deleted and its pages
     /// disassociated (dax_disassociate_entry); waiters are woken.
-    func daxDeleteEntries(_ t: KTask, _ f: Int, from: Int, to: Int) async {
+    private func daxDeleteEntries(_ t: KTask, _ f: Int, from: Int, to: Int) async {
         var i = from
         while i < to && i < files.daxEntries.count(f) {
             let slot = daxSlot(f, i)
@@ -89,7 +89,7 @@ extension Kernel {
     /// so a later mapping of, access through or DMA into one is reported. A block some
     /// page table still maps when it is freed is `freed-while-mapped`. No scheduling point:
     /// the caller holds the invalidate lock and has unmapped and deleted the range.
-    func daxFreeBlocks(_ t: KTask, _ f: Int, from: Int, to: Int) {
+    private func daxFreeBlocks(_ t: KTask, _ f: Int, from: Int, to: Int) {
         let region = files.daxFiles[f].region
         let inode = files.daxFiles[f].inode
         for i in from..<min(to, files.daxFiles[f].block.count) {
@@ -109,7 +109,7 @@ extension Kernel {
 
     /// Where a page table of some process still maps `pfn` as file page `index` of
     /// `inode` (`mm1 0x7f...`), or nil.
-    func daxMappedAt(inode: InodeID, index: Int, pfn: Pfn) -> String? {
+    private func daxMappedAt(inode: InodeID, index: Int, pfn: Pfn) -> String? {
         for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let ino) = v.backing, ino == inode else { continue }

@@ -37,7 +37,7 @@ struct StoredContents: Hashable {
 
 extension Kernel {
     /// The word at `offset` of `store`.
-    func storedWord(_ store: DataStore, _ offset: UInt64) -> UInt64 {
+    private func storedWord(_ store: DataStore, _ offset: UInt64) -> UInt64 {
         log.read(Obj.storedPage(store, offset >> 12))
         return files.contents.word(store, offset & ~7)
     }

@@ -5,7 +5,7 @@ extension Kernel {
     /// the caller. nil with SIGBUS beyond EOF, OOM when no frame is left. `readIn` says
     /// that readahead I/O was started, for which the kernel drops the mmap lock and
     /// answers VM_FAULT_RETRY (maybe_unlock_mmap_for_io).
-    func filemapFault(_ t: KTask, inode: InodeID, index: Int) async
+    private func filemapFault(_ t: KTask, inode: InodeID, index: Int) async
         -> (pfn: Pfn?, FaultResult, readIn: Bool) {
         guard index < files.inodes[inode].pages else { return (nil, .sigbus, false) }
         var readIn = false
@@ -52,8 +52,8 @@ extension Kernel {
     /// the page `lookahead` pages before the cut window's end, if read now, gets
     /// PG_readahead (none when the cut window is shorter than `lookahead`). false when
     /// the allocator runs dry.
-    func readPages(_ t: KTask, inode: InodeID, from: Int, count: Int,
-                   lookahead: Int) async -> Bool {
+    private func readPages(_ t: KTask, inode: InodeID, from: Int, count: Int,
+                           lookahead: Int) async -> Bool {
         let end = min(from + count, files.inodes[inode].pages)
         guard from < end else { return true }
         let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
@@ -72,7 +72,8 @@ extension Kernel {
     /// Models filemap_add_folio() (mm/filemap.c) of a new order-0 folio: allocated,
     /// uptodate, in the cache at `index`; the cache holds the allocation's reference.
     /// nil when the allocator runs dry.
-    func addToPageCache(_ t: KTask, inode: InodeID, index: Int, readahead: Bool) async -> Pfn? {
+    private func addToPageCache(_ t: KTask, inode: InodeID, index: Int,
+                                readahead: Bool) async -> Pfn? {
         guard let pfn = await allocPages(t) else { return nil }
         withPage(pfn) {
             $0.flags.formUnion([.pageCache, .uptodate])

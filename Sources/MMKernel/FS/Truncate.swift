@@ -32,7 +32,7 @@ extension Kernel {
     /// Models unmap_mapping_range(mapping, holebegin, 0, even_cows=1) (mm/memory.c):
     /// walks the file's i_mmap — every vma of every process mapping the inode — and zaps
     /// the pages from `fromIndex` on, under i_mmap_rwsem.
-    func unmapMappingRange(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
+    private func unmapMappingRange(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
         await lockShared(t, .iMmap(inode: inode))
         for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
