@@ -41,7 +41,7 @@ extension Kernel {
     /// write-protected in both processes and share their pages (one more reference and
     /// mapcount each); special entries are copied as they are. Huge PMDs are shared by
     /// copy_huge_pmd() with a new deposited table for the child.
-    func copyPageRange(_ t: KTask, parent: MMID, child: MMID, vma: VMA) async {
+    private func copyPageRange(_ t: KTask, parent: MMID, child: MMID, vma: VMA) async {
         if vma.flags.contains(.hugetlb) {  // Hugetlb/HugetlbUnmap.swift
             await copyHugetlbPageRange(t, parent: parent, child: child, vma: vma)
             return

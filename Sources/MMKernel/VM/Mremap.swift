@@ -60,8 +60,8 @@ extension Kernel {
     /// address and set at the new one. With `mremap_flush_under_ptl` a present entry
     /// forces flush_tlb_range() of the old extent before the PTLs are dropped; without it
     /// the old range is flushed once at the end (need_flush), after the locks are gone.
-    func movePageTables(_ t: KTask, mm: MMID, from ov: VMA, to nv: VMA, _ old: UInt64,
-                        _ len: UInt64) async {
+    private func movePageTables(_ t: KTask, mm: MMID, from ov: VMA, to nv: VMA, _ old: UInt64,
+                                _ len: UInt64) async {
         var needFlush = false
         var off: UInt64 = 0
         while off < len {
