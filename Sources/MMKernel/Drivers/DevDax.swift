@@ -16,7 +16,7 @@ extension Kernel {
 
     /// Models dax_pgoff_to_phys(): the pfn of page `pgoff` when `pages` pages from it lie
     /// in the device, else nil.
-    func devDaxPgoffToPfn(_ region: RegionID, _ pgoff: Int, _ pages: Int) -> Pfn? {
+    private func devDaxPgoffToPfn(_ region: RegionID, _ pgoff: Int, _ pages: Int) -> Pfn? {
         let ns = devices.pmems[region]
         guard pgoff >= 0, pgoff + pages <= ns.dataPages else { return nil }
         return ns.dataPfn + pgoff

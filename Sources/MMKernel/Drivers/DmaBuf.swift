@@ -29,7 +29,7 @@ extension Kernel {
     /// WARN_ON_ONCE(!(vma->vm_flags & VM_PFNMAP)) follows: it only warns — the patch
     /// returns the exporter's result unchanged, so the mmap still succeeds. A closed fd
     /// (after `free`) is -EBADF.
-    func dmaBufMmapInternal(_ t: KTask, _ vma: inout VMA, bo: Int) async -> Int {
+    private func dmaBufMmapInternal(_ t: KTask, _ vma: inout VMA, bo: Int) async -> Int {
         await t.step()
         let b = drivers.ttm.bos[bo]
         guard b.ownerHeld, !b.released else { return -Errno.EBADF }
@@ -50,7 +50,7 @@ extension Kernel {
     /// the flags are VM_MIXEDMAP|VM_IO|VM_DONTEXPAND|VM_DONTDUMP before "drm/ttm: nuke
     /// VM_MIXEDMAP on BO mappings v3", VM_PFNMAP|VM_IO|VM_DONTEXPAND|VM_DONTDUMP after it
     /// — and then a COW mapping is refused with -EINVAL.
-    func ttmBoMmapObj(_ t: KTask, _ vma: inout VMA, bo: Int) -> Int {
+    private func ttmBoMmapObj(_ t: KTask, _ vma: inout VMA, bo: Int) -> Int {
         if config.has(.ttmNukeMixedmap) {
             if vma.flags.isCOW { return -Errno.EINVAL }
             vma.flags.formUnion([.pfnMap, .io, .dontExpand, .dontDump])

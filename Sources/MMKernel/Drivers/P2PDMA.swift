@@ -66,7 +66,7 @@ extension Kernel {
 
     /// Models gen_pool_alloc_owner() with the default first-fit algorithm: `n` contiguous
     /// free pages of provider `p`, marked allocated; nil when none.
-    func genPoolAlloc(_ p: Int, _ n: Int) -> Pfn? {
+    private func genPoolAlloc(_ p: Int, _ n: Int) -> Pfn? {
         let pool = drivers.p2pdma.providers[p].allocated
         var run = 0
         for i in pool.indices {
@@ -126,7 +126,7 @@ extension Kernel {
     }
 
     /// Marks `n` pages from `pfn` free in provider `p`'s genpool (gen_pool_free).
-    func genPoolFree(_ p: Int, _ pfn: Pfn, _ n: Int) {
+    private func genPoolFree(_ p: Int, _ pfn: Pfn, _ n: Int) {
         let base = drivers.p2pdma.providers[p].startPfn
         for i in (pfn - base)..<(pfn - base + n) {
             drivers.p2pdma.providers[p].allocated[i] = false
