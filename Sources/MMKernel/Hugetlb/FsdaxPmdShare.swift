@@ -31,7 +31,7 @@ extension Kernel {
 
     /// The RFC's vma_shareable() for an fs-dax vma: VM_MAYSHARE and the aligned 1G range
     /// inside the vma.
-    func fsdaxVmaShareable(_ vma: VMA, _ addr: UInt64) -> Bool {
+    private func fsdaxVmaShareable(_ vma: VMA, _ addr: UInt64) -> Bool {
         let base = addr & ~(PUD_SIZE - 1)
         return vma.flags.contains(.mayShare) && base >= vma.start && base + PUD_SIZE <= vma.end
     }

@@ -80,8 +80,8 @@ extension Kernel {
     /// anonymous; under the PT lock, if the entry is still none, map it (writable and
     /// dirty only for a shared writable vma) with a compound mapcount; a private write
     /// goes on to hugetlb_wp().
-    func hugetlbNoPage(_ t: KTask, _ vmf: inout VMFault, _ f: Int,
-                       _ idx: Int) async -> FaultResult {
+    private func hugetlbNoPage(_ t: KTask, _ vmf: inout VMFault, _ f: Int,
+                               _ idx: Int) async -> FaultResult {
         let inode = hugetlb.files[f].inode
         let shared = vmf.vma.flags.contains(.mayShare)
         await t.step()
@@ -149,8 +149,8 @@ extension Kernel {
 
     /// A fault on a present huge entry: a write to a read-only private one goes to
     /// hugetlb_wp(); otherwise huge_ptep_set_access_flags() marks it young (and dirty).
-    func hugetlbFaultPresent(_ t: KTask, _ vmf: inout VMFault,
-                             _ entry: UInt64) async -> FaultResult {
+    private func hugetlbFaultPresent(_ t: KTask, _ vmf: inout VMFault,
+                                     _ entry: UInt64) async -> FaultResult {
         let ptl = LockID.ptl(slot: vmf.pmd.slot)
         await lock(t, ptl)
         guard tables.read(vmf.pmd.slot, vmf.pmd.index) == entry else {
@@ -175,8 +175,8 @@ extension Kernel {
     /// exclusive anonymous huge page is reused (made writable); otherwise a new huge page
     /// is allocated and copied, the old entry cleared and flushed, the new one installed,
     /// and the old page loses its mapping and the reference that went with it.
-    func hugetlbWp(_ t: KTask, _ vmf: inout VMFault, _ entry: UInt64,
-                   pagecache: Bool) async -> FaultResult {
+    private func hugetlbWp(_ t: KTask, _ vmf: inout VMFault, _ entry: UInt64,
+                           pagecache: Bool) async -> FaultResult {
         let old = layout.pfn(entry)
         let haddr = vmf.address & ~(PMD_SIZE - 1)
         let oldPage = page(old)

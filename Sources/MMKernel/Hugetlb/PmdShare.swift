@@ -122,7 +122,7 @@ extension Kernel {
 
     /// Takes one share of the PMD table in `slot`: get_page() on the table page, or
     /// ptdesc_pmd_pts_inc() / atomic_inc(&pt_share_count).
-    func pmdShareInc(_ t: KTask, slot: TableSlot) async {
+    private func pmdShareInc(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
@@ -142,7 +142,7 @@ extension Kernel {
     }
 
     /// Drops one share of the PMD table in `slot`: put_page() or ptdesc_pmd_pts_dec().
-    func pmdShareDec(_ t: KTask, slot: TableSlot) async {
+    private func pmdShareDec(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
