@@ -57,7 +57,7 @@ extension Kernel {
     /// waits for every CPU that has IRQs off now to re-enable them. With no CPU in such a
     /// section the free happens at once (the earliest moment a grace period could end);
     /// otherwise an "rcu" agent waits for those sections and then frees.
-    func tlbRemoveTableRCU(_ t: KTask, _ slots: [TableSlot]) async {
+    private func tlbRemoveTableRCU(_ t: KTask, _ slots: [TableSlot]) async {
         guard !slots.isEmpty else { return }
         var readers: [(cpu: Int, section: UInt32)] = []
         for cpu in 0..<tlb.cpuCount where tlb.irqsOff(cpu) > 0 {
