@@ -63,7 +63,7 @@ extension Kernel {
 
     /// Models smaps_pmd_entry() + smaps_account() (fs/proc/task_mmu.c); from v6.12 the
     /// page is vm_normal_page_pmd()'s, so devmap PMDs count nothing.
-    func smapsPmdEntry(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ out: inout SmapsEntry) {
+    private func smapsPmdEntry(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ out: inout SmapsEntry) {
         let pfn = layout.pfn(pmd)
         if isHugeZero(pfn) { return }  // follow_trans_huge_pmd(FOLL_DUMP) → -EFAULT
         guard memory.memmap.pfnValid(pfn) else { return }
