@@ -9,8 +9,9 @@ public enum Errno {
 
     /// Name → value, for the scenario language and for printing.
     public static let byName: [String: Int] = [
-        "EPERM": EPERM, "ENOENT": ENOENT, "ESRCH": ESRCH, "EINTR": EINTR, "EIO": EIO, "ENXIO": ENXIO,
-        "E2BIG": E2BIG, "EBADF": EBADF, "EAGAIN": EAGAIN, "ENOMEM": ENOMEM, "EFAULT": EFAULT, "EBUSY": EBUSY,
+        "EPERM": EPERM, "ENOENT": ENOENT, "ESRCH": ESRCH, "EINTR": EINTR, "EIO": EIO,
+        "ENXIO": ENXIO, "E2BIG": E2BIG, "EBADF": EBADF, "EAGAIN": EAGAIN, "ENOMEM": ENOMEM,
+        "EFAULT": EFAULT, "EBUSY": EBUSY,
         "EEXIST": EEXIST, "ENODEV": ENODEV, "EINVAL": EINVAL, "ENOSPC": ENOSPC,
         "ERANGE": ERANGE, "EOPNOTSUPP": EOPNOTSUPP, "EOVERFLOW": EOVERFLOW,
         "EREMOTEIO": EREMOTEIO, "EHWPOISON": EHWPOISON,

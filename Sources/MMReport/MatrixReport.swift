@@ -89,7 +89,8 @@ public enum MatrixReport {
     /// quoted statement cut to its op and errno.
     public static func shortSetupError(_ setup: String, kernel: String) -> String {
         let at = setup.split(separator: ":").dropFirst().prefix(2).joined(separator: ":")
-        var why = setup.firstRange(of: "setup error: ").map { String(setup[$0.upperBound...]) } ?? setup
+        var why = setup.firstRange(of: "setup error: ").map { String(setup[$0.upperBound...]) }
+            ?? setup
         // "`pmem pm0 size=16M ...` returned -EOPNOTSUPP under v4.4; ..." → the op and errno.
         let quoted = why.split(separator: "`", omittingEmptySubsequences: false)
         if quoted.count >= 3 {

@@ -49,18 +49,21 @@ public enum SketchHTML {
                    "<p>\(s.keptSteps) of \(s.totalSteps) steps: the happens-before cone of "
                    + (s.focus == .violation ? "the violating step" : "the final state") + ".</p>",
                    "<table>", "<tr><th>#</th>"
-                   + s.lanes.map { "<th>\(escape($0.name + " " + $0.cpu))</th>" }.joined() + "</tr>"]
+                   + s.lanes.map { "<th>\(escape($0.name + " " + $0.cpu))</th>" }.joined()
+                   + "</tr>"]
         let shade = spans(s)
         for (r, row) in s.rows.enumerated() {
             var cells = ["<td class=\"n\">\(r + 1)</td>"]
             for l in s.lanes.indices {
                 if l != row.lane {
-                    cells.append("<td\(cssClass(shade[l][r], focus: false, statement: false))></td>")
+                    let css = cssClass(shade[l][r], focus: false, statement: false)
+                    cells.append("<td\(css)></td>")
                     continue
                 }
                 var text = escape(row.text)
                 if !row.held.isEmpty {
-                    text = "<span class=\"held\">{\(escape(row.held.joined(separator: " ")))}</span> " + text
+                    let held = escape(row.held.joined(separator: " "))
+                    text = "<span class=\"held\">{\(held)}</span> " + text
                 }
                 if row.repeats > 1 {
                     text += row.blockLength == 1 ? " × \(row.repeats) pages"
@@ -106,6 +109,7 @@ public enum SketchHTML {
     /// `s` as HTML text.
     static func escape(_ s: String) -> String {
         s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;")
     }
 }

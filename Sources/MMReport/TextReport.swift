@@ -31,7 +31,9 @@ public enum TextReport {
         } else if r.complete, let k = r.completeUpToPreemptions {
             out.append("Complete up to \(k) preemption\(k == 1 ? "" : "s") (not beyond)")
         }
-        if let bound = r.pctBound { out.append("PCT bound: each run finds a given bug with p >= \(bound)") }
+        if let bound = r.pctBound {
+            out.append("PCT bound: each run finds a given bug with p >= \(bound)")
+        }
         for v in r.violations {
             out.append("Violation \(v.kind): \(v.executions) of \(r.executions) executions")
         }
@@ -107,7 +109,8 @@ public enum TextReport {
         for w in r.witnesses {
             let what = w.role == "witness" ? "Trace (witness: the condition holds"
                                            : "Trace (counterexample: the condition fails"
-            let state = w.state.isEmpty ? "" : ", " + w.state.map { $0 + ";" }.joined(separator: " ")
+            let state = w.state.isEmpty ? "" : ", "
+                + w.state.map { $0 + ";" }.joined(separator: " ")
             if w.token == r.replayToken {
                 out += wrap(what + state + "): the violation's trace above", indent: 2)
                 continue
@@ -153,9 +156,12 @@ public enum TextReport {
         var hidden: [String] = []
         if kept.count < trace.count { hidden.append("init/finally") }
         if folded > 0 { hidden.append("\(folded) repeated") }
-        if shown.count < collapsed.count { hidden.append("\(collapsed.count - shown.count) earlier") }
+        if shown.count < collapsed.count {
+            hidden.append("\(collapsed.count - shown.count) earlier")
+        }
         if !hidden.isEmpty {
-            out.append("  (" + hidden.joined(separator: ", ") + " lines not shown; --verbose shows all)")
+            out.append("  (" + hidden.joined(separator: ", ")
+                       + " lines not shown; --verbose shows all)")
         }
         return out + wrapped(shown)
     }

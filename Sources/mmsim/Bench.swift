@@ -44,7 +44,8 @@ struct BenchFaults: ParsableCommand {
             let r = BenchFaults.host(bytes: bytes)
             if r.seconds < host.seconds { host = r }
         }
-        print("populate \(mib) MiB of anon memory with 4K pages (MADV_NOHUGEPAGE), best of \(repetitions)")
+        print("populate \(mib) MiB of anon memory with 4K pages (MADV_NOHUGEPAGE), best of "
+              + "\(repetitions)")
         print(row("model (v6.1, release)", best.faults, best.seconds))
         print(row("host kernel \(BenchFaults.uname())", host.faults, host.seconds))
         if !noExplorer {
@@ -102,17 +103,20 @@ struct BenchFaults: ParsableCommand {
             let plan = ExecutionPlan(
                 prologue: { exec in
                     let t = KTask(exec: exec, name: "init", cpu: 0, mm: nil)
-                    mm = await kernel.createProcess(t, name: "P")!
-                    t.mm = mm
+                    guard let p = await kernel.createProcess(t, name: "P") else { return }
+                    mm = p
+                    t.mm = p
                     var req = MmapRequest(target: .anon, length: 4 * 4096)
                     req.placement = .at(base)
-                    _ = await kernel.mmap(t, mm: mm!, req)
+                    _ = await kernel.mmap(t, mm: p, req)
                     for i in 0..<4 { _ = await kernel.store(t, base + UInt64(i) * 4096, 1) }
                 },
                 threads: [
                     (name: "T0", body: { exec in
                         let t = KTask(exec: exec, name: "T0", cpu: 0, mm: mm)
-                        for i in 0..<20 { _ = await kernel.store(t, base + UInt64(i % 4) * 4096, 2) }
+                        for i in 0..<20 {
+                            _ = await kernel.store(t, base + UInt64(i % 4) * 4096, 2)
+                        }
                     }),
                     (name: "T1", body: { exec in
                         let t = KTask(exec: exec, name: "T1", cpu: 1, mm: mm)

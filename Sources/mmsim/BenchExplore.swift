@@ -74,7 +74,9 @@ struct BenchExplore: ParsableCommand {
 
     func run() throws {
         let repo = BenchExplore.repoRoot()
-        let peerDir = peers ?? repo.map { ($0 as NSString).appendingPathComponent("../shared/peers") }
+        let peerDir = peers ?? repo.map {
+            ($0 as NSString).appendingPathComponent("../shared/peers")
+        }
         guard let peerDir, FileManager.default.fileExists(atPath: peerDir + "/gen-s003.sh") else {
             throw ValidationError("no gen-s003.sh in \(peers ?? "../shared/peers of the repo"): "
                                   + "pass --peers DIR")
@@ -89,7 +91,8 @@ struct BenchExplore: ParsableCommand {
                 let loaded = try ScenarioRunner.load(source: source, file: "s003-\(v)-\(n)t.litmus")
                 let r = ScenarioRunner.run(loaded, options: options)
                 var cell = SeedCell(variant: v, threads: n, result: BenchResult(r))
-                if spin, let out = try? BenchExplore.shell(["bash", peerDir + "/spin/run.sh", v, "\(n)"]) {
+                if spin, let out = try? BenchExplore.shell(["bash", peerDir + "/spin/run.sh", v,
+                                                            "\(n)"]) {
                     cell.spin = SpinResult(parsing: out)
                 }
                 if !json { FileHandle.standardError.write("\(cell.row)\n".data(using: .utf8)!) }
@@ -97,14 +100,17 @@ struct BenchExplore: ParsableCommand {
             }
         }
         var benchTests: [BenchResult] = []
-        let dir = tests ?? repo.map { ($0 as NSString).appendingPathComponent("Benchmarks/explore") }
+        let dir = tests ?? repo.map {
+            ($0 as NSString).appendingPathComponent("Benchmarks/explore")
+        }
         if let dir, dir != "none", FileManager.default.fileExists(atPath: dir) {
             for t in try Loading.loadAll([dir]) {
                 benchTests.append(BenchResult(ScenarioRunner.run(t, options: options)))
             }
         }
         if json {
-            emit(JSONReport.encode(BenchDocument(timeoutSeconds: timeout, jobs: jobs, spinInstalled: spin,
+            emit(JSONReport.encode(BenchDocument(timeoutSeconds: timeout, jobs: jobs,
+                                                 spinInstalled: spin,
                                                  seed: cells, tests: benchTests)))
             return
         }
@@ -115,7 +121,8 @@ struct BenchExplore: ParsableCommand {
             emit("\nbench tests (\(dir ?? ""))\n" + BenchResult.header + "\n"
                  + benchTests.map(\.row).joined(separator: "\n") + "\n")
         }
-        emit("runs/x: (executions + redundant runs) / executions; x spin: mmsim s / Spin search s\n")
+        emit("runs/x: (executions + redundant runs) / executions; x spin: mmsim s / "
+             + "Spin search s\n")
     }
 
     /// The repository root: the nearest directory holding Package.swift above the current
@@ -149,7 +156,8 @@ struct BenchExplore: ParsableCommand {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0 else {
-            throw ValidationError("\(argv.joined(separator: " ")) exited with \(p.terminationStatus)")
+            throw ValidationError("\(argv.joined(separator: " ")) exited with "
+                                  + "\(p.terminationStatus)")
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -178,14 +186,18 @@ struct BenchResult: Codable {
     }
 
     /// (executions + redundant) / executions: runs per counted execution.
-    var runsPerExecution: Double { executions == 0 ? 0 : Double(executions + redundant) / Double(executions) }
+    var runsPerExecution: Double {
+        executions == 0 ? 0 : Double(executions + redundant) / Double(executions)
+    }
 
     static let header = "test".padding(toLength: 36, withPad: " ", startingAt: 0)
-        + pad("execs", 9) + pad("redund", 8) + pad("runs/x", 7) + pad("s", 8) + "  verdict       done"
+        + pad("execs", 9) + pad("redund", 8) + pad("runs/x", 7) + pad("s", 8)
+        + "  verdict       done"
     var row: String {
         String(name.prefix(35)).padding(toLength: 36, withPad: " ", startingAt: 0)
             + pad("\(executions)", 9) + pad("\(redundant)", 8)
-            + pad(String(format: "%.2f", runsPerExecution), 7) + pad(String(format: "%.2f", seconds), 8)
+            + pad(String(format: "%.2f", runsPerExecution), 7)
+            + pad(String(format: "%.2f", seconds), 8)
             + "  " + status.padding(toLength: 13, withPad: " ", startingAt: 0)
             + " " + (exhaustive ? "yes" : "NO")
     }
@@ -236,7 +248,8 @@ struct SeedCell: Codable {
         let r = result
         var line = "\(variant) \(threads)t".padding(toLength: 12, withPad: " ", startingAt: 0)
             + pad("\(r.executions)", 9) + pad("\(r.redundant)", 8)
-            + pad(String(format: "%.2f", r.runsPerExecution), 7) + pad(String(format: "%.2f", r.seconds), 8)
+            + pad(String(format: "%.2f", r.runsPerExecution), 7)
+            + pad(String(format: "%.2f", r.seconds), 8)
             + "  " + r.found.padding(toLength: 10, withPad: " ", startingAt: 0)
             + " " + (r.exhaustive ? "yes " : "NO  ")
         if let spin {

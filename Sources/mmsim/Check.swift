@@ -57,11 +57,13 @@ struct Check: ParsableCommand {
     var json = false
 
     @Flag(name: .customLong("compare-naive"),
-          help: "Also enumerate every interleaving without reduction; print naive count, DPOR count and times.")
+          help: ArgumentHelp("Also enumerate every interleaving without reduction; print naive "
+                             + "count, DPOR count and times."))
     var compareNaive = false
 
     @Option(name: .customLong("cross-check"),
-            help: "Also run each test bounded to K preemptions; fail if it reaches an outcome DPOR did not.")
+            help: ArgumentHelp("Also run each test bounded to K preemptions; fail if it reaches "
+                               + "an outcome DPOR did not."))
     var crossCheck: Int?
 
     @Option(name: .customLong("naive-limit"), help: "With --compare-naive: stop naive after N.")
@@ -83,7 +85,8 @@ struct Check: ParsableCommand {
             }
         }
         guard ["dpor", "naive", "sequential", "random", "pct"].contains(strategy) else {
-            throw ValidationError("unknown --strategy \(strategy): dpor, naive, sequential, random, pct")
+            throw ValidationError("unknown --strategy \(strategy): dpor, naive, sequential, "
+                                  + "random, pct")
         }
         _ = try pctSettings()
         if let shard {
@@ -117,7 +120,9 @@ struct Check: ParsableCommand {
             default: throw ValidationError("--pct takes depth=D runs=N seed=S, not \(kv)")
             }
         }
-        guard depth >= 1, runs >= 1 else { throw ValidationError("--pct needs depth >= 1, runs >= 1") }
+        guard depth >= 1, runs >= 1 else {
+            throw ValidationError("--pct needs depth >= 1, runs >= 1")
+        }
         return (depth, runs, seed)
     }
 
@@ -172,7 +177,8 @@ struct Check: ParsableCommand {
         }
         defer {
             if compareNaive && !json {
-                emit("\n" + NaiveComparison.table(tests, dpor: reports, limit: naiveLimit, jobs: jobs))
+                emit("\n" + NaiveComparison.table(tests, dpor: reports, limit: naiveLimit,
+                                                  jobs: jobs))
             }
         }
         try Output.finish(reports, json: json, verbose: verbose, stats: stats)
@@ -192,7 +198,8 @@ enum NaiveComparison {
             let count = n.complete ? "\(n.executions)" : ">\(n.executions)"
             let same = !n.complete ? "-" : (n.violations.map(\.kind) == d.violations.map(\.kind)
                 && n.observation?.outcome == d.observation?.outcome) ? "same" : "DIFFER"
-            out.append(String(t.test.name.prefix(38)).padding(toLength: 38, withPad: " ", startingAt: 0)
+            out.append(String(t.test.name.prefix(38)).padding(toLength: 38, withPad: " ",
+                                                              startingAt: 0)
                        + col(count, 8) + col(String(format: "%.2f", n.seconds), 9)
                        + col("\(d.executions)", 8) + col(String(format: "%.2f", d.seconds), 8)
                        + "  " + same)

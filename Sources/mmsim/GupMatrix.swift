@@ -48,14 +48,16 @@ struct GupMatrix: ParsableCommand {
         if let eras {
             selected = try eras.split(separator: ",").map { name in
                 guard let era = Era(name: String(name)) else {
-                    throw ValidationError("unknown era \(name): " + Era.allCases.map(\.name).joined(separator: ", "))
+                    throw ValidationError("unknown era \(name): "
+                                          + Era.allCases.map(\.name).joined(separator: ", "))
                 }
                 return era
             }
         } else {
             selected = Era.allCases
         }
-        print("gup-fast and slow GUP (get_user_pages, FOLL_GET) on one page; every cell is a model run")
+        print("gup-fast and slow GUP (get_user_pages, FOLL_GET) on one page; every cell is "
+              + "a model run")
         for kind in Self.kinds {
             print("")
             print(kind.title)
@@ -65,9 +67,13 @@ struct GupMatrix: ParsableCommand {
                 return [era.name, fast.entry, fast.result, slow.result]
             }
             let header = ["era", "entry", "gup-fast", "slow path"]
-            let widths = (0..<3).map { c in (rows.map { $0[c].count } + [header[c].count]).max()! + 2 }
+            let widths = (0..<3).map { c in
+                (rows.map { $0[c].count } + [header[c].count]).max()! + 2
+            }
             for row in [header] + rows {
-                let line = (0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                let line = (0..<3).map {
+                    row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0)
+                }
                     .joined() + row[3]
                 print("  " + String(line.prefix(97)))
             }
@@ -85,7 +91,8 @@ struct GupMatrix: ParsableCommand {
         do {
             loaded = try ScenarioRunner.load(source: source, file: "gup-matrix")
         } catch {
-            return ("(not expressible)", "\(error)".split(separator: ":").last.map(String.init) ?? "")
+            return ("(not expressible)",
+                    "\(error)".split(separator: ":").last.map(String.init) ?? "")
         }
         let r = ScenarioRunner.runSequential(loaded)
         if case .int(let b)? = r.variables["init"]?["buf"], b < 0 {
@@ -108,8 +115,12 @@ struct GupMatrix: ParsableCommand {
             let fellBack = (r.stats["gup_fast_fallbacks"] ?? 0) > 0
             result = fellBack ? "fell back; slow: \(result)" : "\(result) (fast)"
         }
-        let refs = r.violations.filter { $0.hasPrefix("bad-page-ref") || $0.hasPrefix("use-after-free") }
-        if let v = refs.first { result += " !" + (v.split(separator: " ").first.map(String.init) ?? "") }
+        let refs = r.violations.filter {
+            $0.hasPrefix("bad-page-ref") || $0.hasPrefix("use-after-free")
+        }
+        if let v = refs.first {
+            result += " !" + (v.split(separator: " ").first.map(String.init) ?? "")
+        }
         return (entry, result)
     }
 }

@@ -23,7 +23,8 @@ struct Matrix: ParsableCommand {
     @Option(name: .long, help: "Comma-separated eras, e.g. v5.10,v6.1 (default: all).")
     var eras: String?
 
-    @Option(name: .long, help: "Comma-separated knobs to switch both ways, e.g. gup_fast_pgmap_check.")
+    @Option(name: .long,
+            help: "Comma-separated knobs to switch both ways, e.g. gup_fast_pgmap_check.")
     var knobs: String = ""
 
     @Option(name: .customLong("max-executions"), help: "Stop each cell after N executions.")
@@ -76,7 +77,8 @@ struct Matrix: ParsableCommand {
         guard let eras else { return Era.allCases }
         return try eras.split(separator: ",").map { name in
             guard let era = Era(name: String(name)) else {
-                throw ValidationError("unknown era \(name): " + Era.allCases.map(\.name).joined(separator: ", "))
+                throw ValidationError("unknown era \(name): "
+                                      + Era.allCases.map(\.name).joined(separator: ", "))
             }
             return era
         }
@@ -85,7 +87,8 @@ struct Matrix: ParsableCommand {
     func parseKnobs() throws -> [Knob] {
         try knobs.split(separator: ",").map { name in
             guard let knob = Knob(name: String(name)) else {
-                throw ValidationError("unknown knob \(name): " + Knob.allCases.map(\.name).joined(separator: ", "))
+                throw ValidationError("unknown knob \(name): "
+                                      + Knob.allCases.map(\.name).joined(separator: ", "))
             }
             return knob
         }

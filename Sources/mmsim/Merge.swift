@@ -65,8 +65,8 @@ struct Merge: ParsableCommand {
         }
         let files = Set(shards.map(\.file))
         guard let file = test ?? (files.count == 1 ? files.first : nil) else {
-            throw ValidationError("the shards name different test files (\(files.sorted().joined(separator: ", "))); "
-                                  + "pass --test FILE")
+            throw ValidationError("the shards name different test files "
+                                  + "(\(files.sorted().joined(separator: ", "))); pass --test FILE")
         }
         let loaded = try Loading.loadAll([file])
         guard loaded.count == 1 else { throw ValidationError("\(file): not one test file") }
@@ -74,7 +74,8 @@ struct Merge: ParsableCommand {
         if shards.first?.strategy.hasPrefix("naive") == true { options.strategy = .naive }
         let report: TestReport
         do {
-            report = try ScenarioRunner.merge(shards, loaded: loaded[0], options: options, verbose: verbose)
+            report = try ScenarioRunner.merge(shards, loaded: loaded[0], options: options,
+                                              verbose: verbose)
         } catch let e as MergeError {
             printError("mmsim merge: " + e.description)
             throw ExitCode(2)

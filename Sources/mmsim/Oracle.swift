@@ -7,7 +7,8 @@ import MMScenario
 /// and compares every observable with the model's run in the same era.
 struct Oracle: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run tests in a real kernel under QEMU and compare each observable with the model.",
+        abstract: "Run tests in a real kernel under QEMU and compare each observable "
+            + "with the model.",
         usage: """
             mmsim oracle <paths> ... --kernel <kernel> [--json] [--record <record>]
                              [--results <results>] [--explanations <explanations>]
@@ -77,12 +78,15 @@ struct Oracle: ParsableCommand {
             let kernelObs = OracleObservables.kernel(plan, lines.statements)
             let modelObs = OracleObservables.model(plan, OracleModelRun.values(loaded, era: era))
             var ex: [String: (kernel: String, model: String, reason: String)] = [:]
-            for e in known where e.name == loaded.test.name && (e.kernels?.contains(kernel) ?? true) {
+            for e in known where e.name == loaded.test.name
+                && (e.kernels?.contains(kernel) ?? true) {
                 ex[e.id] = (e.kernelValue, e.modelValue, e.reason)
             }
-            var verdicts = OracleCompare.compare(kernel: kernelObs, model: modelObs, explanations: ex)
+            var verdicts =
+                OracleCompare.compare(kernel: kernelObs, model: modelObs, explanations: ex)
             if let problem = lines.problem {
-                verdicts.insert(OracleVerdict(id: "guest", line: 0, op: "run", kernel: problem, model: "ok",
+                verdicts.insert(OracleVerdict(id: "guest", line: 0, op: "run", kernel: problem,
+                                              model: "ok",
                                               explained: nil), at: 0)
             }
             reports.append(OracleReport(file: loaded.file, name: loaded.test.name, kernel: kernel,
@@ -100,7 +104,8 @@ struct Oracle: ParsableCommand {
             if races.isEmpty {
                 emit(String(decoding: try enc.encode(reports), as: UTF8.self) + "\n")
             } else {
-                emit(String(decoding: try enc.encode(OracleJSON(sequential: reports, concurrent: races)),
+                emit(String(decoding: try enc.encode(OracleJSON(sequential: reports,
+                                                                concurrent: races)),
                             as: UTF8.self) + "\n")
             }
         } else {
@@ -115,12 +120,14 @@ struct Oracle: ParsableCommand {
                 return
             }
             for r in reports { emit(r.text()) }
-            let agreed = reports.map(\.agreed).reduce(0, +), total = reports.map(\.verdicts.count).reduce(0, +)
+            let agreed = reports.map(\.agreed).reduce(0, +)
+            let total = reports.map(\.verdicts.count).reduce(0, +)
             let explained = reports.map(\.explained).reduce(0, +)
             emit("Kernel \(kernel) (\(guest.release)): \(agreed)/\(total) observables agree, "
                  + "\(explained) explained, \(total - agreed - explained) disagree\n")
         }
-        if reports.contains(where: { $0.unexplained > 0 }) || races.contains(where: { $0.unexplained > 0 }) {
+        if reports.contains(where: { $0.unexplained > 0 })
+            || races.contains(where: { $0.unexplained > 0 }) {
             throw ExitCode(1)
         }
     }
@@ -128,16 +135,20 @@ struct Oracle: ParsableCommand {
     /// Writes the batch and runs oracle/run.sh; the guest's results.
     func runGuest(_ plans: [OraclePlan]) throws -> GuestResults {
         let fm = FileManager.default
-        let work = OraclePaths.cache + "/work/\(kernel)-\(ProcessInfo.processInfo.processIdentifier)"
+        let work = OraclePaths.cache
+            + "/work/\(kernel)-\(ProcessInfo.processInfo.processIdentifier)"
         try? fm.removeItem(atPath: work)
         var largest: UInt64 = 64 << 20
         for (i, plan) in plans.enumerated() {
             let dir = work + String(format: "/%02d", i)
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let source = plan.concurrent ? try OracleRaceProgram.source(plan) : OracleCProgram.source(plan)
+            let source =
+                plan.concurrent ? try OracleRaceProgram.source(plan) : OracleCProgram.source(plan)
             try source.write(toFile: dir + "/prog.c", atomically: true, encoding: .utf8)
-            try OracleSetup.script(plan).write(toFile: dir + "/setup.sh", atomically: true, encoding: .utf8)
-            try (plan.test.name + "\n").write(toFile: dir + "/name", atomically: true, encoding: .utf8)
+            try OracleSetup.script(plan).write(toFile: dir + "/setup.sh", atomically: true,
+                                               encoding: .utf8)
+            try (plan.test.name + "\n").write(toFile: dir + "/name", atomically: true,
+                                              encoding: .utf8)
             largest = max(largest, OracleSetup.largestDisk(plan))
         }
         try "\(largest / 1024)\n".write(toFile: work + "/brd-kb", atomically: true, encoding: .utf8)
@@ -146,7 +157,8 @@ struct Oracle: ParsableCommand {
         p.arguments = ["--kernel", kernel, "--work", work]
         // A vCPU per thread of the largest concurrent test (at least 2).
         var env = ProcessInfo.processInfo.environment
-        env["MMSIM_ORACLE_SMP"] = String(max(2, plans.map { $0.concurrent ? $0.test.threads.count : 1 }.max() ?? 2))
+        let cpus = plans.map { $0.concurrent ? $0.test.threads.count : 1 }.max() ?? 2
+        env["MMSIM_ORACLE_SMP"] = String(max(2, cpus))
         // The guest's 2G plus the huge pages its largest hugetlbfs test reserves.
         let huge = plans.map { OracleSetup.hugePages($0) }.max() ?? 0
         if huge > 0 { env["MMSIM_ORACLE_MEM"] = "\(2048 + huge * 2)M" }
@@ -168,7 +180,8 @@ struct Oracle: ParsableCommand {
         return (try? JSONDecoder().decode([OracleExplanation].self, from: data)) ?? []
     }
 
-    func write(records reports: [OracleReport], tests: [ScenarioRunner.Loaded], to dir: String) throws {
+    func write(records reports: [OracleReport], tests: [ScenarioRunner.Loaded],
+               to dir: String) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
         let fm = FileManager.default
@@ -182,10 +195,12 @@ struct Oracle: ParsableCommand {
                 scenario: t.file, name: t.test.name, sourceHash: t.test.sourceHash, kernel: kernel,
                 release: r.release, package: r.package, era: r.era,
                 observables: r.verdicts.map {
-                    RecordedObservable(id: $0.id, line: $0.line, op: $0.op, kernel: $0.kernel ?? "none",
+                    RecordedObservable(id: $0.id, line: $0.line, op: $0.op,
+                                       kernel: $0.kernel ?? "none",
                                        model: $0.model, explained: $0.explained)
                 })
-            try enc.encode(rec).write(to: URL(fileURLWithPath: "\(dir)/\(kernel)/\(t.test.name).json"))
+            try enc.encode(rec)
+                .write(to: URL(fileURLWithPath: "\(dir)/\(kernel)/\(t.test.name).json"))
         }
     }
 }
@@ -195,7 +210,8 @@ enum OraclePaths {
     /// oracle/ of this source tree, or $MMSIM_ORACLE_DIR.
     static var scripts: String {
         if let d = ProcessInfo.processInfo.environment["MMSIM_ORACLE_DIR"] { return d }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("oracle").path
     }
 
@@ -208,7 +224,8 @@ enum OraclePaths {
 
 /// Kernel series the oracle knows and the model era each is compared with.
 enum OracleKernels {
-    static let series: [(String, Era)] = [("5.10", .v5_10), ("6.1", .v6_1), ("6.12", .v6_12), ("7.2", .v7_2)]
+    static let series: [(String, Era)] = [("5.10", .v5_10), ("6.1", .v6_1), ("6.12", .v6_12),
+                                          ("7.2", .v7_2)]
 
     static func era(_ s: String) -> Era? { series.first { $0.0 == s }?.1 }
 }
@@ -239,8 +256,12 @@ struct GuestResults {
         var r = GuestResults()
         let pkgFile = URL(fileURLWithPath: file).deletingLastPathComponent().path + "/package"
         var current: String?
-        for raw in String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
-            guard let obj = try? JSONSerialization.jsonObject(with: Data(raw.utf8)) as? [String: Any] else { continue }
+        let text = String(decoding: data, as: UTF8.self)
+        for raw in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+            guard let obj = try? JSONSerialization.jsonObject(with: Data(raw.utf8))
+                    as? [String: Any] else {
+                continue
+            }
             let fields = obj.mapValues { v -> String in
                 if let s = v as? String { return s }
                 if let n = v as? NSNumber { return n.stringValue }
@@ -250,28 +271,38 @@ struct GuestResults {
             case "boot": r.release = fields["release"] ?? "?"
             case "begin":
                 current = fields["test"]
-                if let c = current { r.tests[c] = Test(problem: "did not finish", name: fields["name"]) }
+                if let c = current {
+                    r.tests[c] = Test(problem: "did not finish", name: fields["name"])
+                }
             case "end":
                 if let c = current {
-                    if fields["setup"] != "0" { r.tests[c]?.problem = "setup failed" }
-                    else if fields["rc"] != "0" { r.tests[c]?.problem = "program exit \(fields["rc"] ?? "?")" }
-                    else { r.tests[c]?.problem = nil }
+                    if fields["setup"] != "0" {
+                        r.tests[c]?.problem = "setup failed"
+                    } else if fields["rc"] != "0" {
+                        r.tests[c]?.problem = "program exit \(fields["rc"] ?? "?")"
+                    } else {
+                        r.tests[c]?.problem = nil
+                    }
                 }
                 current = nil
             default:
                 if let c = current, fields["race"] != nil {
                     r.tests[c]?.race.append(fields)
-                } else if let c = current, let scope = fields["scope"], let index = fields["index"] {
+                } else if let c = current, let scope = fields["scope"],
+                          let index = fields["index"] {
                     r.tests[c]?.statements["\(scope):\(index)"] = fields
                 }
             }
         }
         if let p = FileManager.default.contents(atPath: pkgFile) {
-            r.package = String(decoding: p, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            r.package = String(decoding: p, as: UTF8.self)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
         } else {
-            let cached = OraclePaths.cache + "/linux-\(r.release.split(separator: ".").prefix(2).joined(separator: "."))/package"
+            let series = r.release.split(separator: ".").prefix(2).joined(separator: ".")
+            let cached = OraclePaths.cache + "/linux-\(series)/package"
             if let p = FileManager.default.contents(atPath: cached) {
-                r.package = String(decoding: p, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                r.package = String(decoding: p, as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
             }
         }
         return r
@@ -307,7 +338,8 @@ struct OracleReport: Codable {
                 if let e = v.explained { out += e.wrapped(indent: "      why:    ") }
             }
         }
-        out += "Agreed \(agreed)/\(verdicts.count), \(explained) explained, \(unexplained) disagree\n\n"
+        out += "Agreed \(agreed)/\(verdicts.count), \(explained) explained, \(unexplained) "
+            + "disagree\n\n"
         return out
     }
 
@@ -315,5 +347,7 @@ struct OracleReport: Codable {
 }
 
 extension String {
-    fileprivate func padded(_ n: Int) -> String { count >= n ? self : self + String(repeating: " ", count: n - count) }
+    fileprivate func padded(_ n: Int) -> String {
+        count >= n ? self : self + String(repeating: " ", count: n - count)
+    }
 }

@@ -15,7 +15,8 @@ struct RaceReport: Codable {
     var modelComplete: Bool
 
     var unexplained: Int {
-        (problem == nil ? 0 : 1) + record.outcomes.filter { !$0.inModel && $0.explained == nil }.count
+        (problem == nil ? 0 : 1)
+            + record.outcomes.filter { !$0.inModel && $0.explained == nil }.count
     }
 
     /// Text, lines under 100 columns.
@@ -24,11 +25,13 @@ struct RaceReport: Codable {
         var out = "Oracle race \(r.name)  kernel \(r.kernel) (\(r.release)) vs model \(r.era)\n"
         if let problem { out += "  GUEST      \(problem)\n" }
         out += "  \(r.runs) runs in \(String(format: "%.1f", r.seconds)) s on \(r.cpus) vCPUs; "
-            + "model: \(r.modelOutcomes.count) outcomes\(modelComplete ? "" : " (exploration incomplete)")\n"
+            + "model: \(r.modelOutcomes.count) "
+            + "outcomes\(modelComplete ? "" : " (exploration incomplete)")\n"
         for o in r.outcomes {
             let tag = o.inModel ? "in model " : o.explained == nil ? "NOT IN MODEL" : "explained"
             let log = o.log.isEmpty ? "" : "  log: \(o.log)"
-            out += fit("  \(tag.padding(toLength: 12, withPad: " ", startingAt: 0)) \(o.values)  ×\(o.count)\(log)") + "\n"
+            out += fit("  \(tag.padding(toLength: 12, withPad: " ", startingAt: 0)) \(o.values)  "
+                       + "×\(o.count)\(log)") + "\n"
             if let e = o.explained { out += e.wrapped(indent: "      why:    ") }
         }
         for n in r.notObserved { out += fit("  not observed in \(r.runs) runs: \(n)") + "\n" }
@@ -56,11 +59,14 @@ struct OracleJSON: Codable {
 extension Oracle {
     /// The race explanations file next to `explanations`.
     var raceExplanationsPath: String {
-        URL(fileURLWithPath: explanations).deletingLastPathComponent().appendingPathComponent("race-explanations.json").path
+        URL(fileURLWithPath: explanations).deletingLastPathComponent()
+            .appendingPathComponent("race-explanations.json").path
     }
 
     func loadRaceExplanations() -> [RaceExplanation] {
-        guard let data = FileManager.default.contents(atPath: raceExplanationsPath) else { return [] }
+        guard let data = FileManager.default.contents(atPath: raceExplanationsPath) else {
+            return []
+        }
         return (try? JSONDecoder().decode([RaceExplanation].self, from: data)) ?? []
     }
 
@@ -85,30 +91,35 @@ extension Oracle {
             default: break
             }
         }
-        let outcomes = OracleRace.judge(seen, set: model.outcomes, name: loaded.test.name, kernel: kernel,
+        let outcomes = OracleRace.judge(seen, set: model.outcomes, name: loaded.test.name,
+                                        kernel: kernel,
                                         explanations: loadRaceExplanations())
         var problem = lines.problem
         if problem == nil && runs == 0 { problem = "no iterations ran" }
         let rec = OracleRaceRecord(
-            scenario: loaded.file, name: loaded.test.name, sourceHash: loaded.test.sourceHash, kernel: kernel,
+            scenario: loaded.file, name: loaded.test.name, sourceHash: loaded.test.sourceHash,
+            kernel: kernel,
             release: guest.release, package: guest.package, era: era.description, runs: runs,
             seconds: seconds, cpus: cpus, outcomes: outcomes, modelOutcomes: model.outcomes,
             notObserved: OracleRace.notObserved(model.outcomes, guest: outcomes), kernelLog: klog,
             timeline: timeline)
-        return RaceReport(record: rec, file: loaded.file, problem: problem, modelComplete: model.complete)
+        return RaceReport(record: rec, file: loaded.file, problem: problem,
+                          modelComplete: model.complete)
     }
 
     /// Writes DIR/SERIES/NAME.race.json for each concurrent test the guest ran.
     func write(races: [RaceReport], to dir: String) throws {
         let enc = JSONEncoder()
         enc.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try FileManager.default.createDirectory(atPath: dir + "/" + kernel, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/" + kernel,
+                                                withIntermediateDirectories: true)
         for r in races {
             if let p = r.problem, r.record.runs == 0 {
                 printError("\(r.file): not recorded: \(p)")
                 continue
             }
-            try enc.encode(r.record).write(to: URL(fileURLWithPath: "\(dir)/\(kernel)/\(r.record.name).race.json"))
+            try enc.encode(r.record)
+                .write(to: URL(fileURLWithPath: "\(dir)/\(kernel)/\(r.record.name).race.json"))
         }
     }
 }

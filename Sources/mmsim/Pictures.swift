@@ -28,8 +28,8 @@ struct PictureOptions: ParsableArguments {
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            FileHandle.standardError.write("mmsim: cannot write \(path): \(error.localizedDescription)\n"
-                .data(using: .utf8)!)
+            let message = "mmsim: cannot write \(path): \(error.localizedDescription)\n"
+            FileHandle.standardError.write(message.data(using: .utf8)!)
             throw ExitCode(2)
         }
     }

@@ -34,7 +34,8 @@ struct Run: ParsableCommand {
         var reports: [TestReport] = []
         for t in tests {
             if CtrlC.pressed { break }
-            reports.append(ScenarioRunner.run(t, options: CtrlC.watching(options), verbose: verbose))
+            reports.append(ScenarioRunner.run(t, options: CtrlC.watching(options),
+                                              verbose: verbose))
         }
         try Output.finish(reports, json: json, verbose: verbose, stats: stats,
                           notRun: tests.count - reports.count)

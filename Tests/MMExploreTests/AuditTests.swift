@@ -32,7 +32,8 @@ import Testing
         func baseline() { before = values }
         func check(_ footprint: Footprint) -> [String] {
             var out: [String] = []
-            for i in values.indices where values[i] != before[i] && !footprint.covers(obj(i), .write) {
+            for i in values.indices where values[i] != before[i]
+                && !footprint.covers(obj(i), .write) {
                 out.append("cell \(i) changed without a recorded write")
             }
             before = values
@@ -44,7 +45,8 @@ import Testing
                     _ other: @escaping (Cells, ExecThread) async -> Void,
                     preset: [Int: Int] = [:]) -> [String] {
         var findings: [String] = []
-        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0,
+                    isInteresting: { (_: Int) in false }) {
             let c = Cells(8, preset: preset)
             let plan = ExecutionPlan(threads: [("T0", { t in await body(c, t) }),
                                                ("T1", { t in await other(c, t) })], log: c.log)
@@ -99,7 +101,8 @@ import Testing
     /// objects per step, DPOR used to miss it; recorded footprints keep it.
     @Test func raceThroughManyObjectStepIsFound() {
         final class Box { var v = -1 }
-        let r = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+        let r = explore(ExploreOptions(strategy: .dpor), testHash: 0,
+                        isInteresting: { (_: Int) in false }) {
             let c = Cells(10)
             let seen = Box()
             let plan = ExecutionPlan(threads: [

@@ -12,14 +12,17 @@ struct DPORTests {
 
     @Test func conflictingWritesNeedTwo() {
         let make = program([{ t, c in await t.step(obj(0), .write); c.v[0] = 1 },
-                            { t, c in await t.step(obj(0), .write); c.v[0] = 2 }]) { c, _ in c.v[0] }
+                            { t, c in await t.step(obj(0), .write); c.v[0] = 2 }]) { c, _ in
+            c.v[0]
+        }
         let r = run(.dpor, make)
         #expect(r.executions == 2)
         #expect(outcomeSet(r) == [1, 2])
     }
 
     @Test func readsDoNotConflict() {
-        let make = program([{ t, _ in await t.step(obj(0), .read) }, { t, _ in await t.step(obj(0), .read) },
+        let make = program([{ t, _ in await t.step(obj(0), .read) },
+                            { t, _ in await t.step(obj(0), .read) },
                             { t, _ in await t.step(obj(0), .read) }]) { _, _ in 0 }
         #expect(run(.dpor, make).executions == 1)
     }
@@ -37,7 +40,10 @@ struct DPORTests {
 
     @Test func messagePassing() {
         let make = program([
-            { t, c in await t.step(obj(0), .write); c.v[0] = 1; await t.step(obj(1), .write); c.v[1] = 1 },
+            { t, c in
+                await t.step(obj(0), .write); c.v[0] = 1
+                await t.step(obj(1), .write); c.v[1] = 1
+            },
             { t, c in
                 await t.step(obj(1), .read); let f = c.v[1]
                 await t.step(obj(0), .read); let d = c.v[0]
@@ -102,7 +108,9 @@ struct DPORTests {
 
     @Test func lockedCountersAndDeadlocksAgree() {
         let make = program([
-            { t, c in await lock(t, c, 0); await increment(t, c, 0); await lock(t, c, 1); await increment(t, c, 1)
+            { t, c in
+                await lock(t, c, 0); await increment(t, c, 0)
+                await lock(t, c, 1); await increment(t, c, 1)
                 await unlock(t, c, 1); await unlock(t, c, 0) },
             { t, c in await lock(t, c, 1); await increment(t, c, 1); await unlock(t, c, 1)
                 await lock(t, c, 0); await unlock(t, c, 0) },
@@ -118,7 +126,8 @@ struct DPORTests {
     /// each once (the outcome is the trace up to equivalence).
     @Test(arguments: 0..<40)
     func randomProgramsAreExploredOptimally(seed: Int) {
-        let p = RandomProgram(seed: UInt64(seed), threads: 2 + seed % 2, steps: 3, objects: 3, agent: seed % 3 == 0)
+        let p = RandomProgram(seed: UInt64(seed), threads: 2 + seed % 2, steps: 3, objects: 3,
+                              agent: seed % 3 == 0)
         let naive = run(.naive, p.make())
         let dpor = run(.dpor, p.make())
         #expect(outcomeSet(dpor) == outcomeSet(naive))
@@ -138,7 +147,9 @@ struct DPORTests {
         // Per thread: a list of (lock or -1, object, write, release the lock after).
         let count = 2 + seed % 2
         let threads = (0..<count).map { _ in
-            (0..<(1 + next(count == 2 ? 3 : 2))).map { _ in (next(3) - 1, next(2), next(3) != 0, next(2) == 0) }
+            (0..<(1 + next(count == 2 ? 3 : 2))).map { _ in
+                (next(3) - 1, next(2), next(3) != 0, next(2) == 0)
+            }
         }
         let make = program(threads.enumerated().map { (i, ops) in
             { t, c in
@@ -204,7 +215,9 @@ struct ValueDependentFootprintTests {
                     guard seen % 2 == op.when else { continue }
                     for (o, w) in op.then {
                         t.record(obj(o), w ? .write : .read)
-                        if w { c.v[o] = (c.v[o] + i + 1) % 2 } else { c.v[4 + i] = c.v[4 + i] * 2 + c.v[o] }
+                        if w { c.v[o] = (c.v[o] + i + 1) % 2 } else {
+                            c.v[4 + i] = c.v[4 + i] * 2 + c.v[o]
+                        }
                     }
                 }
             }

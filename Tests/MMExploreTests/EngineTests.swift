@@ -7,8 +7,18 @@ import Testing
 struct EngineTests {
     @Test func sequentialRunsThreadsInOrder() {
         let r = run(.sequential, program([
-            { t, c in for _ in 0..<3 { await t.step(obj(0), .write); c.regs["order", default: 0] = c.regs["order", default: 0] * 10 + 1 } },
-            { t, c in for _ in 0..<3 { await t.step(obj(0), .write); c.regs["order", default: 0] = c.regs["order", default: 0] * 10 + 2 } },
+            { t, c in
+                for _ in 0..<3 {
+                    await t.step(obj(0), .write)
+                    c.regs["order", default: 0] = c.regs["order", default: 0] * 10 + 1
+                }
+            },
+            { t, c in
+                for _ in 0..<3 {
+                    await t.step(obj(0), .write)
+                    c.regs["order", default: 0] = c.regs["order", default: 0] * 10 + 2
+                }
+            },
         ]) { c, _ in c.regs["order", default: 0] })
         #expect(r.executions == 1)
         #expect(r.complete)
@@ -19,7 +29,9 @@ struct EngineTests {
     @Test func prologueAndEpilogueRunAlone() {
         let r = run(.naive, program(
             [{ t, c in await increment(t, c, 0) }, { t, c in await increment(t, c, 0) }],
-            prologue: { t, c in await t.step(obj(0), .write); c.v[0] = 10; await t.step(obj(1), .write) },
+            prologue: { t, c in
+                await t.step(obj(0), .write); c.v[0] = 10; await t.step(obj(1), .write)
+            },
             epilogue: { t, c in await t.step(obj(0), .read); c.v[1] = c.v[0] * 2 }
         ) { c, _ in c.v[1] })
         #expect(outcomeSet(r) == [22, 24])
@@ -41,9 +53,17 @@ struct EngineTests {
 
     @Test func deadlockEndsTheExecution() {
         let make = program([
-            { t, c in await lock(t, c, 0); await lock(t, c, 1); await unlock(t, c, 1); await unlock(t, c, 0) },
-            { t, c in await lock(t, c, 1); await lock(t, c, 0); await unlock(t, c, 0); await unlock(t, c, 1) },
-        ], epilogue: { _, c in c.v[7] = 1 }) { c, end in "\(end.deadlocked) \(end.blocked) \(c.v[7])" }
+            { t, c in
+                await lock(t, c, 0); await lock(t, c, 1)
+                await unlock(t, c, 1); await unlock(t, c, 0)
+            },
+            { t, c in
+                await lock(t, c, 1); await lock(t, c, 0)
+                await unlock(t, c, 0); await unlock(t, c, 1)
+            },
+        ], epilogue: { _, c in c.v[7] = 1 }) { c, end in
+            "\(end.deadlocked) \(end.blocked) \(c.v[7])"
+        }
         let naive = run(.naive, make)
         let dpor = run(.dpor, make)
         #expect(outcomeSet(naive) == ["false [] 1", "true [\"T0\", \"T1\"] 0"])
@@ -51,15 +71,18 @@ struct EngineTests {
     }
 
     @Test func blockingInPrologueIsDeadlock() {
-        let r = run(.sequential, program([{ t, c in c.v[0] = 1 }],
-                                         prologue: { t, _ in await t.block(on: obj(5)) }) { c, end in
+        let r = run(.sequential, program(
+            [{ t, c in c.v[0] = 1 }], prologue: { t, _ in await t.block(on: obj(5)) }
+        ) { c, end in
             "\(end.deadlocked) \(end.blocked) \(c.v[0])"
         })
         #expect(r.outcomes.map(\.outcome) == ["true [\"init\"] 0"])
     }
 
     @Test func threadsWithoutSchedulingPoints() {
-        let r = run(.dpor, program([{ _, c in c.v[0] += 1 }, { _, c in c.v[0] += 1 }, { _, _ in }]) { c, _ in c.v[0] })
+        let r = run(.dpor,
+                    program([{ _, c in c.v[0] += 1 }, { _, c in c.v[0] += 1 },
+                             { _, _ in }]) { c, _ in c.v[0] })
         #expect(r.executions == 1)
         #expect(outcomeSet(r) == [2])
     }
@@ -116,10 +139,14 @@ struct EngineTests {
     }
 
     @Test func worksFromAsyncContext() async {
-        let r = run(.dpor, program([{ t, c in await increment(t, c, 0) }, { t, c in await increment(t, c, 0) }]) { c, _ in c.v[0] })
+        let r = run(.dpor,
+                    program([{ t, c in await increment(t, c, 0) },
+                             { t, c in await increment(t, c, 0) }]) { c, _ in c.v[0] })
         #expect(outcomeSet(r) == [1, 2])
         await Task.yield()
-        let r2 = run(.naive, program([{ t, c in await increment(t, c, 0) }, { t, c in await increment(t, c, 0) }]) { c, _ in c.v[0] })
+        let r2 = run(.naive,
+                     program([{ t, c in await increment(t, c, 0) },
+                              { t, c in await increment(t, c, 0) }]) { c, _ in c.v[0] })
         #expect(r2.executions == 6)
     }
 
@@ -139,8 +166,11 @@ struct EngineTests {
         for _ in 0..<4 {
             group.enter()
             Thread {
-                let r = run(.naive, program([{ t, c in await increment(t, c, 0) }, { t, c in await increment(t, c, 0) },
-                                             { t, c in await increment(t, c, 0) }]) { c, _ in c.v[0] })
+                let r = run(.naive, program([{ t, c in await increment(t, c, 0) },
+                                             { t, c in await increment(t, c, 0) },
+                                             { t, c in await increment(t, c, 0) }]) { c, _ in
+                    c.v[0]
+                })
                 lock.lock()
                 results.values.append(r.executions)
                 lock.unlock()
@@ -166,5 +196,7 @@ struct EngineTests {
 
 /// `threads` threads each incrementing cell 0 non-atomically; outcome: the final value.
 func incrementRace(threads: Int) -> () -> Made<Int> {
-    program(Array(repeating: { t, c in await increment(t, c, 0) }, count: threads)) { c, _ in c.v[0] }
+    program(Array(repeating: { t, c in await increment(t, c, 0) }, count: threads)) { c, _ in
+        c.v[0]
+    }
 }

@@ -53,7 +53,8 @@ func program<O>(_ threads: [(ExecThread, Cells) async -> Void],
         let c = Cells()
         let plan = ExecutionPlan(
             prologue: prologue.map { p in { t in await p(t, c) } },
-            threads: threads.enumerated().map { (i, body) in (name: "T\(i)", body: { t in await body(t, c) }) },
+            threads: threads.enumerated()
+                .map { (i, body) in (name: "T\(i)", body: { t in await body(t, c) }) },
             epilogue: epilogue.map { e in { t in await e(t, c) } })
         return (plan, { end in outcome(c, end) })
     }
@@ -61,9 +62,11 @@ func program<O>(_ threads: [(ExecThread, Cells) async -> Void],
 
 /// Explores and returns the report.
 func run<O: Hashable>(_ strategy: Strategy, jobs: Int = 1, bound: Int? = nil, max: Int? = nil,
-                      stopAtFirst: Bool = false, interesting: @escaping (O) -> Bool = { _ in false },
+                      stopAtFirst: Bool = false,
+                      interesting: @escaping (O) -> Bool = { _ in false },
                       _ make: () -> Made<O>) -> ExploreReport<O> {
-    explore(ExploreOptions(strategy: strategy, preemptionBound: bound, maxExecutions: max, jobs: jobs,
+    explore(ExploreOptions(strategy: strategy, preemptionBound: bound, maxExecutions: max,
+                           jobs: jobs,
                            stopAtFirstInteresting: stopAtFirst),
             testHash: 0xABCD, isInteresting: interesting, make: make)
 }
@@ -106,7 +109,8 @@ struct RandomProgram {
         let prog = self
         return {
             let log = TraceLog()
-            func body(_ steps: [[(object: Int, write: Bool)]], _ name: String, spawnAt: Int?) -> (ExecThread) async -> Void {
+            func body(_ steps: [[(object: Int, write: Bool)]], _ name: String,
+                      spawnAt: Int?) -> (ExecThread) async -> Void {
                 return { t in
                     for (k, s) in steps.enumerated() {
                         await t.step()
@@ -119,7 +123,8 @@ struct RandomProgram {
                 }
             }
             let plan = ExecutionPlan(threads: prog.threads.enumerated().map { (i, steps) in
-                (name: "T\(i)", body: body(steps, "T\(i)", spawnAt: prog.spawner == i ? prog.spawnAt : nil))
+                (name: "T\(i)",
+                 body: body(steps, "T\(i)", spawnAt: prog.spawner == i ? prog.spawnAt : nil))
             })
             return (plan, { _ in log.canonical() })
         }
@@ -140,7 +145,9 @@ final class TraceLog {
     }
     func canonical() -> String {
         segments.keys.sorted().map { o in
-            "\(o):" + segments[o]!.map { "\($0.writer)[\($0.readers.sorted().joined(separator: ","))]" }.joined(separator: ";")
+            "\(o):" + segments[o]!.map {
+                "\($0.writer)[\($0.readers.sorted().joined(separator: ","))]"
+            }.joined(separator: ";")
         }.joined(separator: " ")
     }
 }

@@ -38,7 +38,9 @@ struct RaceProfileTests {
         let make = program([
             { t, c in
                 await t.step(obj(1), .write)
-                for _ in 0..<3 { await lock(t, c, 0); c.v[1] = c.v[1] * 2 + 1; await unlock(t, c, 0) }
+                for _ in 0..<3 {
+                    await lock(t, c, 0); c.v[1] = c.v[1] * 2 + 1; await unlock(t, c, 0)
+                }
             },
             { t, c in
                 await t.step(obj(2), .write)

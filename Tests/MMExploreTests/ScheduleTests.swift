@@ -4,7 +4,8 @@ import Testing
 
 struct ScheduleTests {
     @Test func tokenRoundTrips() {
-        let cases: [[Int]] = [[], [0], [1, 1, 1, 0, 0, 2], Array(repeating: 3, count: 1000) + [0, 40, 40, 1295],
+        let cases: [[Int]] =
+            [[], [0], [1, 1, 1, 0, 0, 2], Array(repeating: 3, count: 1000) + [0, 40, 40, 1295],
                               (0..<200).map { $0 % 7 }]
         for choices in cases {
             let token = Schedule(choices: choices).token(testHash: 0x5c1f_2a0b)
@@ -17,8 +18,10 @@ struct ScheduleTests {
     }
 
     @Test func malformedTokensDecodeToNil() {
-        for bad in ["", "v1", "v2.00000000.", "v1.0000000.", "v1.0000000g.1", "v1.00000000.1.", "v1.00000000.A",
-                    "v1.00000000.1!", "v1.00000000._1", "v1.00000000.0ZZZZZZZZZZZZZZZZZZ", "v1.+0000000.1",
+        for bad in ["", "v1", "v2.00000000.", "v1.0000000.", "v1.0000000g.1", "v1.00000000.1.",
+                    "v1.00000000.A",
+                    "v1.00000000.1!", "v1.00000000._1", "v1.00000000.0ZZZZZZZZZZZZZZZZZZ",
+                    "v1.+0000000.1",
                     "v1.00000000.é"] {
             #expect(Schedule.decode(bad) == nil, "\(bad)")
         }
@@ -31,7 +34,8 @@ struct ScheduleTests {
             { t, c in await t.step(obj(1), .read); c.regs["seen"] = c.v[1] },
         ]) { c, _ in "\(c.v[0]) \(c.v[1]) \(c.regs["seen"]!)" }
         let interesting: (String) -> Bool = { $0.hasPrefix("1 1 1") }
-        for strategy in [Strategy.dpor, .naive, .random(seed: 3, runs: 200), .pct(depth: 2, runs: 200, seed: 5)] {
+        for strategy in [Strategy.dpor, .naive, .random(seed: 3, runs: 200),
+                         .pct(depth: 2, runs: 200, seed: 5)] {
             let r = run(strategy, interesting: interesting, make)
             let token = r.firstInterestingToken
             #expect(token != nil, "\(strategy)")
@@ -64,6 +68,7 @@ struct ScheduleTests {
     @Test func foreignScheduleIsReportedAsNotFollowed() {
         let make = incrementRace(threads: 2)
         #expect(!replayDetailed(Schedule(choices: [5, 5]), make: make).followed)
-        #expect(!replayDetailed(Schedule(choices: Array(repeating: 0, count: 50)), make: make).followed)
+        #expect(!replayDetailed(Schedule(choices: Array(repeating: 0, count: 50)),
+                                make: make).followed)
     }
 }

@@ -42,8 +42,18 @@ struct StrategyTests {
         // Two threads of 3 steps on one object: with 0 preemptions only the 2 serial
         // orders; the bound grows the set up to all 20 interleavings.
         let make = program([
-            { t, c in for _ in 0..<3 { await t.step(obj(0), .write); c.regs["s", default: 0] = c.regs["s", default: 0] * 3 + 1 } },
-            { t, c in for _ in 0..<3 { await t.step(obj(0), .write); c.regs["s", default: 0] = c.regs["s", default: 0] * 3 + 2 } },
+            { t, c in
+                for _ in 0..<3 {
+                    await t.step(obj(0), .write)
+                    c.regs["s", default: 0] = c.regs["s", default: 0] * 3 + 1
+                }
+            },
+            { t, c in
+                for _ in 0..<3 {
+                    await t.step(obj(0), .write)
+                    c.regs["s", default: 0] = c.regs["s", default: 0] * 3 + 2
+                }
+            },
         ]) { c, _ in c.regs["s"]! }
         #expect(run(.naive, bound: 0, make).executions == 2)
         #expect(run(.dpor, bound: 0, make).executions == 2)
@@ -64,7 +74,8 @@ struct StrategyTests {
     }
 
     @Test func timeoutStopsCleanly() {
-        let r = explore(ExploreOptions(strategy: .naive, timeout: 0.2), testHash: 0, isInteresting: { (_: Int) in false },
+        let r = explore(ExploreOptions(strategy: .naive, timeout: 0.2), testHash: 0,
+                        isInteresting: { (_: Int) in false },
                         make: incrementRace(threads: 6))
         #expect(!r.complete)
         #expect(r.stopReason == "timeout")
@@ -80,9 +91,11 @@ struct StrategyTests {
         #expect(r.outcomes.last?.outcome == target)
     }
 
-    @Test(arguments: [Strategy.dpor, .naive, .random(seed: 1, runs: 500), .pct(depth: 2, runs: 300, seed: 2)])
+    @Test(arguments: [Strategy.dpor, .naive, .random(seed: 1, runs: 500),
+                      .pct(depth: 2, runs: 300, seed: 2)])
     func parallelReportEqualsSequential(strategy: Strategy) {
-        let makes = [racy, RandomProgram(seed: 11, threads: 3, steps: 3, objects: 2, agent: true).make(),
+        let makes = [racy,
+                     RandomProgram(seed: 11, threads: 3, steps: 3, objects: 2, agent: true).make(),
                      stringify(incrementRace(threads: 3))]
         for make in makes {
             let interesting: (String) -> Bool = { $0.hasSuffix("1") }
@@ -90,9 +103,12 @@ struct StrategyTests {
             for jobs in [2, 3] {
                 #expect(sameReport(one, run(strategy, jobs: jobs, interesting: interesting, make)))
                 #expect(sameReport(run(strategy, jobs: 1, max: 7, interesting: interesting, make),
-                                   run(strategy, jobs: jobs, max: 7, interesting: interesting, make)))
-                #expect(sameReport(run(strategy, jobs: 1, stopAtFirst: true, interesting: interesting, make),
-                                   run(strategy, jobs: jobs, stopAtFirst: true, interesting: interesting, make)))
+                                   run(strategy, jobs: jobs, max: 7,
+                                       interesting: interesting, make)))
+                #expect(sameReport(run(strategy, jobs: 1, stopAtFirst: true,
+                                       interesting: interesting, make),
+                                   run(strategy, jobs: jobs, stopAtFirst: true,
+                                       interesting: interesting, make)))
             }
         }
     }
@@ -101,8 +117,10 @@ struct StrategyTests {
         var calls: [ExploreProgress] = []
         for jobs in [1, 2] {
             calls = []
-            let r = explore(ExploreOptions(strategy: .naive, timeout: 0.8, jobs: jobs, progress: { calls.append($0) }),
-                            testHash: 0, isInteresting: { (_: Int) in false }, make: incrementRace(threads: 6))
+            let r = explore(ExploreOptions(strategy: .naive, timeout: 0.8, jobs: jobs,
+                                           progress: { calls.append($0) }),
+                            testHash: 0, isInteresting: { (_: Int) in false },
+                            make: incrementRace(threads: 6))
             #expect(calls.count >= 1 && calls.count <= 5)
             #expect(calls.last!.executions <= r.executions)
         }

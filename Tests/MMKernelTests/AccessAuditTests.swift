@@ -9,13 +9,15 @@ import Testing
     static func findings(_ t0: @escaping (Kernel, KTask) async -> Void,
                          _ t1: @escaping (Kernel, KTask) async -> Void) -> [String] {
         var out: [String] = []
-        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0,
+                    isInteresting: { (_: Int) in false }) {
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             let plan = ExecutionPlan(
                 prologue: { e in
                     let t = KTask(exec: e, name: "init", cpu: 0, mm: nil)
                     _ = await k.createProcess(t, name: "P")
-                    _ = await k.addPmem(t, name: "pmem0", size: 16 << 20, mode: .raw, map: nil, align: nil)
+                    _ = await k.addPmem(t, name: "pmem0", size: 16 << 20, mode: .raw, map: nil,
+                                        align: nil)
                 },
                 threads: [
                     ("T0", { e in await t0(k, KTask(exec: e, name: "T0", cpu: 0, mm: nil)) }),
@@ -96,7 +98,8 @@ import Testing
     /// struct page read show up in the step's footprint without any declaration.
     @Test func instrumentedStoresRecordTheirAccesses() {
         var seen = Footprint()
-        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0,
+                    isInteresting: { (_: Int) in false }) {
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             let plan = ExecutionPlan(prologue: { e in
                 _ = await k.createProcess(KTask(exec: e, name: "init", cpu: 0, mm: nil), name: "P")
@@ -122,7 +125,8 @@ import Testing
                     result: @escaping (Kernel) -> Int = { _ in 0 }) -> (Set<Int>, [String]) {
         var results = Set<Int>()
         var findings: [String] = []
-        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0,
+                    isInteresting: { (_: Int) in false }) {
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             var r1 = 0
             let plan = ExecutionPlan(

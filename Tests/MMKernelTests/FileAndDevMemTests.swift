@@ -50,7 +50,8 @@ import Testing
         // The blocks of a `file` are allocated (fallocate): a file larger than what is
         // left on the device fails with -ENOSPC, as fallocate does.
         let m = await machineWithFile()
-        #expect(m.kernel.createFile(path: "/mnt/big", size: 2 << 30, layout: .contiguous) == -Errno.ENOSPC)
+        #expect(m.kernel.createFile(path: "/mnt/big", size: 2 << 30, layout: .contiguous)
+                == -Errno.ENOSPC)
         #expect(m.kernel.createFile(path: "/mnt/fits", size: 1 << 20, layout: .contiguous) == 0)
     }
 
@@ -84,7 +85,8 @@ import Testing
     @Test func packetRingIsMixedMapAndNoexecOnV7() async {
         // oracle mixedmap-packet-ring: vm_insert_page sets VM_MIXEDMAP (`mm`); 7.2's
         // init_pseudo() makes sockfs SB_I_NOEXEC, so `me` is gone there.
-        for (era, flags) in [(Era.v6_12, "rd wr sh mr mw me ms sd mm"), (.v7_2, "rd wr sh mr mw ms sd mm")] {
+        for (era, flags) in [(Era.v6_12, "rd wr sh mr mw me ms sd mm"),
+                             (.v7_2, "rd wr sh mr mw ms sd mm")] {
             let m = await Machine(era)
             let a = await m.map(.packetRing, 64 << 10, shared: true)
             let o = m.observe(a + (60 << 10))

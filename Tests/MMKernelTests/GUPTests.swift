@@ -13,7 +13,8 @@ import Testing
         _ = await m.kernel.touch(m.task, big, 2 << 20, write: true)
         var held = HeldPages()
         let s = await m.kernel.getUserPages(m.task, mm: m.mm, small, 1, [.pin, .write], held: &held)
-        let l = await m.kernel.getUserPagesFast(m.task, mm: m.mm, big, 4, [.pin, .write], held: &held)
+        let l = await m.kernel.getUserPagesFast(m.task, mm: m.mm, big, 4, [.pin, .write],
+                                                held: &held)
         guard era.hasFollPin else {
             #expect(s == -Errno.EINVAL && l == -Errno.EINVAL)
             return
@@ -39,7 +40,8 @@ import Testing
         for i in 0..<4 { #expect(m.observe(a + UInt64(i) * 4096).refcount == 2) }
         // Now present and writable: gup-fast takes them all.
         var again = HeldPages()
-        #expect(await m.kernel.getUserPagesFast(m.task, mm: m.mm, a, 4, [.get, .write], held: &again) == 4)
+        #expect(await m.kernel.getUserPagesFast(m.task, mm: m.mm, a, 4, [.get, .write],
+                                                held: &again) == 4)
         #expect(m.kernel.stats.gupFastSuccesses == 1)
         await m.kernel.releaseHeld(m.task, held, pinned: false)
         await m.kernel.releaseHeld(m.task, again, pinned: false)
@@ -50,7 +52,8 @@ import Testing
         let m = await Machine(.v6_1)
         let d = await m.map(.devMem, 8192, shared: true, offset: 0xA0000)
         var held = HeldPages()
-        #expect(await m.kernel.getUserPagesFast(m.task, mm: m.mm, d, 2, [.get], held: &held) == -Errno.EFAULT)
+        #expect(await m.kernel.getUserPagesFast(m.task, mm: m.mm, d, 2, [.get], held: &held)
+                == -Errno.EFAULT)
         #expect(m.kernel.stats.gupFastFallbacks == 1 && held.pfns.isEmpty)
     }
 

@@ -64,10 +64,13 @@ import Testing
     /// Each new knob is on exactly from the first era whose kernel has the fix (the v5.10
     /// era is 5.10.223, which has the stable backports of the v5.18 and v5.19 fixes).
     @Test func knobDefaultsFollowTheEras() {
-        #expect(Era.allCases.filter { Knob.forkWriteProtectSeq.defaultValue(in: $0) }.first == .v6_1)
-        #expect(Era.allCases.filter { Knob.forkEarlyCowPinned.defaultValue(in: $0) }.first == .v5_10)
+        #expect(Era.allCases.filter { Knob.forkWriteProtectSeq.defaultValue(in: $0) }.first
+                == .v6_1)
+        #expect(Era.allCases.filter { Knob.forkEarlyCowPinned.defaultValue(in: $0) }.first
+                == .v5_10)
         #expect(Era.allCases.filter { Knob.gupMustUnshare.defaultValue(in: $0) }.first == .v6_1)
-        #expect(Era.allCases.filter { Knob.madvFreeRefcountCheck.defaultValue(in: $0) }.first == .v5_10)
+        #expect(Era.allCases.filter { Knob.madvFreeRefcountCheck.defaultValue(in: $0) }.first
+                == .v5_10)
         #expect(Era.allCases.filter { Knob.tlbFlushPfnmapVma.defaultValue(in: $0) }.first == .v5_10)
         #expect(Era.allCases.filter { Knob.daxBreakLayouts.defaultValue(in: $0) }.first == .v5_2)
     }

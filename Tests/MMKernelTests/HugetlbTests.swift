@@ -55,7 +55,8 @@ import Testing
         // page cache + mapping; one compound mapping; hugetlb is not Rss.
         #expect(o.refcount == 2 && o.mapcount == 1)
         #expect(o.smaps.rss == 0 && o.smaps.privateHugetlb == 2048 && o.smaps.sharedHugetlb == 0)
-        // Q maps the same page without sharing a table (MAP_PRIVATE): mapcount 2 → Shared_Hugetlb.
+        // Q maps the same page without sharing a table (MAP_PRIVATE): mapcount 2 →
+        // Shared_Hugetlb.
         let b = await s.map(s.q, shared: false)
         #expect(try await s.m.kernel.load(s.q, b + 4096).get() == 5)
         #expect(s.m.kernel.observe(mm: s.q.mm!, b).smaps.sharedHugetlb == 2048)
@@ -136,7 +137,8 @@ import Testing
         let survives = s.m.kernel.tlb.lookup(cpu: 0, mm: s.m.mm, a + PMD_SIZE) != nil
         #expect(survives == (era < .v6_1))
         #expect(KernelConfig(era: era).has(.hugetlbUnsharePudFlush) == (era >= .v6_1))
-        #expect(Knob.hugetlbUnsharePudFlush.info.source.contains("flush TLBs correctly after huge_pmd_unshare"))
+        #expect(Knob.hugetlbUnsharePudFlush.info.source.contains("flush TLBs correctly after "
+                                                                 + "huge_pmd_unshare"))
     }
 
     /// mprotect of part of a shared range unshares our table (hugetlb_change_protection)

@@ -10,7 +10,8 @@ import Testing
 
     /// A vma of `flags` at the 2M-aligned test address, and a fault at `offset` in it.
     func setUp(_ era: Era, _ extra: VMFlags, len: UInt64 = 4 << 20, start: UInt64 = alignedBase,
-               offset: UInt64 = 0, write: Bool = false, pmd: Bool = true) async -> (Machine, VMFault) {
+               offset: UInt64 = 0, write: Bool = false,
+               pmd: Bool = true) async -> (Machine, VMFault) {
         let m = await Machine(era)
         let flags: VMFlags = [.read, .write, .mayRead, .mayWrite, .shared, .mayShare]
         let vma = VMA(start: start, end: start + len, flags: flags.union(extra), pgoff: 0,

@@ -14,7 +14,8 @@ import Testing
         let p = m.kernel.drivers.p2pdma.providers[0]
         #expect(p.startPfn >= P2PDMAState.basePfn && m.kernel.memory.memmap.pfnValid(p.startPfn))
         let pg = m.kernel.page(p.startPfn)
-        #expect(pg.flags.contains(.zoneDevice) && m.kernel.devices.pgmaps[Int(pg.pgmap)].type == .pciP2PDMA)
+        #expect(pg.flags.contains(.zoneDevice) && m.kernel.devices.pgmaps[Int(pg.pgmap)].type
+                == .pciP2PDMA)
         #expect(pg.refcount == 1)  // 6.x: P2PDMA pages idle at 1
     }
 
@@ -51,7 +52,8 @@ import Testing
         let a = await m.map(.p2pmem(provider: 0), 8192, shared: true)
         #expect(m.kernel.page(pfn).refcount == 1 && m.observe(a).normal)
         _ = await m.kernel.munmap(m.task, mm: m.mm, a, 8192)
-        #expect(m.kernel.page(pfn).refcount == 0 && !m.kernel.drivers.p2pdma.providers[0].allocated[0])
+        #expect(m.kernel.page(pfn).refcount == 0
+                && !m.kernel.drivers.p2pdma.providers[0].allocated[0])
     }
 
     @Test func mmapRules() async {
@@ -68,7 +70,8 @@ import Testing
         req.length = 4096
         #expect(await old.kernel.mmap(old.task, mm: old.mm, req) == -Int64(Errno.ENOENT))
         let ancient = await Machine(.v4_4)
-        #expect(await ancient.kernel.p2pmemCreate(ancient.task, name: "p", size: 8192) == -Errno.ENODEV)
+        #expect(await ancient.kernel.p2pmemCreate(ancient.task, name: "p", size: 8192)
+                == -Errno.ENODEV)
     }
 
     @Test func vmInsertPageBugsOnAPfnmapVma() async {

@@ -55,7 +55,8 @@ import Testing
             #expect(k.vmNormalPagePmd(vma([.read]), 0x10_0000, pmd, nil) == Pfn(0x20000))
         }
         let k = Kernel(config: KernelConfig(era: .v6_12))
-        let pmd = k.layout.make(pfn: Pfn(0x20000), prot: PTEBits.present) | PTEBits.pse | PTEBits.special
+        let pmd =
+            k.layout.make(pfn: Pfn(0x20000), prot: PTEBits.present) | PTEBits.pse | PTEBits.special
         #expect(k.vmNormalPagePmd(vma([.read]), 0x10_0000, pmd, nil) == nil)
     }
 

@@ -12,7 +12,8 @@ import MMScenario
             executions: 37, seconds: 0.01, complete: true, stopReason: nil, violations: [],
             observation: ObservationCount(outcome: "Sometimes", positive: 4, negative: 33),
             replayToken: nil,
-            expectations: [ExpectationResult(line: "expect Sometimes", location: "x:9:1", holds: true)],
+            expectations: [ExpectationResult(line: "expect Sometimes", location: "x:9:1",
+                                             holds: true)],
             firstViolationDetails: [], trace: [], log: [], pctBound: nil, stats: [:])
         r.states = [StateCount(values: ["T0:r=0", "T1:m=pmd"], executions: 4, condition: true),
                     StateCount(values: ["T0:r=1", "T1:m=pte"], executions: 33, condition: false)]
@@ -82,8 +83,10 @@ import MMScenario
 
     @Test func matrixSaysWhenCellsStoppedEarly() {
         let table = MatrixReport.Table(test: "x", file: "x.litmus", cells: [
-            MatrixReport.Cell(era: "v5.10", knobs: "", report: report(complete: true), ownRefusals: []),
-            MatrixReport.Cell(era: "v6.1", knobs: "", report: report(complete: false), ownRefusals: []),
+            MatrixReport.Cell(era: "v5.10", knobs: "", report: report(complete: true),
+                              ownRefusals: []),
+            MatrixReport.Cell(era: "v6.1", knobs: "", report: report(complete: false),
+                              ownRefusals: []),
         ])
         let text = MatrixReport.render(table)
         #expect(!text.contains("every cell explored"))
@@ -95,32 +98,40 @@ import MMScenario
 
     @Test func matrixCellThatDidNotRunSaysSo() {
         let refused = "T0 line 9: p = gup a pages=1 pin write => -EINVAL"
-        let cell = MatrixReport.Cell(era: "v4.4", knobs: "", report: report(complete: true, refusals: [refused]),
+        let cell =
+            MatrixReport.Cell(era: "v4.4", knobs: "",
+                              report: report(complete: true, refusals: [refused]),
                                      ownRefusals: [])
         #expect(!cell.ran)
         #expect(cell.verdict == "did not run: " + refused)
         // What the file's own kernel refuses too is the test's business.
-        let own = MatrixReport.Cell(era: "v6.1", knobs: "", report: report(complete: true, refusals: [refused]),
+        let own =
+            MatrixReport.Cell(era: "v6.1", knobs: "",
+                              report: report(complete: true, refusals: [refused]),
                                     ownRefusals: [refused])
         #expect(own.ran && own.verdict == "pass, Sometimes 4/37")
-        let text = MatrixReport.render(MatrixReport.Table(test: "x", file: "x.litmus", cells: [cell, own]))
+        let text =
+            MatrixReport.render(MatrixReport.Table(test: "x", file: "x.litmus", cells: [cell, own]))
         #expect(text.contains("1 of 2 cells did not really run"))
-        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("v4.4") && $0.contains("pass") })
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("v4.4")
+                                                       && $0.contains("pass") })
     }
 
     /// A failed setup step (wip-traps) is one more way for a cell not to run: it says so,
     /// with where and why, ahead of any refusal it caused.
     @Test func matrixCellWithASetupErrorDidNotRun() {
-        var r = report(complete: true, refusals: ["init line 3: pmem pm0 size=16M map=mem => -EOPNOTSUPP"])
-        r.setupError = "x.litmus:3:5: setup error: `pmem pm0 size=16M map=mem` returned -EOPNOTSUPP "
-            + "under v4.4; the test needs it"
+        var r = report(complete: true,
+                       refusals: ["init line 3: pmem pm0 size=16M map=mem => -EOPNOTSUPP"])
+        r.setupError = "x.litmus:3:5: setup error: `pmem pm0 size=16M map=mem` returned "
+            + "-EOPNOTSUPP under v4.4; the test needs it"
         r.kernel = "v4.4"
         r.judge()
         let cell = MatrixReport.Cell(era: "v4.4", knobs: "", report: r, ownRefusals: [])
         #expect(!cell.ran)
         #expect(cell.setupError == r.setupError)
         #expect(cell.verdict == "did not run: setup error at 3:5: `pmem` returned -EOPNOTSUPP")
-        let text = MatrixReport.render(MatrixReport.Table(test: "x", file: "x.litmus", cells: [cell]))
+        let text =
+            MatrixReport.render(MatrixReport.Table(test: "x", file: "x.litmus", cells: [cell]))
         #expect(text.contains("1 of 1 cells did not really run: a setup step failed"))
     }
 }
@@ -143,14 +154,16 @@ import MMScenario
         var trace: [String] = []
         for i in 0..<16 {
             trace.append("T0      cpu0  spin_lock ptl[3]")
-            trace.append("T0      cpu0  do_anonymous_page pte[3:\(i)] none -> P RW U A D pfn 0x\(String(0x1004 + i, radix: 16))")
+            trace.append("T0      cpu0  do_anonymous_page pte[3:\(i)] none -> P RW U A D pfn "
+                         + "0x\(String(0x1004 + i, radix: 16))")
             trace.append("T0      cpu0  spin_unlock ptl[3]")
         }
         trace.append("T1      cpu1  » r = munmap buf len=64K")
         let (collapsed, folded) = TextReport.collapseRepeats(trace)
         #expect(folded == 45)
         #expect(collapsed.count == 5)
-        #expect(collapsed[3] == "T0      cpu0  × 16: the 3 lines above again for 15 more (other pages/entries)")
+        #expect(collapsed[3]
+                == "T0      cpu0  × 16: the 3 lines above again for 15 more (other pages/entries)")
         #expect(collapsed[4] == trace.last)
         // Lines of different threads never fold together.
         let mixed = ["T0      cpu0  load pfn 0x1", "T1      cpu1  load pfn 0x2",

@@ -15,7 +15,8 @@ struct OutputWidthTests {
                               "merge"]
 
     static let commands: [[String]] =
-        [["--help"]] + subcommands.map { $0.split(separator: " ").map(String.init) + ["--help"] } + [
+        [["--help"]]
+            + subcommands.map { $0.split(separator: " ").map(String.init) + ["--help"] } + [
             ["check", "scenarios/seeds"],
             ["check", "scenarios/history", "scenarios/hugetlb"],
             ["check", "scenarios/seeds/c3-1-gupfast-vs-unbind-no-pgmap-check.litmus", "--verbose",
@@ -60,7 +61,8 @@ struct OutputWidthTests {
         var witnessSketches = 0
         for (file, token) in tokens {
             // As pasted from a mail: every line indented differently, comments added.
-            let source = try String(contentsOfFile: ReleaseBinary.root + "/" + file, encoding: .utf8)
+            let source =
+                try String(contentsOfFile: ReleaseBinary.root + "/" + file, encoding: .utf8)
             let pasted = "# quoted from the thread\n" + source.split(separator: "\n",
                 omittingEmptySubsequences: false).map { line in
                     line.hasPrefix("  ") ? "\t" + line.drop(while: { $0 == " " }) : String(line)

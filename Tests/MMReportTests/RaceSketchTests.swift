@@ -79,7 +79,8 @@ import Testing
     }
 
     @Test func aViolationSketchKeepsTheRacingThreadsAndDropsWhatFollows() throws {
-        let r = try Self.report(Self.root + "/scenarios/seeds/c2-2-ttm-gup-fast-vs-free-race.litmus")
+        let r = try Self.report(Self.root
+                                + "/scenarios/seeds/c2-2-ttm-gup-fast-vs-free-race.litmus")
         let sketch = try #require(r.sketch)
         #expect(Set(sketch.lanes.map(\.name)) == ["T0", "T1"])
         #expect(sketch.keptSteps < sketch.totalSteps)
@@ -104,7 +105,9 @@ import Testing
             RaceSketch.Row(lane: 0, text: text, step: step, held: ["ptl[2]"], statement: false,
                            focus: false, repeats: 1, blockLength: 1)
         }
-        let rows = (0..<16).map { row("try_grab_page pfn 0x\(String(0x1200 + $0, radix: 16)) ref 1 -> 2", $0) }
+        let rows = (0..<16).map {
+            row("try_grab_page pfn 0x\(String(0x1200 + $0, radix: 16)) ref 1 -> 2", $0)
+        }
         let out = SketchBuilder.collapse(rows + [row("put_page pfn 0x1 ref 2 -> 1", 99)])
         #expect(out.count == 2)
         #expect(out[0].repeats == 16 && out[0].blockLength == 1)

@@ -24,7 +24,8 @@ import MMScenario
     }
 
     /// Runs `tool` with `arguments`; its exit status and standard error.
-    static func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    static func run(_ tool: String,
+                    _ arguments: [String]) throws -> (status: Int32, stderr: String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
         p.arguments = arguments
@@ -48,17 +49,20 @@ import MMScenario
         #expect(red.count == entries.reduce(0) { $0 + $1.sketch.edges.count })
         #expect(!sketch.edges.isEmpty)
         // The violating note is filled red.
-        #expect(nodes.contains { $0.contains("!! recycled-while-referenced") && $0.contains("#ff9999") })
+        #expect(nodes.contains { $0.contains("!! recycled-while-referenced")
+                                && $0.contains("#ff9999") })
     }
 
     @Test(.enabled(if: tool("dot") != nil,
                    "graphviz's dot is not installed (scripts/install-chromium.sh installs it)"))
     func graphvizAcceptsTheGraph() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mmsim-dot-\(getpid())")
+        let dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("mmsim-dot-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("race.dot").path
-        try SketchDot.render(try Self.entries()).write(toFile: file, atomically: true, encoding: .utf8)
+        try SketchDot.render(try Self.entries()).write(toFile: file, atomically: true,
+                                                       encoding: .utf8)
         let svg = dir.appendingPathComponent("race.svg").path
         let r = try Self.run(Self.tool("dot")!, ["-Tsvg", "-o", svg, file])
         #expect(r.status == 0, "\(r.stderr)")
@@ -101,7 +105,8 @@ import MMScenario
                    "chromium is not installed (scripts/install-chromium.sh installs it)"))
     func chromiumRendersTheRace() throws {
         let chromium = Self.tool("chromium")!
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("mmsim-html-\(getpid())")
+        let dir =
+            FileManager.default.temporaryDirectory.appendingPathComponent("mmsim-html-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let race = try Self.screenshot(chromium, html: SketchHTML.render(try Self.entries()),

@@ -69,8 +69,8 @@ import MMScenario
     /// judged.
     @Test func setupErrorIsItsOwnLine() {
         var r = sample()
-        r.setupError = "scenarios/x.litmus:6:3: setup error: `pmem pm0 size=16M mode=devdax map=mem` "
-            + "returned -EOPNOTSUPP under v4.4; the test needs it"
+        r.setupError = "scenarios/x.litmus:6:3: setup error: `pmem pm0 size=16M "
+            + "mode=devdax map=mem` returned -EOPNOTSUPP under v4.4; the test needs it"
         r.judge()
         let text = TextReport.render(r)
         let lines = text.split(separator: "\n").map(String.init)

@@ -60,7 +60,8 @@ import Testing
         let a = try Self.load(Self.threeThreads)
         let b = try Self.load(Self.threeThreads
             .replacingOccurrences(of: "T1 {\n  a = load buf\n}\n\nT2 {\n  b = load buf\n}",
-                                  with: "T1 {\n  a = load buf\n  b = load buf\n}\n\nT2 {\n  c = load buf\n}")
+                                  with: "T1 {\n  a = load buf\n  b = load buf\n}\n\nT2 {\n  c = "
+                                      + "load buf\n}")
             .replacingOccurrences(of: "T2:b == 1", with: "T1:b == 1"))
         #expect(a.test.canonicalHash != b.test.canonicalHash)
     }

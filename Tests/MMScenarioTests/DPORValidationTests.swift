@@ -62,7 +62,8 @@ import Testing
             }
             let doc = try JSONDecoder().decode(Doc.self, from: Data(json.utf8))
             let r = try #require(doc.tests.first, "\(file): no report")
-            return Reached(states: Set(r.states.map(\.values)), violations: Set(r.violations.map(\.kind)),
+            return Reached(states: Set(r.states.map(\.values)),
+                           violations: Set(r.violations.map(\.kind)),
                            executions: r.executions, complete: r.complete)
         }
         let s: Strategy = switch strategy {
@@ -70,7 +71,9 @@ import Testing
         case "random": .random(seed: 7, runs: 100)
         default: .dpor
         }
-        let r = outcomes(loaded, ExploreOptions(strategy: s, maxExecutions: maxExecutions, timeout: timeout))
+        let r = outcomes(loaded,
+                         ExploreOptions(strategy: s, maxExecutions: maxExecutions,
+                                        timeout: timeout))
         return Reached(states: Set(r.outcomes.map(\.state)),
                        violations: Set(r.outcomes.flatMap { $0.violations.map(\.name) }),
                        executions: r.executions, complete: r.complete)
@@ -83,7 +86,8 @@ import Testing
     /// CI's `check --cross-check 1`). Naive runs once per test.
     @Test(arguments: files) func dporAgreesWithNaiveOrRandom(file: String) throws {
         let path = ScenarioExpectationTests.root + "/scenarios/" + file
-        let loaded = try ScenarioRunner.load(source: try String(contentsOfFile: path, encoding: .utf8),
+        let loaded =
+            try ScenarioRunner.load(source: try String(contentsOfFile: path, encoding: .utf8),
                                              file: file)
         guard !loaded.test.threads.isEmpty else { return }
         // A wall-clock cap too, so that a scenario far beyond the limit is skipped quickly;
@@ -91,16 +95,19 @@ import Testing
         let naive = try Self.reached(file, loaded, strategy: "naive",
                                      maxExecutions: Self.naiveLimit + 1, timeout: 15)
         if naive.complete && naive.executions <= Self.naiveLimit {
-            let dpor = try Self.reached(file, loaded, strategy: "dpor", maxExecutions: nil, timeout: nil)
+            let dpor = try Self.reached(file, loaded, strategy: "dpor", maxExecutions: nil,
+                                        timeout: nil)
             #expect(dpor.complete)
             #expect(dpor.executions <= naive.executions)
             #expect(dpor.states == naive.states && dpor.violations == naive.violations,
                     "\(file): naive \(naive) vs DPOR \(dpor)")
             return
         }
-        let dpor = try Self.reached(file, loaded, strategy: "dpor", maxExecutions: 2000, timeout: 20)
+        let dpor = try Self.reached(file, loaded, strategy: "dpor", maxExecutions: 2000,
+                                    timeout: 20)
         guard dpor.complete else { return }
-        let random = try Self.reached(file, loaded, strategy: "random", maxExecutions: nil, timeout: nil)
+        let random = try Self.reached(file, loaded, strategy: "random", maxExecutions: nil,
+                                      timeout: nil)
         #expect(dpor.covers(random), "\(file): random reached \(random), DPOR \(dpor)")
     }
 
@@ -110,14 +117,17 @@ import Testing
                       "concurrency/anon-store-load-race.litmus"])
     func dporFindsEveryNaiveOutcomeInProcess(file: String) throws {
         let path = ScenarioExpectationTests.root + "/scenarios/" + file
-        let loaded = try ScenarioRunner.load(source: try String(contentsOfFile: path, encoding: .utf8),
+        let loaded =
+            try ScenarioRunner.load(source: try String(contentsOfFile: path, encoding: .utf8),
                                              file: file)
         let naive = Self.outcomes(loaded, ExploreOptions(strategy: .naive,
                                                          maxExecutions: Self.naiveLimit + 1))
-        #expect(naive.complete && naive.executions <= Self.naiveLimit, "\(file): \(naive.executions)")
+        #expect(naive.complete && naive.executions <= Self.naiveLimit,
+                "\(file): \(naive.executions)")
         let dpor = Self.outcomes(loaded, ExploreOptions(strategy: .dpor))
         #expect(dpor.complete)
-        #expect(dpor.outcomes == naive.outcomes, "\(file): naive \(naive.outcomes) vs DPOR \(dpor.outcomes)")
+        #expect(dpor.outcomes == naive.outcomes,
+                "\(file): naive \(naive.outcomes) vs DPOR \(dpor.outcomes)")
     }
 
     /// The validation is not vacuous: the concurrency scenarios with a race are among those
@@ -125,7 +135,8 @@ import Testing
     @Test func validationCoversRacyScenarios() throws {
         let file = "concurrency/munmap-vs-load-unordered.litmus"
         let path = ScenarioExpectationTests.root + "/scenarios/" + file
-        let loaded = try ScenarioRunner.load(source: try String(contentsOfFile: path, encoding: .utf8),
+        let loaded =
+            try ScenarioRunner.load(source: try String(contentsOfFile: path, encoding: .utf8),
                                              file: file)
         let naive = Self.outcomes(loaded, ExploreOptions(strategy: .naive,
                                                          maxExecutions: Self.naiveLimit + 1))

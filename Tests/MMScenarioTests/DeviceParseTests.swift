@@ -6,22 +6,26 @@ import Testing
 @Suite struct DeviceParseTests {
     /// (init body, expected diagnostic).
     static let cases: [(String, String)] = [
-        ("pmem pmem0 size=3K", "t.litmus:3:19: error: size= 3K is not a multiple of 4K (the page size)"),
+        ("pmem pmem0 size=3K",
+         "t.litmus:3:19: error: size= 3K is not a multiple of 4K (the page size)"),
         ("pmem pmem0 size=4M mode=devdax map=none",
          "t.litmus:3:38: error: mode=devdax needs struct pages: map=mem or map=dev, not map=none"),
         ("pmem pmem0 size=4M mode=raw align=2M",
          "t.litmus:3:31: error: mode=raw has no memmap or alignment to set: drop align= (a raw "
             + "namespace is the map=none situation)"),
-        ("pmem pmem0 size=6M align=4M", "t.litmus:3:28: error: align= of pmem is 4K, 2M or 1G, not `4M`"),
+        ("pmem pmem0 size=6M align=4M",
+         "t.litmus:3:28: error: align= of pmem is 4K, 2M or 1G, not `4M`"),
         ("pmem pmem0 size=4M mode=fsdax map=nowhere",
          "t.litmus:3:37: error: map= takes one of mem, dev, none, not `nowhere`"),
         ("pmem 4K size=4M", "t.litmus:3:8: error: pmem needs a device name, not the number `4K`"),
-        ("pmem pmem0 size=4M\n  mkfs pmem0 ext4\n  mount pmem0 /mnt dax\n  file /mnt/f size=4M layout=striped",
+        ("pmem pmem0 size=4M\n  mkfs pmem0 ext4\n  mount pmem0 /mnt dax\n  file /mnt/f size=4M "
+         + "layout=striped",
          "t.litmus:6:30: error: layout= takes one of contiguous, fragmented, hole, not `striped`"),
         ("disk d size=4M\n  mkfs d ext4\n  mount d /mnt dax",
          "t.litmus:5:9: error: `dax` needs a pmem device; `d` is a disk"),
         ("pmem pmem0 size=4M mode=devdax\n  mkfs pmem0 ext4",
-         "t.litmus:4:8: error: `pmem0` is mode=devdax: it has no block device for mkfs (use mode=fsdax)"),
+         "t.litmus:4:8: error: `pmem0` is mode=devdax: it has no block device for mkfs (use "
+             + "mode=fsdax)"),
         ("unbind", "t.litmus:3:3: error: `unbind` is missing a device (usage: unbind DEV)"),
     ]
 

@@ -17,7 +17,8 @@ import Testing
                 "touch buf len=4M write"
                 "w = observe buf"
             }
-            FinalCondition.exists("T0:r == pmd /\\ T0:r.Rss == 0 /\\ T0:w == pte /\\ T0:w.Rss == 4M")
+            FinalCondition.exists("T0:r == pmd /\\ T0:r.Rss == 0 /\\ T0:w == pte /\\ "
+                                  + "T0:w.Rss == 4M")
             expect
             Expect.pass
         }

@@ -24,15 +24,16 @@ import Testing
     }
 
     static let explanations: [RaceExplanation] = {
-        guard let data = FileManager.default.contents(atPath: root + "/Tests/oracle/race-explanations.json")
-        else { return [] }
+        let path = root + "/Tests/oracle/race-explanations.json"
+        guard let data = FileManager.default.contents(atPath: path) else { return [] }
         return (try? JSONDecoder().decode([RaceExplanation].self, from: data)) ?? []
     }()
 
-    /// Each series (5.10, 6.1, 6.12, 7.2) has a record of every test of scenarios/oracle-race; a test that
-    /// removes no device ran at least 1,000 iterations or its time budget (30 s or more).
+    /// Each series (5.10, 6.1, 6.12, 7.2) has a record of every test of scenarios/oracle-race; a
+    /// test that removes no device ran at least 1,000 iterations or its time budget (30 s or more).
     @Test func everySeriesRecordsTheRaceCorpus() throws {
-        let tests = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/scenarios/oracle-race")
+        let tests = try FileManager.default
+            .contentsOfDirectory(atPath: Self.root + "/scenarios/oracle-race")
             .filter { $0.hasSuffix(".litmus") }
         #expect(tests.count >= 8)
         for series in ["5.10", "6.1", "6.12", "7.2"] {
@@ -42,9 +43,11 @@ import Testing
             for r in mine {
                 #expect(r.runs >= 1 && !r.outcomes.isEmpty, "\(series)/\(r.name)")
                 #expect(r.outcomes.map(\.count).reduce(0, +) == r.runs, "\(series)/\(r.name)")
-                let source = try String(contentsOfFile: Self.root + "/" + r.scenario, encoding: .utf8)
+                let source =
+                    try String(contentsOfFile: Self.root + "/" + r.scenario, encoding: .utf8)
                 if !source.contains("unbind ") {
-                    #expect(r.runs >= 1000 || r.seconds >= 30, "\(series)/\(r.name): \(r.runs) runs")
+                    #expect(r.runs >= 1000 || r.seconds >= 30,
+                            "\(series)/\(r.name): \(r.runs) runs")
                 }
             }
         }
@@ -52,15 +55,18 @@ import Testing
 
     @Test(arguments: records) func kernelOutcomesAreInTheModelsSet(rel: String) throws {
         let record = try Self.load(rel)
-        let era = try #require(Era.allCases.first { $0.description == record.era }, "era \(record.era)")
+        let era =
+            try #require(Era.allCases.first { $0.description == record.era }, "era \(record.era)")
         let source = try String(contentsOfFile: Self.root + "/" + record.scenario, encoding: .utf8)
         #expect(LitmusTest.fnv1a(source) == record.sourceHash,
                 "\(record.scenario) changed since it was recorded: run oracle/refresh.sh")
         let loaded = try ScenarioRunner.load(source: source, file: record.scenario)
         let model = OracleRace.modelSet(loaded, era: era)
         #expect(!model.outcomes.isEmpty)
-        let judged = OracleRace.judge(record.outcomes.map { ($0.values, $0.log, $0.count) }, set: model.outcomes,
-                                      name: record.name, kernel: record.kernel, explanations: Self.explanations)
+        let judged = OracleRace.judge(record.outcomes.map { ($0.values, $0.log, $0.count) },
+                                      set: model.outcomes,
+                                      name: record.name, kernel: record.kernel,
+                                      explanations: Self.explanations)
         for o in judged where !o.inModel {
             if let why = o.explained {
                 #expect(why.count > 40, "\(rel): the explanation of \(o.values) says too little")
@@ -163,13 +169,15 @@ import Testing
         #expect(c.contains("V = r_shared(sizeof *V * "))
         #expect(c.contains("thread_proc, remote);"))
         #expect(c.contains("r_file_reset(\"/huge/f\", 1073741824ULL, 3);"))
-        #expect(c.contains("o_mmap(\"/huge/f\", 1073741824ULL, PROT_READ|PROT_WRITE, 1, 0, 0, 1073741824ULL"))
+        #expect(c.contains("o_mmap(\"/huge/f\", 1073741824ULL, PROT_READ|PROT_WRITE, 1, 0, 0, "
+                           + "1073741824ULL"))
         let setup = OracleSetup.script(plan)
         #expect(setup.contains("o_hugetlbfs 0 4 '/huge' 514"))
         #expect(setup.contains("o_file_size 1 5 '/huge/f' 1073741824"))
         let forked = src.replacingOccurrences(of: "  process Q\n", with: "  main: Q = fork\n")
         do {
-            _ = try OracleRaceProgram.source(try OraclePlan(LitmusParser.parse(source: forked, file: "t.litmus")))
+            _ = try OracleRaceProgram.source(try OraclePlan(LitmusParser.parse(source: forked,
+                                                                               file: "t.litmus")))
             Issue.record("a statement in a fork's child was accepted")
         } catch {
             // the fork (line 6), Q's mmap (8) or the thread on Q (13), whichever is checked first

@@ -18,7 +18,8 @@ import Testing
         let dir = root + "/Tests/oracle"
         guard let walker = FileManager.default.enumerator(atPath: dir) else { return [] }
         return walker.compactMap { $0 as? String }
-            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".race.json") && $0.contains("/") }.sorted()
+            .filter { $0.hasSuffix(".json") && !$0.hasSuffix(".race.json")
+                     && $0.contains("/") }.sorted()
     }()
 
     static func load(_ rel: String) throws -> OracleRecord {
@@ -36,15 +37,18 @@ import Testing
     /// Every kernel series has a record of every test of scenarios/oracle, and at least
     /// 60 observables, including the VM_MIXEDMAP driver's and the PFNMAP mapping's.
     @Test func everySeriesRecordsTheWholeCorpus() throws {
-        let tests = try FileManager.default.contentsOfDirectory(atPath: Self.root + "/scenarios/oracle")
+        let tests =
+            try FileManager.default.contentsOfDirectory(atPath: Self.root + "/scenarios/oracle")
             .filter { $0.hasSuffix(".litmus") }
         for series in ["5.10", "6.1", "6.12", "7.2"] {
             let mine = Self.records.filter { $0.hasPrefix(series + "/") }
-            #expect(mine.count == tests.count, "\(series): \(mine.count) records, \(tests.count) tests")
+            #expect(mine.count == tests.count,
+                    "\(series): \(mine.count) records, \(tests.count) tests")
             let loaded = try mine.map(Self.load)
             #expect(loaded.map(\.observables.count).reduce(0, +) >= 60)
             for name in ["oracle-mixedmap-packet-ring", "oracle-devmem", "oracle-devdax"] {
-                #expect(loaded.contains { $0.name == name && !$0.observables.isEmpty }, "\(series): \(name)")
+                #expect(loaded.contains { $0.name == name && !$0.observables.isEmpty },
+                        "\(series): \(name)")
             }
         }
     }
@@ -77,7 +81,8 @@ import Testing
 
     @Test(arguments: records) func modelMatchesRecord(rel: String) throws {
         let record = try Self.load(rel)
-        let era = try #require(Era.allCases.first { $0.description == record.era }, "era \(record.era)")
+        let era =
+            try #require(Era.allCases.first { $0.description == record.era }, "era \(record.era)")
         let source = try String(contentsOfFile: Self.root + "/" + record.scenario, encoding: .utf8)
         #expect(LitmusTest.fnv1a(source) == record.sourceHash,
                 "\(record.scenario) changed since it was recorded: run oracle/refresh.sh")
@@ -98,14 +103,24 @@ import Testing
     /// changes its answer is checked again.
     @Test func explanationNeedsTheSameValues() {
         let rec = OracleRecord(
-            scenario: "s", name: "n", sourceHash: 0, kernel: "6.1", release: "r", package: "p", era: "v6.1",
+            scenario: "s", name: "n", sourceHash: 0, kernel: "6.1", release: "r", package: "p",
+            era: "v6.1",
             observables: [RecordedObservable(id: "T0:1.Rss", line: 3, op: "observe", kernel: "64",
                                              model: "4", explained: "fault-around")])
-        let same = OracleCompare.check(rec, model: [OracleObservable(id: "T0:1.Rss", line: 3, op: "observe", value: "4")])
+        let same =
+            OracleCompare.check(rec,
+                                model: [OracleObservable(id: "T0:1.Rss", line: 3, op: "observe",
+                                                         value: "4")])
         #expect(same.count == 1 && same[0].explained != nil)
-        let other = OracleCompare.check(rec, model: [OracleObservable(id: "T0:1.Rss", line: 3, op: "observe", value: "8")])
+        let other =
+            OracleCompare.check(rec,
+                                model: [OracleObservable(id: "T0:1.Rss", line: 3, op: "observe",
+                                                         value: "8")])
         #expect(other.count == 1 && other[0].explained == nil && !other[0].agrees)
-        let agreeing = OracleCompare.check(rec, model: [OracleObservable(id: "T0:1.Rss", line: 3, op: "observe", value: "64")])
+        let agreeing =
+            OracleCompare.check(rec,
+                                model: [OracleObservable(id: "T0:1.Rss", line: 3, op: "observe",
+                                                         value: "64")])
         #expect(agreeing[0].agrees)
     }
 

@@ -32,13 +32,16 @@ import Testing
         #expect(try comparison("T0:r == 2M").rhs.value == .integer(2 << 20))
         #expect(try comparison("T0:r == -1").rhs.value == .integer(-1))
         #expect(try comparison("T0:r == -EFAULT").rhs.value == .errno(ErrnoName(name: "EFAULT")!))
-        #expect(try comparison("T0:r == EREMOTEIO").rhs.value == .errno(ErrnoName(name: "EREMOTEIO")!))
+        #expect(try comparison("T0:r == EREMOTEIO").rhs.value
+                == .errno(ErrnoName(name: "EREMOTEIO")!))
         #expect(try comparison("T0:r == SIGBUS").rhs.value == .signal(.sigbus))
         #expect(try comparison("T0:r == SIGSEGV").rhs.value == .signal(.sigsegv))
         #expect(try comparison("T0:m == pmd").rhs.value == .level(.pmd))
         #expect(try comparison("T0:m == none").rhs.value == .level(MappingLevel.none))
-        #expect(try comparison("T0:r == g").rhs.value == .variable(VariableRef(thread: nil, name: "g")))
-        #expect(try comparison("f.Rss == 4K").lhs.value == .field(VariableRef(thread: nil, name: "f"), .rss))
+        #expect(try comparison("T0:r == g").rhs.value
+                == .variable(VariableRef(thread: nil, name: "g")))
+        #expect(try comparison("f.Rss == 4K").lhs.value
+                == .field(VariableRef(thread: nil, name: "f"), .rss))
         #expect(try comparison("T0:r == 1").lhs.value == .variable(t0r))
         for field in ObservationField.allCases where field != .vmFlags && field != .level {
             #expect(try comparison("T0:m.\(field.rawValue) >= 0").lhs.value == .field(t0m, field))
@@ -52,8 +55,9 @@ import Testing
     }
 
     @Test func operators() throws {
-        let pairs: [(String, ComparisonOperator)] = [("==", .equal), ("=", .equal), ("!=", .notEqual), ("<", .less),
-                                                     ("<=", .lessOrEqual), (">", .greater), (">=", .greaterOrEqual)]
+        let pairs: [(String, ComparisonOperator)] =
+            [("==", .equal), ("=", .equal), ("!=", .notEqual), ("<", .less),
+             ("<=", .lessOrEqual), (">", .greater), (">=", .greaterOrEqual)]
         for (text, op) in pairs {
             #expect(try comparison("T0:r \(text) 1").op == op)
             #expect(try comparison("T0:r\(text)1").op == op)
@@ -63,7 +67,8 @@ import Testing
     @Test func precedenceNotThenAndThenOr() throws {
         // ~a /\ b \/ c  ==  ((~a) /\ b) \/ c
         let parsed = try condition("~T0:r == 1 /\\ T0:r == 2 \\/ T0:r == 3")
-        guard case .or(.and(.not(.comparison(let a), let notLocation), .comparison(let b)), .comparison(let c)) = parsed
+        guard case .or(.and(.not(.comparison(let a), let notLocation), .comparison(let b)),
+                       .comparison(let c)) = parsed
         else {
             Issue.record("wrong shape: \(parsed)")
             return
@@ -71,14 +76,17 @@ import Testing
         #expect(notLocation == loc(6, 9))
         #expect([a, b, c].map(\.rhs.value) == [.integer(1), .integer(2), .integer(3)])
         // Parentheses override.
-        guard case .and(.comparison, .or) = try condition("T0:r == 1 /\\ (T0:r == 2 \\/ T0:r == 3)") else {
+        guard case .and(.comparison,
+                        .or) = try condition("T0:r == 1 /\\ (T0:r == 2 \\/ T0:r == 3)") else {
             Issue.record("parentheses ignored")
             return
         }
     }
 
     @Test func newlinesAreFreeInsideParentheses() throws {
-        let test = try parseLitmus(Self.threads + "exists (T0:r == 1\n  /\\ T1:x != -ENOMEM\n  /\\ T0:m == pte\n)\n")
+        let test =
+            try parseLitmus(Self.threads
+                            + "exists (T0:r == 1\n  /\\ T1:x != -ENOMEM\n  /\\ T0:m == pte\n)\n")
         guard case .and(.and, .comparison(let last)) = test.condition?.condition else {
             Issue.record("expected a conjunction")
             return
@@ -87,7 +95,8 @@ import Testing
     }
 
     @Test func assertSeesItsThreadsVariables() throws {
-        let test = try parseLitmus("MM a\nT0 { r = mmap anon len=4K; assert r != -ENOMEM /\\ r > 0 }\n")
+        let test =
+            try parseLitmus("MM a\nT0 { r = mmap anon len=4K; assert r != -ENOMEM /\\ r > 0 }\n")
         guard case .assert(.and) = test.threads[0].statements[1].op else {
             Issue.record("expected assert of a conjunction")
             return

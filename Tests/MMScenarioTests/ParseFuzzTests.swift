@@ -22,12 +22,15 @@ import Testing
             _ = try LitmusParser.parse(source: source, file: "f.litmus")
         } catch {
             let text = error.description
-            #expect(text.hasPrefix("f.litmus:") && text.contains(": error: "), "bad diagnostic: \(text)")
+            #expect(text.hasPrefix("f.litmus:") && text.contains(": error: "),
+                    "bad diagnostic: \(text)")
         }
     }
 
     static let valid = [ParseLayoutTests.full, threadSource("gup buf pages=1 fast pin; unpin"),
-                        ParseConditionTests.threads + "exists (~(T0:r == 1 /\\ T0:m.VmFlags has hg) \\/ f.Rss >= 2M)\nexpect Sometimes\n"]
+                        ParseConditionTests.threads
+                            + "exists (~(T0:r == 1 /\\ T0:m.VmFlags has hg) \\/ f.Rss >= "
+                            + "2M)\nexpect Sometimes\n"]
 
     @Test func randomBytes() {
         var rng = SplitMix(state: 1)
@@ -39,15 +42,21 @@ import Testing
     }
 
     @Test func tokenSoup() {
-        let pieces = ["MM", "t", "\n", "init", "T0", "T1", "on", "P", "{", "}", "(", ")", "=", ":", ";", "~", "/\\",
-                      "\\/", "==", "<", "has", "exists", "forall", "expect", "pass", "Never", "violation", "mmap",
-                      "anon", "len=4K", "buf", "buf+4K", "-EFAULT", "SIGBUS", "pmd", "\"s\"", "\"", "kernel", "v5.10",
-                      "+thp_always", "process", "fork", "gup", "pages=1", "pin", "put", "assert", "0x", "99999999999999999999G",
-                      "/dev/dax0.0", "pmem", "size=2M", "mode=devdax", "T0:r", "T0:m.Rss", "#", "finally", "@", "é"]
+        let pieces = ["MM", "t", "\n", "init", "T0", "T1", "on", "P", "{", "}", "(", ")", "=", ":",
+                      ";", "~", "/\\",
+                      "\\/", "==", "<", "has", "exists", "forall", "expect", "pass", "Never",
+                      "violation", "mmap",
+                      "anon", "len=4K", "buf", "buf+4K", "-EFAULT", "SIGBUS", "pmd", "\"s\"", "\"",
+                      "kernel", "v5.10",
+                      "+thp_always", "process", "fork", "gup", "pages=1", "pin", "put", "assert",
+                      "0x", "99999999999999999999G",
+                      "/dev/dax0.0", "pmem", "size=2M", "mode=devdax", "T0:r", "T0:m.Rss", "#",
+                      "finally", "@", "é"]
         var rng = SplitMix(state: 2)
         for _ in 0..<3000 {
             let count = Int.random(in: 0..<40, using: &rng)
-            survive((0..<count).map { _ in pieces.randomElement(using: &rng)! }.joined(separator: " "))
+            survive((0..<count).map { _ in pieces.randomElement(using: &rng)! }
+                .joined(separator: " "))
         }
     }
 
@@ -61,10 +70,12 @@ import Testing
                 survive(String(view))
             }
             var rng = SplitMix(state: 3)
-            let replacements: [Unicode.Scalar] = ["{", "}", "(", ")", "\"", "\n", " ", "=", ":", "-", "+", "x", "0", "~"]
+            let replacements: [Unicode.Scalar] = ["{", "}", "(", ")", "\"", "\n", " ", "=", ":",
+                                                  "-", "+", "x", "0", "~"]
             for _ in 0..<1000 {
                 var mutated = scalars
-                mutated[Int.random(in: 0..<mutated.count, using: &rng)] = replacements.randomElement(using: &rng)!
+                mutated[Int.random(in: 0..<mutated.count,
+                                   using: &rng)] = replacements.randomElement(using: &rng)!
                 var view = String.UnicodeScalarView()
                 view.append(contentsOf: mutated)
                 survive(String(view))

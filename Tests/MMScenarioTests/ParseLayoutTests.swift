@@ -39,7 +39,9 @@ import Testing
         let test = try parseLitmus(Self.full)
         #expect(test.name == "gupfast-vs-unbind")
         #expect(test.location == loc(1, 1))
-        #expect(test.description == "Thread 0 does direct I/O into a fs-dax mapping\nwhile thread 1 unbinds the namespace.")
+        #expect(test.description
+                == "Thread 0 does direct I/O into a fs-dax mapping\nwhile thread 1 unbinds "
+                    + "the namespace.")
         let kernel = try #require(test.kernel)
         #expect(kernel.era == .v5_10)
         #expect(kernel.location == loc(4, 1))
@@ -56,8 +58,11 @@ import Testing
         #expect(mmap.location == loc(13, 3))
         #expect(mmap.process == .named("P"))
         #expect(mmap.result == "buf")
-        #expect(mmap.op == .mmap(MmapArgs(target: .file("/mnt/f"), len: 2 << 20, prot: .readWrite, shared: true,
-                                          populate: true, sync: false, placement: .aligned(2 << 20), offset: 0)))
+        #expect(mmap.op
+                == .mmap(MmapArgs(target: .file("/mnt/f"), len: 2 << 20, prot: .readWrite,
+                                  shared: true,
+                                          populate: true, sync: false, placement: .aligned(2 << 20),
+                                          offset: 0)))
 
         #expect(test.threads.map(\.name) == ["T0", "T1"])
         #expect(test.threads.map(\.index) == [0, 1])
@@ -67,7 +72,9 @@ import Testing
         let dio = test.threads[0].statements[0]
         #expect(dio.process == nil)
         #expect(dio.op == .dioRead(DirectIOArgs(target: .device("disk0"),
-                                                buffer: AddrExpr(base: VariableRef(thread: nil, name: "buf"), offset: 0,
+                                                buffer: AddrExpr(base: VariableRef(thread: nil,
+                                                                                   name: "buf"),
+                                                                 offset: 0,
                                                                  location: loc(17, 27)),
                                                 len: 4096, offset: 0)))
         #expect(test.threads[1].statements[0].op == .unbind(device: "pmem0"))
@@ -85,7 +92,8 @@ import Testing
         #expect(left.rhs.value == .errno(ErrnoName(name: "EFAULT")!))
         #expect(right.op == .notEqual)
         #expect(right.rhs.value == .integer(0))
-        #expect(test.expectations.map(\.expectation) == [.observation(.sometimes), .violation(.useAfterFree)])
+        #expect(test.expectations.map(\.expectation)
+                == [.observation(.sometimes), .violation(.useAfterFree)])
         #expect(test.expectations[1].location == loc(28, 1))
         #expect(test.sourceHash == LitmusTest.fnv1a(Self.full))
     }
@@ -102,7 +110,9 @@ import Testing
 
     @Test func quantifiersAndExpectations() throws {
         let base = "MM q\nT0 { r = load 0x1000 }\n"
-        #expect(try parseLitmus(base + "forall (T0:r == 0)\nexpect Always\nexpect pass").condition?.quantifier == .forall)
+        #expect(try parseLitmus(base
+                                + "forall (T0:r == 0)\nexpect Always\nexpect "
+                                + "pass").condition?.quantifier == .forall)
         let notExists = try parseLitmus(base + "~exists (T0:r == SIGSEGV)\nexpect Never")
         #expect(notExists.condition?.quantifier == .notExists)
         #expect(notExists.expectations.map(\.expectation) == [.observation(.never)])
@@ -116,7 +126,9 @@ import Testing
     }
 
     @Test func statementsSeparatedBySemicolonsAndOneLineBlocks() throws {
-        let test = try parseLitmus("MM s\nT0 { a = mmap anon len=4K; store a value=1 ; r = load a }\nT1 {\n}\n")
+        let test =
+            try parseLitmus("MM s\nT0 { a = mmap anon len=4K; store a value=1 ; r = load a "
+                            + "}\nT1 {\n}\n")
         #expect(test.threads[0].statements.map(\.op.name) == ["mmap", "store", "load"])
         #expect(test.threads[1].statements.isEmpty)
     }
@@ -137,7 +149,8 @@ import Testing
         finally { child: r = load a+8 }
         """
         let test = try parseLitmus(source)
-        #expect(test.initStatements.map(\.process) == [nil, .named("P"), .named("P"), .main, .named("P"),
+        #expect(test.initStatements.map(\.process)
+                == [nil, .named("P"), .named("P"), .main, .named("P"),
                                                           .forked(variable: "child")])
         #expect(test.initStatements[2].result == "b")
         #expect(test.threads[0].process == .forked(variable: "child"))

@@ -51,4 +51,6 @@ func threadOp(_ statement: String) throws -> Operation {
 func threadError(_ statement: String) -> String? { diagnosticText(threadSource(statement)) }
 
 /// A location in `t.litmus`.
-func loc(_ line: Int, _ column: Int) -> SourceLocation { SourceLocation(file: "t.litmus", line: line, column: column) }
+func loc(_ line: Int, _ column: Int) -> SourceLocation {
+    SourceLocation(file: "t.litmus", line: line, column: column)
+}

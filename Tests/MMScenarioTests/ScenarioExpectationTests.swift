@@ -41,7 +41,8 @@ import Testing
             report = ReleaseBinary.Report(
                 complete: r.complete, executions: r.executions,
                 violations: r.violations.map { .init(kind: $0.kind, executions: $0.executions) },
-                internalErrorExecutions: r.internalErrorExecutions, internalErrors: r.internalErrors,
+                internalErrorExecutions: r.internalErrorExecutions,
+                internalErrors: r.internalErrors,
                 firstViolationDetails: r.firstViolationDetails,
                 unexpectedViolations: r.unexpectedViolations, setupError: r.setupError,
                 expectations: r.expectations.map { .init(line: $0.line, holds: $0.holds) })
@@ -50,8 +51,9 @@ import Testing
         // The audit found no access outside its step's footprint, and the model broke
         // none of its own invariants.
         let internalErrors = report.internalErrors.joined(separator: "; ")
+        let errorCount = report.internalErrorExecutions
         #expect(report.internalErrorExecutions == 0,
-                "\(file): internal errors in \(report.internalErrorExecutions) executions: \(internalErrors)")
+                "\(file): internal errors in \(errorCount) executions: \(internalErrors)")
         #expect(report.unexpectedViolations.isEmpty,
                 "\(file): violations no expect line names: \(report.unexpectedViolations)")
         #expect(report.setupError == nil, "\(file): \(report.setupError ?? "")")

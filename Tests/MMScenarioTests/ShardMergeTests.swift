@@ -14,7 +14,8 @@ import Testing
 
     func load(_ relative: String) throws -> ScenarioRunner.Loaded {
         let path = Self.root + "/" + relative
-        return try ScenarioRunner.load(source: String(contentsOfFile: path, encoding: .utf8), file: relative)
+        return try ScenarioRunner.load(source: String(contentsOfFile: path, encoding: .utf8),
+                                       file: relative)
     }
 
     /// Writes and reads back each shard's result as `--output` and `merge` do.
@@ -48,7 +49,8 @@ import Testing
         #expect(parts.flatMap(\.parts).map(\.index).sorted() == Array(0..<parts[0].partCount))
         // The tree is cut below its first racing steps: no shard has all the work.
         #expect(parts.allSatisfy { $0.parts.map(\.executions).reduce(0, +) < one.executions })
-        let merged = try ScenarioRunner.merge(parts.reversed(), loaded: loaded, options: ExploreOptions())
+        let merged =
+            try ScenarioRunner.merge(parts.reversed(), loaded: loaded, options: ExploreOptions())
         #expect(timeless(merged) == timeless(one))
         #expect(merged.executions == one.executions && merged.redundant == one.redundant)
         #expect(merged.verdict == one.verdict && merged.complete)
@@ -78,10 +80,12 @@ import Testing
         let loaded = try load("scenarios/gup/dio-vs-munmap.litmus")
         let parts = try shards(loaded, 3)
         #expect(throws: MergeError.self) {
-            try ScenarioRunner.merge([parts[0], parts[2]], loaded: loaded, options: ExploreOptions())
+            try ScenarioRunner.merge([parts[0], parts[2]], loaded: loaded,
+                                     options: ExploreOptions())
         }
         do {
-            _ = try ScenarioRunner.merge([parts[0], parts[2]], loaded: loaded, options: ExploreOptions())
+            _ = try ScenarioRunner.merge([parts[0], parts[2]], loaded: loaded,
+                                         options: ExploreOptions())
         } catch let e as MergeError {
             #expect(e.description == "missing shard 2/3")
         }

@@ -27,7 +27,8 @@ public enum ReleaseBinary {
 
     /// Runs the binary with `arguments` (and `environment` added) in the package's root
     /// directory, so relative paths name bundled files as a user's would; its standard output.
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> String {
+    public static func run(_ arguments: [String],
+                           environment: [String: String] = [:]) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try fresh ?? { throw CocoaError(.fileNoSuchFile) }())
         p.arguments = arguments
@@ -48,7 +49,10 @@ public enum ReleaseBinary {
         public struct Count: Decodable {
             public let kind: String
             public let executions: Int
-            public init(kind: String, executions: Int) { self.kind = kind; self.executions = executions }
+            public init(kind: String, executions: Int) {
+                self.kind = kind
+                self.executions = executions
+            }
         }
         /// An expect line and whether it holds.
         public struct Expectation: Decodable {
@@ -67,9 +71,11 @@ public enum ReleaseBinary {
         public let expectations: [Expectation]
 
         /// The fields of an in-process report.
-        public init(complete: Bool, executions: Int, violations: [Count], internalErrorExecutions: Int,
+        public init(complete: Bool, executions: Int, violations: [Count],
+                    internalErrorExecutions: Int,
                     internalErrors: [String], firstViolationDetails: [String],
-                    unexpectedViolations: [String], setupError: String?, expectations: [Expectation]) {
+                    unexpectedViolations: [String], setupError: String?,
+                    expectations: [Expectation]) {
             self.complete = complete
             self.executions = executions
             self.violations = violations

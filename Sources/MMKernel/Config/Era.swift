@@ -227,7 +227,9 @@ public enum Era: Int, CaseIterable, Comparable, Sendable, CustomStringConvertibl
     /// (get_page/page_count, v3.x–v6.12 mainline) or `pt_share_count` ("mm: hugetlb:
     /// independent PMD page table shared count", Liu Shixin, v6.13; the Debian 6.1.192
     /// and 6.12.117 sources read carry the backport, so v6.1 and later use it here).
-    public var hugetlbShareCount: HugetlbShareCount { self >= .v6_1 ? .ptShareCount : .pageRefcount }
+    public var hugetlbShareCount: HugetlbShareCount {
+        self >= .v6_1 ? .ptShareCount : .pageRefcount
+    }
 
     /// What serialises hugetlb faults against huge_pmd_unshare (§8.1).
     public var hugetlbFaultLocking: HugetlbFaultLocking {

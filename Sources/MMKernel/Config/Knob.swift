@@ -282,8 +282,8 @@ public enum Knob: Int, CaseIterable, Sendable {
                 summary: "tlb_end_vma flushes the TLB for VM_PFNMAP|VM_MIXEDMAP vmas before "
                     + "free_pgtables unlinks them (munmap vs. unmap_mapping_range)",
                 source: "\"mmu_gather: Force tlb-flush VM_PFNMAP vmas\" (Peter Zijlstra, "
-                    + "b67fbebd4cf9, v5.19, CVE-2022-39188); 5.10.y: \"mm: Force TLB flush for PFNMAP "
-                    + "mappings before unlink_file_vma()\" (Jann Horn)")
+                    + "b67fbebd4cf9, v5.19, CVE-2022-39188); 5.10.y: \"mm: Force TLB "
+                    + "flush for PFNMAP mappings before unlink_file_vma()\" (Jann Horn)")
         case .mremapFlushUnderPtl:
             return KnobInfo(
                 name: "mremap_flush_under_ptl",

@@ -96,10 +96,12 @@ extension Kernel {
             return nil
         }
         guard pgmapTryGetLive(i) else {
-            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref \(devices.pgmaps.unrecorded(i).state))")
+            t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> NULL (percpu_ref "
+                        + "\(devices.pgmaps.unrecorded(i).state))")
             return nil
         }
-        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref \(devices.pgmaps.unrecorded(i).refs)")
+        t.exec.note("get_dev_pagemap pfn \(hex(pfn)) -> pgmap\(i) ref "
+                    + "\(devices.pgmaps.unrecorded(i).refs)")
         return i
     }
 
@@ -112,7 +114,7 @@ extension Kernel {
 
     /// The live (not removed) pgmap covering `pfn` (xa_load of the pgmap array): reads
     /// each pgmap's range.
-    func pgmapCovering(_ pfn: Pfn) -> PgmapID? {
+    private func pgmapCovering(_ pfn: Pfn) -> PgmapID? {
         for raw in 0..<devices.pgmaps.count {
             let i = PgmapID(raw)
             let p = pgmapInfo(i)
@@ -175,7 +177,7 @@ extension Kernel {
 
     /// Models percpu_ref_kill(): the ref's mode becomes dying (tryget_live fails from now
     /// on: a write of `Obj.pgmapLive`) and the base reference is put.
-    func pgmapKill(_ t: KTask, _ i: PgmapID) {
+    private func pgmapKill(_ t: KTask, _ i: PgmapID) {
         log.write(Obj.pgmapLive(i))
         devices.pgmaps.withUnrecorded(i) { $0.state = .dying }
         pgmapPut(t, i, 1)
@@ -183,13 +185,15 @@ extension Kernel {
 
     /// Models wait_for_completion(&pgmap->done) in memunmap_pages(): blocks until the
     /// release callback completed `done` (the step after waking reads it again).
-    func pgmapWaitDrained(_ t: KTask, _ i: PgmapID) async {
+    private func pgmapWaitDrained(_ t: KTask, _ i: PgmapID) async {
         await t.step()
         log.read(Obj.pgmapDone(i))
         if devices.pgmaps.unrecorded(i).state != .dead {
-            t.exec.note("wait_for_completion(pgmap\(i)->done): \(devices.pgmaps.unrecorded(i).refs) refs left")
-            await t.exec.block(until: { [unowned self] in self.devices.pgmaps.unrecorded(i).state == .dead },
-                               on: Obj.pgmap(i))
+            t.exec.note("wait_for_completion(pgmap\(i)->done): "
+                        + "\(devices.pgmaps.unrecorded(i).refs) refs left")
+            await t.exec.block(until: { [unowned self] in
+                                   self.devices.pgmaps.unrecorded(i).state == .dead
+                               }, on: Obj.pgmap(i))
             log.read(Obj.pgmapDone(i))
         }
     }

@@ -16,7 +16,7 @@ extension Kernel {
 
     /// Models dax_pgoff_to_phys(): the pfn of page `pgoff` when `pages` pages from it lie
     /// in the device, else nil.
-    func devDaxPgoffToPfn(_ region: RegionID, _ pgoff: Int, _ pages: Int) -> Pfn? {
+    private func devDaxPgoffToPfn(_ region: RegionID, _ pgoff: Int, _ pages: Int) -> Pfn? {
         let ns = devices.pmems[region]
         guard pgoff >= 0, pgoff + pages <= ns.dataPages else { return nil }
         return ns.dataPfn + pgoff
@@ -50,7 +50,8 @@ extension Kernel {
         let write = vmf.isWrite
         var r: FaultResult
         switch (config.era.daxInsertion, level) {
-        case (.refcountedFolios, .pte): r = await vmfInsertPageMkwrite(t, vmf, pfn: pfn, write: write)
+        case (.refcountedFolios, .pte):
+            r = await vmfInsertPageMkwrite(t, vmf, pfn: pfn, write: write)
         case (.refcountedFolios, .pmd): r = await vmfInsertFolioPmd(t, vmf, pfn: pfn, write: write)
         case (.refcountedFolios, _): r = await vmfInsertFolioPud(t, vmf, pfn: pfn, write: write)
         case (_, .pte): r = await vmfInsertMixed(t, vmf, p, mkwrite: false)

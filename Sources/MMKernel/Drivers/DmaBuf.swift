@@ -29,7 +29,7 @@ extension Kernel {
     /// WARN_ON_ONCE(!(vma->vm_flags & VM_PFNMAP)) follows: it only warns — the patch
     /// returns the exporter's result unchanged, so the mmap still succeeds. A closed fd
     /// (after `free`) is -EBADF.
-    func dmaBufMmapInternal(_ t: KTask, _ vma: inout VMA, bo: Int) async -> Int {
+    private func dmaBufMmapInternal(_ t: KTask, _ vma: inout VMA, bo: Int) async -> Int {
         await t.step()
         let b = drivers.ttm.bos[bo]
         guard b.ownerHeld, !b.released else { return -Errno.EBADF }
@@ -50,7 +50,7 @@ extension Kernel {
     /// the flags are VM_MIXEDMAP|VM_IO|VM_DONTEXPAND|VM_DONTDUMP before "drm/ttm: nuke
     /// VM_MIXEDMAP on BO mappings v3", VM_PFNMAP|VM_IO|VM_DONTEXPAND|VM_DONTDUMP after it
     /// — and then a COW mapping is refused with -EINVAL.
-    func ttmBoMmapObj(_ t: KTask, _ vma: inout VMA, bo: Int) -> Int {
+    private func ttmBoMmapObj(_ t: KTask, _ vma: inout VMA, bo: Int) -> Int {
         if config.has(.ttmNukeMixedmap) {
             if vma.flags.isCOW { return -Errno.EINVAL }
             vma.flags.formUnion([.pfnMap, .io, .dontExpand, .dontDump])
@@ -91,7 +91,8 @@ extension Kernel {
     /// each unmapped BO is released. Pages still referenced then are left to the audit
     /// (refcount-leak) rather than reported as recycled.
     public func closeDmabufFds(_ t: KTask) async {
-        for i in drivers.ttm.bos.indices where drivers.ttm.bos[i].ownerHeld && !drivers.ttm.bos[i].released {
+        for i in drivers.ttm.bos.indices where drivers.ttm.bos[i].ownerHeld
+            && !drivers.ttm.bos[i].released {
             drivers.ttm.bos[i].ownerHeld = false
             if await ttmBoMapped(t, i) { continue }
             await ttmBoRelease(t, i, checkReferences: false)

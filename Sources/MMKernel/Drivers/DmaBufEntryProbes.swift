@@ -8,14 +8,16 @@ extension EntryProbe {
         var req = MmapRequest(target: .dmabuf(bo: 0), length: 4 << 20)
         req.shared = true
         req.placement = .at(0x7f00_0000_0000)
-        let a = await k.mmap(t, mm: t.mm!, req)
+        guard let mm = t.mm else { return nil }
+        let a = await k.mmap(t, mm: mm, req)
         guard a > 0, case .success = await k.load(t, UInt64(a)) else { return nil }
         return UInt64(a)
     }
 
     /// The dma-buf/TTM and P2PDMA rows.
     public static let drivers: [EntryProbe] = [
-        EntryProbe(name: "TTM huge BO read (a PMD in eras with ttm_bo_vm_insert_huge, else PTE)") { k, t in
+        EntryProbe(name: "TTM huge BO read (a PMD in eras with "
+                   + "ttm_bo_vm_insert_huge, else PTE)") { k, t in
             await ttm(t, k, huge: true)
         },
         EntryProbe(name: "TTM PTE (system BO, dma-buf mmap, read)") { k, t in
@@ -25,7 +27,8 @@ extension EntryProbe {
             guard await k.p2pmemCreate(t, name: "p", size: 2 << 20) == 0 else { return nil }
             var req = MmapRequest(target: .p2pmem(provider: 0), length: 64 << 10)
             req.shared = true
-            let a = await k.mmap(t, mm: t.mm!, req)
+            guard let mm = t.mm else { return nil }
+            let a = await k.mmap(t, mm: mm, req)
             return a > 0 ? UInt64(a) : nil
         },
     ]

@@ -66,7 +66,7 @@ extension Kernel {
 
     /// Models gen_pool_alloc_owner() with the default first-fit algorithm: `n` contiguous
     /// free pages of provider `p`, marked allocated; nil when none.
-    func genPoolAlloc(_ p: Int, _ n: Int) -> Pfn? {
+    private func genPoolAlloc(_ p: Int, _ n: Int) -> Pfn? {
         let pool = drivers.p2pdma.providers[p].allocated
         var run = 0
         for i in pool.indices {
@@ -89,7 +89,9 @@ extension Kernel {
     /// page reference; (5) v7.x first sets each page's count to 1 (idle pages are at 0).
     /// Before v6.2 the sysfs file does not exist: the open fails with -ENOENT.
     func p2pmemAllocMmap(_ t: KTask, mm: MMID, _ vma: inout VMA, _ p: Int) async -> Int {
-        guard config.era.hasP2PDMAUser, !drivers.p2pdma.providers[p].removed else { return -Errno.ENOENT }
+        guard config.era.hasP2PDMAUser, !drivers.p2pdma.providers[p].removed else {
+            return -Errno.ENOENT
+        }
         guard vma.flags.contains(.mayShare), vma.pgoff == 0 else { return -Errno.EINVAL }
         let n = Int(vma.length >> 12)
         await t.step()
@@ -124,9 +126,11 @@ extension Kernel {
     }
 
     /// Marks `n` pages from `pfn` free in provider `p`'s genpool (gen_pool_free).
-    func genPoolFree(_ p: Int, _ pfn: Pfn, _ n: Int) {
+    private func genPoolFree(_ p: Int, _ pfn: Pfn, _ n: Int) {
         let base = drivers.p2pdma.providers[p].startPfn
-        for i in (pfn - base)..<(pfn - base + n) { drivers.p2pdma.providers[p].allocated[i] = false }
+        for i in (pfn - base)..<(pfn - base + n) {
+            drivers.p2pdma.providers[p].allocated[i] = false
+        }
     }
 
     /// Models p2pdma_page_free() (≤v6.x dev_pagemap_ops.page_free) / p2pdma_folio_free()

@@ -56,7 +56,9 @@ public struct PmemNamespace: Hashable, Sendable {
 extension Kernel {
     /// The pgmap type of a namespace's memmap: FS_DAX for fsdax (and raw legacy), GENERIC
     /// for device-dax (drivers/dax/pmem.c → devm_create_dev_dax).
-    func pgmapType(_ mode: NamespaceMode) -> PgmapType { mode == .devdax ? .generic : .fsDax }
+    private func pgmapType(_ mode: NamespaceMode) -> PgmapType {
+        mode == .devdax ? .generic : .fsDax
+    }
 
     /// Creates pmem region `pmems.count` with one namespace and binds its driver (a `pmem`
     /// statement). `map` nil means the era's default (mem from v4.5, none before; raw is
@@ -186,10 +188,11 @@ extension Kernel {
     }
 
     /// True when vma `v` maps DAX memory of pmem region `region`.
-    func daxVma(_ v: VMA, onRegion region: RegionID) -> Bool {
+    private func daxVma(_ v: VMA, onRegion region: RegionID) -> Bool {
         switch v.backing {
         case .devDax(let r): return r == region
-        case .fsDax(let inode): return daxFile(inode: inode).map { files.daxFiles[$0].region == region } ?? false
+        case .fsDax(let inode):
+            return daxFile(inode: inode).map { files.daxFiles[$0].region == region } ?? false
         default: return false
         }
     }

@@ -126,7 +126,7 @@ extension Kernel {
     /// Models ttm_pool_alloc_page() (ttm_pool.c): alloc_pages() without __GFP_COMP — a
     /// higher-order block is not a compound page: the first frame holds the allocation's
     /// reference, the others stay at 0.
-    func ttmPoolAllocPage(_ t: KTask, order: Int) async -> Pfn? {
+    private func ttmPoolAllocPage(_ t: KTask, order: Int) async -> Pfn? {
         guard let pfn = await allocPages(t, order: order) else { return nil }
         if order > 0 {
             for i in 0..<(1 << order) {
@@ -149,7 +149,7 @@ extension Kernel {
     /// isRecycled(pfn:); a single frame with an extra reference just lives on until its
     /// last holder puts it. Without `checkReferences` (harness shutdown) a referenced
     /// block is left alone for the reference audit.
-    func ttmPoolFree(_ t: KTask, _ blocks: [TTMBlock], checkReferences: Bool) async {
+    private func ttmPoolFree(_ t: KTask, _ blocks: [TTMBlock], checkReferences: Bool) async {
         for b in blocks {
             let n = 1 << b.order
             // One scheduling point on the first frame: only it can gain references
@@ -181,7 +181,9 @@ extension Kernel {
             if headRef <= 1 {
                 // put_page_testzero() hits zero: the whole block is freed.
                 withPage(b.pfn) { $0.refcount = 0 }
-                if !held.isEmpty { drivers.ttm.recycled.append(RecycledRange(pfn: b.pfn, count: n)) }
+                if !held.isEmpty {
+                    drivers.ttm.recycled.append(RecycledRange(pfn: b.pfn, count: n))
+                }
                 await freeBlock(t, b.pfn, order: b.order)
                 continue
             }

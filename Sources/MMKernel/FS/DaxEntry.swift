@@ -13,7 +13,8 @@ extension Kernel {
     /// conflict (FALLBACK); an order-0 request finding a zero or empty PMD entry
     /// downgrades it (unmap the huge zero PMDs everywhere, delete, wake). Returns the
     /// locked entry's slot, or the fault result when it cannot.
-    func grabMappingEntry(_ t: KTask, _ f: Int, _ index: Int, pmd: Bool) async -> Result<Int, FaultStop> {
+    func grabMappingEntry(_ t: KTask, _ f: Int, _ index: Int,
+                          pmd: Bool) async -> Result<Int, FaultStop> {
         let ino = files.daxFiles[f].inode
         while true {
             guard index < files.daxEntries.count(f) else {
@@ -41,7 +42,8 @@ extension Kernel {
                     t.exec.note("grab_mapping_entry: PMD over PTE entries at \(base): fallback")
                     return .failure(FaultStop(result: .fallback))
                 }
-            } else if e & DaxEntryBits.pmd != 0 && e & (DaxEntryBits.zero | DaxEntryBits.empty) != 0 {
+            } else if e & DaxEntryBits.pmd != 0
+                && e & (DaxEntryBits.zero | DaxEntryBits.empty) != 0 {
                 // Downgrade: lock, unmap the huge zero PMDs, delete, wake.
                 files.daxEntries.set(f, slot, e | DaxEntryBits.locked)
                 await daxUnmapMappingPages(t, f, from: slot, count: 512)
@@ -94,7 +96,7 @@ extension Kernel {
     /// Models dax_associate_entry(): each page learns its mapping and index (the
     /// kernel WARNs when a page is already associated); v6.15+ dax_folio_init makes a PMD
     /// entry's pages one order-9 folio.
-    func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, count: Int) {
+    private func daxAssociate(_ t: KTask, _ f: Int, _ slot: Int, pfn: Pfn, count: Int) {
         let ino = InodeID.packed(files.daxFiles[f].inode)
         for i in 0..<count where memory.memmap.pfnValid(pfn + i) {
             let p = page(pfn + i)
@@ -105,14 +107,16 @@ extension Kernel {
                 $0.index = UInt32(slot + i)
             }
         }
-        if count == 512 && config.era.daxInsertion == .refcountedFolios && memory.memmap.pfnValid(pfn) {
+        if count == 512 && config.era.daxInsertion == .refcountedFolios
+            && memory.memmap.pfnValid(pfn) {
             makeCompound(start: pfn, count: 512, order: 9)
         }
     }
 
     /// Models unmap_mapping_pages(mapping, index, count, even_cows=false) for a DAX file:
     /// zaps the shared mappings of `[from, from+count)` in every process (i_mmap walk).
-    func daxUnmapMappingPages(_ t: KTask, _ f: Int, from: Int, count: Int, evenCows: Bool = false) async {
+    func daxUnmapMappingPages(_ t: KTask, _ f: Int, from: Int, count: Int,
+                              evenCows: Bool = false) async {
         let ino = files.daxFiles[f].inode
         await lockShared(t, .iMmap(inode: ino))
         for mm in mms.ids where !mms[mm].exited {

@@ -53,10 +53,13 @@ extension Kernel {
         var capable = false
         if let ns {
             let p = devices.pmems[ns]
-            capable = devices.pmemBound[ns] && (config.era.pmemHasMemmap ? (p.mode == .fsdax && p.map != .none) : true)
+            capable = devices.pmemBound[ns]
+                && (config.era.pmemHasMemmap ? (p.mode == .fsdax && p.map != .none) : true)
         }
         if !capable {
-            if filesystem(device: device) == .xfs { return mount(device: device, at: path, dax: false) }
+            if filesystem(device: device) == .xfs {
+                return mount(device: device, at: path, dax: false)
+            }
             return filesystem(device: device) == nil ? mount(device: device, at: path, dax: false)
                 : -Errno.EINVAL
         }
@@ -69,7 +72,9 @@ extension Kernel {
     /// 2M-aligned unwritten extent, as fallocate gives. Returns 0 or -errno.
     public func createFileWithBlocks(path: String, size: UInt64, layout: FileLayout) -> Int {
         let r = createFile(path: path, size: size, layout: layout)
-        guard r == 0, let ino = inode(path: path), files.mount(files.inodes[ino].mount).dax else { return r }
+        guard r == 0, let ino = inode(path: path), files.mount(files.inodes[ino].mount).dax else {
+            return r
+        }
         let device = files.mount(files.inodes[ino].mount).device
         guard let region = devices.pmems.firstIndex(where: { $0.blockDevice == device })
             .map(RegionID.init) else { return r }
@@ -78,10 +83,14 @@ extension Kernel {
                         unwritten: Array(repeating: layout == .hole, count: pages))
         switch layout {
         case .contiguous, .hole:
-            guard let start = allocBlocks(region, pages, aligned: true) else { return -Errno.ENOSPC }
+            guard let start = allocBlocks(region, pages, aligned: true) else {
+                return -Errno.ENOSPC
+            }
             for i in 0..<pages { f.block[i] = Int32(start + i) }
         case .fragmented:
-            guard let start = allocBlocks(region, 2 * pages + 1, aligned: true) else { return -Errno.ENOSPC }
+            guard let start = allocBlocks(region, 2 * pages + 1, aligned: true) else {
+                return -Errno.ENOSPC
+            }
             for i in 0..<pages { f.block[i] = Int32(start + 1 + 2 * i) }
         }
         files.daxFiles.append(f)
@@ -91,7 +100,7 @@ extension Kernel {
 
     /// The filesystem's block allocator on a namespace: `count` data pages, 2M-aligned
     /// when asked (mkfs -E stride=512 / xfs extsize 2m). nil when full.
-    func allocBlocks(_ region: RegionID, _ count: Int, aligned: Bool) -> Int? {
+    private func allocBlocks(_ region: RegionID, _ count: Int, aligned: Bool) -> Int? {
         var start = devices.pmemNextFree[region]
         if aligned { start = (start + 511) / 512 * 512 }
         // Data pages must themselves be 2M-aligned physically: the data area starts on a
@@ -113,23 +122,27 @@ extension Kernel {
                 // Allocate the whole missing run, 2M-aligned when a PMD was asked for.
                 var n = 0
                 while index + n < end && files.daxFiles[f].block[index + n] < 0 { n += 1 }
-                guard let start = allocBlocks(files.daxFiles[f].region, n, aligned: count >= 512) else {
+                guard let start = allocBlocks(files.daxFiles[f].region, n,
+                                              aligned: count >= 512) else {
                     return nil
                 }
                 for i in 0..<n { files.daxFiles[f].block[index + i] = Int32(start + i) }
                 files.daxFiles[f].metadataDirty = true
             }
-            for i in index..<end where files.daxFiles[f].unwritten[i] && files.daxFiles[f].block[i] >= 0 {
+            for i in index..<end where files.daxFiles[f].unwritten[i]
+                && files.daxFiles[f].block[i] >= 0 {
                 files.daxFiles[f].unwritten[i] = false
                 files.daxFiles[f].metadataDirty = true
             }
         }
         let first = Int(files.daxFiles[f].block[index])
-        let kind: Iomap.Kind = first < 0 ? .hole : files.daxFiles[f].unwritten[index] ? .unwritten : .mapped
+        let kind: Iomap.Kind =
+            first < 0 ? .hole : files.daxFiles[f].unwritten[index] ? .unwritten : .mapped
         var n = 1
         while index + n < end {
             let b = Int(files.daxFiles[f].block[index + n])
-            let k: Iomap.Kind = b < 0 ? .hole : files.daxFiles[f].unwritten[index + n] ? .unwritten : .mapped
+            let k: Iomap.Kind =
+                b < 0 ? .hole : files.daxFiles[f].unwritten[index + n] ? .unwritten : .mapped
             guard k == kind, kind == .hole || b == first + n else { break }
             n += 1
         }

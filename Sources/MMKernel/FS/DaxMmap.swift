@@ -3,7 +3,7 @@
 /// check, mm/huge_memory.c thp_get_unmapped_area, dax_get_unmapped_area).
 extension Kernel {
     /// True when `target` is a file on a DAX mount.
-    func isDaxFile(_ target: MapTarget) -> Bool {
+    private func isDaxFile(_ target: MapTarget) -> Bool {
         if case .file(let inode) = target { return files.mount(files.inodes[inode].mount).dax }
         return false
     }

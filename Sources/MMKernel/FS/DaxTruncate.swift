@@ -28,7 +28,7 @@ extension Kernel {
 
     /// Models dax_layout_busy_page_range()'s scan: the first page of a real entry in
     /// `[from, to)` whose refcount is above the idle count.
-    func daxBusyPage(_ f: Int, from: Int, to: Int) -> Pfn? {
+    private func daxBusyPage(_ f: Int, from: Int, to: Int) -> Pfn? {
         let idle = zoneDeviceIdleRefcount(.fsDax)
         var i = from & ~511
         while i < to && i < files.daxEntries.count(f) {
@@ -50,7 +50,7 @@ extension Kernel {
     /// `[from, to)` (truncate_inode_pages_range → truncate_exceptional_pvec_entries): a
     /// locked entry is waited for (get_unlocked_entry), then deleted and its pages
     /// disassociated (dax_disassociate_entry); waiters are woken.
-    func daxDeleteEntries(_ t: KTask, _ f: Int, from: Int, to: Int) async {
+    private func daxDeleteEntries(_ t: KTask, _ f: Int, from: Int, to: Int) async {
         var i = from
         while i < to && i < files.daxEntries.count(f) {
             let slot = daxSlot(f, i)
@@ -71,7 +71,9 @@ extension Kernel {
                 await t.step()
                 if e & (DaxEntryBits.zero | DaxEntryBits.empty) == 0 {
                     let pfn = DaxEntryBits.pfn(e)
-                    for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) { withPage(p) { $0.inode = -1 } }
+                    for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) {
+                        withPage(p) { $0.inode = -1 }
+                    }
                 }
                 files.daxEntries.set(f, slot, 0)
                 t.exec.note("dax_delete_mapping_entry: index \(slot)")
@@ -87,7 +89,7 @@ extension Kernel {
     /// so a later mapping of, access through or DMA into one is reported. A block some
     /// page table still maps when it is freed is `freed-while-mapped`. No scheduling point:
     /// the caller holds the invalidate lock and has unmapped and deleted the range.
-    func daxFreeBlocks(_ t: KTask, _ f: Int, from: Int, to: Int) {
+    private func daxFreeBlocks(_ t: KTask, _ f: Int, from: Int, to: Int) {
         let region = files.daxFiles[f].region
         let inode = files.daxFiles[f].inode
         for i in from..<min(to, files.daxFiles[f].block.count) {
@@ -107,7 +109,7 @@ extension Kernel {
 
     /// Where a page table of some process still maps `pfn` as file page `index` of
     /// `inode` (`mm1 0x7f...`), or nil.
-    func daxMappedAt(inode: InodeID, index: Int, pfn: Pfn) -> String? {
+    private func daxMappedAt(inode: InodeID, index: Int, pfn: Pfn) -> String? {
         for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let ino) = v.backing, ino == inode else { continue }
@@ -115,7 +117,8 @@ extension Kernel {
                 guard i >= v.pgoff, i < v.pgoff + (v.length >> 12) else { continue }
                 let addr = v.start + ((i - v.pgoff) << 12)
                 let w = walkSnapshot(mm: mm, addr)
-                guard w.entry & PTEBits.present != 0, w.level == .pte || layout.isLeaf(w.entry) else {
+                guard w.entry & PTEBits.present != 0,
+                      w.level == .pte || layout.isLeaf(w.entry) else {
                     continue
                 }
                 let mapped = layout.pfn(w.entry) + Int((addr & (w.level.size - 1)) >> 12)
@@ -153,7 +156,8 @@ extension Kernel {
         if newPages < oldPages {
             await daxBreakLayouts(t, f, from: newPages, to: oldPages)
             files.inodes[inode].size = size  // i_size_write (faults are held off by the lock)
-            await daxUnmapMappingPages(t, f, from: newPages, count: oldPages - newPages, evenCows: true)
+            await daxUnmapMappingPages(t, f, from: newPages, count: oldPages - newPages,
+                                       evenCows: true)
             await daxDeleteEntries(t, f, from: newPages, to: oldPages)
             daxFreeBlocks(t, f, from: newPages, to: oldPages)
             files.daxFiles[f].block.removeLast(oldPages - newPages)

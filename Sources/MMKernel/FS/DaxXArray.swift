@@ -78,7 +78,9 @@ struct DaxXArray {
         for (f, file) in cells.enumerated() {
             for (i, e) in file.enumerated() where e != 0 {
                 out[Obj.daxPte(f, i)] = Int(truncatingIfNeeded: e)
-                if e & DaxEntryBits.pmd != 0 { out[Obj.daxPmd(f, i >> 9)] = Int(truncatingIfNeeded: e) }
+                if e & DaxEntryBits.pmd != 0 {
+                    out[Obj.daxPmd(f, i >> 9)] = Int(truncatingIfNeeded: e)
+                }
             }
         }
     }

@@ -35,7 +35,8 @@ extension Kernel {
             guard let pfn = files.inodes[inode].cached(Int(vma.pageIndex(addr))),
                   page(pfn).flags.contains(.uptodate),
                   !page(pfn).flags.contains(.readahead) else { continue }
-            let pte = EntryRef(slot: ref.slot, index: ref.index + (Int(addr >> 12) - Int(faultPage >> 12)))
+            let pte = EntryRef(slot: ref.slot,
+                               index: ref.index + (Int(addr >> 12) - Int(faultPage >> 12)))
             guard tables.read(pte.slot, pte.index) == 0 else { continue }
             await getPage(t, pfn)
             addPteMapping(t, pfn)

@@ -37,7 +37,7 @@ struct StoredContents: Hashable {
 
 extension Kernel {
     /// The word at `offset` of `store`.
-    func storedWord(_ store: DataStore, _ offset: UInt64) -> UInt64 {
+    private func storedWord(_ store: DataStore, _ offset: UInt64) -> UInt64 {
         log.read(Obj.storedPage(store, offset >> 12))
         return files.contents.word(store, offset & ~7)
     }
@@ -51,9 +51,12 @@ extension Kernel {
     /// The stored words of `store` in `[offset, offset+len)`, by offset.
     func storedWords(_ store: DataStore, _ offset: UInt64, _ len: UInt64) -> [(UInt64, UInt64)] {
         if len > 0 && log.isActive {
-            for page in (offset >> 12)...((offset + len - 1) >> 12) { log.read(Obj.storedPage(store, page)) }
+            for page in (offset >> 12)...((offset + len - 1) >> 12) {
+                log.read(Obj.storedPage(store, page))
+            }
         }
-        return files.contents.words(store).filter { $0.key >= offset && $0.key < offset + len }.map { ($0.key, $0.value) }
+        return files.contents.words(store).filter { $0.key >= offset && $0.key < offset + len }
+            .map { ($0.key, $0.value) }
     }
 
     /// Models filemap_write_and_wait_range() for the words of cached pages: what user
@@ -62,7 +65,9 @@ extension Kernel {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
             guard let pfn = files.inodes[inode].cached(index) else { continue }
-            for (off, v) in frameWords(pfn) { storeWord(.file(inode), UInt64(index) << 12 | off, v) }
+            for (off, v) in frameWords(pfn) {
+                storeWord(.file(inode), UInt64(index) << 12 | off, v)
+            }
         }
     }
 }

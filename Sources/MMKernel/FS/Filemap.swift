@@ -5,7 +5,7 @@ extension Kernel {
     /// the caller. nil with SIGBUS beyond EOF, OOM when no frame is left. `readIn` says
     /// that readahead I/O was started, for which the kernel drops the mmap lock and
     /// answers VM_FAULT_RETRY (maybe_unlock_mmap_for_io).
-    func filemapFault(_ t: KTask, inode: InodeID, index: Int) async
+    private func filemapFault(_ t: KTask, inode: InodeID, index: Int) async
         -> (pfn: Pfn?, FaultResult, readIn: Bool) {
         guard index < files.inodes[inode].pages else { return (nil, .sigbus, false) }
         var readIn = false
@@ -18,13 +18,16 @@ extension Kernel {
             guard await readPages(t, inode: inode, from: start, count: ra, lookahead: ra / 4),
                   files.inodes[inode].cached(index) != nil else { return (nil, .oom, true) }
             readIn = true
-        } else if let pfn = files.inodes[inode].cached(index), page(pfn).flags.contains(.readahead) {
+        } else if let pfn = files.inodes[inode].cached(index),
+                  page(pfn).flags.contains(.readahead) {
             // do_async_mmap_readahead() → page_cache_async_ra(): the marker is reached, so
             // the next window (ra_pages, all of it async: the marker is its first page)
             // starts at the first page not cached yet.
             withPage(pfn) { $0.flags.remove(.readahead) }
             var next = index + 1
-            while next < files.inodes[inode].pages && files.inodes[inode].cached(next) != nil { next += 1 }
+            while next < files.inodes[inode].pages && files.inodes[inode].cached(next) != nil {
+                next += 1
+            }
             if next < files.inodes[inode].pages && next - index <= Kernel.raPages {
                 _ = await readPages(t, inode: inode, from: next, count: Kernel.raPages,
                                     lookahead: Kernel.raPages)
@@ -49,14 +52,16 @@ extension Kernel {
     /// the page `lookahead` pages before the cut window's end, if read now, gets
     /// PG_readahead (none when the cut window is shorter than `lookahead`). false when
     /// the allocator runs dry.
-    func readPages(_ t: KTask, inode: InodeID, from: Int, count: Int,
-                   lookahead: Int) async -> Bool {
+    private func readPages(_ t: KTask, inode: InodeID, from: Int, count: Int,
+                           lookahead: Int) async -> Bool {
         let end = min(from + count, files.inodes[inode].pages)
         guard from < end else { return true }
         let marker = end - from - lookahead  // "i == nr_to_read - lookahead_size"
         for index in from..<end where files.inodes[inode].cached(index) == nil {
             guard let pfn = await addToPageCache(t, inode: inode, index: index,
-                                                 readahead: index - from == marker) else { return false }
+                                                 readahead: index - from == marker) else {
+                return false
+            }
             for (off, v) in storedWords(.file(inode), UInt64(index) << 12, PAGE_SIZE) {
                 writePhys(pfn.physAddr | (off & 0xfff), v)
             }
@@ -67,7 +72,8 @@ extension Kernel {
     /// Models filemap_add_folio() (mm/filemap.c) of a new order-0 folio: allocated,
     /// uptodate, in the cache at `index`; the cache holds the allocation's reference.
     /// nil when the allocator runs dry.
-    func addToPageCache(_ t: KTask, inode: InodeID, index: Int, readahead: Bool) async -> Pfn? {
+    private func addToPageCache(_ t: KTask, inode: InodeID, index: Int,
+                                readahead: Bool) async -> Pfn? {
         guard let pfn = await allocPages(t) else { return nil }
         withPage(pfn) {
             $0.flags.formUnion([.pageCache, .uptodate])

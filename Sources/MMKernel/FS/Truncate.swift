@@ -5,13 +5,16 @@ extension Kernel {
     /// copies too: even_cows), then the page cache drops its pages. Growing only sets
     /// i_size. Returns 0 or -errno.
     public func truncate(_ t: KTask, inode: InodeID, size: UInt64) async -> Int {
-        if let f = daxFile(inode: inode) { return await daxTruncate(t, f, size: size) }  // FS/DaxTruncate.swift
-        if let f = hugetlbFile(inode: inode) { return await hugetlbTruncate(t, f, size: size) }  // Hugetlb/
+        // FS/DaxTruncate.swift
+        if let f = daxFile(inode: inode) { return await daxTruncate(t, f, size: size) }
+        // Hugetlb/
+        if let f = hugetlbFile(inode: inode) { return await hugetlbTruncate(t, f, size: size) }
         let oldPages = files.inodes[inode].pages
         files.inodes[inode].size = size
         let newPages = files.inodes[inode].pages
         if newPages >= oldPages {
-            files.inodes[inode].cache.append(contentsOf: repeatElement(-1, count: newPages - oldPages))
+            files.inodes[inode].cache.append(contentsOf: repeatElement(-1,
+                                                                       count: newPages - oldPages))
             return 0
         }
         await unmapMappingRange(t, inode: inode, fromIndex: UInt64(newPages))
@@ -29,7 +32,7 @@ extension Kernel {
     /// Models unmap_mapping_range(mapping, holebegin, 0, even_cows=1) (mm/memory.c):
     /// walks the file's i_mmap — every vma of every process mapping the inode — and zaps
     /// the pages from `fromIndex` on, under i_mmap_rwsem.
-    func unmapMappingRange(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
+    private func unmapMappingRange(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
         await lockShared(t, .iMmap(inode: inode))
         for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {

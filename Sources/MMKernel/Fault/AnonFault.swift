@@ -60,7 +60,8 @@ extension Kernel {
         }
         guard let pfn = vmNormalPage(vma, vmf.address, pte, t) else {
             // A pfn mapping shared: wp_pfn_shared() just makes it writable.
-            if vma.flags.contains(.shared) && !vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty {
+            if vma.flags.contains(.shared)
+                && !vma.flags.intersection([.pfnMap, .mixedMap]).isEmpty {
                 await writeEntry(t, ref, pte | PTEBits.rw | PTEBits.dirty | PTEBits.accessed,
                                  .pte, "wp_pfn_shared")
                 await unlock(t, ptl)
@@ -128,11 +129,13 @@ extension Kernel {
 
     /// Models wp_page_copy() (mm/memory.c): copy the old page (or zero, for the zero page
     /// or a pfn without struct page) into a new anonymous page and map it writable.
-    func wpPageCopy(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ orig: UInt64,
-                    old: Pfn?) async -> FaultResult {
+    private func wpPageCopy(_ t: KTask, _ vmf: inout VMFault, _ ref: EntryRef, _ orig: UInt64,
+                            old: Pfn?) async -> FaultResult {
         guard let newPfn = await allocPages(t, movable: true) else { return .oom }
         let srcPfn = layout.pfn(orig)
-        if srcPfn != memory.zeroPfn && memory.memmap.pfnValid(srcPfn) { copyFrameData(from: srcPfn, to: newPfn) }
+        if srcPfn != memory.zeroPfn && memory.memmap.pfnValid(srcPfn) {
+            copyFrameData(from: srcPfn, to: newPfn)
+        }
         mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)

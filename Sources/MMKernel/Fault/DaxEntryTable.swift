@@ -47,7 +47,8 @@ public struct EntryProbe: Sendable {
         var req = MmapRequest(target: .file(inode: ino), length: 4 << 20)
         req.shared = true
         req.placement = .at(0x7f00_0000_0000 + misalign)
-        let a = await k.mmap(t, mm: t.mm!, req)
+        guard let mm = t.mm else { return nil }
+        let a = await k.mmap(t, mm: mm, req)
         guard a > 0 else { return nil }
         guard await k.store(t, UInt64(a), 1) == nil else { return nil }
         return UInt64(a)
@@ -64,7 +65,8 @@ public struct EntryProbe: Sendable {
                                   align: PMD_SIZE) == 0 else { return nil }
             var req = MmapRequest(target: .devDax(region: RegionID(0)), length: 4 << 20)
             req.shared = true
-            let a = await k.mmap(t, mm: t.mm!, req)
+            guard let mm = t.mm else { return nil }
+            let a = await k.mmap(t, mm: mm, req)
             guard a > 0, await k.store(t, UInt64(a), 1) == nil else { return nil }
             return UInt64(a)
         },
@@ -72,7 +74,8 @@ public struct EntryProbe: Sendable {
             var req = MmapRequest(target: .devMem, length: 4096)
             req.shared = true
             req.offset = 0xA0000
-            let a = await k.mmap(t, mm: t.mm!, req)
+            guard let mm = t.mm else { return nil }
+            let a = await k.mmap(t, mm: mm, req)
             return a > 0 ? UInt64(a) : nil
         },
     ]

@@ -6,7 +6,8 @@ import MMExplore
 extension Kernel {
     /// The ->huge_fault of a DAX vma at `level` (PMD or PUD): fs-dax has no PUD support
     /// (FALLBACK), device-dax goes to dev_dax_huge_fault.
-    func daxHugeFault(_ t: KTask, _ vmf: inout VMFault, _ level: PageTableLevel) async -> FaultResult {
+    func daxHugeFault(_ t: KTask, _ vmf: inout VMFault,
+                      _ level: PageTableLevel) async -> FaultResult {
         switch vmf.vma.backing {
         case .devDax(let region): return await devDaxFault(t, &vmf, region, level)
         case .fsDax(let inode):
@@ -49,8 +50,8 @@ extension Kernel {
     /// the zero page (dax_load_hole); a mapped block is inserted — ≤v6.14
     /// vmf_insert_mixed[_mkwrite] with PFN_DEV|PFN_MAP (a devmap PTE), v6.15+
     /// vmf_insert_page_mkwrite (a refcounted PTE), v4.4 vm_insert_mixed (special).
-    func daxIomapPteFault(_ t: KTask, _ vmf: inout VMFault,
-                          _ inode: InodeID) async -> FaultResult {
+    private func daxIomapPteFault(_ t: KTask, _ vmf: inout VMFault,
+                                  _ inode: InodeID) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .sigbus }
         let index = Int(vmf.vma.pageIndex(vmf.address))
         guard index < files.inodes[inode].pages else { return .sigbus }
@@ -79,7 +80,8 @@ extension Kernel {
         if cow {
             // dax_fault_cow_page(): copy the block (or zeroes) into vmf->cow_page.
             guard let newPfn = await allocPages(t) else { return .oom }
-            if map.kind == .mapped, let src = daxDirectAccess(region, block: map.block, pages: 1, extent: 1) {
+            if map.kind == .mapped,
+               let src = daxDirectAccess(region, block: map.block, pages: 1, extent: 1) {
                 copyFrameData(from: src.pfn, to: newPfn)
             }
             mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
@@ -92,7 +94,8 @@ extension Kernel {
             return await vmfInsertMixed(t, vmf, PfnT(pfn: memory.zeroPfn), mkwrite: false)
         }
         guard map.kind == .mapped else { return .sigbus }
-        guard let pfn = daxDirectAccess(region, block: map.block, pages: 1, extent: map.length) else {
+        guard let pfn = daxDirectAccess(region, block: map.block, pages: 1,
+                                        extent: map.length) else {
             return .sigbus
         }
         await daxInsertEntry(t, f, slot, pfn: pfn.pfn, pmd: false, zero: false)
@@ -118,14 +121,15 @@ extension Kernel {
     /// Models the VM_FAULT_NEEDDSYNC leg of a MAP_SYNC write fault
     /// (dax_fault_synchronous_pfnp → dax_finish_sync_fault): the filesystem commits the
     /// metadata (vfs_fsync_range) before the writable entry is inserted.
-    func daxFinishSyncFault(_ t: KTask, _ f: Int) {
+    private func daxFinishSyncFault(_ t: KTask, _ f: Int) {
         files.daxFiles[f].metadataDirty = false
-        t.exec.note("VM_FAULT_NEEDDSYNC: dax_finish_sync_fault fsyncs inode \(files.daxFiles[f].inode)")
+        t.exec.note("VM_FAULT_NEEDDSYNC: dax_finish_sync_fault fsyncs inode "
+                    + "\(files.daxFiles[f].inode)")
     }
 
     /// Models dax_fault_check_fallback() (fs/dax.c, v5.16+; inline before): the reasons a
     /// PMD fault falls back to PTEs, or nil when none holds.
-    func daxPmdFallbackReason(_ vmf: VMFault, index: Int, maxPgoff: Int) -> String? {
+    private func daxPmdFallbackReason(_ vmf: VMFault, index: Int, maxPgoff: Int) -> String? {
         let pmdAddr = vmf.address & ~(PMD_SIZE - 1)
         if Int((vmf.address >> 12) & 511) != index & 511 { return "colour mismatch" }
         if vmf.isWrite && !vmf.vma.flags.contains(.shared) { return "write to a private mapping" }
@@ -141,8 +145,8 @@ extension Kernel {
     /// hole maps the huge zero PMD (dax_pmd_load_hole); a mapped 2M-aligned block is
     /// inserted (≤v6.14 vmf_insert_pfn_pmd, devmap; v6.15+ vmf_insert_folio_pmd). On
     /// FALLBACK the PMD is split (split_huge_pmd) and the PTE path runs.
-    func daxIomapPmdFault(_ t: KTask, _ vmf: inout VMFault,
-                          _ inode: InodeID) async -> FaultResult {
+    private func daxIomapPmdFault(_ t: KTask, _ vmf: inout VMFault,
+                                  _ inode: InodeID) async -> FaultResult {
         guard let f = daxFile(inode: inode) else { return .fallback }
         let index = Int(vmf.vma.pageIndex(vmf.address))
         let maxPgoff = files.inodes[inode].pages
@@ -168,7 +172,8 @@ extension Kernel {
     }
 
     /// Models dax_fault_iter() for a PMD, the entry locked by the caller.
-    private func daxPmdFaultIter(_ t: KTask, _ vmf: inout VMFault, _ f: Int, _ slot: Int) async -> FaultResult {
+    private func daxPmdFaultIter(_ t: KTask, _ vmf: inout VMFault, _ f: Int,
+                                 _ slot: Int) async -> FaultResult {
         let write = vmf.isWrite
         guard let map = daxIomap(f, index: slot, count: 512, write: write), map.length >= 512 else {
             return .fallback
@@ -179,7 +184,8 @@ extension Kernel {
             return .fallback
         }
         let region = files.daxFiles[f].region
-        guard let pfn = daxDirectAccess(region, block: map.block, pages: 512, extent: map.length) else {
+        guard let pfn = daxDirectAccess(region, block: map.block, pages: 512,
+                                        extent: map.length) else {
             return .fallback
         }
         await daxInsertEntry(t, f, slot, pfn: pfn.pfn, pmd: true, zero: false)
@@ -189,7 +195,8 @@ extension Kernel {
         }
         t.exec.note("dax_iomap_pmd_fault: index \(slot) -> pfn \(hex(pfn.pfn))")
         switch config.era.daxInsertion {
-        case .mixedMapSpecial: return await vmfInsertPfnPmd(t, vmf, PfnT(pfn: pfn.pfn), write: write)
+        case .mixedMapSpecial:
+            return await vmfInsertPfnPmd(t, vmf, PfnT(pfn: pfn.pfn), write: write)
         case .devmap: return await vmfInsertPfnPmd(t, vmf, pfn, write: write)
         case .refcountedFolios: return await vmfInsertFolioPmd(t, vmf, pfn: pfn.pfn, write: write)
         }
@@ -197,7 +204,8 @@ extension Kernel {
 
     /// Models dax_pmd_load_hole() (fs/dax.c): the huge zero page at PMD level (read-only;
     /// special in v7.x), a DAX_PMD|DAX_ZERO_PAGE entry; FALLBACK when the PMD is taken.
-    private func daxPmdLoadHole(_ t: KTask, _ vmf: VMFault, _ f: Int, _ slot: Int) async -> FaultResult {
+    private func daxPmdLoadHole(_ t: KTask, _ vmf: VMFault, _ f: Int,
+                                _ slot: Int) async -> FaultResult {
         guard let zero = await getHugeZeroPage(t) else { return .fallback }
         await daxInsertEntry(t, f, slot, pfn: zero, pmd: true, zero: true)
         var deposit: TableSlot? = nil

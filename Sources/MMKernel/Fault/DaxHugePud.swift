@@ -8,7 +8,9 @@ extension Kernel {
     /// none; on a huge PUD, wp_huge_pud for a write to a read-only one (->huge_fault, else
     /// __split_huge_pud and PMD level) or huge_pud_set_accessed. nil: go on at PMD level.
     func daxPudStep(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult? {
-        guard let pudRef = await allocWalk(t, mm: vmf.mm, vmf.address, to: .pud) else { return .oom }
+        guard let pudRef = await allocWalk(t, mm: vmf.mm, vmf.address, to: .pud) else {
+            return .oom
+        }
         vmf.pud = pudRef
         let pud = await readEntry(t, pudRef)
         if pud == 0 {
@@ -33,7 +35,7 @@ extension Kernel {
 
     /// Models __split_huge_pud() (mm/huge_memory.c): a DAX PUD is cleared and flushed
     /// (pudp_huge_clear_flush); a refcounted folio (v6.15+) loses its mapping and reference.
-    func splitHugePud(_ t: KTask, _ vmf: VMFault) async {
+    private func splitHugePud(_ t: KTask, _ vmf: VMFault) async {
         let ptl = LockID.ptl(slot: vmf.pud.slot)
         await lock(t, ptl)
         let pud = tables.read(vmf.pud.slot, vmf.pud.index)

@@ -64,7 +64,9 @@ extension Kernel {
         vmf.pmd = pmdRef
         let pmd = await readEntry(t, pmdRef)
         if let sharedTablePfn = vmf.sharedTablePfn,
-           !(await pmdTableStillLive(t, pmdRef, pfn: sharedTablePfn, "__handle_mm_fault")) { return .done }
+           !(await pmdTableStillLive(t, pmdRef, pfn: sharedTablePfn, "__handle_mm_fault")) {
+            return .done
+        }
         if pmd == 0 && (thpSuitable(vmf.vma, address) || ttmHugeFaultEnabled(vmf.vma)) {
             let r = await createHugePmd(t, &vmf)
             if r != .fallback { return r }
@@ -82,7 +84,7 @@ extension Kernel {
 
     /// Models create_huge_pmd() (mm/memory.c): anonymous vmas get a THP or the huge zero
     /// page; others have no huge_fault in this model yet and fall back.
-    func createHugePmd(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
+    private func createHugePmd(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
         if vmf.vma.isAnonymous { return await doHugePmdAnonymousPage(t, &vmf) }
         if vmf.vma.isDax { return await daxHugeFault(t, &vmf, .pmd) }
         if case .dmabuf(let bo) = vmf.vma.backing { return await ttmBoVmHugeFault(t, &vmf, bo: bo) }
@@ -90,7 +92,7 @@ extension Kernel {
     }
 
     /// Models wp_huge_pmd() (mm/memory.c).
-    func wpHugePmd(_ t: KTask, _ vmf: inout VMFault, _ pmd: UInt64) async -> FaultResult {
+    private func wpHugePmd(_ t: KTask, _ vmf: inout VMFault, _ pmd: UInt64) async -> FaultResult {
         if vmf.vma.isAnonymous { return await doHugePmdWpPage(t, &vmf, pmd) }
         if case .dmabuf(let bo) = vmf.vma.backing {
             let r = await ttmBoVmHugeFault(t, &vmf, bo: bo)
@@ -105,14 +107,14 @@ extension Kernel {
     }
 
     /// Models huge_pmd_set_accessed() (mm/huge_memory.c).
-    func hugePmdSetAccessed(_ t: KTask, _ vmf: VMFault, _ pmd: UInt64) async {
+    private func hugePmdSetAccessed(_ t: KTask, _ vmf: VMFault, _ pmd: UInt64) async {
         if pmd & PTEBits.accessed == 0 {
             await writeEntry(t, vmf.pmd, pmd | PTEBits.accessed, .pmd, "huge_pmd_set_accessed")
         }
     }
 
     /// Models handle_pte_fault() (mm/memory.c).
-    func handlePteFault(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
+    private func handlePteFault(_ t: KTask, _ vmf: inout VMFault) async -> FaultResult {
         let pmd = tables.read(vmf.pmd.slot, vmf.pmd.index)
         var pteRef: EntryRef? = nil
         var pte: UInt64 = 0
@@ -185,7 +187,7 @@ extension Kernel {
 
     /// Models transhuge_vma_suitable() + hugepage_vma_check() (mm/huge_memory.c) for
     /// anonymous memory: the aligned 2M range lies inside the vma and THP is allowed.
-    func thpSuitable(_ vma: VMA, _ address: UInt64) -> Bool {
+    private func thpSuitable(_ vma: VMA, _ address: UInt64) -> Bool {
         // hugepage_vma_check(): a DAX vma may always try ->huge_fault (it checks the
         // range itself), unless VM_NOHUGEPAGE.
         if vma.isDax { return !vma.flags.contains(.noHugePage) }

@@ -165,7 +165,8 @@ extension Kernel {
             await flushTLBRange(t, mm: vmf.mm, haddr, PMD_SIZE)
             // v6.15+ DAX PMDs map refcounted folios: the split drops rmap and reference.
             let pfn = layout.pfn(pmd)
-            let folio = !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && page(pfn).entireMapcount > 0
+            let folio = !isHugeZero(pfn) && memory.memmap.pfnValid(pfn)
+                && page(pfn).entireMapcount > 0
             if folio {
                 withPage(pfn) { $0.entireMapcount -= 1 }
                 mms[vmf.mm].filePages -= 512

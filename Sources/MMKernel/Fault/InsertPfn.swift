@@ -50,7 +50,7 @@ extension Kernel {
     }
 
     /// Models pfn_t_special(): PFN_SPECIAL set (pfn_t eras only).
-    func pfnTSpecial(_ p: PfnT) -> Bool { config.era.hasPfnT && p.flags.contains(.special) }
+    private func pfnTSpecial(_ p: PfnT) -> Bool { config.era.hasPfnT && p.flags.contains(.special) }
 
     /// Models vma->vm_page_prot: vm_get_page_prot() of the flags, write-protected when
     /// vma_wants_writenotify() (shared mappings whose vm_ops have page_mkwrite: page-cache
@@ -62,7 +62,7 @@ extension Kernel {
     }
 
     /// Models maybe_mkwrite()/maybe_pmd_mkwrite(): RW when the vma has VM_WRITE.
-    @inline(__always) func maybeMkwrite(_ e: UInt64, _ vma: VMA) -> UInt64 {
+    @inline(__always) private func maybeMkwrite(_ e: UInt64, _ vma: VMA) -> UInt64 {
         vma.flags.contains(.write) ? e | PTEBits.rw : e
     }
 
@@ -80,8 +80,10 @@ extension Kernel {
     func vmfInsertPfn(_ t: KTask, _ vmf: VMFault, pfn: Pfn) async -> FaultResult {
         let f = vmf.vma.flags
         let pfnmap = f.contains(.pfnMap), mixed = f.contains(.mixedMap)
-        if bugOn(!pfnmap && !mixed, "vmf_insert_pfn: BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)))", t)
-            || bugOn(pfnmap && mixed, "vmf_insert_pfn: BUG_ON(VM_PFNMAP and VM_MIXEDMAP both set)", t)
+        if bugOn(!pfnmap && !mixed,
+                 "vmf_insert_pfn: BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)))", t)
+            || bugOn(pfnmap && mixed,
+                     "vmf_insert_pfn: BUG_ON(VM_PFNMAP and VM_MIXEDMAP both set)", t)
             || bugOn(pfnmap && f.isCOW, "vmf_insert_pfn: BUG_ON(VM_PFNMAP && is_cow_mapping)", t)
             || bugOn(mixed && memory.memmap.pfnValid(pfn),
                      "vmf_insert_pfn: BUG_ON(VM_MIXEDMAP && pfn_valid(\(hex(pfn))))", t) {
@@ -97,7 +99,8 @@ extension Kernel {
     /// PFN_SPECIAL pfn_t, or the zero pfn (≤v6.x a BUG_ON; v7.x SIGBUS, and the zero pfn
     /// is refused for mkwrite). Without pte_special a pfn_valid non-devmap pfn is inserted
     /// as a refcounted page (insert_page); otherwise insert_pfn().
-    func vmfInsertMixed(_ t: KTask, _ vmf: VMFault, _ pfn: PfnT, mkwrite: Bool) async -> FaultResult {
+    func vmfInsertMixed(_ t: KTask, _ vmf: VMFault, _ pfn: PfnT,
+                        mkwrite: Bool) async -> FaultResult {
         let era = config.era
         let f = vmf.vma.flags
         let zero = pfn.pfn == memory.zeroPfn
@@ -108,7 +111,8 @@ extension Kernel {
             }
         } else if era.mixedOkIsBugOn {
             // v4.4 (inferred): vm_insert_mixed() BUG_ONs on a vma without VM_MIXEDMAP.
-            if bugOn(!f.contains(.mixedMap), "vm_insert_mixed: BUG_ON(!(vm_flags & VM_MIXEDMAP))", t) {
+            if bugOn(!f.contains(.mixedMap),
+                     "vm_insert_mixed: BUG_ON(!(vm_flags & VM_MIXEDMAP))", t) {
                 return .sigbus
             }
         } else {
@@ -146,8 +150,8 @@ extension Kernel {
     /// Models insert_pfn() (mm/memory.c): under the PTE lock a present PTE is only
     /// upgraded (mkwrite and the same pfn: young, dirty, writable); a none PTE becomes
     /// pte_mkdevmap (SPECIAL|DEVMAP) for a devmap pfn_t, else pte_mkspecial. NOPAGE always.
-    func insertPfn(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: PfnT,
-                   mkwrite: Bool) async -> FaultResult {
+    private func insertPfn(_ t: KTask, _ vmf: VMFault, _ addr: UInt64, _ pfn: PfnT,
+                           mkwrite: Bool) async -> FaultResult {
         let ref: EntryRef
         switch await pteSlot(t, vmf, addr) {
         case .success(let r): ref = r
@@ -227,7 +231,8 @@ extension Kernel {
 
     /// Models vmf_insert_page_mkwrite() (mm/memory.c, v6.15+): insert_page() with
     /// mkwrite = `write`; -EBUSY is NOPAGE, -ENOMEM OOM, other errors SIGBUS.
-    func vmfInsertPageMkwrite(_ t: KTask, _ vmf: VMFault, pfn: Pfn, write: Bool) async -> FaultResult {
+    func vmfInsertPageMkwrite(_ t: KTask, _ vmf: VMFault, pfn: Pfn,
+                              write: Bool) async -> FaultResult {
         let addr = vmf.address & ~(PAGE_SIZE - 1)
         guard addr >= vmf.vma.start && addr < vmf.vma.end else { return .sigbus }
         let err = await insertPage(t, vmf, addr, pfn, mkwrite: write)
@@ -261,14 +266,16 @@ extension Kernel {
     /// a MIXEDMAP vma (4.4, inferred). The 2M-aligned address must lie in the vma (else
     /// SIGBUS). The era decides the extra bits (§3.6): ≤v6.11 devmap or nothing — a bare
     /// PSE PMD that looks like a THP; v6.12–v6.16 devmap else pmd_mkspecial; v7.x special.
-    func vmfInsertPfnPmd(_ t: KTask, _ vmf: VMFault, _ pfn: PfnT, write: Bool) async -> FaultResult {
+    func vmfInsertPfnPmd(_ t: KTask, _ vmf: VMFault, _ pfn: PfnT,
+                         write: Bool) async -> FaultResult {
         await vmfInsertPfnHuge(t, vmf, pfn, write: write, .pmd)
     }
 
     /// Models vmf_insert_pfn_pud() → vmf_insert_pfn_pud_prot() (mm/huge_memory.c, v4.11+):
     /// the same preconditions and extra bits as the PMD variant, at 1 GiB. Eras without
     /// PUD huge faults fall back.
-    func vmfInsertPfnPud(_ t: KTask, _ vmf: VMFault, _ pfn: PfnT, write: Bool) async -> FaultResult {
+    func vmfInsertPfnPud(_ t: KTask, _ vmf: VMFault, _ pfn: PfnT,
+                         write: Bool) async -> FaultResult {
         guard config.era.hasPudHugeFault else { return .fallback }
         return await vmfInsertPfnHuge(t, vmf, pfn, write: write, .pud)
     }
@@ -284,7 +291,8 @@ extension Kernel {
                  "\(fn): BUG_ON(!(vm_flags & (VM_PFNMAP|VM_MIXEDMAP)) && !pfn_t_devmap)", t)
             || bugOn(pfnmap && mixed, "\(fn): BUG_ON(VM_PFNMAP and VM_MIXEDMAP both set)", t)
             || bugOn(pfnmap && f.isCOW, "\(fn): BUG_ON(VM_PFNMAP && is_cow_mapping)", t)
-            || bugOn(config.era.daxInsertion == .mixedMapSpecial && mixed && memory.memmap.pfnValid(pfn.pfn),
+            || bugOn(config.era.daxInsertion == .mixedMapSpecial && mixed
+                     && memory.memmap.pfnValid(pfn.pfn),
                      "\(fn): BUG_ON(VM_MIXEDMAP && pfn_valid(\(hex(pfn.pfn))))", t) {
             return .sigbus
         }
@@ -336,7 +344,8 @@ extension Kernel {
             deposit = slot
         }
         await insertHugeEntry(t, vmf, addr, pfn, extra: 0, write: write, h, deposit: deposit,
-                              folio: true, why: h == .pmd ? "insert_pmd(folio)" : "insert_pud(folio)")
+                              folio: true, why: h == .pmd ? "insert_pmd(folio)"
+                                  : "insert_pud(folio)")
         return .done
     }
 
@@ -356,7 +365,8 @@ extension Kernel {
             if write {
                 if layout.pfn(cur) != pfn || !layout.isLeaf(cur) {
                     _ = bugOn(!isHugeZero(layout.pfn(cur)),
-                              "insert_pfn_\(h.name): WARN_ON_ONCE(!is_huge_zero) at \(hex(addr))", t)
+                              "insert_pfn_\(h.name): WARN_ON_ONCE(!is_huge_zero) at "
+                                  + "\(hex(addr))", t)
                 } else {
                     let e = maybeMkwrite(cur | PTEBits.accessed | PTEBits.dirty, vmf.vma)
                     if e != cur { await writeEntry(t, ref, e, h.level, "insert_pfn_huge(mkwrite)") }

@@ -5,7 +5,7 @@ extension Kernel {
     static let ttmBoVmNumPrefault = 16
 
     /// The BO page offset of `addr` in `vma` (vma->vm_pgoff is the offset into the BO).
-    func ttmPageOffset(_ vma: VMA, _ addr: UInt64) -> Int {
+    private func ttmPageOffset(_ vma: VMA, _ addr: UInt64) -> Int {
         Int(vma.pgoff) + Int((addr - vma.start) >> 12)
     }
 

@@ -29,10 +29,13 @@ extension Kernel {
         }
         for _ in 0..<16 {
             if let phys = await hardwareWalk(t, mm: mm, addr, write: write, data: data) {
-                checkFreedPmem(t, Pfn(physAddr: phys), .useAfterFree, "user access \(hex(addr)) through a mapping of")
+                checkFreedPmem(t, Pfn(physAddr: phys), .useAfterFree,
+                               "user access \(hex(addr)) through a mapping of")
                 return .ok(phys: phys)
             }
-            if let sig = await doUserAddrFault(t, mm: mm, addr, write: write) { return .signal(sig) }
+            if let sig = await doUserAddrFault(t, mm: mm, addr, write: write) {
+                return .signal(sig)
+            }
         }
         report(.bugOn, "user access to \(hex(addr)) kept faulting (16 retries)", t)
         return .signal(.sigbus)
@@ -43,8 +46,8 @@ extension Kernel {
     /// The A/D update and the fill are one more step that re-reads the leaf: if another
     /// CPU changed it since the walk read it, the walk starts over (the hardware's locked
     /// A/D update fails; and a walk+fill is atomic with respect to a flush IPI).
-    func hardwareWalk(_ t: KTask, mm: MMID, _ addr: UInt64, write: Bool,
-                      data: AccessKind? = nil) async -> UInt64? {
+    private func hardwareWalk(_ t: KTask, mm: MMID, _ addr: UInt64, write: Bool,
+                              data: AccessKind? = nil) async -> UInt64? {
         walk: while true {
             var slot = mms[mm].pgd
             var level = PageTableLevel.pgd
@@ -82,7 +85,8 @@ extension Kernel {
     /// Models do_user_addr_fault() (arch/x86/mm/fault.c): nil when handled (retry the
     /// access), or the signal. access_error(): a write needs VM_WRITE, a read any of
     /// VM_READ|VM_WRITE|VM_EXEC.
-    func doUserAddrFault(_ t: KTask, mm: MMID, _ addr: UInt64, write: Bool) async -> Signal? {
+    private func doUserAddrFault(_ t: KTask, mm: MMID, _ addr: UInt64,
+                                 write: Bool) async -> Signal? {
         await lockShared(t, .mmap(mm: mm))
         guard let i = mms[mm].vmaContaining(addr) else {
             await unlockShared(t, .mmap(mm: mm))

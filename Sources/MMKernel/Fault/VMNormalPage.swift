@@ -44,7 +44,7 @@ extension Kernel {
     /// VM_PFNMAP an entry is special if it is the original remapped pfn (pfn == vm_pgoff +
     /// page offset) or the vma is not a COW mapping, and normal if it is a COW copy. The
     /// zero pfn is special. Returns nil when the rule does not decide (normal so far).
-    func linearityRule(_ vma: VMA, _ addr: UInt64, _ pfn: Pfn) -> Bool? {
+    private func linearityRule(_ vma: VMA, _ addr: UInt64, _ pfn: Pfn) -> Bool? {
         if vma.flags.contains(.mixedMap) {
             if !memory.memmap.pfnValid(pfn) { return true }
             if config.era.mixedMapRefusesZeroPfn && pfn == memory.zeroPfn { return true }
@@ -88,7 +88,8 @@ extension Kernel {
     }
 
     /// Models print_bad_pte() (mm/memory.c): "BUG: Bad page map", taints the kernel.
-    func printBadPte(_ task: KTask?, _ vma: VMA, _ addr: UInt64, _ e: UInt64, _ why: String) {
+    private func printBadPte(_ task: KTask?, _ vma: VMA, _ addr: UInt64, _ e: UInt64,
+                             _ why: String) {
         let detail = "print_bad_pte: addr \(hex(addr)) \(layout.describe(e)): \(why)"
         if let task { report(.bugOn, detail, task) } else { report(.bugOn, detail, on: "observer") }
     }

@@ -27,7 +27,7 @@ extension Kernel {
 
     /// Models vma_needs_dirty_tracking() (mm/mmap.c, v6.5+): a shared, write-notified
     /// file mapping of a filesystem that tracks dirty pages (not DAX).
-    func vmaNeedsDirtyTracking(_ vma: VMA) -> Bool {
+    private func vmaNeedsDirtyTracking(_ vma: VMA) -> Bool {
         guard vma.flags.contains(.shared), case .file = vma.backing else { return false }
         return true
     }

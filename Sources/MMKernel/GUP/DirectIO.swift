@@ -16,15 +16,18 @@ extension Kernel {
             return -Errno.EINVAL
         }
         if case .file(let inode) = store, files.mount(files.inodes[inode].mount).dax {
-            return await daxCopyIO(t, read: read, inode: inode, buffer: buffer, len: len, offset: offset)
+            return await daxCopyIO(t, read: read, inode: inode, buffer: buffer, len: len,
+                                   offset: offset)
         }
         let first = buffer & ~(PAGE_SIZE - 1)
         let nrPages = Int((buffer + len - first + PAGE_SIZE - 1) >> 12)
         var flags: FollFlags = config.era.directIOPins ? [.pin] : [.get]
         if read { flags.insert(.write) }
         if config.era.hasP2PDMAUser { flags.insert(.pciP2PDMA) }  // ITER_ALLOW_P2PDMA: NVMe
+        // A task without an mm (a kernel thread) has no user buffer to pin.
+        guard let mm = t.mm else { return -Errno.EFAULT }
         var held = HeldPages()
-        let got = await getUserPagesFast(t, mm: t.mm!, first, nrPages, flags, held: &held)
+        let got = await getUserPagesFast(t, mm: mm, first, nrPages, flags, held: &held)
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
         let bytes = min(len, UInt64(got) << 12 - (buffer - first))
         if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }
@@ -60,8 +63,9 @@ extension Kernel {
 
     /// The DMA engine: one step per page; a frame freed or reused since it was pinned is
     /// `dma-after-free` (the device still writes or reads it, as hardware would).
-    func dmaTransfer(_ t: KTask, read: Bool, store: DataStore, pfns: [Pfn], epochs: [UInt32],
-                     buffer: UInt64, bytes: UInt64, offset: UInt64) async {
+    private func dmaTransfer(_ t: KTask, read: Bool, store: DataStore, pfns: [Pfn],
+                             epochs: [UInt32],
+                             buffer: UInt64, bytes: UInt64, offset: UInt64) async {
         let first = buffer & ~(PAGE_SIZE - 1)
         for (i, pfn) in pfns.enumerated() {
             let pageStart = first + UInt64(i) << 12
@@ -71,15 +75,18 @@ extension Kernel {
             // device's store behind it) record it.
             await t.step()
             if memory.memmap.isRemoved(pfn) || (memory.memmap.pfnValid(pfn)
-                                         && (page(pfn).flags.contains(.free) || page(pfn).epoch != epochs[i])) {
-                report(.dmaAfterFree, "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
+                                         && (page(pfn).flags.contains(.free)
+                                             || page(pfn).epoch != epochs[i])) {
+                report(.dmaAfterFree,
+                       "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
                        + "freed or reused while the I/O held it", t)
             }
             checkFreedPmem(t, pfn, .dmaAfterFree, "DMA \(read ? "into" : "from")")
             let fileOff = offset + (lo - buffer)
             let phys = pfn.physAddr
             if read {
-                for a in stride(from: lo & ~7, to: hi, by: 8) where readPhys(phys | (a & 0xfff)) != 0 {
+                for a in stride(from: lo & ~7, to: hi, by: 8)
+                    where readPhys(phys | (a & 0xfff)) != 0 {
                     writePhys(phys | (a & 0xfff), 0)
                 }
                 for (off, v) in storedWords(store, fileOff, hi - lo) {
@@ -96,7 +103,7 @@ extension Kernel {
 
     /// After a direct write, cached pages of the range show the new contents (the kernel
     /// invalidates them; the next read brings the same words back).
-    func refreshCachedPages(inode: InodeID, _ offset: UInt64, _ len: UInt64) {
+    private func refreshCachedPages(inode: InodeID, _ offset: UInt64, _ len: UInt64) {
         let first = Int(offset >> 12), last = Int((offset + len - 1) >> 12)
         for index in first...last where index < files.inodes[inode].cache.count {
             guard let pfn = files.inodes[inode].cached(index) else { continue }
@@ -112,8 +119,8 @@ extension Kernel {
     /// dax_direct_access, copy_to/from_iter): the user buffer is touched like any user
     /// access (faults, no GUP). A read of a hole or unwritten extent gives zeros; a write
     /// allocates.
-    func daxCopyIO(_ t: KTask, read: Bool, inode: InodeID, buffer: UInt64, len: UInt64,
-                   offset: UInt64) async -> Int {
+    private func daxCopyIO(_ t: KTask, read: Bool, inode: InodeID, buffer: UInt64, len: UInt64,
+                           offset: UInt64) async -> Int {
         guard let f = daxFile(inode: inode) else { return -Errno.EIO }
         var addr = buffer
         while addr < buffer + len {
@@ -129,7 +136,8 @@ extension Kernel {
                 var devPhys: UInt64? = nil
                 if let map = daxIomap(f, index: index, count: 1, write: !read), map.kind != .hole,
                    !(read && map.kind == .unwritten),
-                   let pfn = daxDirectAccess(files.daxFiles[f].region, block: map.block, pages: 1, extent: 1) {
+                   let pfn = daxDirectAccess(files.daxFiles[f].region, block: map.block, pages: 1,
+                                             extent: 1) {
                     devPhys = pfn.pfn.physAddr | (fileOff & (PAGE_SIZE - 1))
                 }
                 let user = userBase | (a & (PAGE_SIZE - 1))
@@ -152,7 +160,7 @@ extension Kernel {
     /// Models the mark_dirty part of bio_release_pages() (block/bio.c): after a direct I/O
     /// read each page that is not compound is dirtied (set_page_dirty_lock), so reclaim
     /// cannot take the data it received for clean.
-    func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
+    private func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
         for pfn in pfns where memory.memmap.pfnValid(pfn) && !memory.memmap.isRemoved(pfn) {
             guard compoundHead(pfn) == pfn, !page(pfn).flags.contains(.head) else { continue }
             if !page(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }

@@ -40,8 +40,8 @@ extension Kernel {
 
     /// A huge leaf: follow_devmap_pmd()/_pud() for devmap entries (v4.5–v6.16), else
     /// follow_trans_huge_pmd() (7.x follow_huge_pmd()), under the PMD lock.
-    func followHugeLeaf(_ t: KTask, vma: VMA, _ ref: EntryRef, _ e: UInt64,
-                        _ level: PageTableLevel, _ addr: UInt64, _ flags: FollFlags)
+    private func followHugeLeaf(_ t: KTask, vma: VMA, _ ref: EntryRef, _ e: UInt64,
+                                _ level: PageTableLevel, _ addr: UInt64, _ flags: FollFlags)
         async -> FollowResult
     {
         let ptl = LockID.ptl(slot: ref.slot)
@@ -107,8 +107,8 @@ extension Kernel {
     }
 
     /// Models follow_page_pte() (mm/gup.c), under the PTE lock.
-    func followPagePte(_ t: KTask, mm: MMID, vma: VMA, _ pmd: UInt64, _ addr: UInt64,
-                       _ flags: FollFlags) async -> FollowResult
+    private func followPagePte(_ t: KTask, mm: MMID, vma: VMA, _ pmd: UInt64, _ addr: UInt64,
+                               _ flags: FollFlags) async -> FollowResult
     {
         guard let slot = slotOf(entry: pmd) else { return .noPage }
         let ref = EntryRef(slot: slot, index: PageTableLevel.pte.index(addr))
@@ -141,7 +141,9 @@ extension Kernel {
             // follow_pfn_pte(): no struct page behind the entry.
             await unlock(t, ptl)
             if flags.contains(.dump) { return .error(-Errno.EFAULT) }
-            if !config.era.eexistStopsWithPages && flags.contains(.get) { return .error(-Errno.EFAULT) }
+            if !config.era.eexistStopsWithPages && flags.contains(.get) {
+                return .error(-Errno.EFAULT)
+            }
             return .exists
         }
         if !layout.isWrite(pte) && gupMustUnshare(flags, found) {
@@ -157,7 +159,9 @@ extension Kernel {
         }
         if flags.contains(.touch) {
             let want = PTEBits.accessed | (flags.contains(.write) ? PTEBits.dirty : 0)
-            if pte & want != want { await writeEntry(t, ref, pte | want, .pte, "follow_page_pte touch") }
+            if pte & want != want {
+                await writeEntry(t, ref, pte | want, .pte, "follow_page_pte touch")
+            }
         }
         await unlock(t, ptl)
         return .page(pfn: found, pageMask: 0)

@@ -13,7 +13,9 @@ extension Kernel {
         var foll = flags  // foll_flags: FOLL_COW (or the dropped FOLL_WRITE) lasts one page
         while done < nrPages {
             if vma == nil || addr >= vma!.end {
-                guard let i = mms[mm].vmaContaining(addr) else { return done > 0 ? done : -Errno.EFAULT }
+                guard let i = mms[mm].vmaContaining(addr) else {
+                    return done > 0 ? done : -Errno.EFAULT
+                }
                 vma = mms[mm].vmas[i]
                 let err = checkVmaFlags(vma!, flags)
                 if err != 0 { return done > 0 ? done : err }
@@ -74,7 +76,7 @@ extension Kernel {
     /// without VM_WRITE (mm/gup.c): before v4.9 FOLL_WRITE is dropped, so the retry takes
     /// whatever is mapped then (knob gup_cow_retry_keeps_write off: Dirty COW); v4.9–v5.19
     /// FOLL_COW is set; from v6.0 nothing changes (can_follow_write_pte checks the page).
-    func followAfterCow(_ t: KTask, _ foll: FollFlags, _ addr: UInt64) -> FollFlags {
+    private func followAfterCow(_ t: KTask, _ foll: FollFlags, _ addr: UInt64) -> FollFlags {
         var f = foll
         if !config.has(.gupCowRetryKeepsWrite) {
             f.remove(.write)
@@ -89,8 +91,8 @@ extension Kernel {
 
     /// Models faultin_page() (mm/gup.c): 0 to retry the follow, or -errno
     /// (-EBUSY when FOLL_NOWAIT finds a fault that would sleep).
-    func faultinPage(_ t: KTask, mm: MMID, _ addr: UInt64, _ flags: FollFlags,
-                     unshare: Bool = false) async -> Int {
+    private func faultinPage(_ t: KTask, mm: MMID, _ addr: UInt64, _ flags: FollFlags,
+                             unshare: Bool = false) async -> Int {
         guard let vi = mms[mm].vmaContaining(addr) else { return -Errno.EFAULT }
         if flags.contains(.nowait) && faultWouldSleep(mm: mm, vmaIndex: vi, addr) {
             t.exec.note("faultin_page \(hex(addr)): FOLL_NOWAIT, VM_FAULT_RETRY -> -EBUSY")
@@ -109,7 +111,7 @@ extension Kernel {
 
     /// A fault that must wait for I/O (a page-cache page not cached yet): with
     /// ALLOW_RETRY|RETRY_NOWAIT filemap_fault() returns VM_FAULT_RETRY instead.
-    func faultWouldSleep(mm: MMID, vmaIndex: Int, _ addr: UInt64) -> Bool {
+    private func faultWouldSleep(mm: MMID, vmaIndex: Int, _ addr: UInt64) -> Bool {
         let vma = mms[mm].vmas[vmaIndex]
         guard case .file(let inode) = vma.backing else { return false }
         let index = Int(vma.pageIndex(addr))
@@ -147,7 +149,8 @@ extension Kernel {
         if migrateMovable { t.memallocPin = false }
         if r > 0 && flags.contains(.longterm) && config.era.longtermFsdaxCheck == .afterPinning {
             let end = (start & ~(PAGE_SIZE - 1)) + UInt64(r) << 12
-            if mms[mm].vmas.contains(where: { $0.start < end && $0.end > start && vmaIsFsdax($0) }) {
+            if mms[mm].vmas.contains(where: { $0.start < end && $0.end > start
+                                             && vmaIsFsdax($0) }) {
                 t.exec.note("check_dax_vmas: fs-dax vma with FOLL_LONGTERM -> -EOPNOTSUPP")
                 await releaseHeld(t, pages!, pinned: flags.contains(.pin))
                 pages = HeldPages()
@@ -168,8 +171,9 @@ extension Kernel {
     /// are migrated to frames without __GFP_MOVABLE. 0 when all were pinnable; -EAGAIN
     /// after migrating (the caller pins again); -ENOMEM when a migration failed ("mm/gup:
     /// return an error on migration failure", v5.13). The pins are gone unless 0.
-    func checkAndMigrateMovablePages(_ t: KTask, mm: MMID, _ start: UInt64, _ flags: FollFlags,
-                                     _ pages: inout HeldPages) async -> Int {
+    private func checkAndMigrateMovablePages(_ t: KTask, mm: MMID, _ start: UInt64,
+                                             _ flags: FollFlags,
+                                             _ pages: inout HeldPages) async -> Int {
         let base = start & ~(PAGE_SIZE - 1)
         var isolated: [(addr: UInt64, pfn: Pfn)] = []
         var unmovable = false

@@ -52,8 +52,8 @@ extension Kernel {
     }
 
     /// The walk proper (gup_pgd_range): stops at the first entry it cannot take.
-    func gupFastWalk(_ t: KTask, mm: MMID, _ start: UInt64, _ nrPages: Int, _ flags: FollFlags,
-                     _ got: inout HeldPages) async {
+    private func gupFastWalk(_ t: KTask, mm: MMID, _ start: UInt64, _ nrPages: Int,
+                             _ flags: FollFlags, _ got: inout HeldPages) async {
         var addr = start
         let end = start + UInt64(nrPages) << 12
         while addr < end {

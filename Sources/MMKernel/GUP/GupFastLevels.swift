@@ -52,7 +52,9 @@ extension Kernel {
                 let pteNow = await readEntry(t, ref)
                 if pmdNow != pmd || pteNow != pte {
                     t.exec.note("gup-fast: entry changed under us at \(hex(addr)): drop, fall back")
-                    if r == .grabbed { await gupPutFolio(t, pfn, refs: 1, pinned: flags.contains(.pin)) }
+                    if r == .grabbed {
+                        await gupPutFolio(t, pfn, refs: 1, pinned: flags.contains(.pin))
+                    }
                     break loop
                 }
             }
@@ -74,7 +76,7 @@ extension Kernel {
     /// through `pmd` before, must still be a table page. When it was freed since (a
     /// collapse or zap freed it while this CPU had IRQs off, and nothing waited for it),
     /// the read went to a freed page: `use-after-free`, and the walk stops.
-    func gupFastTableLive(_ t: KTask, _ pmd: UInt64, _ slot: TableSlot) -> Bool {
+    private func gupFastTableLive(_ t: KTask, _ pmd: UInt64, _ slot: TableSlot) -> Bool {
         let p = identity(layout.pfn(pmd))
         if p.flags.contains(.table) && Int(p.index) == slot.raw { return true }
         report(.useAfterFree, "gup-fast: read a PTE of table page \(hex(layout.pfn(pmd))), "
@@ -83,7 +85,7 @@ extension Kernel {
     }
 
     /// Drops the last `n` pages of `got` (undo_dev_pagemap()).
-    func undoTaken(_ t: KTask, _ got: inout HeldPages, _ n: Int, _ flags: FollFlags) async {
+    private func undoTaken(_ t: KTask, _ got: inout HeldPages, _ n: Int, _ flags: FollFlags) async {
         for _ in 0..<n {
             let pfn = got.pfns.removeLast()
             _ = got.pinned.removeLast()
@@ -137,7 +139,9 @@ extension Kernel {
         // of the block, while the pages array records the subpages — for a real THP both
         // name the same folio; for a driver's non-compound block they do not.
         let head = layout.pfn(e)
-        if case .failed = await tryGrabFolio(t, head, refs: Int32(n), flags, fast: true) { return 0 }
+        if case .failed = await tryGrabFolio(t, head, refs: Int32(n), flags, fast: true) {
+            return 0
+        }
         if config.has(.gupFastPteRecheck), await readEntry(t, ref) != e {
             await gupPutFolio(t, head, refs: Int32(n), pinned: flags.contains(.pin))
             return 0

@@ -72,8 +72,8 @@ extension Kernel {
     /// __get_user_pages() with pages == NULL over `[start, end)` (caller holds
     /// mmap_lock): entries present with the needed permission are left alone, anything
     /// else is faulted in. Returns 0 or -errno.
-    func populateRange(_ t: KTask, mm: MMID, _ start: UInt64, _ end: UInt64,
-                       flags: FollFlags) async -> Int {
+    private func populateRange(_ t: KTask, mm: MMID, _ start: UInt64, _ end: UInt64,
+                               flags: FollFlags) async -> Int {
         var none: HeldPages? = nil
         let r = await getUserPagesLocked(t, mm: mm, start, Int((end - start) >> 12), flags,
                                          pages: &none)

@@ -26,7 +26,9 @@ extension Kernel {
             checkCowBypass(t, vma: mms[remote].vmas[i], addr, pfn: pfn)
         }
         writePhys(pfn.physAddr | (addr & (PAGE_SIZE - 1)), value)
-        if memory.memmap.pfnValid(pfn) && pfn != memory.zeroPfn { withPage(pfn) { $0.flags.insert(.dirty) } }
+        if memory.memmap.pfnValid(pfn) && pfn != memory.zeroPfn {
+            withPage(pfn) { $0.flags.insert(.dirty) }
+        }
         t.exec.note("mem_write \(hex(addr)): \(value) into pfn \(hex(pfn))")
         await gupPutFolio(t, pfn, refs: 1, pinned: false)  // put_page
         await unlockShared(t, .mmap(mm: remote))
@@ -36,7 +38,7 @@ extension Kernel {
     /// The checker of FOLL_FORCE writes: through a private (COW) mapping a write may only
     /// reach the mapping's own anonymous copy. A page-cache page (the file itself, as in
     /// CVE-2016-5195) or the shared zero page written this way is `cow-bypass`.
-    func checkCowBypass(_ t: KTask, vma: VMA, _ addr: UInt64, pfn: Pfn) {
+    private func checkCowBypass(_ t: KTask, vma: VMA, _ addr: UInt64, pfn: Pfn) {
         guard vma.flags.isCOW else { return }
         if pfn == memory.zeroPfn || isHugeZero(compoundHead(pfn)) {
             report(.cowBypass, "FOLL_FORCE write at \(hex(addr)) of a private mapping went "

@@ -11,7 +11,7 @@ enum GrabResult: Equatable {
 /// Taking and dropping GUP references and pins (mm/gup.c; reference §5.4).
 extension Kernel {
     /// True when `pfn` is a PCI P2PDMA page (is_pci_p2pdma_page()).
-    func isP2PDMAPage(_ pfn: Pfn) -> Bool {
+    private func isP2PDMAPage(_ pfn: Pfn) -> Bool {
         let p = page(pfn)
         guard p.flags.contains(.zoneDevice), let pg = p.pgmapID else { return false }
         return pgmapInfo(pg).type == .pciP2PDMA
@@ -20,7 +20,7 @@ extension Kernel {
     /// Models folio_is_longterm_pinnable() / is_longterm_pinnable_page(): not for
     /// fs-dax, device-coherent or P2PDMA pages, nor ZONE_MOVABLE pages with
     /// `longterm_migrate_movable` (v5.13; CMA is not modelled).
-    func isLongtermPinnable(_ pfn: Pfn) -> Bool {
+    private func isLongtermPinnable(_ pfn: Pfn) -> Bool {
         if config.has(.longtermMigrateMovable) && isZoneMovable(pfn) { return false }
         let p = page(pfn)
         guard p.flags.contains(.zoneDevice), let pg = p.pgmapID else { return true }
@@ -50,7 +50,8 @@ extension Kernel {
         }
         // Neither GET nor PIN (populate, follow for -EEXIST): nothing is counted.
         if flags.intersection([.get, .pin]).isEmpty { return .notCounted }
-        if flags.contains(.pin) && (pfn == memory.zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 {
+        if flags.contains(.pin) && (pfn == memory.zeroPfn || isHugeZero(pfn))
+            && config.era >= .v6_1 {
             return .notCounted
         }
         if fast && flags.contains(.pin) && flags.contains(.longterm) && !isLongtermPinnable(pfn) {

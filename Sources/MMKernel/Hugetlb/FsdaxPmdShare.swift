@@ -31,7 +31,7 @@ extension Kernel {
 
     /// The RFC's vma_shareable() for an fs-dax vma: VM_MAYSHARE and the aligned 1G range
     /// inside the vma.
-    func fsdaxVmaShareable(_ vma: VMA, _ addr: UInt64) -> Bool {
+    private func fsdaxVmaShareable(_ vma: VMA, _ addr: UInt64) -> Bool {
         let base = addr & ~(PUD_SIZE - 1)
         return vma.flags.contains(.mayShare) && base >= vma.start && base + PUD_SIZE <= vma.end
     }
@@ -44,7 +44,8 @@ extension Kernel {
                              inode: InodeID) async -> EntryRef? {
         await lock(t, .iMmap(inode: inode))
         let idx = vmf.vma.pageIndex(vmf.address)
-        for (smm, svma) in await iMmapVMAs(t, vmf.vma.backing, idx: idx, skip: (vmf.mm, vmf.vma.start)) {
+        for (smm, svma) in await iMmapVMAs(t, vmf.vma.backing, idx: idx,
+                                           skip: (vmf.mm, vmf.vma.start)) {
             guard fsdaxVmaShareable(svma, ((idx - svma.pgoff) << 12) + svma.start),
                   let saddr = pageTableShareable(svma, vmf.vma, vmf.address, idx),
                   let spte = await hugePteOffset(t, mm: smm, saddr) else { continue }
@@ -55,7 +56,8 @@ extension Kernel {
             if await readEntry(t, pud) == 0 {
                 await writeEntry(t, pud, layout.make(pfn: tablePfn, prot: PTEBits.table), .pud,
                                  "pmd_share: pud_populate")
-                t.exec.note("pmd_share: mm\(vmf.mm) shares mm\(smm)'s PMD table pfn \(hex(tablePfn))")
+                t.exec.note("pmd_share: mm\(vmf.mm) shares mm\(smm)'s PMD table pfn "
+                            + "\(hex(tablePfn))")
             } else {
                 await putPage(t, tablePfn)
             }

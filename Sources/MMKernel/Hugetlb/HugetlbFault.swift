@@ -12,7 +12,8 @@ extension Kernel {
         }
         let haddr = vmf.address & ~(PMD_SIZE - 1)
         let held = await hugetlbFaultLock(t, vmf.vma, inode)
-        guard let (ref, tablePfn) = await hugePteAlloc(t, vmf.mm, vmf.vma, haddr, inode: inode) else {
+        guard let (ref, tablePfn) = await hugePteAlloc(t, vmf.mm, vmf.vma, haddr,
+                                                       inode: inode) else {
             await hugetlbFaultUnlock(t, held, inode)
             return .oom
         }
@@ -79,11 +80,13 @@ extension Kernel {
     /// anonymous; under the PT lock, if the entry is still none, map it (writable and
     /// dirty only for a shared writable vma) with a compound mapcount; a private write
     /// goes on to hugetlb_wp().
-    func hugetlbNoPage(_ t: KTask, _ vmf: inout VMFault, _ f: Int, _ idx: Int) async -> FaultResult {
+    private func hugetlbNoPage(_ t: KTask, _ vmf: inout VMFault, _ f: Int,
+                               _ idx: Int) async -> FaultResult {
         let inode = hugetlb.files[f].inode
         let shared = vmf.vma.flags.contains(.mayShare)
         await t.step()
-        guard idx < hugetlb.files[f].pages.count, UInt64(idx) < files.inodes[inode].size / PMD_SIZE else {
+        guard idx < hugetlb.files[f].pages.count,
+              UInt64(idx) < files.inodes[inode].size / PMD_SIZE else {
             return .sigbus
         }
         var pfn: Pfn
@@ -118,7 +121,9 @@ extension Kernel {
                 }
             } else {
                 withPage(new) { $0.flags.formUnion([.anon, .anonExclusive]) }
-                if let i = mms[vmf.mm].vmaContaining(vmf.address) { mms[vmf.mm].vmas[i].hasAnonVMA = true }
+                if let i = mms[vmf.mm].vmaContaining(vmf.address) {
+                    mms[vmf.mm].vmas[i].hasAnonVMA = true
+                }
             }
         }
         let ptl = LockID.ptl(slot: vmf.pmd.slot)
@@ -135,7 +140,8 @@ extension Kernel {
         await writeEntry(t, vmf.pmd, entry, .pmd, "hugetlb_no_page: set_huge_pte_at")
         var r = FaultResult.done
         if vmf.isWrite && !shared {
-            r = await hugetlbWp(t, &vmf, entry, pagecache: fromCache || !page(pfn).flags.contains(.anon))
+            r = await hugetlbWp(t, &vmf, entry,
+                                pagecache: fromCache || !page(pfn).flags.contains(.anon))
         }
         await unlock(t, ptl)
         return r
@@ -143,7 +149,8 @@ extension Kernel {
 
     /// A fault on a present huge entry: a write to a read-only private one goes to
     /// hugetlb_wp(); otherwise huge_ptep_set_access_flags() marks it young (and dirty).
-    func hugetlbFaultPresent(_ t: KTask, _ vmf: inout VMFault, _ entry: UInt64) async -> FaultResult {
+    private func hugetlbFaultPresent(_ t: KTask, _ vmf: inout VMFault,
+                                     _ entry: UInt64) async -> FaultResult {
         let ptl = LockID.ptl(slot: vmf.pmd.slot)
         await lock(t, ptl)
         guard tables.read(vmf.pmd.slot, vmf.pmd.index) == entry else {
@@ -168,14 +175,16 @@ extension Kernel {
     /// exclusive anonymous huge page is reused (made writable); otherwise a new huge page
     /// is allocated and copied, the old entry cleared and flushed, the new one installed,
     /// and the old page loses its mapping and the reference that went with it.
-    func hugetlbWp(_ t: KTask, _ vmf: inout VMFault, _ entry: UInt64, pagecache: Bool) async -> FaultResult {
+    private func hugetlbWp(_ t: KTask, _ vmf: inout VMFault, _ entry: UInt64,
+                           pagecache: Bool) async -> FaultResult {
         let old = layout.pfn(entry)
         let haddr = vmf.address & ~(PMD_SIZE - 1)
         let oldPage = page(old)
         let exclusive = config.era.cowReuse == .anonExclusive
             ? oldPage.flags.contains(.anonExclusive) : oldPage.entireMapcount == 1
         if !pagecache && oldPage.flags.contains(.anon) && exclusive {
-            await writeEntry(t, vmf.pmd, entry | PTEBits.rw | PTEBits.dirty | PTEBits.accessed, .pmd,
+            await writeEntry(t, vmf.pmd,
+                             entry | PTEBits.rw | PTEBits.dirty | PTEBits.accessed, .pmd,
                              "hugetlb_wp: reuse")
             return .done
         }

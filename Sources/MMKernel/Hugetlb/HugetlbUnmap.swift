@@ -11,7 +11,8 @@ extension Kernel {
     func unmapHugepageRangeFinal(_ t: KTask, mm: MMID, vma: VMA, _ start: UInt64, _ end: UInt64,
                                  _ tlb: inout MMUGather) async {
         guard case .hugetlb(let inode) = vma.backing else { return }
-        let vmaLock = hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
+        let vmaLock =
+            hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
         if let l = vmaLock { await lock(t, l) }
         await lock(t, .iMmap(inode: inode))
         await unmapHugepageRange(t, mm: mm, vma: vma, start, end, &tlb)
@@ -52,7 +53,8 @@ extension Kernel {
                 tlb.cleared(addr, PMD_SIZE)
                 let pfn = layout.pfn(e)
                 if page(pfn).entireMapcount <= 0 {
-                    report(.bugOn, "page_remove_rmap: hugetlb pfn \(hex(pfn)) mapcount underflow", t)
+                    report(.bugOn,
+                           "page_remove_rmap: hugetlb pfn \(hex(pfn)) mapcount underflow", t)
                 } else {
                     withPage(pfn) { $0.entireMapcount -= 1 }
                 }
@@ -77,7 +79,8 @@ extension Kernel {
     /// flushing tlb/caches", v4.19; v4.4: the vma's range), which a split vma does not widen.
     func hugetlbChangeProtection(_ t: KTask, mm: MMID, vma: VMA) async {
         guard case .hugetlb(let inode) = vma.backing else { return }
-        let vmaLock = hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
+        let vmaLock =
+            hugetlbUsesVmaLock(vma) ? LockID.hugetlbVma(lock: Int(vma.hugetlbVmaLock)) : nil
         if let l = vmaLock { await lock(t, l) }
         await lock(t, .iMmap(inode: inode))
         let prot = vma.pageProt
@@ -111,7 +114,9 @@ extension Kernel {
         } else {
             var start = vma.start
             var end = vma.end
-            if !unshared.isEmpty && config.era >= .v5_2 { adjustRangeIfPmdSharingPossible(vma, &start, &end) }
+            if !unshared.isEmpty && config.era >= .v5_2 {
+                adjustRangeIfPmdSharingPossible(vma, &start, &end)
+            }
             await flushTLBRange(t, mm: mm, start, end - start)
         }
         await unlock(t, .iMmap(inode: inode))
@@ -142,7 +147,9 @@ extension Kernel {
                 addr += PMD_SIZE
                 continue
             }
-            guard let (dst, _) = await hugePteAlloc(t, child, dstVma, addr, inode: inode) else { return }
+            guard let (dst, _) = await hugePteAlloc(t, child, dstVma, addr, inode: inode) else {
+                return
+            }
             if dst.slot == src.slot {
                 addr = (addr & ~(PUD_SIZE - 1)) + PUD_SIZE  // the child shares the table
                 continue

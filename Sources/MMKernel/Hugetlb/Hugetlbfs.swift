@@ -31,7 +31,9 @@ extension Kernel {
     /// The mmap granule of `target`: hugetlb_get_unmapped_area() aligns a hugetlbfs
     /// mapping to the huge page size and ksys_mmap_pgoff() rounds its length up to it.
     func hugetlbMmapGranule(_ target: MapTarget) -> UInt64 {
-        if case .file(let inode) = target, files.mount(files.inodes[inode].mount).hugetlbfs { return PMD_SIZE }
+        if case .file(let inode) = target, files.mount(files.inodes[inode].mount).hugetlbfs {
+            return PMD_SIZE
+        }
         return PAGE_SIZE
     }
 
@@ -106,14 +108,15 @@ extension Kernel {
     /// Models hugetlb_vmdelete_list() (fs/hugetlbfs/inode.c): for every vma mapping the
     /// file from page index `fromIndex` on, unmap_hugepage_range() with its own
     /// mmu_gather. The caller holds i_mmap_rwsem for write.
-    func hugetlbVmdeleteList(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
+    private func hugetlbVmdeleteList(_ t: KTask, inode: InodeID, fromIndex: UInt64) async {
         for mm in mms.ids where !mms[mm].exited {
             await t.step()
             for v in mms[mm].vmas where v.backing == .hugetlb(inode: inode) {
                 let last = v.pgoff + (v.length >> 12)
                 guard last > fromIndex else { continue }
                 let start = fromIndex > v.pgoff ? v.start + ((fromIndex - v.pgoff) << 12) : v.start
-                let vmaLock = hugetlbUsesVmaLock(v) ? LockID.hugetlbVma(lock: Int(v.hugetlbVmaLock)) : nil
+                let vmaLock =
+                    hugetlbUsesVmaLock(v) ? LockID.hugetlbVma(lock: Int(v.hugetlbVmaLock)) : nil
                 if let l = vmaLock, !(await hugetlbVmaTrylockWrite(t, l)) { continue }
                 var tlb = MMUGather(mm: mm)
                 await unmapHugepageRange(t, mm: mm, vma: v, start, v.end, &tlb)
@@ -127,7 +130,7 @@ extension Kernel {
     /// write, unmap the huge page at file index `index` (in 4K pages) from every vma that
     /// maps it, each with its own mmu_gather. The kernel takes each vma lock in order
     /// (dropping i_mmap_rwsem when a trylock fails); the model unmaps without it.
-    func hugetlbUnmapFileFolio(_ t: KTask, inode: InodeID, index: UInt64) async {
+    private func hugetlbUnmapFileFolio(_ t: KTask, inode: InodeID, index: UInt64) async {
         await lock(t, .iMmap(inode: inode))
         for mm in mms.ids where !mms[mm].exited {
             await t.step()
@@ -144,7 +147,7 @@ extension Kernel {
 
     /// Models hugetlb_vma_trylock_write(): takes the lock if it is free, else false (the
     /// vma is skipped). A trylock cannot deadlock, so lockdep records no ordering edge.
-    func hugetlbVmaTrylockWrite(_ t: KTask, _ l: LockID) async -> Bool {
+    private func hugetlbVmaTrylockWrite(_ t: KTask, _ l: LockID) async -> Bool {
         await t.step()
         log.write(l.object)  // the trylock's cmpxchg writes the word even when it fails
         var s = lockState(l)

@@ -36,7 +36,9 @@ extension Kernel {
         var slot = mms[mm].pgd
         for level in [PageTableLevel.pgd, .pud] {
             let e = await readEntry(t, EntryRef(slot: slot, index: level.index(addr)))
-            guard e != 0, level == .pgd || !layout.isLeaf(e), let next = slotOf(entry: e) else { return nil }
+            guard e != 0, level == .pgd || !layout.isLeaf(e), let next = slotOf(entry: e) else {
+                return nil
+            }
             slot = next
         }
         return EntryRef(slot: slot, index: PageTableLevel.pmd.index(addr))
@@ -87,7 +89,8 @@ extension Kernel {
                                  "huge_pmd_share: pud_populate")
                 hugetlb.shares += 1
                 hugetlb.givenUp.removeAll { $0.mm == mm && $0.slot == spte.slot }
-                t.exec.note("huge_pmd_share: mm\(mm) shares mm\(smm)'s PMD table pfn \(hex(tablePfn))")
+                t.exec.note("huge_pmd_share: mm\(mm) shares mm\(smm)'s PMD table pfn "
+                            + "\(hex(tablePfn))")
             } else {
                 await pmdShareDec(t, slot: spte.slot)
             }
@@ -119,7 +122,7 @@ extension Kernel {
 
     /// Takes one share of the PMD table in `slot`: get_page() on the table page, or
     /// ptdesc_pmd_pts_inc() / atomic_inc(&pt_share_count).
-    func pmdShareInc(_ t: KTask, slot: TableSlot) async {
+    private func pmdShareInc(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
@@ -139,7 +142,7 @@ extension Kernel {
     }
 
     /// Drops one share of the PMD table in `slot`: put_page() or ptdesc_pmd_pts_dec().
-    func pmdShareDec(_ t: KTask, slot: TableSlot) async {
+    private func pmdShareDec(_ t: KTask, slot: TableSlot) async {
         let pfn = tables.pfn(ofSlot: slot)
         switch config.era.hugetlbShareCount {
         case .pageRefcount:
@@ -216,7 +219,9 @@ extension Kernel {
     func adjustRangeIfPmdSharingPossible(_ vma: VMA, _ start: inout UInt64, _ end: inout UInt64) {
         let vStart = (vma.start + PUD_SIZE - 1) & ~(PUD_SIZE - 1)
         let vEnd = vma.end & ~(PUD_SIZE - 1)
-        guard vma.flags.contains(.mayShare), vEnd > vStart, end > vStart, start < vEnd else { return }
+        guard vma.flags.contains(.mayShare), vEnd > vStart, end > vStart, start < vEnd else {
+            return
+        }
         if start > vStart { start &= ~(PUD_SIZE - 1) }
         if end < vEnd { end = (end + PUD_SIZE - 1) & ~(PUD_SIZE - 1) }
     }

@@ -192,7 +192,7 @@ public struct MemMap {
 
     /// The state of `pfn`'s section (no access recorded: for the end-of-run audit and
     /// observers that run alone).
-    func sectionStateUnrecorded(_ pfn: Pfn) -> SectionState {
+    private func sectionStateUnrecorded(_ pfn: Pfn) -> SectionState {
         let s = pfn.raw >> MemMap.sectionShift
         return s >= 0 && s < states.count ? states[s] : .absent
     }

@@ -113,7 +113,8 @@ extension Kernel {
     /// current_gfp_context() clears __GFP_MOVABLE). nil when memory is exhausted.
     func allocPages(_ t: KTask, order: Int = 0, movable: Bool = false) async -> Pfn? {
         await t.step()
-        guard let pfn = memory.allocator.take(order: order, movable: movable && !t.memallocPin) else {
+        guard let pfn = memory.allocator.take(order: order,
+                                              movable: movable && !t.memallocPin) else {
             return nil
         }
         // The new owner's clear_page() writes the frame (its epoch changes, so what was

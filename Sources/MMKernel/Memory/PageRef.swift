@@ -45,7 +45,8 @@ extension Kernel {
         let p = identity(head)
         let old = memory.memmap.refcountSub(head, n)
         if old < n {
-            report(.refcountUnderflow, "\(name): pfn \(hex(head)) refcount \(old), dropping \(n)", t)
+            report(.refcountUnderflow,
+                   "\(name): pfn \(hex(head)) refcount \(old), dropping \(n)", t)
             withPage(head) { $0.refcount = 0 }
             return
         }

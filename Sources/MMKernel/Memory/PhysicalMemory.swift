@@ -56,7 +56,8 @@ extension Kernel {
     @inline(__always) func page(_ pfn: Pfn) -> Page { memory.memmap.page(pfn) }
 
     /// Mutates the struct page of `pfn` in place.
-    @discardableResult @inline(__always) func withPage<R>(_ pfn: Pfn, _ body: (inout Page) -> R) -> R {
+    @discardableResult @inline(__always) func withPage<R>(_ pfn: Pfn,
+                                                          _ body: (inout Page) -> R) -> R {
         memory.memmap.withPage(pfn, body)
     }
 

@@ -26,7 +26,8 @@ extension Kernel {
     /// size. VM_PFNMAP vmas are not walked at all (walk_page_test).
     public func smaps(mm: MMID, vmaIndex: Int) -> SmapsEntry {
         let vma = mms[mm].vmas[vmaIndex]
-        if vma.flags.contains(.hugetlb) { return smapsHugetlb(mm: mm, vma) }  // Hugetlb/HugetlbSmaps.swift
+        // Hugetlb/HugetlbSmaps.swift
+        if vma.flags.contains(.hugetlb) { return smapsHugetlb(mm: mm, vma) }
         var out = SmapsEntry()
         out.vmFlags = vma.flags.mnemonics
         if vma.flags.contains(.pfnMap) { return out }
@@ -62,11 +63,13 @@ extension Kernel {
 
     /// Models smaps_pmd_entry() + smaps_account() (fs/proc/task_mmu.c); from v6.12 the
     /// page is vm_normal_page_pmd()'s, so devmap PMDs count nothing.
-    func smapsPmdEntry(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ out: inout SmapsEntry) {
+    private func smapsPmdEntry(_ vma: VMA, _ addr: UInt64, _ pmd: UInt64, _ out: inout SmapsEntry) {
         let pfn = layout.pfn(pmd)
         if isHugeZero(pfn) { return }  // follow_trans_huge_pmd(FOLL_DUMP) → -EFAULT
         guard memory.memmap.pfnValid(pfn) else { return }
-        if config.era.smapsPmdUsesNormalPage && vmNormalPagePmd(vma, addr, pmd, nil) == nil { return }
+        if config.era.smapsPmdUsesNormalPage && vmNormalPagePmd(vma, addr, pmd, nil) == nil {
+            return
+        }
         let p = page(pfn)
         let kb: UInt64 = p.flags.contains(.head) ? (4 << UInt64(p.order)) : 4
         if p.flags.contains(.anon) {

@@ -170,7 +170,9 @@ public enum PageTableLevel: Int, Sendable, CaseIterable, CustomStringConvertible
     /// Bytes an entry at this level maps.
     public var size: UInt64 { 1 << UInt64(shift) }
     /// Index of `addr` in a table of this level.
-    @inline(__always) public func index(_ addr: UInt64) -> Int { Int((addr >> UInt64(shift)) & 511) }
+    @inline(__always) public func index(_ addr: UInt64) -> Int {
+        Int((addr >> UInt64(shift)) & 511)
+    }
 
     public var description: String {
         switch self {

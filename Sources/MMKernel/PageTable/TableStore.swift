@@ -88,7 +88,7 @@ public struct TableStore {
         }
     }
 
-    mutating func releaseSlot(_ slot: TableSlot) {
+    fileprivate mutating func releaseSlot(_ slot: TableSlot) {
         pfnOfSlot[slot.raw] = -1
         freeSlots.append(Int32(slot.raw))
     }

@@ -22,7 +22,8 @@ public final class KTask {
     /// PF_MEMALLOC_PIN (memalloc_pin_save(), v5.13): allocations leave ZONE_MOVABLE alone.
     @exclusivity(unchecked) public var memallocPin = false
     /// Locks held per lockdep class (`LockClass` raw value), for lock-order checks.
-    @exclusivity(unchecked) var heldCounts: [UInt16] = Array(repeating: 0, count: LockClass.allCases.count)
+    @exclusivity(unchecked) var heldCounts: [UInt16] = Array(repeating: 0,
+                                                             count: LockClass.allCases.count)
 
     /// The lockdep classes held, one bit per class.
     var heldClasses: UInt32 {

@@ -25,7 +25,8 @@ extension Kernel {
         }
         t.irqsOffDepth -= 1
         tlb.setIrqsOff(t.cpu, Int32(t.irqsOffDepth))
-        t.exec.note("local_irq_restore (cpu\(t.cpu) irqs \(t.irqsOffDepth == 0 ? "on" : "still off"))")
+        t.exec.note("local_irq_restore (cpu\(t.cpu) irqs "
+                    + "\(t.irqsOffDepth == 0 ? "on" : "still off"))")
         if t.irqsOffDepth == 0 { t.exec.wake(Obj.cpuIrq(t.cpu)) }
     }
 

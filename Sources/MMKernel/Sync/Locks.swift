@@ -67,15 +67,18 @@ extension Kernel {
 
     /// Sets the lock word of `id`, recorded as `kind`: a write, or for a reader's
     /// acquire and release a commuting update (readers succeed in either order).
-    @inline(__always) func setLockState(_ id: LockID, _ state: LockState, _ kind: AccessKind = .write) {
+    @inline(__always) func setLockState(_ id: LockID, _ state: LockState,
+                                        _ kind: AccessKind = .write) {
         log.access(id.object, kind)
         switch id {
         case .ptl(let slot): tables.setPtl(slot, state)
         case .mmap(let mm): mms[mm].mmapLock = state
         case .iMmap(let inode): files.inodes.withUnrecorded(inode) { $0.iMmapRwsem = state }
         case .hugetlbVma(let lock): setHugetlbLockWord(lock, state)
-        case .hugetlbFault(let inode): files.inodes.withUnrecorded(inode) { $0.hugetlbFaultMutex = state }
-        case .invalidate(let inode): files.inodes.withUnrecorded(inode) { $0.invalidateLock = state }
+        case .hugetlbFault(let inode):
+            files.inodes.withUnrecorded(inode) { $0.hugetlbFaultMutex = state }
+        case .invalidate(let inode):
+            files.inodes.withUnrecorded(inode) { $0.invalidateLock = state }
         }
     }
 
@@ -169,7 +172,8 @@ extension Kernel {
             tlb.ensure(cpu: t.cpu, mm: t.mm ?? MMID(0))
             tlb.setLazy(t.cpu, true)
         }
-        t.exec.note("\(id) held: \(t.name) \(sleeping ? "sleeps (cpu\(t.cpu) idle, lazy TLB)" : "spins")")
+        t.exec.note("\(id) held: \(t.name) "
+                    + "\(sleeping ? "sleeps (cpu\(t.cpu) idle, lazy TLB)" : "spins")")
         await t.exec.block(on: id.object)
         if sleeping { tlb.setLazy(t.cpu, false) }
     }

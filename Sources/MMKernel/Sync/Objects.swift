@@ -123,7 +123,8 @@ enum Obj {
         switch store {
         case .file(let inode):
             return make(52, inode.raw << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
-        case .device(let dev): return make(53, dev << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
+        case .device(let dev):
+            return make(53, dev << 36 | Int(truncatingIfNeeded: page & 0xf_ffff_ffff))
         }
     }
 
@@ -136,8 +137,10 @@ enum Obj {
             1: "page-table entry", 2: "struct page", 3: "ptl", 4: "mmap_lock", 5: "i_mmap_rwsem",
             6: "vma tree", 7: "page cache", 8: "page allocator", 9: "frame contents",
             10: "dev_pagemap", 11: "cpu irq state", 12: "write_protect_seq", 13: "dio",
-            14: "memmap section", 15: "struct page counts", 16: "struct page counts block", 20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
-            40: "DAX entry", 41: "pmem namespace binding", 42: "hugetlb vma lock", 43: "hugetlbfs file",
+            14: "memmap section", 15: "struct page counts", 16: "struct page counts block",
+            20: "TTM bo", 21: "p2pdma genpool", 32: "TLB",
+            40: "DAX entry", 41: "pmem namespace binding", 42: "hugetlb vma lock",
+            43: "hugetlbfs file",
             44: "pt_share_count", 45: "mm_cpumask", 46: "mm counters", 47: "deposited tables",
             48: "file contents", 49: "DAX file",
             50: "hugetlb fault mutex", 51: "invalidate_lock", 52: "file page contents",

@@ -69,7 +69,9 @@ public struct TrackedArray<Element>: RandomAccessCollection, MutableCollection {
     /// Sync/Locks.swift records as the lock's object).
     func unrecorded(_ i: Int) -> Element { storage[i] }
     /// Changes element `i` without recording (lock words only: see `unrecorded`).
-    mutating func withUnrecorded<R>(_ i: Int, _ body: (inout Element) -> R) -> R { body(&storage[i]) }
+    mutating func withUnrecorded<R>(_ i: Int, _ body: (inout Element) -> R) -> R {
+        body(&storage[i])
+    }
     /// The elements, unrecorded (the audit's digest).
     var all: [Element] { storage }
 }

@@ -65,7 +65,8 @@ extension Kernel {
             await t.exec.block(on: Obj.cpuIrq(cpu))
         }
         let n = tlb.flush(cpu: cpu, mm: mm, start, length)
-        t.exec.note("IPI cpu\(cpu)\(tlb.isLazy(cpu) ? " (lazy)" : ""): flush_tlb_func drops \(n) entries")
+        t.exec.note("IPI cpu\(cpu)\(tlb.isLazy(cpu) ? " (lazy)" : ""): flush_tlb_func drops "
+                    + "\(n) entries")
     }
 
     /// Models a remote flush without IPIs (`-tlb_flush_ipi`): arm64's flush_tlb_range

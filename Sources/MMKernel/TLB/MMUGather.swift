@@ -57,7 +57,7 @@ extension Kernel {
     /// waits for every CPU that has IRQs off now to re-enable them. With no CPU in such a
     /// section the free happens at once (the earliest moment a grace period could end);
     /// otherwise an "rcu" agent waits for those sections and then frees.
-    func tlbRemoveTableRCU(_ t: KTask, _ slots: [TableSlot]) async {
+    private func tlbRemoveTableRCU(_ t: KTask, _ slots: [TableSlot]) async {
         guard !slots.isEmpty else { return }
         var readers: [(cpu: Int, section: UInt32)] = []
         for cpu in 0..<tlb.cpuCount where tlb.irqsOff(cpu) > 0 {
@@ -80,7 +80,8 @@ extension Kernel {
                     await exec.block(on: Obj.cpuIrq(r.cpu))
                 }
             }
-            agent.exec.note("RCU grace period over: tlb_remove_table_rcu frees \(slots.count) tables")
+            agent.exec.note("RCU grace period over: tlb_remove_table_rcu frees "
+                            + "\(slots.count) tables")
             for slot in slots { await self.freeTable(agent, slot: slot) }
         }
     }

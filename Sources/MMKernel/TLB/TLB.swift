@@ -174,9 +174,9 @@ public struct TLBState: Hashable {
 
     /// Whether a stale use of way `i` was already reported. Checker bookkeeping, not
     /// hardware state: nothing the kernel does depends on it, so it is not recorded.
-    func staleReported(way i: Int) -> Bool { entryReported[i] }
+    fileprivate func staleReported(way i: Int) -> Bool { entryReported[i] }
     /// Marks way `i`'s stale use reported.
-    mutating func markStaleReported(way i: Int) { entryReported[i] = true }
+    fileprivate mutating func markStaleReported(way i: Int) { entryReported[i] = true }
 
     /// Drops `cpu`'s entries of `mm` that overlap `[start, start+length)`; returns how many.
     @discardableResult
@@ -215,7 +215,8 @@ public struct TLBState: Hashable {
     /// switch_mm's bookkeeping (Kernel.switchMMNow): `cpu` leaves `prev` (remembering its
     /// tlb_gen, and leaving its cpumask when `clearPrev`), joins `mm`'s cpumask and loads
     /// it. Returns true when `mm`'s tlb_gen moved on since `cpu` last had it loaded.
-    mutating func switchLoaded(cpu: Int, from prev: MMID?, to mm: MMID, clearPrev: Bool) -> Bool {
+    fileprivate mutating func switchLoaded(cpu: Int, from prev: MMID?, to mm: MMID,
+                                           clearPrev: Bool) -> Bool {
         log.write(Obj.tlb(cpu))
         log.write(Obj.cpumask(mm))
         if let prev {

@@ -41,7 +41,7 @@ extension Kernel {
     /// write-protected in both processes and share their pages (one more reference and
     /// mapcount each); special entries are copied as they are. Huge PMDs are shared by
     /// copy_huge_pmd() with a new deposited table for the child.
-    func copyPageRange(_ t: KTask, parent: MMID, child: MMID, vma: VMA) async {
+    private func copyPageRange(_ t: KTask, parent: MMID, child: MMID, vma: VMA) async {
         if vma.flags.contains(.hugetlb) {  // Hugetlb/HugetlbUnmap.swift
             await copyHugetlbPageRange(t, parent: parent, child: child, vma: vma)
             return
@@ -102,7 +102,8 @@ extension Kernel {
                     vmf.pmd = dstPmd
                     guard let dref = await pteAlloc(t, vmf) else { return }
                     var e = pte
-                    if cow, let pfn = vmNormalPage(vma, addr, pte, t), page(pfn).flags.contains(.anon),
+                    if cow, let pfn = vmNormalPage(vma, addr, pte, t),
+                       page(pfn).flags.contains(.anon),
                        config.has(.forkEarlyCowPinned), pageMaybeDMAPinned(pfn) {
                         // copy_present_page() (v5.9+ "mm: Do early cow for pinned pages during
                         // fork() for ptes"): a page that may be pinned for DMA is copied for the
@@ -111,7 +112,8 @@ extension Kernel {
                         copyFrameData(from: pfn, to: copy)
                         pageAddNewAnonRmap(copy)
                         mms[child].anonPages += 1
-                        let ce = layout.make(pfn: copy, prot: vma.pageProt) | PTEBits.rw | PTEBits.dirty
+                        let ce = layout.make(pfn: copy, prot: vma.pageProt)
+                            | PTEBits.rw | PTEBits.dirty
                         await writeEntry(t, dref, ce, .pte, "copy_present_page(pinned)")
                         addr += PAGE_SIZE
                         continue

@@ -77,7 +77,8 @@ extension Kernel {
     /// Models hpage_collapse_scan_pmd() (khugepaged_scan_pmd before v6.1): under
     /// mmap_lock (read) and the PTE lock, every PTE of the range must be none or map an
     /// anonymous small page without extra references; then collapse_huge_page().
-    func collapseScanPmd(_ t: KTask, mm: MMID, _ haddr: UInt64, _ caller: CollapseCaller) async
+    private func collapseScanPmd(_ t: KTask, mm: MMID, _ haddr: UInt64,
+                                 _ caller: CollapseCaller) async
         -> CollapseResult
     {
         await lockShared(t, .mmap(mm: mm))

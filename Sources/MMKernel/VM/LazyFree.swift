@@ -33,7 +33,8 @@ extension Kernel {
                     withPage(pfn) { $0.flags.remove(.dirty) }
                     let clean = pte & ~(PTEBits.accessed | PTEBits.dirty)
                     if clean != pte {
-                        await writeEntry(t, ref, clean, .pte, "madvise_free_pte_range(mkold, mkclean)")
+                        await writeEntry(t, ref, clean, .pte,
+                                         "madvise_free_pte_range(mkold, mkclean)")
                         tlb.cleared(addr, PAGE_SIZE)
                     }
                     withPage(pfn) { $0.flags.remove(.swapBacked) }  // mark_page_lazyfree()
@@ -86,7 +87,7 @@ extension Kernel {
     /// a lazy-free page is unmapped (try_to_unmap_one) and, if that discarded it, freed
     /// when page_ref_freeze(page, 1) finds only the isolation reference. The isolation
     /// reference is dropped at the end in every case (putback or free).
-    func shrinkAnonPage(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async {
+    private func shrinkAnonPage(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async {
         if !page(pfn).flags.contains(.swapBacked) {
             let unmapped = await tryToUnmapLazyFree(t, mm: mm, vma: vma, addr, pfn)
             if unmapped {
@@ -97,7 +98,8 @@ extension Kernel {
                 if r != 1 || page(pfn).flags.contains(.dirty) {
                     t.exec.note("shrink_page_list: pfn \(hex(pfn)) unmapped but ref \(r): kept")
                 } else {
-                    t.exec.note("shrink_page_list: lazy-free pfn \(hex(pfn)) discarded (PGLAZYFREED)")
+                    t.exec.note("shrink_page_list: lazy-free pfn \(hex(pfn)) discarded "
+                                + "(PGLAZYFREED)")
                 }
             }
         }
@@ -110,7 +112,8 @@ extension Kernel {
     /// dropped) when it is clean and — with `madv_free_refcount_check` — its refcount is
     /// exactly the isolation reference plus its mappings. Otherwise the entry is restored
     /// and the page made swap-backed again. Returns true when it was discarded.
-    func tryToUnmapLazyFree(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async
+    private func tryToUnmapLazyFree(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64,
+                                    _ pfn: Pfn) async
         -> Bool
     {
         guard let pmdRef = findEntry(mm: mm, addr, at: .pmd) else { return false }

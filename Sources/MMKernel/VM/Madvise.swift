@@ -52,7 +52,11 @@ extension Kernel {
         let shared = advice == .dontneed || advice == .free || advice == .pageout
         if shared { await lockShared(t, .mmap(mm: mm)) } else { await lock(t, .mmap(mm: mm)) }
         guard isFullyMapped(mm: mm, addr, end) else {
-            if shared { await unlockShared(t, .mmap(mm: mm)) } else { await unlock(t, .mmap(mm: mm)) }
+            if shared {
+                await unlockShared(t, .mmap(mm: mm))
+            } else {
+                await unlock(t, .mmap(mm: mm))
+            }
             return -Errno.ENOMEM
         }
         var result = 0
@@ -80,7 +84,8 @@ extension Kernel {
                         break
                     }
                     await madviseFreeRange(t, mm: mm, vma: v, lo, hi)
-                } else if v.isAnonymous && v.flags.intersection([.locked, .pfnMap, .hugetlb]).isEmpty {
+                } else if v.isAnonymous
+                    && v.flags.intersection([.locked, .pfnMap, .hugetlb]).isEmpty {
                     await madvisePageoutRange(t, mm: mm, vma: v, lo, hi)
                 }
             }

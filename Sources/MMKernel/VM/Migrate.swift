@@ -138,7 +138,7 @@ extension Kernel {
     /// otherwise it clears PageAnonExclusive and the entry remembers it
     /// (make_readable_exclusive_migration_entry). Returns the entry's slot, the old PTE,
     /// the migration entry and whether it is exclusive.
-    func tryToMigrate(_ t: KTask, mm: MMID, _ addr: UInt64, _ src: Pfn) async
+    private func tryToMigrate(_ t: KTask, mm: MMID, _ addr: UInt64, _ src: Pfn) async
         -> (EntryRef, UInt64, UInt64, Bool)?
     {
         guard let ref = pteRef(mm: mm, addr) else { return nil }
@@ -175,8 +175,8 @@ extension Kernel {
     /// (writable as the migration entry was) and the page's rmap is added, exclusive again
     /// when the entry was (RMAP_EXCLUSIVE). False when the entry is gone (MADV_DONTNEED
     /// zapped it).
-    func removeMigrationPte(_ t: KTask, mm: MMID, _ ref: EntryRef, _ entry: UInt64,
-                            _ orig: UInt64, to pfn: Pfn, exclusive: Bool) async -> Bool {
+    private func removeMigrationPte(_ t: KTask, mm: MMID, _ ref: EntryRef, _ entry: UInt64,
+                                    _ orig: UInt64, to pfn: Pfn, exclusive: Bool) async -> Bool {
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)
         guard tables.read(ref.slot, ref.index) == entry else {

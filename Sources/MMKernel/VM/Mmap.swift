@@ -53,7 +53,9 @@ extension Kernel {
     /// Models do_mmap() → mmap_region() (mm/mmap.c), then mm_populate() for
     /// MAP_POPULATE. Returns the address, or -errno.
     public func mmap(_ t: KTask, mm: MMID, _ req: MmapRequest) async -> Int64 {
-        guard req.length > 0, req.length <= TASK_SIZE else { return -Int64(req.length == 0 ? Errno.EINVAL : Errno.ENOMEM) }
+        guard req.length > 0, req.length <= TASK_SIZE else {
+            return -Int64(req.length == 0 ? Errno.EINVAL : Errno.ENOMEM)
+        }
         guard req.offset & (PAGE_SIZE - 1) == 0 else { return -Int64(Errno.EINVAL) }
         let granule = hugetlbMmapGranule(req.target)  // hugetlbfs: 2M (Hugetlb/Hugetlbfs.swift)
         let len = (req.length + granule - 1) & ~(granule - 1)
@@ -131,7 +133,7 @@ extension Kernel {
     /// Models get_unmapped_area() with the top-down allocator (mm/mmap.c
     /// unmapped_area_topdown), MAP_FIXED_NOREPLACE, and the era's THP alignment of anon
     /// mappings (thp_get_unmapped_area). Returns the address or -errno.
-    func getUnmappedArea(mm: MMID, len: UInt64, req: MmapRequest) -> Int64 {
+    private func getUnmappedArea(mm: MMID, len: UInt64, req: MmapRequest) -> Int64 {
         let m = mms[mm]
         if case .at(let addr) = req.placement {
             guard addr & (PAGE_SIZE - 1) == 0, addr >= mmapMinAddr else {
@@ -165,7 +167,7 @@ extension Kernel {
 
     /// Models devmem_is_allowed() with CONFIG_STRICT_DEVMEM (arch/x86/mm/init.c): the
     /// first MiB and non-RAM ranges may be mapped; RAM may not (-EPERM).
-    func devMemAllowed(pfn: Pfn, pages: Int) -> Int {
+    private func devMemAllowed(pfn: Pfn, pages: Int) -> Int {
         for p in pfn..<(pfn + pages) where p >= Pfn(256) && p < Kernel.ramEnd {
             return -Errno.EPERM
         }

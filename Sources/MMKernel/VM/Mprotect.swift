@@ -47,7 +47,7 @@ extension Kernel {
     /// Models change_protection() → change_pte_range()/change_huge_pmd(): present
     /// entries take the vma's new protection; write permission is only ever removed here
     /// (a later write fault grants it), PROT_NONE makes entries PROTNONE.
-    func changeProtection(_ t: KTask, mm: MMID, vma: VMA) async {
+    private func changeProtection(_ t: KTask, mm: MMID, vma: VMA) async {
         let prot = vma.pageProt
         var addr = vma.start
         while addr < vma.end {

@@ -25,7 +25,8 @@ extension Kernel {
         case .anon, .file: movable = v.flags.intersection([.pfnMap, .mixedMap, .hugetlb]).isEmpty
         default: movable = false
         }
-        guard movable, !mms[mm].vmas.contains(where: { $0.start < new + len && $0.end > new }) else {
+        guard movable,
+              !mms[mm].vmas.contains(where: { $0.start < new + len && $0.end > new }) else {
             await unlock(t, .mmap(mm: mm))
             return -Int64(Errno.EINVAL)
         }
@@ -59,14 +60,15 @@ extension Kernel {
     /// address and set at the new one. With `mremap_flush_under_ptl` a present entry
     /// forces flush_tlb_range() of the old extent before the PTLs are dropped; without it
     /// the old range is flushed once at the end (need_flush), after the locks are gone.
-    func movePageTables(_ t: KTask, mm: MMID, from ov: VMA, to nv: VMA, _ old: UInt64,
-                        _ len: UInt64) async {
+    private func movePageTables(_ t: KTask, mm: MMID, from ov: VMA, to nv: VMA, _ old: UInt64,
+                                _ len: UInt64) async {
         var needFlush = false
         var off: UInt64 = 0
         while off < len {
             let addr = old + off
             let extent = min((addr & ~(PMD_SIZE - 1)) + PMD_SIZE - addr, len - off,
-                             ((new(nv, addr, old) & ~(PMD_SIZE - 1)) + PMD_SIZE) - new(nv, addr, old))
+                             ((new(nv, addr, old) & ~(PMD_SIZE - 1)) + PMD_SIZE)
+                                 - new(nv, addr, old))
             defer { off += extent }
             guard let oldPmd = findEntry(mm: mm, addr, at: .pmd) else { continue }
             if layout.isLeaf(tables.read(oldPmd.slot, oldPmd.index)) {

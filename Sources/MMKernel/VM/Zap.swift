@@ -41,8 +41,8 @@ extension Kernel {
     }
 
     /// Models zap_pte_range() (mm/memory.c).
-    func zapPteRange(_ t: KTask, mm: MMID, vma: VMA, _ pmdRef: EntryRef, _ start: UInt64,
-                     _ end: UInt64, _ tlb: inout MMUGather) async {
+    private func zapPteRange(_ t: KTask, mm: MMID, vma: VMA, _ pmdRef: EntryRef, _ start: UInt64,
+                             _ end: UInt64, _ tlb: inout MMUGather) async {
         let pmd = tables.read(pmdRef.slot, pmdRef.index)
         guard pmd != 0, !layout.isLeaf(pmd), let slot = slotOf(entry: pmd) else { return }
         let ptl = LockID.ptl(slot: slot)
@@ -76,8 +76,8 @@ extension Kernel {
     /// at once (zap_deposited_table → pte_free, under the PMD lock: no walker can reach
     /// it through this PMD, only one that read the PMD before a collapse deposited it),
     /// drop the THP's mapping (not the huge zero page's: it is never freed).
-    func zapHugePmd(_ t: KTask, mm: MMID, _ pmdRef: EntryRef, _ pmd: UInt64, _ addr: UInt64,
-                    _ tlb: inout MMUGather) async {
+    private func zapHugePmd(_ t: KTask, mm: MMID, _ pmdRef: EntryRef, _ pmd: UInt64, _ addr: UInt64,
+                            _ tlb: inout MMUGather) async {
         let ptl = LockID.ptl(slot: pmdRef.slot)
         await lock(t, ptl)
         await writeEntry(t, pmdRef, 0, .pmd, "pmdp_huge_get_and_clear_full")
@@ -101,7 +101,8 @@ extension Kernel {
             withPage(pfn) { $0.entireMapcount -= 1 }
             mms[mm].anonPages -= 512
             tlb.pages.append(pfn)
-        } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && page(pfn).flags.contains(.zoneDevice)
+        } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn)
+            && page(pfn).flags.contains(.zoneDevice)
                     && page(pfn).entireMapcount > 0 {
             // v6.15+ DAX folio PMD (vmf_insert_folio_pmd): file rmap and reference.
             withPage(pfn) { $0.entireMapcount -= 1 }
@@ -124,9 +125,9 @@ extension Kernel {
 
     /// One level of free_pgd_range(): frees the lower tables of every entry of table
     /// `slot` (whose entry 0 maps `base`) that lies within the bounds.
-    func freeTableLevel(_ t: KTask, slot: TableSlot, level: PageTableLevel, base: UInt64,
-                        _ start: UInt64, _ end: UInt64, floor: UInt64, ceiling: UInt64,
-                        _ tlb: inout MMUGather) async {
+    private func freeTableLevel(_ t: KTask, slot: TableSlot, level: PageTableLevel, base: UInt64,
+                                _ start: UInt64, _ end: UInt64, floor: UInt64, ceiling: UInt64,
+                                _ tlb: inout MMUGather) async {
         let first = start > base ? Int((start - base) >> UInt64(level.shift)) : 0
         let lastAddr = min(end - 1, base + level.size * 512 - 1)
         guard lastAddr >= base else { return }

@@ -37,7 +37,8 @@ public struct Scenario {
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
         } catch {
-            throw ScenarioRunner.LoadError(description: "\(path): error: cannot read: \(error.localizedDescription)")
+            throw ScenarioRunner.LoadError(description: "\(path): error: cannot read: "
+                                           + "\(error.localizedDescription)")
         }
         try self.init(source: text, file: path)
     }
@@ -61,8 +62,8 @@ public struct Scenario {
     }
 
     /// Explores the test and judges its `expect` lines. The default is DPOR over every
-    /// interleaving, as `mmsim check` does; pass `ExploreOptions` (from `MMExplore`) for a bound, a budget,
-    /// another strategy or parallel workers.
+    /// interleaving, as `mmsim check` does; pass `ExploreOptions` (from `MMExplore`) for a bound, a
+    /// budget, another strategy or parallel workers.
     public func explore(_ options: ExploreOptions = ExploreOptions(strategy: .dpor)) -> Verdict {
         Verdict(report: ScenarioRunner.run(loaded, options: options))
     }

@@ -14,7 +14,9 @@ public enum ScenarioPart: Sendable, Hashable {
 }
 
 /// `init { ... }` in a ``ScenarioBuilder`` block.
-public func InitBlock(@StatementBuilder _ body: () -> [String]) -> ScenarioPart { .initBlock(body()) }
+public func InitBlock(@StatementBuilder _ body: () -> [String]) -> ScenarioPart {
+    .initBlock(body())
+}
 
 /// A thread in a ``ScenarioBuilder`` block: `ThreadBlock("T0", on: "P") { "touch buf" }`.
 public func ThreadBlock(_ name: String, on process: String? = nil,
@@ -69,11 +71,15 @@ public enum ScenarioBuilder {
     /// Parts from an `if`/`else`.
     public static func buildEither(second: [ScenarioPart]) -> [ScenarioPart] { second }
     /// Parts from a `for` loop.
-    public static func buildArray(_ parts: [[ScenarioPart]]) -> [ScenarioPart] { parts.flatMap { $0 } }
+    public static func buildArray(_ parts: [[ScenarioPart]]) -> [ScenarioPart] {
+        parts.flatMap { $0 }
+    }
     /// A single part.
     public static func buildExpression(_ part: ScenarioPart) -> [ScenarioPart] { [part] }
     /// The parts of a block.
-    public static func buildBlock(_ parts: [ScenarioPart]...) -> [ScenarioPart] { parts.flatMap { $0 } }
+    public static func buildBlock(_ parts: [ScenarioPart]...) -> [ScenarioPart] {
+        parts.flatMap { $0 }
+    }
 
     /// The `.litmus` text of a test named `name` under era `kernel`.
     public static func source(name: String, kernel: String, parts: [ScenarioPart]) -> String {

@@ -16,25 +16,29 @@ public enum OracleModelRun {
             prologue: { exec in
                 let initTask = KTask(exec: exec, name: "init", cpu: 0, mm: nil)
                 x.mainMM = await x.kernel.createProcess(initTask, name: "main")
-                await run(x, test.initStatements, scope: "init", task: initTask, process: nil, into: box)
+                await run(x, test.initStatements, scope: "init", task: initTask, process: nil,
+                          into: box)
                 for th in test.threads {
                     let mm = x.resolve(th.process, scope: th.name)
                     let t = KTask(exec: exec, name: th.name, cpu: th.index, mm: mm)
                     await run(x, th.statements, scope: th.name, task: t, process: mm, into: box)
                 }
                 let fin = KTask(exec: exec, name: "finally", cpu: 0, mm: nil)
-                await run(x, test.finallyStatements, scope: "finally", task: fin, process: nil, into: box)
+                await run(x, test.finallyStatements, scope: "finally", task: fin, process: nil,
+                          into: box)
             },
             threads: [], epilogue: nil)
         _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: test.sourceHash,
-                              isInteresting: { (_: Bool) in false }, make: { (plan, { _ in true }) })
+                              isInteresting: { (_: Bool) in false },
+                              make: { (plan, { _ in true }) })
         return box.values
     }
 
     /// The values collected across the run's async closure.
     private final class ValueBox { var values: [String: Value] = [:] }
 
-    private static func run(_ x: ScenarioExecution, _ block: [Statement], scope: String, task: KTask,
+    private static func run(_ x: ScenarioExecution, _ block: [Statement], scope: String,
+                            task: KTask,
                             process: MMID?, into box: ValueBox) async {
         for (i, s) in block.enumerated() {
             let v = await x.execute(s, scope: scope, task: task, threadProcess: process)

@@ -27,7 +27,8 @@ public enum OracleObservables {
     /// The observe fields compared, in order. Values: smaps counters in kB; `present`
     /// and `file` 0/1; `pfn` only `0` or `nonzero` (frame numbers differ between a model
     /// and a machine, whether there is one does not).
-    public static let observeFields = ["level", "Rss", "AnonHugePages", "FilePmdMapped", "Anonymous",
+    public static let observeFields = ["level", "Rss", "AnonHugePages", "FilePmdMapped",
+                                       "Anonymous",
                                        "VmFlags", "present", "file", "pfn"]
 
     /// The model's observables of a plan, from `OracleModelRun.values`.
@@ -41,7 +42,8 @@ public enum OracleObservables {
                                             op: op, value: value))
             }
             switch (s.statement.op, v) {
-            case (.process, _), (.fork, _), (.assert, _), (.pmem, _), (.disk, _), (.mkfs, _), (.file, _):
+            case (.process, _), (.fork, _), (.assert, _), (.pmem, _), (.disk, _), (.mkfs,
+                                                                                   _), (.file, _):
                 continue
             case (.observe, .observation(let o)):
                 add("level", o.level)
@@ -70,7 +72,8 @@ public enum OracleObservables {
 
     /// The kernel's observables of a plan from the guest's lines, each a statement's JSON
     /// object with its values as text, keyed by `OracleStatement.id`.
-    public static func kernel(_ plan: OraclePlan, _ lines: [String: [String: String]]) -> [OracleObservable] {
+    public static func kernel(_ plan: OraclePlan,
+                              _ lines: [String: [String: String]]) -> [OracleObservable] {
         var out: [OracleObservable] = []
         for s in plan.statements {
             guard let l = lines[s.id] else { continue }

@@ -68,7 +68,8 @@ public struct OraclePlan: Sendable {
     /// Knobs the guest sets through sysfs (/sys/kernel/mm/transparent_hugepage).
     static let guestKnobs: Set<Knob> = [.thpAlways, .thpHugeZeroPage]
 
-    private mutating func add(_ block: [Statement], scope: String, process: ProcessRef?) throws(Diagnostic) {
+    private mutating func add(_ block: [Statement], scope: String,
+                              process: ProcessRef?) throws(Diagnostic) {
         for (i, s) in block.enumerated() {
             let role = try roleOf(s, scope: scope, process: process)
             statements.append(OracleStatement(scope: scope, index: i, statement: s, role: role))
@@ -76,7 +77,8 @@ public struct OraclePlan: Sendable {
         }
     }
 
-    private mutating func roleOf(_ s: Statement, scope: String, process: ProcessRef?) throws(Diagnostic) -> OracleStatement.Role {
+    private mutating func roleOf(_ s: Statement, scope: String,
+                                 process: ProcessRef?) throws(Diagnostic) -> OracleStatement.Role {
         switch s.op {
         case .pmem, .disk, .mkfs, .mount, .file, .hugetlbfs:
             guard scope == "init" else {
@@ -91,8 +93,9 @@ public struct OraclePlan: Sendable {
         case .assert:
             return .modelOnly
         case .gup where !concurrent, .unpin where !concurrent, .put where !concurrent:
-            throw Diagnostic("the oracle cannot run \(s.op.name) from user space: get_user_pages is "
-                             + "reached through dio_read, dio_write or process_vm_readv", at: s.location)
+            throw Diagnostic("the oracle cannot run \(s.op.name) from user space: "
+                             + "get_user_pages is reached through dio_read, dio_write or "
+                             + "process_vm_readv", at: s.location)
         case .memWrite:
             throw Diagnostic("the oracle does not run memwrite (a write to /proc/PID/mem is not "
                              + "in its C harness)", at: s.location)
@@ -123,7 +126,8 @@ public struct OraclePlan: Sendable {
         return .run(slot: slot)
     }
 
-    private func slotOf(_ p: ProcessRef, scope: String, at loc: SourceLocation) throws(Diagnostic) -> Int {
+    private func slotOf(_ p: ProcessRef, scope: String,
+                        at loc: SourceLocation) throws(Diagnostic) -> Int {
         switch p {
         case .main: return 0
         case .named(let n):

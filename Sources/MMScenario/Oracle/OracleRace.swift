@@ -139,7 +139,8 @@ public enum OracleRace {
             if seen[o] == nil { order.append(o) }
             seen[o, default: 0] += count
         }
-        return RaceModelSet(outcomes: order, complete: explored.complete, executions: explored.executions)
+        return RaceModelSet(outcomes: order, complete: explored.complete,
+                            executions: explored.executions)
     }
 
     /// Whether the model's set contains a guest outcome: the same values, and when the
@@ -153,18 +154,25 @@ public enum OracleRace {
     /// Model outcomes (values, with their violations) that no guest outcome matched.
     public static func notObserved(_ set: [RaceModelOutcome], guest: [RaceOutcome]) -> [String] {
         set.filter { m in !guest.contains { $0.values == m.values } }
-            .map { $0.values + ($0.violations.isEmpty ? "" : " [" + $0.violations.joined(separator: ", ") + "]") }
+            .map {
+                $0.values + ($0.violations.isEmpty ? "" : " ["
+                             + $0.violations.joined(separator: ", ") + "]")
+            }
     }
 
     /// The guest's outcomes judged against `set`, explanations applied by exact values.
-    public static func judge(_ guest: [(values: String, log: String, count: Int)], set: [RaceModelOutcome],
-                             name: String, kernel: String, explanations: [RaceExplanation]) -> [RaceOutcome] {
+    public static func judge(_ guest: [(values: String, log: String, count: Int)],
+                             set: [RaceModelOutcome],
+                             name: String, kernel: String,
+                             explanations: [RaceExplanation]) -> [RaceOutcome] {
         guest.map { g in
             let inModel = contains(set, values: g.values, log: g.log)
             let why = inModel ? nil : explanations.first {
-                $0.name == name && $0.values == g.values && $0.log == g.log && ($0.kernels?.contains(kernel) ?? true)
+                $0.name == name && $0.values == g.values && $0.log == g.log
+                    && ($0.kernels?.contains(kernel) ?? true)
             }?.reason
-            return RaceOutcome(values: g.values, log: g.log, count: g.count, inModel: inModel, explained: why)
+            return RaceOutcome(values: g.values, log: g.log, count: g.count, inModel: inModel,
+                               explained: why)
         }
     }
 }

@@ -10,10 +10,12 @@ public enum OracleRaceProgram {
     /// The variables the condition names, in the order the model's States list them
     /// (`T0:n`, `T1:r`), each with its slot; throws at a field (`m.Rss`), which the race
     /// program does not observe.
-    public static func conditionVariables(_ plan: OraclePlan) throws(Diagnostic) -> [(String, Int)] {
+    public static func conditionVariables(_ plan: OraclePlan)
+        throws(Diagnostic) -> [(String, Int)] {
         guard let clause = plan.test.condition else {
             throw Diagnostic("a concurrent oracle run compares the final states of the condition's "
-                             + "variables: the test needs an exists/forall condition", at: plan.test.location)
+                             + "variables: the test needs an exists/forall condition",
+                             at: plan.test.location)
         }
         var out: [(String, Int)] = []
         var seen: Set<String> = []
@@ -30,12 +32,14 @@ public enum OracleRaceProgram {
                         if let slot = plan.variableSlot(ref, scope: "finally") {
                             out.append((ref.description, slot))
                         } else if problem == nil {
-                            problem = Diagnostic("the oracle cannot find variable \(ref) here", at: o.location)
+                            problem = Diagnostic("the oracle cannot find variable \(ref) here",
+                                                 at: o.location)
                         }
                     case .field:
                         if problem == nil {
-                            problem = Diagnostic("a concurrent oracle run compares values, not observe "
-                                                 + "fields: compare a load or a return value", at: o.location)
+                            problem = Diagnostic("a concurrent oracle run compares values, "
+                                                 + "not observe fields: compare a load or a return "
+                                                 + "value", at: o.location)
                         }
                     default: continue
                     }
@@ -53,8 +57,9 @@ public enum OracleRaceProgram {
         _ = try conditionVariables(plan)
         for th in plan.test.threads {
             if case .forked = th.process {
-                throw Diagnostic("a concurrent oracle run runs threads in main or a `process`, not in "
-                                 + "the child of a fork: \(th.name) runs on \(th.process)", at: th.location)
+                throw Diagnostic("a concurrent oracle run runs threads in main or a "
+                                 + "`process`, not in the child of a fork: \(th.name) runs on "
+                                 + "\(th.process)", at: th.location)
             }
         }
         if plan.slotCount > maxProcesses {
@@ -64,7 +69,8 @@ public enum OracleRaceProgram {
         for s in plan.statements {
             if let p = s.statement.process, case .forked = p {
                 throw Diagnostic("a concurrent oracle run cannot run a statement in the child of a "
-                                 + "fork (\(p)): declare a `process` instead", at: s.statement.location)
+                                 + "fork (\(p)): declare a `process` instead",
+                                 at: s.statement.location)
             }
             switch s.statement.op {
             case .pmem, .disk, .mkfs, .mount, .file, .hugetlbfs, .process, .assert: continue
@@ -74,8 +80,9 @@ public enum OracleRaceProgram {
             case .observe, .fork, .processVMReadv, .dmabuf, .p2pmem, .bind,
                  .free, .evict, .allocPages, .khugepaged, .memWrite, .migrate:
                 throw Diagnostic("a concurrent oracle run cannot run \(s.statement.op.name) "
-                                 + "(it runs mmap, munmap, mremap, mprotect, madvise, load, store, touch, "
-                                 + "dio_read, dio_write, truncate, punch, gup, put, unpin, unbind)",
+                                 + "(it runs mmap, munmap, mremap, mprotect, madvise, load, "
+                                 + "store, touch, dio_read, dio_write, truncate, punch, gup, put, "
+                                 + "unpin, unbind)",
                                  at: s.statement.location)
             }
         }
@@ -88,12 +95,15 @@ public enum OracleRaceProgram {
     public static func source(_ plan: OraclePlan) throws(Diagnostic) -> String {
         try check(plan)
         let vars = try conditionVariables(plan)
-        let condIndex = Dictionary(vars.enumerated().map { ($0.element.1, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let condIndex = Dictionary(vars.enumerated().map { ($0.element.1, $0.offset) },
+                                   uniquingKeysWith: { a, _ in a })
         let blocks = ["init"] + plan.test.threads.map(\.name) + ["finally"]
         var functions: [String] = []
         var remoteCases: [String] = []
         for (b, name) in blocks.enumerated() {
-            let mine = plan.statements.filter { $0.scope == name && $0.role != .setup && $0.role != .modelOnly }
+            let mine = plan.statements.filter {
+                $0.scope == name && $0.role != .setup && $0.role != .modelOnly
+            }
             let threaded = b > 0 && b < blocks.count - 1
             var body: [String] = []
             for s in mine {
@@ -102,20 +112,26 @@ public enum OracleRaceProgram {
                 let k = plan.statements.firstIndex(of: s) ?? 0
                 // init/finally statements of another process: its server runs them
                 if !threaded, case .run(let slot) = s.role, slot != 0 {
-                    let code = statement(plan, s, condIndex: condIndex, timed: nil, died: "return 1;")
+                    let code = statement(plan, s, condIndex: condIndex, timed: nil,
+                                         died: "return 1;")
                     remoteCases.append("\tcase \(k): /* line \(s.statement.location.line): "
                                        + "\(s.statement.op.name) */\n"
-                                       + code.map { "\t\t{ " + $0 + " }\n" }.joined() + "\t\treturn 0;\n")
+                                       + code.map { "\t\t{ " + $0 + " }\n" }.joined()
+                                       + "\t\treturn 0;\n")
                     body.append("if (r_remote(\(slot), \(k))) return;")
                     continue
                 }
-                let label = OracleCProgram.cString("\(s.scope):\(s.statement.result ?? s.statement.op.name)")
+                let name = s.statement.result ?? s.statement.op.name
+                let label = OracleCProgram.cString("\(s.scope):\(name)")
                 if threaded { body += ["r_delay();", "r_begin(\(k), \(label));"] }
-                body += statement(plan, s, condIndex: condIndex, timed: threaded ? k : nil).map { "{ " + $0 + " }" }
+                body += statement(plan, s, condIndex: condIndex, timed: threaded ? k : nil).map {
+                    "{ " + $0 + " }"
+                }
                 if threaded { body.append("r_end(\(k));") }
             }
-            functions.append("static void block_\(b)(void)\n{\n\tint err = 0; long r = 0; int sig = 0; "
-                             + "uint64_t value = 0;\n\t(void)err; (void)r; (void)sig; (void)value;\n"
+            functions.append("static void block_\(b)(void)\n{\n\tint err = 0; long r = 0; "
+                             + "int sig = 0; uint64_t value = 0;\n\t(void)err; (void)r; (void)sig; "
+                             + "(void)value;\n"
                              + body.map { "\t" + $0 + "\n" }.joined() + "}\n")
         }
         // Files a thread changes are restored before each iteration.
@@ -136,17 +152,24 @@ public enum OracleRaceProgram {
                 case .fragmented: layout = 2
                 }
                 if OracleSetup.onHugetlbfs(plan, path: f.path) { layout = 3 }  // its size only
-                restores.append("\tr_file_reset(\(OracleCProgram.cString(f.path)), \(f.size)ULL, \(layout));")
+                restores.append("\tr_file_reset(\(OracleCProgram.cString(f.path)), \(f.size)ULL, "
+                                + "\(layout));")
             }
         }
-        let once = plan.statements.contains { if case .unbind = $0.statement.op { return true } else { return false } }
+        let once = plan.statements.contains {
+            if case .unbind = $0.statement.op { return true } else { return false }
+        }
         let errnos = Errno.byName.sorted { $0.value < $1.value }
             .map { "{\($0.value), \"\($0.key)\"}" }.joined(separator: ", ")
-        let threads = (1...max(1, plan.test.threads.count)).map { "block_\($0)" }.joined(separator: ", ")
-        let threadProc = plan.test.threads.map { th in String(plan.processSlot(th.process, scope: th.name) ?? 0) }
+        let threads =
+            (1...max(1, plan.test.threads.count)).map { "block_\($0)" }.joined(separator: ", ")
+        let threadProc = plan.test.threads.map { th in
+            String(plan.processSlot(th.process, scope: th.name) ?? 0)
+        }
             .joined(separator: ", ")
         return """
-            /* Generated by `mmsim oracle` from \(plan.test.location.file) (\(plan.test.name)): a concurrent run. */
+            /* Generated by `mmsim oracle` from \(plan.test.location.file) (\(plan.test.name)): a \
+            concurrent run. */
             #include "race.h"
 
             static uint64_t *V;  /* r_shared: the servers of `process`es write it too */
@@ -168,15 +191,18 @@ public enum OracleRaceProgram {
             }
 
             static const struct r_errno errnos[] = {\(errnos)};
-            static const char *const names[] = {\(vars.map { OracleCProgram.cString($0.0) }.joined(separator: ", "))};
+            static const char *const names[] = \
+            {\(vars.map { OracleCProgram.cString($0.0) }.joined(separator: ", "))};
             static r_block threads[] = {\(threads)};
             static const int thread_proc[] = {\(threadProc)};
 
             int main(void)
             {
             \tV = r_shared(sizeof *V * \(max(1, plan.variableCount)));
-            \treturn race_main(block_0, threads, \(plan.test.threads.count), block_\(blocks.count - 1), \
-            \(vars.count), names, errnos, \(Errno.byName.count), \(changes && !restores.isEmpty ? 1 : 0), \
+            \treturn race_main(block_0, threads, \(plan.test.threads.count), \
+            block_\(blocks.count - 1), \
+            \(vars.count), names, errnos, \(Errno.byName.count), \
+            \(changes && !restores.isEmpty ? 1 : 0), \
             restore, \(once ? 1 : 0), \(plan.slotCount), thread_proc, remote);
             }
 
@@ -185,7 +211,8 @@ public enum OracleRaceProgram {
 
     /// The C of one statement: sets its variable (V, and R when the condition names it);
     /// a signal ends the block.
-    static func statement(_ plan: OraclePlan, _ s: OracleStatement, condIndex: [Int: Int], timed: Int?,
+    static func statement(_ plan: OraclePlan, _ s: OracleStatement, condIndex: [Int: Int],
+                          timed: Int?,
                           died ending: String = "return;") -> [String]
     {
         func expr(_ e: AddrExpr) -> String {
@@ -193,7 +220,9 @@ public enum OracleRaceProgram {
             guard let slot = plan.variableSlot(base, scope: s.scope) else { return "(uint64_t)0" }
             return "(V[\(slot)] + \(e.offset)LL)"
         }
-        let slot = s.statement.result.flatMap { plan.variableSlot(VariableRef(thread: nil, name: $0), scope: s.scope) }
+        let slot = s.statement.result.flatMap {
+            plan.variableSlot(VariableRef(thread: nil, name: $0), scope: s.scope)
+        }
         func keep(_ v: String) -> String {
             guard let slot else { return "" }
             var out = "V[\(slot)] = (uint64_t)(\(v));"
@@ -209,7 +238,8 @@ public enum OracleRaceProgram {
         func syscall(_ call: String) -> [String] { ["r = \(call); " + keep("r_ret(r, err)")] }
         func prot(_ p: Protection) -> String {
             p.read || p.write
-                ? [p.read ? "PROT_READ" : nil, p.write ? "PROT_WRITE" : nil].compactMap { $0 }.joined(separator: "|")
+                ? [p.read ? "PROT_READ" : nil, p.write ? "PROT_WRITE" : nil].compactMap { $0 }
+                    .joined(separator: "|")
                 : "PROT_NONE"
         }
         switch s.statement.op {
@@ -218,7 +248,8 @@ public enum OracleRaceProgram {
             switch m.target {
             case .anon: path = "NULL"
             case .file(let p): path = OracleCProgram.cString(p)
-            case .devDax(let region, let index): path = OracleCProgram.cString("/dev/dax\(region).\(index)")
+            case .devDax(let region, let index):
+                path = OracleCProgram.cString("/dev/dax\(region).\(index)")
             case .devMem: path = OracleCProgram.cString("/dev/mem")
             case .packetRing: path = "O_PACKET_RING"
             case .dmabuf, .p2pmem: path = "NULL"
@@ -229,17 +260,19 @@ public enum OracleRaceProgram {
             case .aligned(let a): align = a
             case .at(let e): hasAt = 1; at = expr(e)
             }
-            return ["r = o_mmap(\(path), \(m.len)ULL, \(prot(m.prot)), \(m.shared ? 1 : 0), \(m.populate ? 1 : 0), "
-                    + "\(m.sync ? 1 : 0), \(align)ULL, \(hasAt), \(at), \(m.offset)ULL, &err); "
-                    + "r_note_map(r, \(m.len)ULL); " + keep("r_ret(r, err)")]
+            return ["r = o_mmap(\(path), \(m.len)ULL, \(prot(m.prot)), \(m.shared ? 1 : 0), "
+                    + "\(m.populate ? 1 : 0), \(m.sync ? 1 : 0), \(align)ULL, \(hasAt), \(at), "
+                    + "\(m.offset)ULL, &err); r_note_map(r, \(m.len)ULL); " + keep("r_ret(r, err)")]
         case .munmap(let a):
-            return syscall("munmap((void *)\(expr(a.address)), \(a.len)ULL) ? (err = errno, -1L) : 0L")
+            return syscall("munmap((void *)\(expr(a.address)), \(a.len)ULL) ? (err = "
+                           + "errno, -1L) : 0L")
         case .mremap(let m):
             return ["r = (r = (long)mremap((void *)\(expr(m.address)), \(m.len)ULL, \(m.len)ULL, "
-                    + "MREMAP_MAYMOVE | MREMAP_FIXED, (void *)\(expr(m.to)))) == -1L ? (err = errno, -1L) : r; "
-                    + "r_note_map(r, \(m.len)ULL); " + keep("r_ret(r, err)")]
+                    + "MREMAP_MAYMOVE | MREMAP_FIXED, (void *)\(expr(m.to)))) == -1L ? (err = "
+                    + "errno, -1L) : r; r_note_map(r, \(m.len)ULL); " + keep("r_ret(r, err)")]
         case .mprotect(let a):
-            return syscall("mprotect((void *)\(expr(a.address)), \(a.len)ULL, \(prot(a.prot))) ? (err = errno, -1L) : 0L")
+            return syscall("mprotect((void *)\(expr(a.address)), \(a.len)ULL, \(prot(a.prot))) ? "
+                           + "(err = errno, -1L) : 0L")
         case .madvise(let a):
             let advice: String
             switch a.advice {
@@ -252,31 +285,36 @@ public enum OracleRaceProgram {
             case .pageout: advice = "MADV_PAGEOUT"
             case .collapse: advice = "25 /* MADV_COLLAPSE */"
             }
-            return syscall("madvise((void *)\(expr(a.address)), \(a.len)ULL, \(advice)) ? (err = errno, -1L) : 0L")
+            return syscall("madvise((void *)\(expr(a.address)), \(a.len)ULL, \(advice)) ? (err = "
+                           + "errno, -1L) : 0L")
         case .load(let a):
             return ["sig = r_load(\(expr(a)), &value); " + died() + " " + keep("value")]
         case .store(let st):
-            return ["sig = r_store(\(expr(st.address)), \(expr(st.value))); " + died() + " " + keep("0")]
+            return ["sig = r_store(\(expr(st.address)), \(expr(st.value))); " + died() + " "
+                    + keep("0")]
         case .touch(let t):
-            return ["sig = r_touch(\(expr(t.address)), \(t.len)ULL, \(t.write ? 1 : 0)); " + died() + " " + keep("0")]
+            return ["sig = r_touch(\(expr(t.address)), \(t.len)ULL, \(t.write ? 1 : 0)); " + died()
+                    + " " + keep("0")]
         case .dioRead(let d), .dioWrite(let d):
             var write = 0
             if case .dioWrite = s.statement.op { write = 1 }
-            return syscall("o_dio(\(OracleCProgram.cString(OracleCProgram.ioPath(d.target))), \(write), "
-                           + "\(expr(d.buffer)), \(d.len)ULL, \(d.offset)ULL, &err)")
+            return syscall("o_dio(\(OracleCProgram.cString(OracleCProgram.ioPath(d.target))), "
+                           + "\(write), \(expr(d.buffer)), \(d.len)ULL, \(d.offset)ULL, &err)")
         case .truncate(let t):
-            return syscall("truncate(\(OracleCProgram.cString(t.path)), \(t.size)) ? (err = errno, -1L) : 0L")
+            return syscall("truncate(\(OracleCProgram.cString(t.path)), \(t.size)) ? (err = "
+                           + "errno, -1L) : 0L")
         case .punch(let p):
-            return syscall("o_punch(\(OracleCProgram.cString(p.path)), \(p.offset)ULL, \(p.len)ULL, &err)")
+            return syscall("o_punch(\(OracleCProgram.cString(p.path)), \(p.offset)ULL, "
+                           + "\(p.len)ULL, &err)")
         case .gup(let g):
             return syscall("r_gup(\(expr(g.address)), \(g.pages)ULL, &err)")
         case .put, .unpin:
             return syscall("r_put()")
         case .unbind(let dev):
             return syscall("r_unbind(\(OracleCProgram.cString(dev)), &err)")
-        case .pmem, .disk, .mkfs, .mount, .file, .assert, .observe, .fork, .process, .processVMReadv,
-             .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages, .khugepaged,
-             .memWrite, .migrate:
+        case .pmem, .disk, .mkfs, .mount, .file, .assert, .observe, .fork, .process,
+             .processVMReadv, .hugetlbfs, .dmabuf, .p2pmem, .bind, .free, .evict, .allocPages,
+             .khugepaged, .memWrite, .migrate:
             return []  // setup, model-only, or refused by check
         }
     }

@@ -52,7 +52,8 @@ public struct RecordedObservable: Codable, Hashable, Sendable {
     public var explained: String?
 
     /// Creates one.
-    public init(id: String, line: Int, op: String, kernel: String, model: String?, explained: String?) {
+    public init(id: String, line: Int, op: String, kernel: String, model: String?,
+                explained: String?) {
         self.id = id
         self.line = line
         self.op = op
@@ -95,7 +96,8 @@ public struct OracleVerdict: Codable, Hashable, Sendable {
     public var explained: String?
 
     /// Creates a verdict.
-    public init(id: String, line: Int, op: String, kernel: String?, model: String?, explained: String?) {
+    public init(id: String, line: Int, op: String, kernel: String?, model: String?,
+                explained: String?) {
         self.id = id
         self.line = line
         self.op = op
@@ -113,7 +115,8 @@ public enum OracleCompare {
     /// One verdict per observable of either side, in the kernel's order then the
     /// model's extras. Explanations apply when their values match exactly.
     public static func compare(kernel: [OracleObservable], model: [OracleObservable],
-                               explanations: [String: (kernel: String, model: String, reason: String)] = [:])
+                               explanations: [String: (kernel: String, model: String,
+                                                       reason: String)] = [:])
         -> [OracleVerdict]
     {
         let m = Dictionary(model.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
@@ -122,8 +125,10 @@ public enum OracleCompare {
         for k in kernel {
             seen.insert(k.id)
             let mv = m[k.id]?.value
-            var v = OracleVerdict(id: k.id, line: k.line, op: k.op, kernel: k.value, model: mv, explained: nil)
-            if !v.agrees, let e = explanations[k.id], e.kernel == k.value, e.model == (mv ?? "none") {
+            var v = OracleVerdict(id: k.id, line: k.line, op: k.op, kernel: k.value, model: mv,
+                                  explained: nil)
+            if !v.agrees, let e = explanations[k.id], e.kernel == k.value,
+               e.model == (mv ?? "none") {
                 v.explained = e.reason
             }
             out.append(v)
@@ -131,11 +136,15 @@ public enum OracleCompare {
         for o in model where !seen.contains(o.id) {
             // The kernel has nothing where the model has a value: only a level in a
             // VM_PFNMAP vma is legitimately unobservable (pagemap skips it).
-            if o.id.hasSuffix(".level"), kernel.contains(where: { $0.id == o.id.replacingLevel("VmFlags")
-                                                                && $0.value.split(separator: " ").contains("pf") }) {
+            if o.id.hasSuffix(".level"),
+               kernel.contains(where: {
+                   $0.id == o.id.replacingLevel("VmFlags")
+                       && $0.value.split(separator: " ").contains("pf")
+               }) {
                 continue
             }
-            out.append(OracleVerdict(id: o.id, line: o.line, op: o.op, kernel: nil, model: o.value, explained: nil))
+            out.append(OracleVerdict(id: o.id, line: o.line, op: o.op, kernel: nil, model: o.value,
+                                     explained: nil))
         }
         return out
     }

@@ -92,7 +92,8 @@ extension ScenarioExecution {
             case nil: return nil
             }
         case .field(let ref, let field):
-            guard case .observation(let obs)? = vars.lookup(ref.name, thread: ref.thread, from: scope)
+            guard case .observation(let obs)? = vars.lookup(ref.name, thread: ref.thread,
+                                                            from: scope)
             else { return nil }
             switch field {
             case .level: return .word(obs.level)
@@ -126,7 +127,8 @@ extension ScenarioExecution {
         switch (l, r, c.op) {
         case (_, _, .equal): return l == r
         case (_, _, .notEqual): return l != r
-        case (.word(let a), .word(let b), .has): return a.split(separator: " ").contains(Substring(b))
+        case (.word(let a), .word(let b), .has):
+            return a.split(separator: " ").contains(Substring(b))
         case (.number(let a), .number(let b), .less): return a < b
         case (.number(let a), .number(let b), .lessOrEqual): return a <= b
         case (.number(let a), .number(let b), .greater): return a > b

@@ -9,7 +9,9 @@ extension ScenarioExecution {
                  threadProcess: MMID?) async -> Value? {
         // The process context: the prefix in init/finally, the thread's process otherwise.
         if let p = s.process {
-            guard let mm = resolve(p, scope: scope) else { return fail(s, "unknown process \(p)", t) }
+            guard let mm = resolve(p, scope: scope) else {
+                return fail(s, "unknown process \(p)", t)
+            }
             t.mm = mm
         } else if let tp = threadProcess {
             t.mm = tp
@@ -21,11 +23,15 @@ extension ScenarioExecution {
             k.addDisk(name: d.name, size: d.size)
             return nil
         case .mkfs(let m):
-            guard let dev = k.blockDevice(named: m.device) else { return fail(s, "no device \(m.device)", t) }
+            guard let dev = k.blockDevice(named: m.device) else {
+                return fail(s, "no device \(m.device)", t)
+            }
             k.mkfs(device: dev, m.filesystem == .ext4 ? .ext4 : .xfs)
             return .int(0)
         case .mount(let m):
-            guard let dev = k.blockDevice(named: m.device) else { return fail(s, "no device \(m.device)", t) }
+            guard let dev = k.blockDevice(named: m.device) else {
+                return fail(s, "no device \(m.device)", t)
+            }
             if m.dax { return .int(Int64(k.mountDax(device: dev, at: m.path))) }
             return .int(Int64(k.mount(device: dev, at: m.path, dax: false)))
         case .file(let f):
@@ -34,31 +40,41 @@ extension ScenarioExecution {
             }
             let layout = MMKernel.FileLayout(rawValue: (f.layout ?? .contiguous).rawValue)!
             let r = k.createFileWithBlocks(path: f.path, size: f.size, layout: layout)
-            guard r == 0, !f.uncached, let inode = k.inode(path: f.path) else { return .int(Int64(r)) }
+            guard r == 0, !f.uncached, let inode = k.inode(path: f.path) else {
+                return .int(Int64(r))
+            }
             return .int(Int64(await k.writeFileThroughCache(t, inode: inode)))
         case .process(let name):
-            guard let mm = await k.createProcess(t, name: name) else { return .int(-Int64(Errno.ENOMEM)) }
+            guard let mm = await k.createProcess(t, name: name) else {
+                return .int(-Int64(Errno.ENOMEM))
+            }
             return .process(mm, name)
         case .mmap(let m):
             return await mmap(m, s, scope: scope, t)
         case .munmap(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.munmap(t, mm: t.mm!, UInt64(bitPattern: a), r.len)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.munmap(t, mm: mm, UInt64(bitPattern: a), r.len)))
         case .mremap(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             guard let b = value(of: r.to, scope: scope) else { return unset(s, r.to, t) }
-            return .int(await k.mremap(t, mm: t.mm!, UInt64(bitPattern: a), r.len,
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(await k.mremap(t, mm: mm, UInt64(bitPattern: a), r.len,
                                        to: UInt64(bitPattern: b)))
         case .mprotect(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.mprotect(t, mm: t.mm!, UInt64(bitPattern: a), r.len,
-                                               read: r.prot.read, write: r.prot.write, exec: false)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.mprotect(t, mm: mm, UInt64(bitPattern: a), r.len,
+                                               read: r.prot.read, write: r.prot.write,
+                                               exec: false)))
         case .madvise(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
             let advice = MMKernel.MadviseAdvice(rawValue: r.advice.rawValue)!
-            return .int(Int64(await k.madvise(t, mm: t.mm!, UInt64(bitPattern: a), r.len, advice)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.madvise(t, mm: mm, UInt64(bitPattern: a), r.len, advice)))
         case .fork:
-            guard let child = await k.fork(t, mm: t.mm!) else { return .int(-Int64(Errno.ENOMEM)) }
+            guard let mm = t.mm else { return noProcess(s, t) }
+            guard let child = await k.fork(t, mm: mm) else { return .int(-Int64(Errno.ENOMEM)) }
             return .process(child, k.mm(child).name)
         case .load(let address):
             guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
@@ -67,32 +83,44 @@ extension ScenarioExecution {
             case .failure(let e): return .signal(e.signal)
             }
         case .store(let st):
-            guard let a = value(of: st.address, scope: scope) else { return unset(s, st.address, t) }
+            guard let a = value(of: st.address, scope: scope) else {
+                return unset(s, st.address, t)
+            }
             guard let v = value(of: st.value, scope: scope) else { return unset(s, st.value, t) }
-            if let sig = await k.store(t, UInt64(bitPattern: a), UInt64(bitPattern: v)) { return .signal(sig) }
+            if let sig = await k.store(t, UInt64(bitPattern: a), UInt64(bitPattern: v)) {
+                return .signal(sig)
+            }
             return .int(0)
         case .touch(let tc):
-            guard let a = value(of: tc.address, scope: scope) else { return unset(s, tc.address, t) }
-            if let sig = await k.touch(t, UInt64(bitPattern: a), tc.len, write: tc.write) { return .signal(sig) }
+            guard let a = value(of: tc.address, scope: scope) else {
+                return unset(s, tc.address, t)
+            }
+            if let sig = await k.touch(t, UInt64(bitPattern: a), tc.len, write: tc.write) {
+                return .signal(sig)
+            }
             return .int(0)
         case .truncate(let tr):
             guard let ino = k.inode(path: tr.path) else { return .int(-Int64(Errno.ENOENT)) }
             return .int(Int64(await k.truncate(t, inode: ino, size: tr.size)))
         case .khugepaged(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.khugepagedCollapse(t, mm: t.mm!, UInt64(bitPattern: a),
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.khugepagedCollapse(t, mm: mm, UInt64(bitPattern: a),
                                                          r.len)))
         case .migrate(let r):
             guard let a = value(of: r.address, scope: scope) else { return unset(s, r.address, t) }
-            return .int(Int64(await k.movePages(t, mm: t.mm!, UInt64(bitPattern: a), r.len)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await k.movePages(t, mm: mm, UInt64(bitPattern: a), r.len)))
         case .allocPages(let n):
             let got = await k.harnessAlloc(t, n)
             harness += got
             return .int(Int64(got.count))
         case .observe(let address):
             guard let a = value(of: address, scope: scope) else { return unset(s, address, t) }
-            let o = k.observe(mm: t.mm!, UInt64(bitPattern: a))
-            t.exec.note("observe 0x\(String(a, radix: 16)): \(o.level) \(k.layout.describe(o.entry))")
+            guard let mm = t.mm else { return noProcess(s, t) }
+            let o = k.observe(mm: mm, UInt64(bitPattern: a))
+            t.exec.note("observe 0x\(String(a, radix: 16)): \(o.level) "
+                        + "\(k.layout.describe(o.entry))")
             return .observation(o)
         case .assert(let c):
             if !evaluate(c, scope: scope) {
@@ -101,12 +129,14 @@ extension ScenarioExecution {
             return nil
         case .gup(let g):
             guard let a = value(of: g.address, scope: scope) else { return unset(s, g.address, t) }
-            return .int(Int64(await gup(g, UInt64(bitPattern: a), scope: scope, t)))
+            guard let mm = t.mm else { return noProcess(s, t) }
+            return .int(Int64(await gup(g, mm: mm, UInt64(bitPattern: a), scope: scope, t)))
         case .unpin, .put:
             let pinned: Bool
             if case .unpin = s.op { pinned = true } else { pinned = false }
             var mine = held[scope, default: HeldPages()]
-            let release = HeldPages(pfns: zip(mine.pfns, mine.pinned).filter { $0.1 == pinned }.map(\.0),
+            let release =
+                HeldPages(pfns: zip(mine.pfns, mine.pinned).filter { $0.1 == pinned }.map(\.0),
                                     pinned: mine.pinned.filter { $0 == pinned })
             await k.releaseHeld(t, release, pinned: pinned)
             let keep = zip(mine.pfns, mine.pinned).filter { $0.1 != pinned }
@@ -124,15 +154,21 @@ extension ScenarioExecution {
                 store = .file(ino)
             case .device(let name):
                 let bare = name.hasPrefix("/dev/") ? String(name.dropFirst(5)) : name
-                guard let dev = k.blockDevice(named: bare) else { return .int(-Int64(Errno.ENODEV)) }
+                guard let dev = k.blockDevice(named: bare) else {
+                    return .int(-Int64(Errno.ENODEV))
+                }
                 store = .device(dev)
             }
-            return .int(Int64(await k.directIO(t, read: isRead, store: store, buffer: UInt64(bitPattern: a),
+            return .int(Int64(await k.directIO(t, read: isRead, store: store,
+                                               buffer: UInt64(bitPattern: a),
                                                len: d.len, offset: d.offset)))
         case .processVMReadv(let p):
             guard let a = value(of: p.address, scope: scope) else { return unset(s, p.address, t) }
-            guard let remote = resolve(p.process, scope: scope) else { return .int(-Int64(Errno.ESRCH)) }
-            return .int(Int64(await k.processVMReadv(t, remote: remote, UInt64(bitPattern: a), p.len)))
+            guard let remote = resolve(p.process, scope: scope) else {
+                return .int(-Int64(Errno.ESRCH))
+            }
+            return .int(Int64(await k.processVMReadv(t, remote: remote,
+                                                     UInt64(bitPattern: a), p.len)))
         case .memWrite(let w):
             guard let a = value(of: w.address, scope: scope) else { return unset(s, w.address, t) }
             guard let v = value(of: w.value, scope: scope) else { return unset(s, w.value, t) }
@@ -159,10 +195,14 @@ extension ScenarioExecution {
             return .int(Int64(await k.addPmem(t, name: p.name, size: p.size, mode: mode, map: map,
                                               align: p.align)))
         case .unbind(let dev):
-            guard let ns = k.pmemNamespace(named: deviceName(dev)) else { return .int(-Int64(Errno.ENODEV)) }
+            guard let ns = k.pmemNamespace(named: deviceName(dev)) else {
+                return .int(-Int64(Errno.ENODEV))
+            }
             return .int(Int64(await k.pmemUnbind(t, ns)))
         case .bind(let dev):
-            guard let ns = k.pmemNamespace(named: deviceName(dev)) else { return .int(-Int64(Errno.ENODEV)) }
+            guard let ns = k.pmemNamespace(named: deviceName(dev)) else {
+                return .int(-Int64(Errno.ENODEV))
+            }
             return .int(Int64(await k.pmemBind(t, ns)))
         case .punch(let p):
             guard let ino = k.inode(path: p.path) else { return .int(-Int64(Errno.ENOENT)) }
@@ -174,7 +214,8 @@ extension ScenarioExecution {
 
     /// `gup`: get_user_pages[_fast] or pin_user_pages[_fast] with the statement's flags;
     /// the pages stay held by the thread until `unpin`/`put`.
-    private func gup(_ g: GupArgs, _ addr: UInt64, scope: String, _ t: KTask) async -> Int {
+    private func gup(_ g: GupArgs, mm: MMID, _ addr: UInt64, scope: String,
+                     _ t: KTask) async -> Int {
         var flags: FollFlags = g.flags.pin ? [.pin] : [.get]
         if g.flags.write { flags.insert(.write) }
         if g.flags.longterm { flags.insert(.longterm) }
@@ -182,8 +223,8 @@ extension ScenarioExecution {
         if g.flags.nowait { flags.insert(.nowait) }
         var mine = held[scope, default: HeldPages()]
         let r = g.flags.fast
-            ? await kernel.getUserPagesFast(t, mm: t.mm!, addr, g.pages, flags, held: &mine)
-            : await kernel.getUserPages(t, mm: t.mm!, addr, g.pages, flags, held: &mine)
+            ? await kernel.getUserPagesFast(t, mm: mm, addr, g.pages, flags, held: &mine)
+            : await kernel.getUserPages(t, mm: mm, addr, g.pages, flags, held: &mine)
         held[scope] = mine
         return r
     }
@@ -226,7 +267,8 @@ extension ScenarioExecution {
             guard let a = value(of: e, scope: scope) else { return unset(s, e, t) }
             req.placement = .at(UInt64(bitPattern: a))
         }
-        return .int(await kernel.mmap(t, mm: t.mm!, req))
+        guard let mm = t.mm else { return noProcess(s, t) }
+        return .int(await kernel.mmap(t, mm: mm, req))
     }
 
     /// `pmem0`, `/dev/pmem0`, `dax2.0` or `/dev/dax2.0` as a device name.
@@ -240,6 +282,13 @@ extension ScenarioExecution {
     private func unset(_ s: Statement, _ e: AddrExpr, _ t: KTask) -> Value {
         t.exec.note("\(e) has no numeric value here; \(s.op.name) gets -EFAULT")
         return .int(-Int64(Errno.EFAULT))
+    }
+
+    /// A statement that needs a process run without one. It cannot happen from a parsed
+    /// test (init and finally name the process; a thread whose process does not exist
+    /// never starts), but should it, the statement cannot run: a setup error, not a trap.
+    private func noProcess(_ s: Statement, _ t: KTask) -> Value? {
+        fail(s, "no process to run `\(s.op.name)` in", t)
     }
 
     /// A statement that cannot run (a process or device it names does not exist at run

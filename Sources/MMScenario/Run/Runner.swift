@@ -77,7 +77,8 @@ public enum ScenarioRunner {
         var setupError: String?
         var states: [StateCount] = []
         var stateIndex: [[String]: Int] = [:]
-        for (outcome, count) in explored.outcomes where test.condition != nil && outcome.setupError == nil {
+        for (outcome, count) in explored.outcomes where test.condition != nil
+            && outcome.setupError == nil {
             if let i = stateIndex[outcome.state] {
                 states[i].executions += count
             } else {
@@ -98,7 +99,8 @@ public enum ScenarioRunner {
             strategy: strategyName(options), executions: explored.executions,
             seconds: explored.elapsed, complete: explored.complete,
             stopReason: explored.stopReason,
-            violations: perKind.keys.sorted().map { ViolationCount(kind: $0.name, executions: perKind[$0]!) },
+            violations: perKind.keys.sorted()
+                .map { ViolationCount(kind: $0.name, executions: perKind[$0]!) },
             observation: nil, replayToken: nil, expectations: [], firstViolationDetails: [],
             trace: [], log: [], pctBound: explored.pctBound, stats: [:])
         report.redundant = explored.redundant
@@ -115,7 +117,8 @@ public enum ScenarioRunner {
         }
         if test.condition != nil {
             let outcome = positive == 0 ? "Never" : negative == 0 ? "Always" : "Sometimes"
-            report.observation = ObservationCount(outcome: outcome, positive: positive, negative: negative)
+            report.observation = ObservationCount(outcome: outcome, positive: positive,
+                                                  negative: negative)
         }
         report.internalErrorExecutions = internalErrorExecutions
         report.setupError = setupError
@@ -139,7 +142,9 @@ public enum ScenarioRunner {
             if case .violation(let k) = line.expectation { return k.name }
             return nil
         })
-        report.unexpectedViolations = report.violations.map(\.kind).filter { !expected.contains($0) }
+        report.unexpectedViolations = report.violations.map(\.kind).filter {
+            !expected.contains($0)
+        }
         report.expectations = test.expectations.map { line in
             let (h, undecided) = judge(line.expectation, report)
             return ExpectationResult(line: describe(line.expectation),
@@ -154,11 +159,15 @@ public enum ScenarioRunner {
                 .filter { !$0.1.holds && !$0.1.inconclusive }
                 .map(\.0.expectation))
             var wanted: [Bool] = []
-            if clause.quantifier != .forall || failed.contains(.observation(.never)) { wanted.append(true) }
-            if clause.quantifier == .forall || failed.contains(.observation(.always)) { wanted.append(false) }
+            if clause.quantifier != .forall || failed.contains(.observation(.never)) {
+                wanted.append(true)
+            }
+            if clause.quantifier == .forall || failed.contains(.observation(.always)) {
+                wanted.append(false)
+            }
             for value in wanted {
-                guard let i = explored.outcomes.firstIndex(where: { $0.outcome.condition == value }),
-                      i < explored.firstSchedules.count else { continue }
+                let first = explored.outcomes.firstIndex { $0.outcome.condition == value }
+                guard let i = first, i < explored.firstSchedules.count else { continue }
                 let schedule = explored.firstSchedules[i]
                 let replayed = replayTrace(loaded, schedule)
                 let state = explored.outcomes[i].outcome.state
@@ -212,7 +221,8 @@ public enum ScenarioRunner {
     /// Runs a loaded test once, sequentially, and returns its variables and counters.
     public static func runSequential(_ loaded: Loaded) -> SequentialResult {
         let x = makeExecutionObject(loaded, verbose: false)
-        _ = MMExplore.explore(ExploreOptions(strategy: .sequential), testHash: loaded.test.canonicalHash,
+        _ = MMExplore.explore(ExploreOptions(strategy: .sequential),
+                              testHash: loaded.test.canonicalHash,
                               isInteresting: { _ in false }, make: { (x.plan(), x.finish) })
         return SequentialResult(variables: x.vars.scopes, stats: x.kernel.stats.dictionary,
                                 violations: x.kernel.violations.map(\.description),
@@ -236,13 +246,15 @@ public enum ScenarioRunner {
     /// Replays the execution a token names and returns its outcome, trace and sketch.
     /// nil when the token is malformed or belongs to another version of the test.
     public static func replay(_ loaded: Loaded, token: String) -> Replayed? {
-        guard let (schedule, hash) = Schedule.decode(token), hash == loaded.test.canonicalHash else {
+        guard let (schedule, hash) = Schedule.decode(token),
+              hash == loaded.test.canonicalHash else {
             return nil
         }
         let r = replayTrace(loaded, schedule)
         var sketch = SketchBuilder.violation(r.steps, cpuOf: r.cpuOf)
         if sketch == nil, loaded.test.condition != nil {
-            sketch = SketchBuilder.finalState(r.steps, threads: conditionThreads(r.outcome.state, loaded),
+            sketch = SketchBuilder.finalState(r.steps,
+                                              threads: conditionThreads(r.outcome.state, loaded),
                                               cpuOf: r.cpuOf)
         }
         return Replayed(outcome: r.outcome,
@@ -276,7 +288,8 @@ public enum ScenarioRunner {
     {
         let x = makeExecutionObject(loaded, verbose: false)
         let result = MMExplore.replay(schedule, make: { (x.plan(), x.finish) })
-        let cpuIndex = Dictionary(uniqueKeysWithValues: loaded.test.threads.map { ($0.name, $0.index) })
+        let cpuIndex =
+            Dictionary(uniqueKeysWithValues: loaded.test.threads.map { ($0.name, $0.index) })
         let cpuOf = { (name: String) in cpuIndex[name].map { "cpu\($0)" } ?? "cpu0" }
         var lines: [String] = []
         for step in result.trace {
@@ -341,5 +354,7 @@ public enum TraceFormat {
 }
 
 extension String {
-    func padded(to n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+    func padded(to n: Int) -> String {
+        count >= n ? self + " " : self + String(repeating: " ", count: n - count)
+    }
 }

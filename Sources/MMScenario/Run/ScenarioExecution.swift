@@ -90,17 +90,36 @@ final class ScenarioExecution {
         for th in test.threads {
             if let mm = threadMMs[th.index] { kernel.switchMMNow(cpu: th.index, mm: mm, t) }
         }
+        // A thread whose process does not exist cannot run at all (a failed `fork` is
+        // reported at the fork by setupFailure; this catches any other way).
+        if setupError == nil, let th = test.threads.first(where: { threadMMs[$0.index] == nil }) {
+            setupError = "\(th.location): setup error: thread \(th.name) runs on "
+                + "`\(th.process)`, which names no process"
+            t.exec.note(setupError!)
+        }
     }
 
     /// Whether `s`, run in init with result `value`, failed to set up what the test
     /// needs: a resource op (`pmem`, `disk`, `mkfs`, `mount`, `file`, `hugetlbfs`,
-    /// `dmabuf`, `p2pmem`, `process`) that returned -errno, or any other op that returned
+    /// `dmabuf`, `p2pmem`, `process`) that returned -errno, a `fork` that returned -errno
+    /// while a thread runs `on` its child, or any other op that returned
     /// -errno into a variable that a statement uses as an address and no condition or
     /// assert examines (the test did not mean to check the failure; the statements would
     /// only use a bogus address).
     func setupFailure(_ s: Statement, _ value: Value?) -> String? {
         guard case .int(let v)? = value, v < 0 else { return nil }
         let name = "-" + Errno.name(Int(-v))
+        if case .fork = s.op, let child = s.result {
+            // fork returned -errno: there is no child, so a thread `on` it cannot run.
+            let on = test.threads.filter { $0.process == .forked(variable: child) }.map(\.name)
+            if !on.isEmpty {
+                let who = on.count == 1 ? "thread \(on[0]) runs" : "threads "
+                    + on.joined(separator: ", ") + " run"
+                return "\(s.location): setup error: `\(text(of: s))` returned \(name) under "
+                    + "\(kernel.config.description); \(who) on `\(child)`, so there is no "
+                    + "process for \(on.count == 1 ? "it" : "them") to run in"
+            }
+        }
         switch s.op {
         case .pmem, .disk, .mkfs, .mount, .file, .hugetlbfs, .dmabuf, .p2pmem, .process:
             return "\(s.location): setup error: `\(text(of: s))` returned \(name) under "
@@ -150,7 +169,8 @@ final class ScenarioExecution {
             let value = await execute(s, scope: scope, task: task, threadProcess: threadProcess)
             if let name = s.result, let value { vars.set(name, value, in: scope) }
             if case .int(let v)? = value, v < 0, scope == "init" || v == -Int64(Errno.EINVAL) {
-                refusals.append("\(scope) line \(s.location.line): \(text(of: s)) => \(Value.int(v))")
+                refusals.append("\(scope) line \(s.location.line): \(text(of: s)) => "
+                                + "\(Value.int(v))")
             }
             if log != nil {
                 let shown = value.map { " => \($0)" } ?? ""
@@ -182,7 +202,9 @@ final class ScenarioExecution {
         case .main: return mainMM
         case .named(let name): return kernel.process(named: name)
         case .forked(let variable):
-            if case .process(let mm, _)? = vars.lookup(variable, thread: nil, from: scope) { return mm }
+            if case .process(let mm, _)? = vars.lookup(variable, thread: nil, from: scope) {
+                return mm
+            }
             return nil
         }
     }

@@ -78,7 +78,8 @@ public struct MergeError: Error, CustomStringConvertible {
 
 extension ScenarioRunner {
     /// Explores shard `shard` of `loaded` and returns what `mmsim merge` needs.
-    public static func runShard(_ loaded: Loaded, options: ExploreOptions, shard: Shard) -> ShardResult {
+    public static func runShard(_ loaded: Loaded, options: ExploreOptions,
+                                shard: Shard) -> ShardResult {
         var options = effectiveOptions(loaded, options)
         options.shard = shard
         let hash = loaded.test.canonicalHash
@@ -86,7 +87,8 @@ extension ScenarioRunner {
                         make: { makeExecution(loaded, verbose: false) })
         let parts = (r.parts ?? []).map { p in
             ShardResult.Part(
-                index: p.index, executions: p.executions, redundant: p.redundant, steps: p.totalSteps,
+                index: p.index, executions: p.executions, redundant: p.redundant,
+                steps: p.totalSteps,
                 finished: p.finished,
                 outcomes: zip(p.outcomes, p.firstSchedules).map { o, s in
                     ShardResult.Outcome(
@@ -115,17 +117,20 @@ extension ScenarioRunner {
         guard let first = shards.first else { throw MergeError(description: "no shard files") }
         for s in shards {
             guard s.format == ShardResult.formatName else {
-                throw MergeError(description: "shard \(s.shard)/\(s.shards): unknown format \(s.format)")
+                throw MergeError(description: "shard \(s.shard)/\(s.shards): unknown format "
+                                 + "\(s.format)")
             }
             guard s.testHash == hex(hash) else {
                 throw MergeError(description: "shard \(s.shard)/\(s.shards) is of test \(s.test) "
                                  + "(hash \(s.testHash)), not of \(loaded.file) as it is now "
                                  + "(hash \(hex(hash))): re-run that shard")
             }
-            guard s.shards == first.shards, s.partCount == first.partCount, s.strategy == first.strategy
+            guard s.shards == first.shards, s.partCount == first.partCount,
+                  s.strategy == first.strategy
             else {
-                throw MergeError(description: "shards were run differently: \(first.shard)/\(first.shards) "
-                                 + "(\(first.strategy)) and \(s.shard)/\(s.shards) (\(s.strategy))")
+                throw MergeError(description: "shards were run differently: "
+                                 + "\(first.shard)/\(first.shards) (\(first.strategy)) and "
+                                 + "\(s.shard)/\(s.shards) (\(s.strategy))")
             }
         }
         guard first.strategy == strategyName(options) else {
@@ -149,21 +154,26 @@ extension ScenarioRunner {
                 for o in p.outcomes {
                     let kinds = try o.violations.map { name -> ViolationKind in
                         guard let k = ViolationKind(name: name) else {
-                            throw MergeError(description: "shard \(s.shard)/\(s.shards): unknown violation \(name)")
+                            throw MergeError(description: "shard \(s.shard)/\(s.shards): unknown "
+                                             + "violation \(name)")
                         }
                         return k
                     }
                     guard let (schedule, h) = Schedule.decode(o.token), h == hash else {
-                        throw MergeError(description: "shard \(s.shard)/\(s.shards): bad token \(o.token)")
+                        throw MergeError(description: "shard \(s.shard)/\(s.shards): bad "
+                                         + "token \(o.token)")
                     }
                     outcomes.append((RunOutcome(violations: kinds, condition: o.condition,
                                                 internalError: o.internalError,
                                                 setupError: o.setupError, state: o.state), o.count))
                     schedules.append(schedule)
                 }
-                parts.append(ExplorePart(index: p.index, executions: p.executions, redundant: p.redundant,
-                                         totalSteps: p.steps, finished: p.finished, outcomes: outcomes,
-                                         firstSchedules: schedules, firstInteresting: p.firstInteresting))
+                parts.append(ExplorePart(index: p.index, executions: p.executions,
+                                         redundant: p.redundant,
+                                         totalSteps: p.steps, finished: p.finished,
+                                         outcomes: outcomes,
+                                         firstSchedules: schedules,
+                                         firstInteresting: p.firstInteresting))
             }
         }
         let explored = mergeParts(parts, partCount: first.partCount, testHash: hash,

@@ -85,7 +85,8 @@ public struct TestReport: Codable, Hashable, Sendable {
     public var verdict: TestVerdict {
         if setupError != nil { return .setupError }
         if !crossCheckMissed.isEmpty { return .failed }
-        if !unexpectedViolations.isEmpty || expectations.contains(where: { !$0.holds && !$0.inconclusive }) {
+        if !unexpectedViolations.isEmpty
+            || expectations.contains(where: { !$0.holds && !$0.inconclusive }) {
             return .failed
         }
         if expectations.contains(where: \.inconclusive) { return .inconclusive }

@@ -28,7 +28,11 @@ enum Canonical {
         let mirror = Mirror(reflecting: value)
         switch mirror.displayStyle {
         case .optional:
-            if let some = mirror.children.first { write(some.value, into: &out) } else { out += "nil" }
+            if let some = mirror.children.first {
+                write(some.value, into: &out)
+            } else {
+                out += "nil"
+            }
         case .struct, .class, .tuple:
             out += "("
             for child in mirror.children where !(child.value is SourceLocation) {

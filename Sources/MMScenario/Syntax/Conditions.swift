@@ -27,7 +27,8 @@ extension Parser {
         while parenDepth > 0, current.kind == .newline { advance() }
     }
 
-    private mutating func parseDisjunction(_ scope: ConditionScope, depth: Int) throws(Diagnostic) -> Condition {
+    private mutating func parseDisjunction(_ scope: ConditionScope,
+                                           depth: Int) throws(Diagnostic) -> Condition {
         var condition = try parseConjunction(scope, depth: depth)
         skipNewlinesInParens()
         while current.isSymbol(.or) {
@@ -38,7 +39,8 @@ extension Parser {
         return condition
     }
 
-    private mutating func parseConjunction(_ scope: ConditionScope, depth: Int) throws(Diagnostic) -> Condition {
+    private mutating func parseConjunction(_ scope: ConditionScope,
+                                           depth: Int) throws(Diagnostic) -> Condition {
         var condition = try parseUnary(scope, depth: depth)
         skipNewlinesInParens()
         while current.isSymbol(.and) {
@@ -49,10 +51,12 @@ extension Parser {
         return condition
     }
 
-    private mutating func parseUnary(_ scope: ConditionScope, depth: Int) throws(Diagnostic) -> Condition {
+    private mutating func parseUnary(_ scope: ConditionScope,
+                                     depth: Int) throws(Diagnostic) -> Condition {
         skipNewlinesInParens()
         guard depth < Parser.maxConditionDepth else {
-            throw Diagnostic("condition nested too deeply (more than \(Parser.maxConditionDepth) levels)",
+            throw Diagnostic("condition nested too deeply (more than "
+                             + "\(Parser.maxConditionDepth) levels)",
                              at: current.location)
         }
         let token = current
@@ -66,8 +70,9 @@ extension Parser {
             let inner = try parseDisjunction(scope, depth: depth + 1)
             skipNewlinesInParens()
             guard current.isSymbol(.rightParen) else {
-                throw Diagnostic("expected `)` to close the `(` at \(token.location.line):\(token.location.column), "
-                                     + "not \(current)", at: current.location)
+                throw Diagnostic("expected `)` to close the `(` at "
+                                 + "\(token.location.line):\(token.location.column), not "
+                                 + "\(current)", at: current.location)
             }
             parenDepth -= 1
             advance()
@@ -76,7 +81,8 @@ extension Parser {
         return .comparison(try parseComparison(scope))
     }
 
-    private mutating func parseComparison(_ scope: ConditionScope) throws(Diagnostic) -> Comparison {
+    private mutating func parseComparison(_ scope: ConditionScope)
+        throws(Diagnostic) -> Comparison {
         conditionTerms += 1
         guard conditionTerms <= Parser.maxConditionTerms else {
             throw Diagnostic("more than \(Parser.maxConditionTerms) comparisons in one condition",
@@ -94,7 +100,8 @@ extension Parser {
         case .symbol(.greaterOrEqual): op = .greaterOrEqual
         case .word("has"): op = .has
         default:
-            throw Diagnostic("expected a comparison (==, !=, <, <=, >, >=, has) after the operand, not \(current)",
+            throw Diagnostic("expected a comparison (==, !=, <, <=, >, >=, has) after the operand, "
+                             + "not \(current)",
                              at: current.location)
         }
         let opLocation = current.location
@@ -106,7 +113,8 @@ extension Parser {
         return comparison
     }
 
-    private mutating func parseOperand(_ scope: ConditionScope, afterHas: Bool) throws(Diagnostic) -> Operand {
+    private mutating func parseOperand(_ scope: ConditionScope,
+                                       afterHas: Bool) throws(Diagnostic) -> Operand {
         let token = current
         let location = token.location
         switch token.kind {
@@ -118,9 +126,11 @@ extension Parser {
             if afterHas, ValueParsing.isIdentifier(text) {
                 return Operand(value: .string(text), location: location)
             }
-            return Operand(value: try operandValue(text, at: location, scope: scope), location: location)
+            return Operand(value: try operandValue(text, at: location, scope: scope),
+                           location: location)
         default:
-            throw Diagnostic("expected a variable, number, errno, signal, mapping level or string, not \(token)",
+            throw Diagnostic("expected a variable, number, errno, signal, mapping level or string, "
+                             + "not \(token)",
                              at: location)
         }
     }
@@ -134,13 +144,15 @@ extension Parser {
            unsigned.allSatisfy({ ($0.isASCII && $0.isUppercase) || $0.isNumber }) {
             guard let errno = ErrnoName(name: unsigned) else {
                 throw Diagnostic("unknown errno `\(text)` (known: "
-                                     + Errno.byName.keys.sorted().joined(separator: ", ") + ")", at: location)
+                                     + Errno.byName.keys.sorted().joined(separator: ", ") + ")",
+                                     at: location)
             }
             return .errno(errno)
         }
         if ValueParsing.looksNumeric(unsigned) {
             guard let value = ValueParsing.signed(text) else {
-                throw Diagnostic("bad number `\(text)` (write 42, -1, 0x1000, 4K, 2M or 1G)", at: location)
+                throw Diagnostic("bad number `\(text)` (write 42, -1, 0x1000, 4K, 2M or 1G)",
+                                 at: location)
             }
             return .integer(value)
         }
@@ -151,15 +163,16 @@ extension Parser {
             }
             guard let field = ObservationField(rawValue: fieldName) else {
                 throw Diagnostic("unknown observation field `\(fieldName)` (fields: "
-                                     + ObservationField.allCases.map(\.rawValue).joined(separator: ", ") + ")",
+                                     + ObservationField.allCases.map(\.rawValue)
+                                         .joined(separator: ", ") + ")",
                                  at: location)
             }
             try semantics.checkObservation(variable, at: location, scope: scope)
             return .field(variable, field)
         }
         guard let variable = ValueParsing.variable(text) else {
-            throw Diagnostic("bad operand `\(text)`: expected a variable (r or T0:r), number, errno, "
-                                 + "signal, mapping level or string", at: location)
+            throw Diagnostic("bad operand `\(text)`: expected a variable (r or T0:r), "
+                             + "number, errno, signal, mapping level or string", at: location)
         }
         try semantics.checkVariable(variable, at: location, scope: scope)
         return .variable(variable)

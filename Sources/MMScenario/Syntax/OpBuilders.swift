@@ -3,7 +3,8 @@ import MMKernel
 /// One builder per op: types the raw arguments and asks `Semantics` to resolve and record
 /// names, in argument order so the first error is the leftmost.
 extension Parser {
-    mutating func buildOperation(_ raw: RawStatement, schema: OpSchema) throws(Diagnostic) -> Operation {
+    mutating func buildOperation(_ raw: RawStatement,
+                                 schema: OpSchema) throws(Diagnostic) -> Operation {
         let args = ArgumentReader(raw: raw, schema: schema)
         switch schema.name {
         case "pmem": return try buildPmem(args)
@@ -16,7 +17,8 @@ extension Parser {
             let device = try args.name(args.positional(0), for: "a device name")
             let fsArgument = args.positional(1)
             guard let filesystem = FilesystemType(rawValue: fsArgument.text) else {
-                throw Diagnostic("mkfs makes ext4 or xfs, not `\(fsArgument.text)`", at: fsArgument.location)
+                throw Diagnostic("mkfs makes ext4 or xfs, not `\(fsArgument.text)`",
+                                 at: fsArgument.location)
             }
             try semantics.makeFilesystem(on: device, at: args.positional(0).location)
             return .mkfs(MkfsArgs(device: device, filesystem: filesystem))
@@ -41,7 +43,8 @@ extension Parser {
             let size = try args.requiredSize("size", pageMultiple: true)
             let backing = try args.choice("backing", DmabufBacking.allCases)
             try semantics.defineBuffer(name, kind: .dmabuf, at: args.positional(0).location)
-            return .dmabuf(DmabufArgs(name: name, size: size, backing: backing, huge: args.flag("huge")))
+            return .dmabuf(DmabufArgs(name: name, size: size, backing: backing,
+                                      huge: args.flag("huge")))
         case "p2pmem":
             let name = try args.name(args.positional(0), for: "a buffer name")
             let size = try args.requiredSize("size", pageMultiple: true)
@@ -85,10 +88,12 @@ extension Parser {
         case "put":
             try semantics.release(pinned: false, at: raw.op.location)
             return .put
-        case "dio_read", "dio_write": return try buildDirectIO(args, read: schema.name == "dio_read")
+        case "dio_read", "dio_write":
+            return try buildDirectIO(args, read: schema.name == "dio_read")
         case "process_vm_readv":
             let target = args.positional(0)
-            let process = try semantics.process(try args.name(target, for: "a process"), at: target.location)
+            let process = try semantics.process(try args.name(target, for: "a process"),
+                                                at: target.location)
             let address = try address(args.positional(1), args)
             return .processVMReadv(ProcessVMReadvArgs(process: process, address: address,
                                                       len: try args.requiredSize("len")))
@@ -102,7 +107,8 @@ extension Parser {
             return .memWrite(MemWriteArgs(process: process, address: address, value: value))
         case "truncate":
             let path = try file(args.positional(0), args)
-            return .truncate(TruncateArgs(path: path, size: try args.requiredSize("size", positive: false)))
+            return .truncate(TruncateArgs(path: path,
+                                          size: try args.requiredSize("size", positive: false)))
         case "punch":
             let path = try file(args.positional(0), args)
             let offset = try args.requiredSize("offset", positive: false)
@@ -117,7 +123,8 @@ extension Parser {
         case "evict":
             let name = try args.name(args.positional(0), for: "a dmabuf name")
             guard case .dmabuf = try semantics.buffer(name, at: args.positional(0).location) else {
-                throw Diagnostic("`evict` needs a dmabuf (a TTM buffer object), not p2pmem `\(name)`",
+                throw Diagnostic("`evict` needs a dmabuf (a TTM buffer object), not "
+                                 + "p2pmem `\(name)`",
                                  at: args.positional(0).location)
             }
             return .evict(dmabuf: name)
@@ -142,7 +149,8 @@ extension Parser {
     }
 
     /// An address argument whose variable must be defined.
-    mutating func address(_ argument: RawArgument, _ args: ArgumentReader) throws(Diagnostic) -> AddrExpr {
+    mutating func address(_ argument: RawArgument,
+                          _ args: ArgumentReader) throws(Diagnostic) -> AddrExpr {
         let expression = try args.addrExpr(argument, for: "the address")
         try semantics.checkDefined(expression)
         return expression
@@ -164,11 +172,12 @@ extension Parser {
         if let argument = args.value("align") {
             let value = try args.size(argument, for: "align=")
             guard [4096, 2 << 20, 1 << 30].contains(value) else {
-                throw Diagnostic("align= of pmem is 4K, 2M or 1G, not `\(argument.text)`", at: argument.location)
+                throw Diagnostic("align= of pmem is 4K, 2M or 1G, not `\(argument.text)`",
+                                 at: argument.location)
             }
             guard size % value == 0 else {
-                throw Diagnostic("size= is not a multiple of align=\(argument.text): the namespace is made of "
-                                     + "aligned pages", at: argument.location)
+                throw Diagnostic("size= is not a multiple of align=\(argument.text): the "
+                                 + "namespace is made of aligned pages", at: argument.location)
             }
             align = value
         }
@@ -182,8 +191,10 @@ extension Parser {
             throw Diagnostic("mode=raw has no memmap or alignment to set: drop \(key.text)= "
                                  + "(a raw namespace is the map=none situation)", at: key.location)
         }
-        let region = try semantics.definePmem(name, mode: mode ?? .fsdax, at: args.positional(0).location)
-        return .pmem(PmemArgs(name: name, size: size, mode: mode, map: map, align: align, region: region))
+        let region =
+            try semantics.definePmem(name, mode: mode ?? .fsdax, at: args.positional(0).location)
+        return .pmem(PmemArgs(name: name, size: size, mode: mode, map: map, align: align,
+                              region: region))
     }
 
     mutating func buildFile(_ args: ArgumentReader) throws(Diagnostic) -> Operation {
@@ -195,7 +206,8 @@ extension Parser {
         let onHugetlbfs = try semantics.defineFile(path, at: argument.location)
         if onHugetlbfs {
             if let key = args.keyArgument("layout") {
-                throw Diagnostic("layout= is for block filesystems; a hugetlbfs file is made of 2M pages",
+                throw Diagnostic("layout= is for block filesystems; a hugetlbfs file is made "
+                                 + "of 2M pages",
                                  at: key.location)
             }
             if let flag = args.flagArgument("uncached") {
@@ -204,7 +216,8 @@ extension Parser {
             }
             // hugetlbfs_setattr() refuses sizes that are not a multiple of the huge page size.
             if size % (2 << 20) != 0, let value = args.value("size") {
-                throw Diagnostic("size=\(value.text) of a hugetlbfs file must be a multiple of 2M", at: value.location)
+                throw Diagnostic("size=\(value.text) of a hugetlbfs file must be a multiple of 2M",
+                                 at: value.location)
             }
         }
         return .file(FileArgs(path: path, size: size, layout: layout, uncached: uncached))
@@ -221,17 +234,20 @@ extension Parser {
         }
         // MAP_SYNC exists only with MAP_SHARED_VALIDATE: a private sync mapping is meaningless.
         if let sync = args.flagArgument("sync"), args.flag("private") {
-            throw Diagnostic("`sync` is MAP_SHARED_VALIDATE|MAP_SYNC: it cannot be `private`", at: sync.location)
+            throw Diagnostic("`sync` is MAP_SHARED_VALIDATE|MAP_SYNC: it cannot be `private`",
+                             at: sync.location)
         }
         var placement = Placement.anywhere
         if let alignArgument = args.value("align") {
             if let at = args.keyArgument("at") {
-                throw Diagnostic("`align=` and `at=` exclude each other: at= already fixes the address",
+                throw Diagnostic("`align=` and `at=` exclude each other: at= already fixes "
+                                 + "the address",
                                  at: at.location)
             }
             let align = try args.size(alignArgument, for: "align=")
             guard align >= 4096, align & (align - 1) == 0 else {
-                throw Diagnostic("align= must be a power of two of at least 4K, not `\(alignArgument.text)`",
+                throw Diagnostic("align= must be a power of two of at least 4K, not "
+                                 + "`\(alignArgument.text)`",
                                  at: alignArgument.location)
             }
             placement = .aligned(align)
@@ -242,8 +258,10 @@ extension Parser {
         }
         let offset = try args.size(key: "offset", positive: false) ?? 0
         let sync = args.flag("sync")
-        return .mmap(MmapArgs(target: target, len: len, prot: prot, shared: args.flag("shared") || sync,
-                              populate: args.flag("populate"), sync: sync, placement: placement, offset: offset))
+        return .mmap(MmapArgs(target: target, len: len, prot: prot,
+                              shared: args.flag("shared") || sync,
+                              populate: args.flag("populate"), sync: sync, placement: placement,
+                              offset: offset))
     }
 
     mutating func buildMadvise(_ args: ArgumentReader) throws(Diagnostic) -> Operation {
@@ -256,7 +274,8 @@ extension Parser {
                              at: args.raw.op.location)
         }
         if let second = advices.dropFirst().first {
-            throw Diagnostic("`\(first.text)` and `\(second.text)` exclude each other: one advice per madvise",
+            throw Diagnostic("`\(first.text)` and `\(second.text)` exclude each other: one advice "
+                             + "per madvise",
                              at: second.location)
         }
         return .madvise(MadviseArgs(address: address, len: len, advice: advice))
@@ -281,7 +300,8 @@ extension Parser {
         return .gup(GupArgs(address: address, pages: pages, flags: flags))
     }
 
-    mutating func buildDirectIO(_ args: ArgumentReader, read: Bool) throws(Diagnostic) -> Operation {
+    mutating func buildDirectIO(_ args: ArgumentReader,
+                                read: Bool) throws(Diagnostic) -> Operation {
         let target = try semantics.ioTarget(args.positional(0))
         let key = read ? "into" : "from"
         let buffer = try args.addrExpr(try args.required(key), for: "\(key)=")

@@ -436,5 +436,6 @@ public enum BufferRef: Hashable, Sendable {
 let fileLayouts: [FileLayout] = [.contiguous, .fragmented, .hole]
 
 /// Every madvise advice the format accepts, in documentation order.
-let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead, .populateWrite,
+let madviseAdvices: [MadviseAdvice] = [.dontneed, .hugepage, .nohugepage, .populateRead,
+                                       .populateWrite,
                                         .free, .pageout, .collapse]

@@ -44,7 +44,9 @@ struct Parser {
 
     /// Requires the line to end here.
     mutating func expectLineEnd(after what: String) throws(Diagnostic) {
-        guard atLineEnd else { throw Diagnostic("unexpected \(current) after \(what)", at: current.location) }
+        guard atLineEnd else {
+            throw Diagnostic("unexpected \(current) after \(what)", at: current.location)
+        }
     }
 
     // MARK: Test
@@ -93,25 +95,33 @@ struct Parser {
                     expectations: expectations, location: location, sourceHash: sourceHash,
                     preemptionBound: bound, addressVariables: semantics.addressUses)
             case .word("kernel"):
-                throw Diagnostic("the `kernel` line must come right after the header and description",
+                throw Diagnostic("the `kernel` line must come right after the header and "
+                                 + "description",
                                  at: token.location)
             case .word("init"):
-                if initStatements != nil { throw Diagnostic("a second `init` block", at: token.location) }
-                if !threads.isEmpty || finallyStatements != nil || condition != nil || !expectations.isEmpty {
+                if initStatements != nil {
+                    throw Diagnostic("a second `init` block", at: token.location)
+                }
+                if !threads.isEmpty || finallyStatements != nil || condition != nil
+                    || !expectations.isEmpty {
                     throw Diagnostic("`init` must come before the threads", at: token.location)
                 }
                 advance()
                 semantics.begin(.initBlock)
                 initStatements = try parseBlock(opener: token)
                 semantics.endInit()
-            case .word(let word) where word.hasPrefix("T") && word.dropFirst().allSatisfy(\.isNumber):
+            case .word(let word) where word.hasPrefix("T")
+                && word.dropFirst().allSatisfy(\.isNumber):
                 if finallyStatements != nil || condition != nil || !expectations.isEmpty {
-                    throw Diagnostic("thread \(word) must come before `finally` and the final condition",
+                    throw Diagnostic("thread \(word) must come before `finally` and the "
+                                     + "final condition",
                                      at: token.location)
                 }
                 threads.append(try parseThread(existing: threads))
             case .word("finally"):
-                if finallyStatements != nil { throw Diagnostic("a second `finally` block", at: token.location) }
+                if finallyStatements != nil {
+                    throw Diagnostic("a second `finally` block", at: token.location)
+                }
                 if condition != nil || !expectations.isEmpty {
                     throw Diagnostic("`finally` \(later)", at: token.location)
                 }
@@ -124,7 +134,8 @@ struct Parser {
                                      at: token.location)
                 }
                 if !expectations.isEmpty {
-                    throw Diagnostic("the final condition must come before the `expect` lines", at: token.location)
+                    throw Diagnostic("the final condition must come before the `expect` lines",
+                                     at: token.location)
                 }
                 semantics.beginFinalCondition()
                 condition = try parseConditionClause()
@@ -132,8 +143,9 @@ struct Parser {
                 expectations.append(try parseExpectation())
             default:
                 throw Diagnostic(
-                    "expected `init {`, a thread `T0 {`, `finally {`, `exists (...)`, `forall (...)`, "
-                        + "`~exists (...)` or `expect ...`, not \(token)", at: token.location)
+                    "expected `init {`, a thread `T0 {`, `finally {`, `exists (...)`, "
+                        + "`forall (...)`, `~exists (...)` or `expect ...`, not \(token)",
+                        at: token.location)
             }
         }
     }
@@ -168,7 +180,8 @@ struct Parser {
             throw Diagnostic("`kernel` needs an era (\(Parser.eraList))", at: current.location)
         }
         guard let era = Era(name: eraName) else {
-            throw Diagnostic("unknown era `\(eraName)` (eras: \(Parser.eraList))", at: current.location)
+            throw Diagnostic("unknown era `\(eraName)` (eras: \(Parser.eraList))",
+                             at: current.location)
         }
         let eraLocation = current.location
         advance()
@@ -184,17 +197,20 @@ struct Parser {
             }
             let name = String(word.dropFirst())
             guard let knob = Knob(name: name) else {
-                throw Diagnostic("unknown knob `\(name)` (knobs: \(Knob.allCases.map(\.name).joined(separator: ", ")))",
+                throw Diagnostic("unknown knob `\(name)` (knobs: "
+                                 + "\(Knob.allCases.map(\.name).joined(separator: ", ")))",
                                  at: current.location)
             }
             if let earlier = overrides.first(where: { $0.knob == knob }) {
-                throw Diagnostic("knob `\(name)` is already set at \(earlier.location.line):\(earlier.location.column)",
+                throw Diagnostic("knob `\(name)` is already set at "
+                                 + "\(earlier.location.line):\(earlier.location.column)",
                                  at: current.location)
             }
             overrides.append(KnobOverride(knob: knob, on: sign == "+", location: current.location))
             advance()
         }
-        return KernelLine(era: era, eraLocation: eraLocation, overrides: overrides, location: location)
+        return KernelLine(era: era, eraLocation: eraLocation, overrides: overrides,
+                          location: location)
     }
 
     /// Threads a test may declare. An execution runs at most `maxExecutionThreads` (64)
@@ -234,10 +250,12 @@ struct Parser {
         let header = current
         let name = header.word ?? ""
         guard let index = ValueParsing.threadIndex(name) else {
-            throw Diagnostic("bad thread name `\(name)`: threads are T0, T1, T2, ...", at: header.location)
+            throw Diagnostic("bad thread name `\(name)`: threads are T0, T1, T2, ...",
+                             at: header.location)
         }
         if let first = existing.first(where: { $0.name == name }) {
-            throw Diagnostic("duplicate thread \(name) (first defined at \(first.location.line):\(first.location.column))",
+            throw Diagnostic("duplicate thread \(name) (first defined at "
+                             + "\(first.location.line):\(first.location.column))",
                              at: header.location)
         }
         guard index < Parser.maxThreads else {
@@ -247,7 +265,8 @@ struct Parser {
         }
         guard index == existing.count else {
             throw Diagnostic("thread \(name) is out of order: expected T\(existing.count) "
-                                 + "(threads are numbered T0, T1, ... consecutively)", at: header.location)
+                                 + "(threads are numbered T0, T1, ... consecutively)",
+                                 at: header.location)
         }
         advance()
         var process = ProcessRef.main
@@ -283,7 +302,8 @@ struct Parser {
                 return statements
             }
             if current.kind == .end {
-                throw Diagnostic("unterminated block: the `{` of \(what) has no closing `}`", at: brace)
+                throw Diagnostic("unterminated block: the `{` of \(what) has no closing `}`",
+                                 at: brace)
             }
             statements.append(try parseStatement())
         }
@@ -297,14 +317,17 @@ struct Parser {
         if current.isSymbol(.not) {
             advance()
             guard current.isWord("exists") else {
-                throw Diagnostic("expected `exists` after `~` (`~exists (...)`)", at: current.location)
+                throw Diagnostic("expected `exists` after `~` (`~exists (...)`)",
+                                 at: current.location)
             }
             quantifier = .notExists
         } else {
             quantifier = current.isWord("exists") ? .exists : .forall
         }
         advance()
-        if atLineEnd { throw Diagnostic("`\(quantifier.rawValue)` needs a condition", at: current.location) }
+        if atLineEnd {
+            throw Diagnostic("`\(quantifier.rawValue)` needs a condition", at: current.location)
+        }
         let condition = try parseCondition(scope: .final)
         try expectLineEnd(after: "the condition")
         return ConditionClause(quantifier: quantifier, condition: condition, location: location)
@@ -327,13 +350,15 @@ struct Parser {
                 throw Diagnostic("`expect violation` needs a kind (\(kinds))", at: current.location)
             }
             guard let kind = ViolationKind(name: kindName) else {
-                throw Diagnostic("unknown violation `\(kindName)` (kinds: \(kinds))", at: current.location)
+                throw Diagnostic("unknown violation `\(kindName)` (kinds: \(kinds))",
+                                 at: current.location)
             }
             expectation = .violation(kind)
         } else if let outcome = ObservationOutcome(rawValue: word) {
             expectation = .observation(outcome)
         } else {
-            throw Diagnostic("unknown expectation `\(word)` (valid: \(valid))", at: current.location)
+            throw Diagnostic("unknown expectation `\(word)` (valid: \(valid))",
+                             at: current.location)
         }
         advance()
         try expectLineEnd(after: "the expectation")

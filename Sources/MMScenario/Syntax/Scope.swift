@@ -71,7 +71,9 @@ struct Scope {
     var mountList: String { mounts.isEmpty ? "none" : mounts.keys.sorted().joined(separator: ", ") }
 
     /// `pmem0, disk0` for messages.
-    var deviceList: String { devices.isEmpty ? "none" : devices.keys.sorted().joined(separator: ", ") }
+    var deviceList: String {
+        devices.isEmpty ? "none" : devices.keys.sorted().joined(separator: ", ")
+    }
 }
 
 /// The kinds of exported buffer.

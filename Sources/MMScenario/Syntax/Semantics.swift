@@ -72,7 +72,8 @@ struct Semantics {
         if case .thread(let name, let process) = block {
             if let prefix = raw.prefix {
                 throw Diagnostic("no process prefix inside a thread: \(name) runs in `\(process)` "
-                                     + "(to run it in \(prefix.text), write `\(name) on \(prefix.text) {`)",
+                                     + "(to run it in \(prefix.text), write `\(name) on "
+                                     + "\(prefix.text) {`)",
                                  at: prefix.location)
             }
             return nil
@@ -84,8 +85,9 @@ struct Semantics {
             return try process(prefix.text, at: prefix.location)
         }
         if schema.context == .required {
-            throw Diagnostic("`\(schema.name)` needs a process in \(blockName): write `PROC: \(schema.name) ...` "
-                                 + "(processes: \(scope.processList))", at: raw.op.location)
+            throw Diagnostic("`\(schema.name)` needs a process in \(blockName): write `PROC: "
+                             + "\(schema.name) ...` (processes: \(scope.processList))",
+                             at: raw.op.location)
         }
         return nil
     }
@@ -96,7 +98,8 @@ struct Semantics {
     }
 
     /// The `on` process of a thread, from `init`'s names.
-    func threadProcess(_ name: String, at location: SourceLocation) throws(Diagnostic) -> ProcessRef {
+    func threadProcess(_ name: String,
+                       at location: SourceLocation) throws(Diagnostic) -> ProcessRef {
         try Semantics.process(name, at: location, in: initScope)
     }
 
@@ -106,24 +109,29 @@ struct Semantics {
         if scope.processes[name] != nil { return .named(name) }
         if let variable = scope.variables[name] {
             guard variable.op == "fork" else {
-                throw Diagnostic("`\(name)` is not a process: it holds the result of `\(variable.op)`", at: location)
+                throw Diagnostic("`\(name)` is not a process: it holds the result of "
+                                 + "`\(variable.op)`", at: location)
             }
             return .forked(variable: name)
         }
-        throw Diagnostic("undefined process `\(name)` (processes: \(scope.processList); create one with "
-                             + "`process NAME` or `CHILD = fork` in init)", at: location)
+        throw Diagnostic("undefined process `\(name)` (processes: \(scope.processList); "
+                         + "create one with `process NAME` or `CHILD = fork` in init)",
+                         at: location)
     }
 
     mutating func defineProcess(_ name: String, at location: SourceLocation) throws(Diagnostic) {
         if name == "main" {
-            throw Diagnostic("`main` is the implicit process of threads without `on`; choose another name",
+            throw Diagnostic("`main` is the implicit process of threads without `on`; choose "
+                             + "another name",
                              at: location)
         }
         if let earlier = scope.processes[name] {
-            throw Diagnostic("process `\(name)` is already defined at \(earlier.line):\(earlier.column)", at: location)
+            throw Diagnostic("process `\(name)` is already defined at "
+                             + "\(earlier.line):\(earlier.column)", at: location)
         }
         if scope.variables[name] != nil {
-            throw Diagnostic("`\(name)` is already a variable; choose another process name", at: location)
+            throw Diagnostic("`\(name)` is already a variable; choose another process name",
+                             at: location)
         }
         scope.processes[name] = location
     }
@@ -137,21 +145,27 @@ struct Semantics {
     mutating func assign(_ result: RawArgument, from op: Operation) throws(Diagnostic) {
         let name = result.text
         guard ValueParsing.isIdentifier(name) else {
-            throw Diagnostic("`\(name)` is not a variable name (letters, digits and _)", at: result.location)
+            throw Diagnostic("`\(name)` is not a variable name (letters, digits and _)",
+                             at: result.location)
         }
-        if Semantics.reservedNames.contains(name) || ValueParsing.isThreadName(name) || ErrnoName(name: name) != nil {
-            throw Diagnostic("`\(name)` is a reserved word; choose another variable name", at: result.location)
+        if Semantics.reservedNames.contains(name) || ValueParsing.isThreadName(name)
+            || ErrnoName(name: name) != nil {
+            throw Diagnostic("`\(name)` is a reserved word; choose another variable name",
+                             at: result.location)
         }
         if scope.processes[name] != nil {
-            throw Diagnostic("`\(name)` is already a process name; choose another variable name", at: result.location)
+            throw Diagnostic("`\(name)` is already a process name; choose another variable name",
+                             at: result.location)
         }
         if let earlier = scope.variables[name] {
             let inInit: Bool
             if case .initBlock = block { inInit = false } else {
                 inInit = initScope.variables[name]?.location == earlier.location
             }
-            let place = "\(earlier.location.line):\(earlier.location.column)" + (inInit ? " in init" : "")
-            throw Diagnostic("variable `\(name)` is already assigned at \(place)", at: result.location)
+            let place = "\(earlier.location.line):\(earlier.location.column)"
+                + (inInit ? " in init" : "")
+            throw Diagnostic("variable `\(name)` is already assigned at \(place)",
+                             at: result.location)
         }
         scope.variables[name] = Scope.Variable(op: op.name, location: result.location)
     }
@@ -167,51 +181,63 @@ struct Semantics {
         }
     }
 
-    func checkVariable(_ ref: VariableRef, at location: SourceLocation, scope _: ConditionScope) throws(Diagnostic) {
+    func checkVariable(_ ref: VariableRef, at location: SourceLocation,
+                       scope _: ConditionScope) throws(Diagnostic) {
         _ = try variable(ref, at: location)
     }
 
     /// `T0:m.Rss` needs `m` to hold an `observe` result.
-    func checkObservation(_ ref: VariableRef, at location: SourceLocation, scope _: ConditionScope) throws(Diagnostic) {
+    func checkObservation(_ ref: VariableRef, at location: SourceLocation,
+                          scope _: ConditionScope) throws(Diagnostic) {
         let found = try variable(ref, at: location)
         guard found.op == "observe" else {
-            throw Diagnostic("`\(ref)` holds the result of `\(found.op)`, not of `observe`: it has no fields",
+            throw Diagnostic("`\(ref)` holds the result of `\(found.op)`, not of `observe`: it "
+                             + "has no fields",
                              at: location)
         }
     }
 
-    private func variable(_ ref: VariableRef, at location: SourceLocation) throws(Diagnostic) -> Scope.Variable {
+    private func variable(_ ref: VariableRef,
+                          at location: SourceLocation) throws(Diagnostic) -> Scope.Variable {
         guard let thread = ref.thread else {
             if let found = scope.variables[ref.name] { return found }
             let hint: String
             switch block {
             case .initBlock: hint = "not assigned earlier in init"
             case .thread(let name, _): hint = "not assigned earlier in \(name), nor in init"
-            case .finallyBlock: hint = "not assigned earlier in finally, nor in init; a thread's is written T0:\(ref.name)"
-            case .final: hint = "bare names are init's and finally's; a thread's is written T0:\(ref.name)"
+            case .finallyBlock:
+                hint = "not assigned earlier in finally, nor in init; a thread's is written "
+                    + "T0:\(ref.name)"
+            case .final:
+                hint = "bare names are init's and finally's; a thread's is written T0:\(ref.name)"
             }
             throw Diagnostic("undefined variable `\(ref.name)` (\(hint))", at: location)
         }
         switch block {
         case .initBlock:
-            throw Diagnostic("`\(ref)`: init runs before the threads; its variables are bare names", at: location)
+            throw Diagnostic("`\(ref)`: init runs before the threads; its variables are bare names",
+                             at: location)
         case .thread(let name, _):
             guard thread == name else {
-                throw Diagnostic("\(name) cannot read \(thread)'s variables; only finally and the final condition can",
+                throw Diagnostic("\(name) cannot read \(thread)'s variables; only finally and the "
+                                 + "final condition can",
                                  at: location)
             }
             guard let found = scope.variables[ref.name] else {
-                throw Diagnostic("undefined variable `\(ref)` (not assigned earlier in \(name), nor in init)",
+                throw Diagnostic("undefined variable `\(ref)` (not assigned earlier in \(name), "
+                                 + "nor in init)",
                                  at: location)
             }
             return found
         case .finallyBlock, .final:
             guard let variables = threadVariables[thread] else {
                 let threads = threadVariables.keys.sorted().joined(separator: ", ")
-                throw Diagnostic("no thread \(thread) (threads: \(threads.isEmpty ? "none" : threads))", at: location)
+                throw Diagnostic("no thread \(thread) (threads: "
+                                 + "\(threads.isEmpty ? "none" : threads))", at: location)
             }
             guard let found = variables[ref.name] else {
-                throw Diagnostic("undefined variable `\(ref)`: \(thread) never assigns `\(ref.name)`", at: location)
+                throw Diagnostic("undefined variable `\(ref)`: \(thread) never assigns "
+                                 + "`\(ref.name)`", at: location)
             }
             return found
         }
@@ -227,11 +253,13 @@ struct Semantics {
     /// the page refcount (a pin is GUP_PIN_COUNTING_BIAS references, or a folio pincount).
     func release(pinned: Bool, at location: SourceLocation) throws(Diagnostic) {
         if pinned, scope.pinningGups == 0, scope.referencingGups > 0 {
-            throw Diagnostic("`unpin` after gup without `pin`: those are FOLL_GET references; release them with `put`",
+            throw Diagnostic("`unpin` after gup without `pin`: those are FOLL_GET references; "
+                             + "release them with `put`",
                              at: location)
         }
         if !pinned, scope.referencingGups == 0, scope.pinningGups > 0 {
-            throw Diagnostic("`put` after `gup ... pin`: those are FOLL_PIN pins; release them with `unpin`",
+            throw Diagnostic("`put` after `gup ... pin`: those are FOLL_PIN pins; release them "
+                             + "with `unpin`",
                              at: location)
         }
     }

@@ -12,7 +12,8 @@ extension Semantics {
         case .less, .lessOrEqual, .greater, .greaterOrEqual:
             for side in sides {
                 if let what = Semantics.nonNumeric(side) {
-                    throw Diagnostic("`\(op.rawValue)` compares numbers; \(what) is not a number", at: side.location)
+                    throw Diagnostic("`\(op.rawValue)` compares numbers; \(what) is not a number",
+                                     at: side.location)
                 }
             }
         case .has:
@@ -20,17 +21,22 @@ extension Semantics {
                 throw Diagnostic("`has` tests a VmFlags letter pair: write `T0:m.VmFlags has hg`",
                                  at: comparison.lhs.location)
             }
-            guard case .string(let flag) = comparison.rhs.value, !flag.contains(" "), !flag.isEmpty else {
-                throw Diagnostic("`has` takes one VmFlags mnemonic like hg or pf", at: comparison.rhs.location)
+            guard case .string(let flag) = comparison.rhs.value, !flag.contains(" "),
+                  !flag.isEmpty else {
+                throw Diagnostic("`has` takes one VmFlags mnemonic like hg or pf",
+                                 at: comparison.rhs.location)
             }
         case .equal, .notEqual:
-            for (side, other) in [(comparison.lhs, comparison.rhs), (comparison.rhs, comparison.lhs)] {
+            for (side, other) in [(comparison.lhs, comparison.rhs),
+                                  (comparison.rhs, comparison.lhs)] {
                 if case .string = side.value, !isVmFlags(other) {
-                    throw Diagnostic("a string compares only with a VmFlags field (T0:m.VmFlags == \"rd wr\")",
+                    throw Diagnostic("a string compares only with a VmFlags field (T0:m.VmFlags "
+                                     + "== \"rd wr\")",
                                      at: side.location)
                 }
                 if isVmFlags(side), case .string = other.value {} else if isVmFlags(side) {
-                    throw Diagnostic("VmFlags compares with a quoted string like \"rd wr mr mw me ac sd\"",
+                    throw Diagnostic("VmFlags compares with a quoted string like \"rd wr mr "
+                                     + "mw me ac sd\"",
                                      at: other.location)
                 }
             }
@@ -51,7 +57,8 @@ extension Semantics {
 
     /// Observation expectations need a condition; `pass` cannot meet a violation, and one
     /// condition has one outcome.
-    func checkExpectations(_ lines: [ExpectationLine], condition: ConditionClause?) throws(Diagnostic) {
+    func checkExpectations(_ lines: [ExpectationLine],
+                           condition: ConditionClause?) throws(Diagnostic) {
         var pass: ExpectationLine?
         var violation: ExpectationLine?
         var outcome: (ObservationOutcome, ExpectationLine)?
@@ -77,7 +84,8 @@ extension Semantics {
     }
 
     private func contradiction(_ line: ExpectationLine, _ earlier: ExpectationLine) -> Diagnostic {
-        Diagnostic("this expectation contradicts the one at \(earlier.location.line):\(earlier.location.column)",
+        Diagnostic("this expectation contradicts the one at "
+                   + "\(earlier.location.line):\(earlier.location.column)",
                    at: line.location)
     }
 }

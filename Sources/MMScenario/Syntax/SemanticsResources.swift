@@ -4,7 +4,8 @@ extension Semantics {
     // MARK: Devices
 
     /// Defines a pmem namespace and returns its region number.
-    mutating func definePmem(_ name: String, mode: PmemMode, at location: SourceLocation) throws(Diagnostic) -> Int {
+    mutating func definePmem(_ name: String, mode: PmemMode,
+                             at location: SourceLocation) throws(Diagnostic) -> Int {
         try checkNewDevice(name, at: location)
         let region = regionCount
         regionCount += 1
@@ -20,25 +21,30 @@ extension Semantics {
 
     private func checkNewDevice(_ name: String, at location: SourceLocation) throws(Diagnostic) {
         if let earlier = scope.devices[name] {
-            throw Diagnostic("device `\(name)` is already defined at \(earlier.location.line):\(earlier.location.column)",
+            throw Diagnostic("device `\(name)` is already defined at "
+                             + "\(earlier.location.line):\(earlier.location.column)",
                              at: location)
         }
     }
 
     @discardableResult
-    func checkDevice(_ name: String, at location: SourceLocation) throws(Diagnostic) -> Scope.Device {
+    func checkDevice(_ name: String,
+                     at location: SourceLocation) throws(Diagnostic) -> Scope.Device {
         guard let device = scope.devices[name] else {
-            throw Diagnostic("undefined device `\(name)` (devices: \(scope.deviceList); create one with "
-                                 + "`pmem NAME size=S` or `disk NAME size=S`)", at: location)
+            throw Diagnostic("undefined device `\(name)` (devices: \(scope.deviceList); "
+                             + "create one with `pmem NAME size=S` or `disk NAME size=S`)",
+                             at: location)
         }
         return device
     }
 
     /// A device with a block device: everything but device-dax, which is a character device.
-    private func checkBlockDevice(_ name: String, at location: SourceLocation, for what: String) throws(Diagnostic) {
+    private func checkBlockDevice(_ name: String, at location: SourceLocation,
+                                  for what: String) throws(Diagnostic) {
         let device = try checkDevice(name, at: location)
         if device.pmemMode == .devdax {
-            throw Diagnostic("`\(name)` is mode=devdax: it has no block device for \(what) (use mode=fsdax)",
+            throw Diagnostic("`\(name)` is mode=devdax: it has no block device for \(what) (use "
+                             + "mode=fsdax)",
                              at: location)
         }
     }
@@ -46,16 +52,19 @@ extension Semantics {
     mutating func makeFilesystem(on name: String, at location: SourceLocation) throws(Diagnostic) {
         try checkBlockDevice(name, at: location, for: "mkfs")
         if let path = scope.devices[name]?.mountedOn {
-            throw Diagnostic("`\(name)` is mounted on \(path): mkfs would destroy a mounted filesystem", at: location)
+            throw Diagnostic("`\(name)` is mounted on \(path): mkfs would destroy a mounted "
+                             + "filesystem", at: location)
         }
         scope.devices[name]?.hasFilesystem = true
     }
 
-    mutating func mount(_ name: String, at location: SourceLocation, path: String, pathLocation: SourceLocation,
+    mutating func mount(_ name: String, at location: SourceLocation, path: String,
+                        pathLocation: SourceLocation,
                         dax: Bool) throws(Diagnostic) {
         let device = try checkDevice(name, at: location)
         guard device.hasFilesystem else {
-            throw Diagnostic("`\(name)` has no filesystem: add `mkfs \(name) ext4` (or xfs) before mounting it",
+            throw Diagnostic("`\(name)` has no filesystem: add `mkfs \(name) ext4` (or xfs) before "
+                             + "mounting it",
                              at: location)
         }
         if let mounted = device.mountedOn {
@@ -74,7 +83,8 @@ extension Semantics {
         scope.mounts[path] = Scope.Mount(device: nil, dax: false)
     }
 
-    private func checkNewMountPoint(_ path: String, at location: SourceLocation) throws(Diagnostic) {
+    private func checkNewMountPoint(_ path: String,
+                                    at location: SourceLocation) throws(Diagnostic) {
         if scope.mounts[path] != nil {
             throw Diagnostic("\(path) is already a mount point", at: location)
         }
@@ -86,13 +96,16 @@ extension Semantics {
     // MARK: Files
 
     /// Defines a file; returns true when it is on hugetlbfs.
-    mutating func defineFile(_ path: String, at location: SourceLocation) throws(Diagnostic) -> Bool {
+    mutating func defineFile(_ path: String,
+                             at location: SourceLocation) throws(Diagnostic) -> Bool {
         guard let (_, mount) = scope.mount(containing: path) else {
-            throw Diagnostic("`\(path)` is not on a mounted filesystem or hugetlbfs (mounts: \(scope.mountList))",
+            throw Diagnostic("`\(path)` is not on a mounted filesystem or hugetlbfs (mounts: "
+                             + "\(scope.mountList))",
                              at: location)
         }
         if let earlier = scope.files[path] {
-            throw Diagnostic("file `\(path)` is already created at \(earlier.location.line):\(earlier.location.column)",
+            throw Diagnostic("file `\(path)` is already created at "
+                             + "\(earlier.location.line):\(earlier.location.column)",
                              at: location)
         }
         let hugetlbfs = mount.device == nil
@@ -103,7 +116,8 @@ extension Semantics {
     func checkFile(_ path: String, at location: SourceLocation) throws(Diagnostic) {
         guard scope.files[path] == nil else { return }
         if scope.mount(containing: path) != nil {
-            throw Diagnostic("undefined file `\(path)` (create it with `file \(path) size=S`)", at: location)
+            throw Diagnostic("undefined file `\(path)` (create it with `file \(path) size=S`)",
+                             at: location)
         }
         throw Diagnostic("undefined file `\(path)`: no filesystem or hugetlbfs is mounted there "
                              + "(mounts: \(scope.mountList))", at: location)
@@ -111,30 +125,35 @@ extension Semantics {
 
     // MARK: Buffers
 
-    mutating func defineBuffer(_ name: String, kind: BufferKind, at location: SourceLocation) throws(Diagnostic) {
+    mutating func defineBuffer(_ name: String, kind: BufferKind,
+                               at location: SourceLocation) throws(Diagnostic) {
         if let earlier = scope.buffers[name] {
             throw Diagnostic("buffer `\(name)` is already defined (a \(earlier.kind.rawValue)) at "
-                                 + "\(earlier.location.line):\(earlier.location.column)", at: location)
+                                 + "\(earlier.location.line):\(earlier.location.column)",
+                                 at: location)
         }
         scope.buffers[name] = (kind, location)
     }
 
     func buffer(_ name: String, at location: SourceLocation) throws(Diagnostic) -> BufferRef {
         guard let buffer = scope.buffers[name] else {
-            throw Diagnostic("undefined buffer `\(name)` (create it with `dmabuf \(name) size=S` or "
-                                 + "`p2pmem \(name) size=S`)", at: location)
+            throw Diagnostic("undefined buffer `\(name)` (create it with `dmabuf "
+                             + "\(name) size=S` or `p2pmem \(name) size=S`)", at: location)
         }
         return buffer.kind == .dmabuf ? .dmabuf(name) : .p2pmem(name)
     }
 
-    private func buffer(_ name: String, kind: BufferKind, at location: SourceLocation) throws(Diagnostic) {
+    private func buffer(_ name: String, kind: BufferKind,
+                        at location: SourceLocation) throws(Diagnostic) {
         guard let buffer = scope.buffers[name] else {
-            throw Diagnostic("undefined \(kind.rawValue) `\(name)` (create it with `\(kind.rawValue) \(name) size=S`)",
+            throw Diagnostic("undefined \(kind.rawValue) `\(name)` (create it with "
+                             + "`\(kind.rawValue) \(name) size=S`)",
                              at: location)
         }
         guard buffer.kind == kind else {
-            throw Diagnostic("`\(name)` is a \(buffer.kind.rawValue), not a \(kind.rawValue): map it as "
-                                 + "\(buffer.kind.rawValue):\(name)", at: location)
+            throw Diagnostic("`\(name)` is a \(buffer.kind.rawValue), not a "
+                             + "\(kind.rawValue): map it as \(buffer.kind.rawValue):\(name)",
+                             at: location)
         }
     }
 
@@ -160,29 +179,34 @@ extension Semantics {
             try checkFile(text, at: location)
             return .file(text)
         }
-        throw Diagnostic("bad mmap target `\(text)`: anon, a file path, /dev/daxN.M, /dev/mem, dmabuf:NAME, "
-                             + "p2pmem:NAME or packet_ring", at: location)
+        throw Diagnostic("bad mmap target `\(text)`: anon, a file path, /dev/daxN.M, /dev/mem, "
+                         + "dmabuf:NAME, p2pmem:NAME or packet_ring", at: location)
     }
 
     /// `/dev/daxN.M`: region N must be a mode=devdax pmem, and M is 0 (one namespace each).
-    private func devDax(_ text: String, at location: SourceLocation) throws(Diagnostic) -> MmapTarget {
-        let numbers = text.dropFirst("/dev/dax".count).split(separator: ".", omittingEmptySubsequences: false)
+    private func devDax(_ text: String,
+                        at location: SourceLocation) throws(Diagnostic) -> MmapTarget {
+        let numbers =
+            text.dropFirst("/dev/dax".count).split(separator: ".", omittingEmptySubsequences: false)
         guard numbers.count == 2, let region = Int(numbers[0]), let index = Int(numbers[1]),
               region >= 0, index >= 0, numbers.allSatisfy({ $0.allSatisfy(\.isASCII) }) else {
-            throw Diagnostic("bad device-dax path `\(text)`: write /dev/daxN.0 for pmem region N", at: location)
+            throw Diagnostic("bad device-dax path `\(text)`: write /dev/daxN.0 for pmem region N",
+                             at: location)
         }
         guard let name = scope.regions[region], let device = scope.devices[name] else {
             let known = scope.regions.keys.sorted().map(String.init).joined(separator: ", ")
-            throw Diagnostic("undefined device `\(text)`: there is no pmem region \(region) (regions: "
-                                 + "\(known.isEmpty ? "none" : known), numbered by pmem statement order)",
+            throw Diagnostic("undefined device `\(text)`: there is no pmem region "
+                             + "\(region) (regions: \(known.isEmpty ? "none" : known), numbered by "
+                             + "pmem statement order)",
                              at: location)
         }
         guard device.pmemMode == .devdax else {
-            throw Diagnostic("undefined device `\(text)`: region \(region) (`\(name)`) is \(device.kindName), "
-                                 + "not mode=devdax", at: location)
+            throw Diagnostic("undefined device `\(text)`: region \(region) (`\(name)`) is "
+                             + "\(device.kindName), not mode=devdax", at: location)
         }
         guard index == 0 else {
-            throw Diagnostic("undefined device `\(text)`: region \(region) has one namespace, /dev/dax\(region).0",
+            throw Diagnostic("undefined device `\(text)`: region \(region) has one namespace, "
+                             + "/dev/dax\(region).0",
                              at: location)
         }
         return .devDax(region: region, index: index)
@@ -193,12 +217,14 @@ extension Semantics {
         let text = argument.text
         var deviceName = text
         if text.hasPrefix("/dev/") { deviceName = String(text.dropFirst(5)) }
-        if ValueParsing.isIdentifier(deviceName), !text.hasPrefix("/") || scope.devices[deviceName] != nil {
+        if ValueParsing.isIdentifier(deviceName),
+           !text.hasPrefix("/") || scope.devices[deviceName] != nil {
             try checkBlockDevice(deviceName, at: argument.location, for: "direct I/O")
             return .device(deviceName)
         }
         guard ValueParsing.isPath(text) else {
-            throw Diagnostic("direct I/O needs a file path or a block device, not `\(text)`", at: argument.location)
+            throw Diagnostic("direct I/O needs a file path or a block device, not `\(text)`",
+                             at: argument.location)
         }
         try checkFile(text, at: argument.location)
         return .file(text)

@@ -11,7 +11,8 @@ extension Parser {
             prefix = head
             advance()
             guard let op = takeWord() else {
-                throw Diagnostic("expected an op after `\(head.text):`, not \(current)", at: current.location)
+                throw Diagnostic("expected an op after `\(head.text):`, not \(current)",
+                                 at: current.location)
             }
             head = op
         } else if let (process, rest) = Parser.splitPrefix(head) {
@@ -23,7 +24,8 @@ extension Parser {
             result = head
             advance()
             guard let op = takeWord() else {
-                throw Diagnostic("expected an op after `\(head.text) =`, not \(current)", at: current.location)
+                throw Diagnostic("expected an op after `\(head.text) =`, not \(current)",
+                                 at: current.location)
             }
             head = op
         }
@@ -36,7 +38,8 @@ extension Parser {
         let process = try semantics.context(for: raw, schema: schema)
         if schema.name == "assert" {
             if let result {
-                throw Diagnostic("`assert` has no result to assign to `\(result.text)`", at: result.location)
+                throw Diagnostic("`assert` has no result to assign to `\(result.text)`",
+                                 at: result.location)
             }
             raw.condition = try parseCondition(scope: .block)
         } else {
@@ -44,7 +47,8 @@ extension Parser {
             try check(raw, against: schema)
         }
         if !atStatementEnd {
-            throw Diagnostic("unexpected \(current) after the `\(schema.name)` statement", at: current.location)
+            throw Diagnostic("unexpected \(current) after the `\(schema.name)` statement",
+                             at: current.location)
         }
         let op = try buildOperation(raw, schema: schema)
         if let result { try semantics.assign(result, from: op) }
@@ -74,15 +78,18 @@ extension Parser {
         guard !process.isEmpty, !rest.isEmpty, !rest.contains(":") else { return nil }
         let location = word.location
         let restLocation = SourceLocation(file: location.file, line: location.line,
-                                          column: location.column + process.unicodeScalars.count + 1)
-        return (RawArgument(text: process, location: location), RawArgument(text: rest, location: restLocation))
+                                          column: location.column
+                                              + process.unicodeScalars.count + 1)
+        return (RawArgument(text: process, location: location),
+                RawArgument(text: rest, location: restLocation))
     }
 
     /// Words and `key=value` pairs up to the end of the statement.
     mutating func readArguments(into raw: inout RawStatement) throws(Diagnostic) {
         while !atStatementEnd {
             guard let word = takeWord() else {
-                throw Diagnostic("unexpected \(current) in the `\(raw.op.text)` statement", at: current.location)
+                throw Diagnostic("unexpected \(current) in the `\(raw.op.text)` statement",
+                                 at: current.location)
             }
             guard current.isSymbol(.assign) else {
                 raw.words.append(word)
@@ -109,7 +116,8 @@ extension Parser {
                 let valid = schema.keys.isEmpty
                     ? "`\(op)` takes no key=value arguments"
                     : "valid: " + schema.keys.map { "\($0)=" }.joined(separator: ", ")
-                throw Diagnostic("unknown key `\(key.text)=` for \(op) (\(valid); usage: \(schema.usage))",
+                throw Diagnostic("unknown key `\(key.text)=` for \(op) (\(valid); usage: "
+                                 + "\(schema.usage))",
                                  at: key.location)
             }
             guard seenKeys.insert(key.text).inserted else {
@@ -124,7 +132,8 @@ extension Parser {
                                          + "(usage: \(schema.usage))", at: flag.location)
                 }
                 throw Diagnostic("unknown flag `\(flag.text)` for \(op) "
-                                     + "(valid: \(schema.flags.joined(separator: ", ")))", at: flag.location)
+                                     + "(valid: \(schema.flags.joined(separator: ", ")))",
+                                     at: flag.location)
             }
             guard seenFlags.insert(flag.text).inserted else {
                 throw Diagnostic("flag `\(flag.text)` is given twice", at: flag.location)

@@ -42,7 +42,9 @@ enum ValueParsing {
 
     /// `[A-Za-z_][A-Za-z0-9_]*`: variables, devices, processes, buffers.
     static func isIdentifier(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, !("0"..."9").contains(first) else { return false }
+        guard let first = text.unicodeScalars.first, !("0"..."9").contains(first) else {
+            return false
+        }
         return text.unicodeScalars.allSatisfy(Lexer.isAlphanumeric)
     }
 
@@ -74,7 +76,8 @@ enum ValueParsing {
     static func threadIndex(_ text: String) -> Int? {
         guard text.hasPrefix("T"), text.count >= 2, text.count <= 6 else { return nil }
         let digits = text.dropFirst()
-        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }), digits == "0" || !digits.hasPrefix("0") else {
+        guard digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+              digits == "0" || !digits.hasPrefix("0") else {
             return nil
         }
         return Int(digits)

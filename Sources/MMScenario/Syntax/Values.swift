@@ -40,9 +40,13 @@ public struct AddrExpr: Hashable, Sendable, CustomStringConvertible {
 
     /// Canonical text (`buf+0x1000`).
     public var description: String {
-        guard let base else { return offset < 0 ? "-0x\(String(-offset, radix: 16))" : "0x\(String(offset, radix: 16))" }
+        guard let base else {
+            return offset < 0 ? "-0x\(String(-offset, radix: 16))"
+                : "0x\(String(offset, radix: 16))"
+        }
         if offset == 0 { return base.description }
-        return base.description + (offset < 0 ? "-0x\(String(-offset, radix: 16))" : "+0x\(String(offset, radix: 16))")
+        return base.description
+            + (offset < 0 ? "-0x\(String(-offset, radix: 16))" : "+0x\(String(offset, radix: 16))")
     }
 }
 
