@@ -39,7 +39,8 @@ import Testing
         let box = Box()
         var out: [String] = []
         var executions = 0
-        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0, isInteresting: { (_: Int) in false }) {
+        _ = explore(ExploreOptions(strategy: .dpor), testHash: 0,
+                    isInteresting: { (_: Int) in false }) {
             let k = Kernel(config: KernelConfig(era: .v6_1), log: AccessLog(audit: true))
             func put(_ name: String, cpu: Int) -> (name: String, body: (ExecThread) async -> Void) {
                 (name, { e in
