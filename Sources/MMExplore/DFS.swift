@@ -264,7 +264,8 @@ final class DFSExplorer: Chooser {
 
     /// Descends `branches` along initials of `v`, removing each matched step; appends the
     /// rest of `v` as a new last branch where no branch matches.
-    private static func insert(_ branches: inout [WakeupBranch], _ v: inout ReversedSequence) -> Bool {
+    private static func insert(_ branches: inout [WakeupBranch],
+                               _ v: inout ReversedSequence) -> Bool {
         for k in branches.indices where v.isInitial(Int(branches[k].thread)) {
             v.removeFirst(of: Int(branches[k].thread))
             if branches[k].children.isEmpty || v.isEmpty { return false }

@@ -146,10 +146,14 @@ extension DFSExplorer {
                 let w = table.lastWriteOf(i)
                 if w >= 0 && !preds.contains(w) { preds.append(w) }
                 if a.kind != .read {
-                    table.forEach(i, updates: false) { k in if !preds.contains(k) { preds.append(k) } }
+                    table.forEach(i, updates: false) { k in
+                        if !preds.contains(k) { preds.append(k) }
+                    }
                 }
                 if a.kind != .update {
-                    table.forEach(i, updates: true) { k in if !preds.contains(k) { preds.append(k) } }
+                    table.forEach(i, updates: true) { k in
+                        if !preds.contains(k) { preds.append(k) }
+                    }
                 }
             }
             for k in 0..<r.fp.count { visit(r.fp[k], in: &objects) }
@@ -171,7 +175,9 @@ extension DFSExplorer {
                     // Direct race: i does not happen before another predecessor of j.
                     var through: UInt32 = 0
                     for k in fixed { through = max(through, clock[Int(k) * width + p]) }
-                    for k in preds where k != i { through = max(through, clock[Int(k) * width + p]) }
+                    for k in preds where k != i {
+                        through = max(through, clock[Int(k) * width + p])
+                    }
                     if through >= local[ii] { continue }
                     reverse(race: ii, with: j, records, clock, local, width)
                 }

@@ -37,7 +37,8 @@ extension Runner {
             completeUpTo = bound
             if let limit, bound >= limit { break }
             if limit == nil && !roundParts.contains(where: \.boundCut) { break }
-            if options.stopAtFirstInteresting && roundParts.contains(where: { $0.tally.firstInteresting != nil }) {
+            if options.stopAtFirstInteresting,
+               roundParts.contains(where: { $0.tally.firstInteresting != nil }) {
                 break
             }
             bound += 1
@@ -51,7 +52,8 @@ extension Runner {
         var n = 0
         for node in dfs.nodes {
             if node.backtrack != node.enabled { cut = true }
-            if node.last >= 0 && node.chosen != node.last && node.enabled & (1 << UInt64(node.last)) != 0 {
+            let lastEnabled = node.last >= 0 && node.enabled & (1 << UInt64(node.last)) != 0
+            if lastEnabled && node.chosen != node.last {
                 n += 1
             }
         }

@@ -115,7 +115,8 @@ final class Execution: SchedulingDriver {
                             stopped: stopped)
     }
 
-    private func runPhase(_ threads: [(name: String, body: (ExecThread) async -> Void)], alone: Bool) {
+    private func runPhase(_ threads: [(name: String, body: (ExecThread) async -> Void)],
+                          alone: Bool) {
         slots.removeAll(keepingCapacity: true)
         starting = 0
         last = -1
@@ -131,7 +132,8 @@ final class Execution: SchedulingDriver {
         // left our executor (model code isolated to an actor), which we cannot drive.
         for s in slots where s.status != .ended && s.status != .blocked {
             preconditionFailure(
-                "thread \(s.handle.name) left the explorer's executor; model code must be nonisolated")
+                "thread \(s.handle.name) left the explorer's executor; "
+                    + "model code must be nonisolated")
         }
         let blocked = slots.filter { $0.status == .blocked }
         if !blocked.isEmpty {
@@ -142,7 +144,8 @@ final class Execution: SchedulingDriver {
         }
     }
 
-    private func start(_ name: String, _ body: @escaping (ExecThread) async -> Void, spawner: Int32) {
+    private func start(_ name: String, _ body: @escaping (ExecThread) async -> Void,
+                       spawner: Int32) {
         if slots.count >= maxExecutionThreads {
             // The model asked for more threads than the explorer can run: stop the
             // execution (its caller reports an internal error) rather than trap.
@@ -183,10 +186,12 @@ final class Execution: SchedulingDriver {
         let n: Int
         if alone {
             // Alone phases run sequentially: keep the current thread, else the lowest.
-            n = (last >= 0 && enabled & (1 << UInt64(last)) != 0) ? last : enabled.trailingZeroBitCount
+            let lastEnabled = last >= 0 && enabled & (1 << UInt64(last)) != 0
+            n = lastEnabled ? last : enabled.trailingZeroBitCount
         } else {
             n = chooser.choose(self, enabled: enabled)
-            precondition(enabled & (1 << UInt64(n)) != 0, "strategy chose a thread that is not enabled")
+            precondition(enabled & (1 << UInt64(n)) != 0,
+                         "strategy chose a thread that is not enabled")
             if enabled & (enabled - 1) != 0 { choices.append(n) }
             if recording {
                 if records.count == records.capacity && !recordsCanGrow() { return -1 }
@@ -212,8 +217,9 @@ final class Execution: SchedulingDriver {
             if !alone { tracedStep = trace.count }
             trace.append(TraceStep(thread: n, threadName: slots[n].handle.name, notes: [],
                                    concurrent: !alone,
-                                   waits: alone ? Footprint() : wokenOn.map { Footprint($0, .write) }
-                                       ?? Footprint()))
+                                   waits: alone
+                                       ? Footprint()
+                                       : wokenOn.map { Footprint($0, .write) } ?? Footprint()))
         }
         return n
     }
@@ -316,7 +322,8 @@ final class Execution: SchedulingDriver {
         await leave(p)
     }
 
-    func block(_ thread: ExecThread, until condition: @escaping () -> Bool, on object: ObjectID) async {
+    func block(_ thread: ExecThread, until condition: @escaping () -> Bool,
+               on object: ObjectID) async {
         if condition() { return }
         let p = thread.index
         settle(p)
@@ -357,7 +364,8 @@ final class Execution: SchedulingDriver {
         }
     }
 
-    func spawn(_ name: String, by thread: ExecThread, _ body: @escaping (ExecThread) async -> Void) {
+    func spawn(_ name: String, by thread: ExecThread,
+               _ body: @escaping (ExecThread) async -> Void) {
         start(name, body, spawner: alone ? -1 : Int32(stepIndex - 1))
     }
 

@@ -93,7 +93,8 @@ struct Runner<Outcome: Hashable> {
                 var o = options
                 o.timeout = timeout / 2
                 o.deepenOnBudget = false
-                let whole = Runner(make: make, isInteresting: isInteresting, options: o).run(testHash: testHash)
+                let whole = Runner(make: make, isInteresting: isInteresting, options: o)
+                    .run(testHash: testHash)
                 if whole.complete || whole.stopReason != "timeout" { return whole }
                 let d = deepen(upTo: nil)
                 parts = d.parts
@@ -104,12 +105,17 @@ struct Runner<Outcome: Hashable> {
                 sharded = (count, owned.map { ExplorePart(index: $0.index, $0.result) })
             } else {
                 // DPOR always runs in parts (its cuts shape the report: Parallel.swift).
-                parts = jobs == 1 && !dpor ? [runDFS(DFSExplorer(dpor: false, bound: options.preemptionBound), part: 0)]
-                                           : parallelDFS(dpor: dpor).parts.map(\.result)
+                if jobs == 1 && !dpor {
+                    let naive = DFSExplorer(dpor: false, bound: options.preemptionBound)
+                    parts = [runDFS(naive, part: 0)]
+                } else {
+                    parts = parallelDFS(dpor: dpor).parts.map(\.result)
+                }
             }
         case .random(let seed, let runs):
             parts = runRuns(runs) { run in
-                RandomChooser(seed: SplitMix64.seed(seed, run: run), preemptionBound: options.preemptionBound)
+                RandomChooser(seed: SplitMix64.seed(seed, run: run),
+                              preemptionBound: options.preemptionBound)
             }
         case .pct(let depth, let runs, let seed):
             // Estimate k (steps) and t (threads) from one sequential run, not counted.
@@ -130,7 +136,9 @@ struct Runner<Outcome: Hashable> {
         }
         if let shard = options.shard {
             // Strategies that are not cut into parts are one part, shard 1's.
-            let whole = { (shard.owns(part: 0) ? parts.first : nil).map { [ExplorePart(index: 0, $0)] } ?? [] }
+            let whole = {
+                (shard.owns(part: 0) ? parts.first : nil).map { [ExplorePart(index: 0, $0)] } ?? []
+            }
             r.partCount = sharded?.count ?? 1
             r.parts = sharded?.parts ?? whole()
         }
@@ -142,7 +150,8 @@ struct Runner<Outcome: Hashable> {
         -> (Execution, ExecutionEnd, (ExecutionEnd) -> Outcome)
     {
         let (plan, finish) = make()
-        let x = Execution(chooser: chooser, recording: recording, limits: control.limits, log: plan.log)
+        let x = Execution(chooser: chooser, recording: recording, limits: control.limits,
+                          log: plan.log)
         let end = x.run(plan)
         return (x, end, finish)
     }
@@ -161,9 +170,11 @@ struct Runner<Outcome: Hashable> {
 
     /// Counts an execution; returns true when it was interesting.
     @discardableResult
-    func count(_ outcome: Outcome, _ x: Execution, into tally: inout Tally<Outcome>, part: Int) -> Bool {
+    func count(_ outcome: Outcome, _ x: Execution, into tally: inout Tally<Outcome>,
+               part: Int) -> Bool {
         let interesting = isInteresting(outcome)
-        tally.add(outcome, steps: x.totalSteps, interesting: interesting, schedule: Schedule(choices: x.choices))
+        tally.add(outcome, steps: x.totalSteps, interesting: interesting,
+                  schedule: Schedule(choices: x.choices))
         if interesting && options.stopAtFirstInteresting { control.foundInteresting(part: part) }
         return interesting
     }
@@ -189,7 +200,9 @@ struct Runner<Outcome: Hashable> {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
             let (x, end, finish) = execute(dfs, recording: dfs.dpor)
-            if budgetStopped(end) { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
+            if budgetStopped(end) {
+                return PartResult(tally: tally, finished: false, boundCut: boundCut)
+            }
             dfs.auditSleeper(x)
             var stop = false
             if dfs.abandoned && !dfs.sleepSetBroken {
@@ -197,11 +210,14 @@ struct Runner<Outcome: Hashable> {
             } else if let exact = exactPreemptions, preemptions(of: dfs, cut: &boundCut) != exact {
                 // An earlier deepening round counted it.
             } else {
-                stop = count(finish(end), x, into: &tally, part: part) && options.stopAtFirstInteresting
+                stop = count(finish(end), x, into: &tally, part: part)
+                    && options.stopAtFirstInteresting
                 control.reportDone(1)
             }
             progress?.tick(control.executionsDone)
-            if !dfs.advance(x.records) { return PartResult(tally: tally, finished: true, boundCut: boundCut) }
+            if !dfs.advance(x.records) {
+                return PartResult(tally: tally, finished: true, boundCut: boundCut)
+            }
             if stop { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
         }
     }
@@ -212,7 +228,8 @@ struct Runner<Outcome: Hashable> {
         let partCount = (runs + size - 1) / size
         return runParts(partCount) { part in
             var tally = Tally<Outcome>(keepLog: keepLog)
-            var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
+            var progress = jobs == 1
+                ? ProgressThrottle(options.progress, start: control.start) : nil
             for run in (part * size)..<min(runs, (part + 1) * size) {
                 if control.shouldStop(part: part, executions: tally.executions) {
                     return PartResult(tally: tally, finished: false)
@@ -232,7 +249,9 @@ struct Runner<Outcome: Hashable> {
 
     /// Concatenates the parts in exploration order, applying the budgets as one worker
     /// exploring them in that order would have.
-    func merge(_ parts: [PartResult<Outcome>]) -> (Tally<Outcome>, complete: Bool, reason: String?) {
+    func merge(_ parts: [PartResult<Outcome>])
+        -> (Tally<Outcome>, complete: Bool, reason: String?)
+    {
         var total = Tally<Outcome>()
         var reason: String?
         for (i, part) in parts.enumerated() {
@@ -244,7 +263,8 @@ struct Runner<Outcome: Hashable> {
                 let more = !(part.finished && last) || cut
                 return (total, !more, more ? "first-interesting" : nil)
             }
-            if let max = options.maxExecutions, total.executions >= max, !(last && part.finished && !cut) {
+            if let max = options.maxExecutions, total.executions >= max,
+               !(last && part.finished && !cut) {
                 return (total, false, "max-executions")
             }
             if !part.finished {
@@ -279,7 +299,8 @@ struct Runner<Outcome: Hashable> {
             executions: t.executions, outcomes: t.outcomes, firstSchedules: t.firstSchedules,
             firstInteresting: t.firstInteresting,
             complete: complete, stopReason: reason, elapsed: now() - control.start,
-            totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant, testHash: testHash,
+            totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant,
+            testHash: testHash,
             profile: options.profile ? control.profile : nil)
     }
 }

@@ -66,7 +66,8 @@ public struct ExploreOptions {
     /// Creates options; by default DPOR, no budget, one job.
     public init(
         strategy: Strategy = .dpor, preemptionBound: Int? = nil, maxExecutions: Int? = nil,
-        timeout: Double? = nil, maxMemory: UInt64? = nil, jobs: Int = 1, stopAtFirstInteresting: Bool = false,
+        timeout: Double? = nil, maxMemory: UInt64? = nil, jobs: Int = 1,
+        stopAtFirstInteresting: Bool = false,
         progress: ((ExploreProgress) -> Void)? = nil
     ) {
         self.strategy = strategy

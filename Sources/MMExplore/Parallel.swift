@@ -23,7 +23,9 @@ import Foundation
 extension Runner {
     /// Runs parts 0..<count (inline with one job, else on worker threads) and returns
     /// their results in index order. Progress is reported from the calling thread.
-    func runParts(_ count: Int, _ body: @escaping (Int) -> PartResult<Outcome>) -> [PartResult<Outcome>] {
+    func runParts(_ count: Int, _ body: @escaping (Int) -> PartResult<Outcome>)
+        -> [PartResult<Outcome>]
+    {
         if jobs == 1 || count <= 1 { return (0..<count).map(body) }
         let lock = NSLock()
         let shared = SharedParts<Outcome>(count, body)
@@ -70,7 +72,8 @@ extension Runner {
         -> (count: Int, parts: [(index: Int, result: PartResult<Outcome>)])
     {
         let bound = options.preemptionBound
-        let stopped = (1, [(index: 0, result: PartResult<Outcome>(tally: Tally(), finished: false))])
+        let unfinished = PartResult<Outcome>(tally: Tally(), finished: false)
+        let stopped = (1, [(index: 0, result: unfinished)])
         // A probe execution (not counted) finds the partition node.
         let first = DFSExplorer(dpor: dpor, bound: bound)
         let (x0, end0, _) = execute(first, recording: first.dpor)
@@ -93,7 +96,8 @@ extension Runner {
     /// `from`. Returns its parts in the order one worker explores them, each with its
     /// fixed prefix and whether it is itself to be cut (the later children of each cut
     /// node, once, when `splits` allows); nil when a budget stopped a probe.
-    func cut(_ explorer: DFSExplorer, _ records: [StepRecord], prefix rootPrefix: [DFSNode], from: Int,
+    func cut(_ explorer: DFSExplorer, _ records: [StepRecord], prefix rootPrefix: [DFSNode],
+             from: Int,
              partition p: Int, splits: Bool = true)
         -> [(prefix: [DFSNode], splits: Bool)]?
     {
@@ -124,7 +128,8 @@ extension Runner {
                 continue
             }
             if explorer.dpor && rank + 1 < order.count {
-                let probe = DFSExplorer(dpor: true, bound: explorer.bound, prefix: prefix, partition: p)
+                let probe = DFSExplorer(dpor: true, bound: explorer.bound, prefix: prefix,
+                                        partition: p)
                 let (x, end, _) = execute(probe, recording: true)
                 if budgetStopped(end) { return nil }
                 earlier = x.records[j]
@@ -157,14 +162,16 @@ extension Runner {
         })
         let work: (PartTask) -> [PartTask]? = { task in
             if task.splits {
-                let probe = DFSExplorer(dpor: true, bound: options.preemptionBound, prefix: task.prefix,
+                let probe = DFSExplorer(dpor: true, bound: options.preemptionBound,
+                                        prefix: task.prefix,
                                         partition: p)
                 let (x, end, _) = execute(probe, recording: true)
                 if !budgetStopped(end),
                    let parts = cut(probe, x.records, prefix: task.prefix, from: task.prefix.count,
                                    partition: p, splits: false) {
                     return parts.enumerated().map { k, part in
-                        PartTask(root: task.root, prefix: part.prefix, splits: false, path: task.path + [k])
+                        PartTask(root: task.root, prefix: part.prefix, splits: false,
+                                 path: task.path + [k])
                     }
                 }
                 queue.finish(task.path, PartResult(tally: Tally(), finished: false))
@@ -186,7 +193,8 @@ extension Runner {
                     continue
                 }
                 queue.add(work(task), after: task)
-                found = options.stopAtFirstInteresting && queue.results.contains { $0.result.tally.firstInteresting != nil }
+                found = options.stopAtFirstInteresting
+                    && queue.results.contains { $0.result.tally.firstInteresting != nil }
             }
         } else {
             let finished = DispatchSemaphore(value: 0)
@@ -212,7 +220,9 @@ extension Runner {
             box.work = nil
         }
         // Each top-level part: its pieces in path order.
-        var merged: [PartResult<Outcome>] = tasks.map { _ in PartResult(tally: Tally(keepLog: keepLog), finished: true) }
+        var merged: [PartResult<Outcome>] = tasks.map { _ in
+            PartResult(tally: Tally(keepLog: keepLog), finished: true)
+        }
         var stoppedRoot = Set<Int>()
         for (path, r) in queue.results.sorted(by: { $0.path.lexicographicallyPrecedes($1.path) }) {
             let i = path[0]

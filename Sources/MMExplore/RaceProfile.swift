@@ -48,6 +48,8 @@ public struct RaceProfile: Sendable, Equatable {
         for (o, n) in objects { sums[group(o), default: 0] += n }
         for (o, n) in waitQueues { sums["wait queue: " + group(o), default: 0] += n }
         return sums.map { (group: $0.key, backtracks: $0.value) }
-            .sorted { $0.backtracks != $1.backtracks ? $0.backtracks > $1.backtracks : $0.group < $1.group }
+            .sorted {
+                $0.backtracks != $1.backtracks ? $0.backtracks > $1.backtracks : $0.group < $1.group
+            }
     }
 }

@@ -306,7 +306,8 @@ public protocol SchedulingDriver: AnyObject {
     /// Whether a thread is blocked on `object` (a read of its wait queue).
     func hasWaiters(on object: ObjectID, by thread: ExecThread) -> Bool
     /// Park `thread` until `condition` holds (evaluated between steps).
-    func block(_ thread: ExecThread, until condition: @escaping () -> Bool, on object: ObjectID) async
+    func block(_ thread: ExecThread, until condition: @escaping () -> Bool,
+               on object: ObjectID) async
     /// Start a new thread (a hardware agent such as a DMA engine) in this execution.
     func spawn(_ name: String, by thread: ExecThread, _ body: @escaping (ExecThread) async -> Void)
     /// Record a trace note for the step `thread` is running.

@@ -106,7 +106,8 @@ public func mergeParts<Outcome: Hashable>(
         if !p.finished { complete = false }
     }
     return ExploreReport(
-        executions: total.executions, outcomes: total.outcomes, firstSchedules: total.firstSchedules,
+        executions: total.executions, outcomes: total.outcomes,
+        firstSchedules: total.firstSchedules,
         firstInteresting: total.firstInteresting, complete: complete,
         stopReason: complete ? nil : (stopReason ?? "timeout"), elapsed: elapsed,
         totalSteps: total.totalSteps, pctBound: nil, redundant: total.redundant, testHash: testHash)

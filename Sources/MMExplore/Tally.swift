@@ -20,7 +20,8 @@ struct Tally<Outcome: Hashable> {
     }
 
     /// Counts one execution.
-    mutating func add(_ outcome: Outcome, steps: Int, interesting: Bool, schedule: @autoclosure () -> Schedule) {
+    mutating func add(_ outcome: Outcome, steps: Int, interesting: Bool,
+                      schedule: @autoclosure () -> Schedule) {
         let k: Int
         if let existing = index[outcome] {
             k = existing
@@ -49,7 +50,9 @@ struct Tally<Outcome: Hashable> {
                 countOnly(o, steps: Int(e.steps), schedule: part.firstSchedules[Int(e.outcome)])
             }
             if let fi = part.firstInteresting, firstInteresting == nil,
-               let at = log.firstIndex(where: { part.outcomes[Int($0.outcome)].outcome == fi.outcome }),
+               let at = log.firstIndex(where: {
+                   part.outcomes[Int($0.outcome)].outcome == fi.outcome
+               }),
                at < limit {
                 firstInteresting = fi
             }
