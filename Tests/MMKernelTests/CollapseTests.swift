@@ -85,10 +85,29 @@ import Testing
         #expect(r.allHold == fix)
     }
 
-    // The sync IPI's test runs through the scenario runner (MMScenarioTests,
-    // KhugepagedSyncTests): this file's two-thread harness does not put the threads' CPUs
-    // in mm_cpumask, and once DPOR stopped skipping orders (puts as writes) it reached a
-    // double free there with either IPI on, which the scenario runner does not reach.
+    /// A gup-fast that read the PMD before the collapse reads a PTE of the old table after
+    /// munmap freed it (zap_deposited_table), unless the flush is an IPI (x86 native) or
+    /// the collapse sends tlb_remove_table_sync_one (v6.2). get_user_pages_fast() sets
+    /// FOLL_GET itself: with no flag the walk took no reference and the release below put
+    /// one it never had, a double free DPOR reached once puts stopped commuting.
+    @Test(arguments: [(false, false), (false, true), (true, false)])
+    func syncIPIKeepsGupFastOffTheFreedTable(ipiFlush: Bool, fix: Bool) {
+        let config = KernelConfig(era: .v6_1, overrides: [
+            (.thpAlways, false), (.tlbFlushIpi, ipiFlush), (.rcuTableFree, true),
+            (.khugepagedGupFastIpi, fix)])
+        let r = ConcurrencyTests.exploreAll(config, cpus: [0, 1], setup: Self.onePage, threads: [
+            { k, t in
+                var held = HeldPages()
+                _ = await k.getUserPagesFast(t, mm: t.mm!, alignedBase, 1, [.get], held: &held)
+                await k.releaseHeld(t, held, pinned: false)
+            },
+            { k, t in
+                _ = await k.khugepagedCollapse(t, mm: t.mm!, alignedBase, 2 << 20)
+                _ = await k.munmap(t, mm: t.mm!, alignedBase, 2 << 20)
+            },
+        ], check: { k in !k.violations.contains { $0.kind == .useAfterFree } })
+        #expect(r.allHold == (ipiFlush || fix))
+    }
 
     /// The knobs are on from the first era whose kernel has the fix: both were backported
     /// to 5.10.y (the v5.10 era is 5.10.223); every era flushes with IPIs (x86 native).

@@ -1,5 +1,6 @@
 import Foundation
 import MMExplore
+import MMTestSupport
 import Testing
 @testable import MMScenario
 
@@ -7,18 +8,13 @@ import Testing
 /// the old page table must hold off a concurrent gup-fast, either through the flush's IPI
 /// (x86 native flush) or through the sync IPI of the fix. The scenario runner's threads
 /// run on their CPUs in the process from their first step (their CPUs are in
-/// mm_cpumask), as the kernel's do.
+/// mm_cpumask), as the kernel's do. CollapseTests checks the same rule on the kernel
+/// alone.
 @Suite struct KhugepagedSyncTests {
-    static let root: String = {
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.path
-    }()
-
     /// The bundled race, with the flush's IPIs and the fix set as given.
     static func violations(ipiFlush: Bool, fix: Bool) throws -> Set<String> {
         let file = "scenarios/history/v6.2-khugepaged-gup-fast-ipi-off.litmus"
-        let text = try String(contentsOfFile: root + "/" + file, encoding: .utf8)
+        let text = try String(contentsOfFile: ReleaseBinary.root + "/" + file, encoding: .utf8)
         let line = "kernel v6.1 -thp_always -tlb_flush_ipi +rcu_table_free -khugepaged_gup_fast_ipi"
         #expect(text.contains(line))
         let knobs = "kernel v6.1 -thp_always \(ipiFlush ? "+" : "-")tlb_flush_ipi +rcu_table_free "

@@ -133,7 +133,13 @@ public enum ScenarioRunner {
             }
             if outcome.internalError {
                 report.internalErrorToken = token
-                report.internalErrors = replayed.internalErrors
+                // The sleep-set check runs in the explorer only (a replay has no sleep sets):
+                // name it when the replay repeats nothing.
+                report.internalErrors = replayed.internalErrors.isEmpty
+                    ? ["the explorer's sleep-set audit: a thread kept asleep took another step "
+                        + "than recorded (a footprint left out what decided it; "
+                        + "docs/footprints.md); this trace is that execution"]
+                    : replayed.internalErrors
             }
             report.trace = replayed.trace
             report.sketch = SketchBuilder.violation(replayed.steps, cpuOf: replayed.cpuOf)
