@@ -28,7 +28,7 @@
 /// raw identities (no Hasher: a multiplicative hash), and the reads and commuting updates
 /// since each object's last write as linked lists in one shared pool (no allocation per
 /// object). A step that touches thousands of struct pages costs linear time.
-private struct ObjectTable {
+struct ObjectTable {
     /// Raw identity + 1 per slot; 0 marks an empty slot.
     private var keys: [UInt64]
     private var lastWrite: [Int32]

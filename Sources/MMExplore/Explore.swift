@@ -199,7 +199,7 @@ struct Runner<Outcome: Hashable> {
             if control.shouldStop(part: part, executions: tally.executions) || overBudget {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
-            let (x, end, finish) = execute(dfs, recording: dfs.dpor)
+            let (x, end, finish) = execute(dfs, recording: dfs.dpor || options.collectClasses)
             if budgetStopped(end) {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
@@ -212,6 +212,7 @@ struct Runner<Outcome: Hashable> {
             } else {
                 stop = count(finish(end), x, into: &tally, part: part)
                     && options.stopAtFirstInteresting
+                if options.collectClasses { tally.addClass(TraceClass(x.records)) }
                 control.reportDone(1)
             }
             progress?.tick(control.executionsDone)
@@ -301,6 +302,7 @@ struct Runner<Outcome: Hashable> {
             complete: complete, stopReason: reason, elapsed: now() - control.start,
             totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant,
             testHash: testHash,
-            profile: options.profile ? control.profile : nil)
+            profile: options.profile ? control.profile : nil,
+            classes: t.classes, repeatedClasses: t.repeatedClasses)
     }
 }

@@ -62,6 +62,9 @@ public struct ExploreOptions {
     /// DPOR: count the backtrack points race analysis adds by the objects the racing steps
     /// conflict on (`ExploreReport.profile`), to tell which objects make the tree large.
     public var profile = false
+    /// Naive and DPOR: name the Mazurkiewicz class of every counted execution
+    /// (`ExploreReport.classes`), to compare what two searches covered (Classes.swift).
+    public var collectClasses = false
 
     /// Creates options; by default DPOR, no budget, one job.
     public init(
@@ -123,6 +126,11 @@ public struct ExploreReport<Outcome: Hashable> {
     /// With `ExploreOptions.profile` (DPOR): the backtrack points race analysis added, by
     /// the objects the racing steps conflicted on (RaceProfile.swift).
     public var profile: RaceProfile? = nil
+    /// With `ExploreOptions.collectClasses`: the class of every counted execution.
+    public var classes: Set<TraceClass>? = nil
+    /// With `ExploreOptions.collectClasses`: counted executions whose class an earlier
+    /// one already had (zero for a search that explores each class once).
+    public var repeatedClasses = 0
 
     /// The replay token of `firstInteresting`, if any.
     public var firstInterestingToken: String? {

@@ -326,6 +326,18 @@ public final class ExecThread {
     public unowned(unsafe) var driver: SchedulingDriver?
     /// True while the execution records a trace; model code builds notes only then.
     @exclusivity(unchecked) public var isTracing: Bool = false
+    /// How many serials `nextSerial` has handed out.
+    @exclusivity(unchecked) private var serials = 0
+
+    /// Numbers what this thread creates (0, 1, ...). The count is the thread's own, so an
+    /// identity made of it and the thread's name is the same whatever the other threads
+    /// did first; a counter shared by the threads would be shared state every creation
+    /// reads and writes, and would rename objects between interleavings that DPOR counts
+    /// as equivalent (a sleeping thread's recorded step then names another object).
+    public func nextSerial() -> Int {
+        defer { serials += 1 }
+        return serials
+    }
 
     /// Creates a handle. Explorers create these; model code only receives them.
     public init(index: Int, name: String, driver: SchedulingDriver?) {

@@ -14,9 +14,19 @@ struct Tally<Outcome: Hashable> {
     /// Outcome index and steps of each execution, kept only when a merge may have to cut
     /// this part short (a `maxExecutions` budget spread over parallel parts).
     var log: [(outcome: Int32, steps: Int32)]?
+    /// The classes of the counted executions, when collected (Classes.swift).
+    var classes: Set<TraceClass>?
+    /// Counted executions whose class was already in `classes`.
+    var repeatedClasses = 0
 
     init(keepLog: Bool = false) {
         if keepLog { log = [] }
+    }
+
+    /// Notes the class of a counted execution.
+    mutating func addClass(_ c: TraceClass) {
+        if classes == nil { classes = [] }
+        if !classes!.insert(c).inserted { repeatedClasses += 1 }
     }
 
     /// Counts one execution.
@@ -44,6 +54,11 @@ struct Tally<Outcome: Hashable> {
     /// order; only its first `limit` executions when a limit is given (needs its log).
     mutating func append(_ part: Tally, limit: Int? = nil) {
         redundant += part.redundant
+        if let theirs = part.classes {
+            repeatedClasses += part.repeatedClasses
+            for c in theirs where classes?.insert(c).inserted == false { repeatedClasses += 1 }
+            if classes == nil { classes = theirs }
+        }
         if let limit, limit < part.executions, let log = part.log {
             for e in log.prefix(limit) {
                 let o = part.outcomes[Int(e.outcome)].outcome

@@ -20,10 +20,6 @@ public struct FileSystems {
     var daxEntries: DaxXArray
     /// File and block-device contents (FS/FileData.swift).
     var contents = StoredContents()
-    /// Direct I/O requests submitted so far. Names DMA agents and their completions
-    /// (`dma<N>`): harness bookkeeping, not kernel state (no kernel path reads it), so it
-    /// records nothing.
-    var dioCount = 0
 
     /// No files, devices or mounts yet.
     init(log: AccessLog) {

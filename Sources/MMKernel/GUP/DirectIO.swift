@@ -34,14 +34,13 @@ extension Kernel {
         let epochs = held.pfns.map { memory.memmap.pfnValid($0) ? page($0).epoch : 0 }
         // submit_bio(): the DMA engine runs as its own agent; the caller sleeps until
         // the bio completes (the end_io releases the pages).
-        let id = files.dioCount
-        files.dioCount += 1
+        let (agentName, done) = dioIdentity(t)
         var finished = false
         let pinned = flags.contains(.pin)
-        t.exec.note("submit_bio dio\(id): \(read ? "read" : "write") \(bytes) bytes, "
+        t.exec.note("submit_bio \(agentName): \(read ? "read" : "write") \(bytes) bytes, "
                     + "\(held.pfns.count) pages \(pinned ? "pinned" : "referenced")")
-        t.exec.spawn("dma\(id)") { exec in
-            let agent = KTask(exec: exec, name: "dma\(id)", cpu: 100 + id, mm: nil)
+        t.exec.spawn(agentName) { exec in
+            let agent = KTask(exec: exec, name: agentName, cpu: 100 + exec.index, mm: nil)
             await self.dmaTransfer(agent, read: read, store: store, pfns: held.pfns, epochs: epochs,
                                    buffer: buffer, bytes: bytes, offset: offset)
             // bio_release_pages(bio, mark_dirty): a read dirties each small page
@@ -49,16 +48,33 @@ extension Kernel {
             if read { self.dioMarkPagesDirty(agent, held.pfns) }
             await self.releaseHeld(agent, held, pinned: pinned)
             // complete(): the completion is a plain object whose access is the step.
-            await agent.exec.step(Obj.dio(id), .write)
+            await agent.exec.step(done, .write)
             finished = true
-            agent.exec.wake(Obj.dio(id))
+            agent.exec.wake(done)
         }
         while !finished {
-            await t.exec.block(on: Obj.dio(id))
-            await t.exec.step(Obj.dio(id), .read)
+            await t.exec.block(on: done)
+            await t.exec.step(done, .read)
         }
         if case .file(let inode) = store, !read { refreshCachedPages(inode: inode, offset, bytes) }
         return Int(bytes)
+    }
+
+    /// The DMA agent's name and the request's completion object, from the submitting
+    /// thread: "dma0" for T0's first request, "dma0.2" for its second. Numbering requests
+    /// from one counter of all threads would make the numbers depend on the interleaving,
+    /// and a reordering DPOR counts as equivalent would rename the completions.
+    private func dioIdentity(_ t: KTask) -> (name: String, done: ObjectID) {
+        let serial = t.exec.nextSerial()
+        var who = t.exec.name
+        if who.first == "T", who.count > 1, who.dropFirst().allSatisfy(\.isNumber) {
+            who.removeFirst()
+        }
+        let name = "dma" + who + (serial == 0 ? "" : ".\(serial + 1)")
+        // FNV-1a: a stable hash (Swift's Hasher is seeded per process).
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return (name, Obj.dio(Int(truncatingIfNeeded: h)))
     }
 
     /// The DMA engine: one step per page; a frame freed or reused since it was pinned is

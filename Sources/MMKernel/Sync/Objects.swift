@@ -40,7 +40,7 @@ enum Obj {
     static func blockDevice(_ device: Int) -> ObjectID { make(61, device) }
     /// A process's mm->write_protect_seq.
     static func writeProtectSeq(_ mm: MMID) -> ObjectID { make(12, mm.raw) }
-    /// A direct I/O request's completion.
+    /// A direct I/O request's completion, by a hash of its DMA agent's name.
     static func dio(_ id: Int) -> ObjectID { make(13, id) }
     /// A memmap section (128 MiB of struct pages): removed as a whole by memunmap_pages.
     static func section(_ pfn: Pfn) -> ObjectID {
