@@ -74,4 +74,40 @@ import Testing
         #expect(digest[Obj.page(range.lowerBound + 4000)] == one.hashValue)
         #expect(digest[Obj.page(range.upperBound)] == nil)
     }
+
+    /// What prep_compound_page leaves on each page of a 2 MiB compound page.
+    private func expectCompound(_ m: inout MemMap, _ head: Pfn, refcount: Int32,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+        let h = m.page(head)
+        #expect(h.flags.contains(.head) && h.order == 9 && h.refcount == refcount,
+                sourceLocation: sourceLocation)
+        for i in [1, 7, 511] {
+            let t = m.page(head + i)
+            #expect(t.flags.contains(.tail) && !t.flags.contains(.head)
+                        && Int(t.headOffset) == i && t.refcount == refcount,
+                    sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func compoundBlocksReadLikePrepCompoundPageWhetherTouchedOrNot() {
+        var (m, range) = memmap()
+        m.fillInSweep(range) { p in p.refcount = 1; p.flags = [.zoneDevice]; p.pgmap = 2 }
+        let held = range.lowerBound + 512 + 7
+        _ = m.refcountAdd(held, 1)          // block 1 is materialised before
+        m.makeCompound2M(range)
+        expectCompound(&m, range.lowerBound, refcount: 1)
+        let t = m.page(held)
+        #expect(t.flags.contains(.tail) && t.headOffset == 7 && t.refcount == 2)
+        // Touching one tail materialises its block with every page as it read before.
+        _ = m.refcountAdd(range.lowerBound + 1024 + 3, 1)
+        let mate = m.page(range.lowerBound + 1024 + 8)
+        #expect(mate.flags.contains(.tail) && mate.headOffset == 8 && mate.pgmap == 2)
+        // memunmap_pages' sweep drops an untouched compound block's counts at once and
+        // keeps its head and tails.
+        let block3 = (range.lowerBound + 1536)..<(range.lowerBound + 2048)
+        let swept = m.sweepIdleBlock(block3, idle: 1, to: 0)
+        #expect(swept)
+        expectCompound(&m, block3.lowerBound, refcount: 0)
+        expectCompound(&m, range.lowerBound + 2048, refcount: 1)
+    }
 }

@@ -134,6 +134,11 @@ extension Kernel {
     /// Marks `[start, start+count)` as compound pages of `order` (prep_compound_page on a
     /// ZONE_DEVICE memmap).
     func makeCompound(start: Pfn, count: Int, order: Int) {
+        if order == 9 && start.isAligned(order: 9) {
+            let end = start + ((count >> 9) << 9)
+            memory.memmap.makeCompound2M(start..<end)
+            return
+        }
         let n = 1 << order
         var head = start
         while head + n <= start + count {

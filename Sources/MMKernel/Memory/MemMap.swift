@@ -34,10 +34,16 @@ public struct MemMap {
     /// `Page()` (never touched).
     private var sectionBlockStart: [Int32]
     /// Per block of touched sections: where its pages start in `pages` (>= 0), or
-    /// `-(t + 1)` while every page of the block equals `templates[t]`.
+    /// `-(t + 1)` while every page of the block equals `templates[t]`, or
+    /// `compoundTag - t` while the block is one 2 MiB compound page whose pages are
+    /// `compoundTemplates[t]` with the head's or a tail's marks (`compoundPage`).
     private var blocks: [Int32] = []
     /// Values of uniform blocks; `templates[0]` is `Page()`.
     private var templates: [Page] = [Page()]
+    /// Values of compound blocks before their head and tail marks.
+    private var compoundTemplates: [Page] = []
+    /// Block codes at or below this are compound blocks.
+    private static let compoundTag: Int32 = -(1 << 30)
     /// Storage of every materialised block's pages: reached only through `page`,
     /// `withPage` and `section`, which record their access.
     private var pages: [Page] = []
@@ -100,6 +106,16 @@ public struct MemMap {
     mutating func sweepIdleBlock(_ pfns: Range<Pfn>, idle: Int32, to value: Int32) -> Bool {
         if pfns.count == MemMap.blockPages, pfns.lowerBound.isAligned(order: 9) {
             let b = blockIndex(pfns.lowerBound)
+            if blocks[b] <= MemMap.compoundTag {
+                // A compound block: every page has its template's counts.
+                var page = compoundTemplates[Int(MemMap.compoundTag - blocks[b])]
+                guard page.refcount == idle else { return false }
+                log.read(Obj.section(pfns.lowerBound))
+                log.write(Obj.pageCountBlock(pfns.lowerBound))
+                page.refcount = value
+                blocks[b] = MemMap.compoundTag - Int32(compoundTemplate(page))
+                return true
+            }
             if blocks[b] < 0 {
                 // A uniform block: its template speaks for every page.
                 var page = templates[Int(-blocks[b] - 1)]
@@ -135,7 +151,8 @@ public struct MemMap {
             }
             let blockEnd = pfn.aligned(order: 9) + MemMap.blockPages
             let b = blockIndex(pfn)
-            if pfn.isAligned(order: 9), blockEnd <= pfns.upperBound, blocks[b] < 0 {
+            if pfn.isAligned(order: 9), blockEnd <= pfns.upperBound, blocks[b] < 0,
+               blocks[b] > MemMap.compoundTag {
                 let from = blocks[b]
                 if let m = memo, m.from == from {
                     blocks[b] = m.to
@@ -207,7 +224,7 @@ public struct MemMap {
                 let pfn = Pfn(s << MemMap.sectionShift | i)
                 let b = blocks[Int(sectionBlockStart[s]) + (i >> 9)]
                 let page = b >= 0 ? pages[Int(b) + (pfn.raw & (MemMap.blockPages - 1))]
-                    : templates[Int(-b - 1)]
+                    : unmaterialised(b, offset: pfn.raw & (MemMap.blockPages - 1))
                 if page != Page() { out[Obj.page(pfn)] = page.hashValue }
             }
         }
@@ -276,10 +293,74 @@ public struct MemMap {
     /// Gives block `b` storage of its own, every page its template's value.
     private mutating func materialise(_ b: Int) -> Int {
         let start = pages.count
-        pages.append(contentsOf: repeatElement(templates[Int(-blocks[b] - 1)],
-                                               count: MemMap.blockPages))
+        let code = blocks[b]
+        if code <= MemMap.compoundTag {
+            let base = compoundTemplates[Int(MemMap.compoundTag - code)]
+            pages.reserveCapacity(start + MemMap.blockPages)
+            for i in 0..<MemMap.blockPages { pages.append(MemMap.compoundPage(base, i)) }
+        } else {
+            pages.append(contentsOf: repeatElement(templates[Int(-code - 1)],
+                                                   count: MemMap.blockPages))
+        }
         blocks[b] = Int32(start)
         return start
+    }
+
+    /// Page `offset` of a block not materialised, whose code is `code` (< 0).
+    private func unmaterialised(_ code: Int32, offset: Int) -> Page {
+        code <= MemMap.compoundTag
+            ? MemMap.compoundPage(compoundTemplates[Int(MemMap.compoundTag - code)], offset)
+            : templates[Int(-code - 1)]
+    }
+
+    /// Page `i` of a 2 MiB compound page whose pages are otherwise `base`: the head
+    /// (order 9) or a tail pointing back `i` pages (prep_compound_page).
+    private static func compoundPage(_ base: Page, _ i: Int) -> Page {
+        var p = base
+        if i == 0 {
+            p.flags.insert(.head)
+            p.order = 9
+        } else {
+            p.flags.insert(.tail)
+            p.headOffset = UInt16(truncatingIfNeeded: i)
+        }
+        return p
+    }
+
+    /// The index of a compound template equal to `page`.
+    private mutating func compoundTemplate(_ page: Page) -> Int {
+        if let i = compoundTemplates.firstIndex(of: page) { return i }
+        compoundTemplates.append(page)
+        return compoundTemplates.count - 1
+    }
+
+    /// Makes every struct page of `pfns` part of a 2 MiB compound page (prep_compound_page
+    /// over a ZONE_DEVICE memmap, memmap_init_compound): `pfns` starts 2 MiB aligned. A
+    /// block whose pages are still all equal becomes a compound block without storage of
+    /// its own, recorded as a write of its section as `fillInSweep` does (every other
+    /// access to a struct page reads its section); any other block is changed page by
+    /// page (`withPage`). A device-dax namespace of gigabytes then costs no more to bind
+    /// than a small one.
+    mutating func makeCompound2M(_ pfns: Range<Pfn>) {
+        var head = pfns.lowerBound
+        var lastSection = -1
+        while head + MemMap.blockPages <= pfns.upperBound {
+            let b = blockIndex(head)
+            if blocks[b] < 0 && blocks[b] > MemMap.compoundTag {
+                let section = head.raw >> MemMap.sectionShift
+                if section != lastSection {
+                    log.write(Obj.section(head))
+                    lastSection = section
+                }
+                let t = compoundTemplate(templates[Int(-blocks[b] - 1)])
+                blocks[b] = MemMap.compoundTag - Int32(t)
+            } else {
+                for i in 0..<MemMap.blockPages {
+                    withPage(head + i) { $0 = MemMap.compoundPage($0, i) }
+                }
+            }
+            head += MemMap.blockPages
+        }
     }
 
     /// The index of a template equal to `page` (templates are few: one per distinct
