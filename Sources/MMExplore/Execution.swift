@@ -247,7 +247,7 @@ final class Execution: SchedulingDriver {
             stopped = .timeout
             return false
         }
-        if let max = limits.maxMemory, let rss = residentBytes(), rss > max {
+        if let max = limits.maxMemory, let rss = residentBytesThrottled(), rss > max {
             stopped = .memory(resident: rss)
             return false
         }

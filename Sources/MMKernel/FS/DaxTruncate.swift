@@ -129,14 +129,17 @@ extension Kernel {
     }
 
     /// True when `pfn` is a data page of an fs-dax namespace whose block the filesystem
-    /// freed (truncate or punch); reports `kind` with `what` then.
+    /// freed (truncate or punch); reports `kind` with `what` then (built only then: this
+    /// runs on every user access).
     @discardableResult
-    func checkFreedPmem(_ t: KTask, _ pfn: Pfn, _ kind: ViolationKind, _ what: String) -> Bool {
+    func checkFreedPmem(_ t: KTask, _ pfn: Pfn, _ kind: ViolationKind,
+                        _ what: @autoclosure () -> String) -> Bool {
         for r in devices.pmemFreed.indices where !devices.pmemFreed[r].isEmpty {
             let ns = devices.pmems[r]
             let b = pfn - ns.dataPfn
             guard b >= 0, b < ns.dataPages, devices.pmemFreed[r].contains(b) else { continue }
-            report(kind, "\(what) pfn \(hex(pfn)): pmem block \(b) was freed by the filesystem", t)
+            report(kind, "\(what()) pfn \(hex(pfn)): pmem block \(b) was freed by the "
+                   + "filesystem", t)
             return true
         }
         return false

@@ -72,7 +72,7 @@ public struct TLBState: Hashable {
     public var cpuCount: Int { irqsOffStore.count }
 
     /// `cpu`'s local_irq_save() depth (0: IRQs on).
-    public func irqsOff(_ cpu: Int) -> Int32 {
+    public mutating func irqsOff(_ cpu: Int) -> Int32 {
         log.read(Obj.cpuIrq(cpu))
         return cpu < irqsOffStore.count ? irqsOffStore[cpu] : 0
     }
@@ -82,7 +82,7 @@ public struct TLBState: Hashable {
         irqsOffStore[cpu] = depth
     }
     /// How many IRQs-off sections `cpu` has started.
-    func irqSection(_ cpu: Int) -> UInt32 {
+    mutating func irqSection(_ cpu: Int) -> UInt32 {
         log.read(Obj.cpuIrq(cpu))
         return cpu < irqSectionsStore.count ? irqSectionsStore[cpu] : 0
     }
@@ -92,7 +92,7 @@ public struct TLBState: Hashable {
         irqSectionsStore[cpu] &+= 1
     }
     /// Whether `cpu` is idle in lazy TLB mode.
-    public func isLazy(_ cpu: Int) -> Bool {
+    public mutating func isLazy(_ cpu: Int) -> Bool {
         log.read(Obj.cpuIrq(cpu))
         return cpu < lazyStore.count && lazyStore[cpu]
     }
@@ -128,7 +128,7 @@ public struct TLBState: Hashable {
     }
 
     /// The way of `cpu`'s TLB translating `addr` in `mm`, or nil on a miss.
-    @inline(__always) func lookup(cpu: Int, mm: MMID, _ addr: UInt64) -> Int? {
+    @inline(__always) mutating func lookup(cpu: Int, mm: MMID, _ addr: UInt64) -> Int? {
         log.read(Obj.tlb(cpu))
         guard cpu < irqsOffStore.count else { return nil }
         let base = cpu * TLBState.ways
@@ -167,14 +167,14 @@ public struct TLBState: Hashable {
     }
 
     /// The cached size, leaf entry and fill epoch of way `i` (its CPU's TLB is read).
-    func entry(way i: Int) -> (size: UInt64, value: UInt64, epoch: UInt32) {
+    mutating func entry(way i: Int) -> (size: UInt64, value: UInt64, epoch: UInt32) {
         log.read(Obj.tlb(i / TLBState.ways))
         return (entrySize[i], entryValue[i], entryEpoch[i])
     }
 
     /// Whether a stale use of way `i` was already reported. Checker bookkeeping, not
     /// hardware state: nothing the kernel does depends on it, so it is not recorded.
-    fileprivate func staleReported(way i: Int) -> Bool { entryReported[i] }
+    fileprivate mutating func staleReported(way i: Int) -> Bool { entryReported[i] }
     /// Marks way `i`'s stale use reported.
     fileprivate mutating func markStaleReported(way i: Int) { entryReported[i] = true }
 
@@ -195,13 +195,13 @@ public struct TLBState: Hashable {
     }
 
     /// CPUs in `mm`'s cpumask.
-    func cpus(of mm: MMID) -> UInt64 {
+    mutating func cpus(of mm: MMID) -> UInt64 {
         log.read(Obj.cpumask(mm))
         return mm.raw < cpumask.count ? cpumask[mm.raw] : 0
     }
 
     /// The mm `cpu` has loaded, or nil for none.
-    func loaded(cpu: Int) -> MMID? {
+    mutating func loaded(cpu: Int) -> MMID? {
         log.read(Obj.tlb(cpu))
         return cpu < loadedMMStore.count ? MMID(packed: loadedMMStore[cpu]) : nil
     }

@@ -10,7 +10,7 @@ public enum OracleModelRun {
     /// has none, as in the guest.
     public static func values(_ loaded: ScenarioRunner.Loaded, era: Era) -> [String: Value] {
         let test = retargeted(loaded.test, era: era)
-        let x = ScenarioExecution(test: test, source: loaded.source, verbose: false)
+        let x = ScenarioExecution(test: test, lines: loaded.lines, verbose: false)
         let box = ValueBox()
         let plan = ExecutionPlan(
             prologue: { exec in

@@ -19,6 +19,17 @@ public enum ScenarioRunner {
         public let file: String
         /// Run under this era and knobs instead of the `kernel` line's (`mmsim matrix`).
         public var config: KernelConfig? = nil
+        /// The source's lines (for statements' text), split once: splitting it for every
+        /// execution took 5% of an exploration's time.
+        let lines: [Substring]
+
+        /// A parsed test with its source.
+        init(test: LitmusTest, source: String, file: String) {
+            self.test = test
+            self.source = source
+            self.file = file
+            lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        }
 
         /// The configuration runs use.
         public var effectiveConfig: KernelConfig { config ?? test.kernelConfig }
@@ -277,7 +288,7 @@ public enum ScenarioRunner {
     // MARK: Internals
 
     static func makeExecutionObject(_ loaded: Loaded, verbose: Bool) -> ScenarioExecution {
-        ScenarioExecution(test: loaded.test, source: loaded.source, verbose: verbose,
+        ScenarioExecution(test: loaded.test, lines: loaded.lines, verbose: verbose,
                           config: loaded.config)
     }
 

@@ -33,10 +33,10 @@ final class ScenarioExecution {
     /// Requests of the model the explorer could not carry out (internal errors).
     var explorerErrors: [String] = []
 
-    init(test: LitmusTest, source: String, verbose: Bool, config: KernelConfig? = nil) {
+    init(test: LitmusTest, lines: [Substring], verbose: Bool, config: KernelConfig? = nil) {
         self.test = test
         kernel = Kernel(config: config ?? test.kernelConfig)
-        lines = source.split(separator: "\n", omittingEmptySubsequences: false)
+        self.lines = lines
         log = verbose ? [] : nil
     }
 
