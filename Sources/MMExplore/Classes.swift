@@ -53,23 +53,11 @@ public struct TraceClass: Hashable, Sendable {
             if lastOf[t] >= 0 { p.append(lastOf[t]) }
             if r.spawner >= 0 { p.append(r.spawner) }
             if r.enabler >= 0 { p.append(r.enabler) }
-            func visit(_ a: Access, in table: inout ObjectTable) {
-                let i = table.slot(a.object)
-                let w = table.lastWriteOf(i)
-                if w >= 0 { p.append(w) }
-                if a.kind != .read { table.forEach(i, updates: false) { p.append($0) } }
-                if a.kind != .update { table.forEach(i, updates: true) { p.append($0) } }
-            }
-            for k in 0..<r.fp.count { visit(r.fp[k], in: &objects) }
-            for a in r.extra { visit(a, in: &waitQueues) }
+            for k in 0..<r.fp.count { objects.forEachConflict(r.fp[k]) { p.append($0) } }
+            for a in r.extra { waitQueues.forEachConflict(a) { p.append($0) } }
             preds[j] = p
             lastOf[t] = Int32(j)
-            for k in 0..<r.fp.count where r.fp[k].kind != .write {
-                objects.note(objects.slot(r.fp[k].object), Int32(j), r.fp[k].kind)
-            }
-            for k in 0..<r.fp.count where r.fp[k].kind == .write {
-                objects.note(objects.slot(r.fp[k].object), Int32(j), r.fp[k].kind)
-            }
+            objects.note(r.fp, step: Int32(j))
             for a in r.extra { waitQueues.note(waitQueues.slot(a.object), Int32(j), a.kind) }
         }
         // Least linearisation: repeatedly take, among the threads whose next step has all

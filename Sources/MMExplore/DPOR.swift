@@ -92,6 +92,26 @@ struct ObjectTable {
         }
     }
 
+    /// Calls `body` with every earlier step an access of `kind` to `object` conflicts
+    /// with: the object's last write, the reads since (unless this only reads) and the
+    /// updates since (unless this is an update too). A step may come more than once.
+    @inline(__always)
+    mutating func forEachConflict(_ a: Access, _ body: (Int32) -> Void) {
+        let i = slot(a.object)
+        let w = lastWriteOf(i)
+        if w >= 0 { body(w) }
+        if a.kind != .read { forEach(i, updates: false, body) }
+        if a.kind != .update { forEach(i, updates: true, body) }
+    }
+
+    /// Records step `j`'s accesses `fp`, writes last, so that a step that reads and
+    /// writes an object leaves it written.
+    @inline(__always)
+    mutating func note(_ fp: Footprint, step j: Int32) {
+        for k in 0..<fp.count where fp[k].kind != .write { note(slot(fp[k].object), j, fp[k].kind) }
+        for k in 0..<fp.count where fp[k].kind == .write { note(slot(fp[k].object), j, fp[k].kind) }
+    }
+
     /// Records that step `j` accessed slot `i` with `kind`.
     mutating func note(_ i: Int, _ j: Int32, _ kind: AccessKind) {
         switch kind {
@@ -142,18 +162,8 @@ extension DFSExplorer {
             if r.spawner >= 0 { fixed.append(r.spawner) }
             if r.enabler >= 0 { fixed.append(r.enabler) }
             func visit(_ a: Access, in table: inout ObjectTable) {
-                let i = table.slot(a.object)
-                let w = table.lastWriteOf(i)
-                if w >= 0 && !preds.contains(w) { preds.append(w) }
-                if a.kind != .read {
-                    table.forEach(i, updates: false) { k in
-                        if !preds.contains(k) { preds.append(k) }
-                    }
-                }
-                if a.kind != .update {
-                    table.forEach(i, updates: true) { k in
-                        if !preds.contains(k) { preds.append(k) }
-                    }
+                table.forEachConflict(a) { k in
+                    if !preds.contains(k) { preds.append(k) }
                 }
             }
             for k in 0..<r.fp.count { visit(r.fp[k], in: &objects) }
@@ -184,12 +194,7 @@ extension DFSExplorer {
             }
 
             lastOf[q] = Int32(j)
-            func update(_ a: Access) {
-                objects.note(objects.slot(a.object), Int32(j), a.kind)
-            }
-            // Writes last, so a step that reads and writes an object leaves it written.
-            for k in 0..<r.fp.count where r.fp[k].kind != .write { update(r.fp[k]) }
-            for k in 0..<r.fp.count where r.fp[k].kind == .write { update(r.fp[k]) }
+            objects.note(r.fp, step: Int32(j))
             for a in r.extra { waitQueues.note(waitQueues.slot(a.object), Int32(j), a.kind) }
         }
     }
