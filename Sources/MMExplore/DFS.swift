@@ -268,7 +268,15 @@ final class DFSExplorer: Chooser {
                                _ v: inout ReversedSequence) -> Bool {
         for k in branches.indices where v.isInitial(Int(branches[k].thread)) {
             v.removeFirst(of: Int(branches[k].thread))
-            if branches[k].children.isEmpty || v.isEmpty { return false }
+            if v.isEmpty { return false }
+            if branches[k].children.isEmpty {
+                // A leaf: optimal DPOR lets the exploration below it find v by itself. It
+                // does not when a footprint hides a race (a step that touches more when run
+                // in another order): v is followed below the leaf instead.
+                guard let rest = v.chain() else { return false }
+                branches[k].children = [rest]
+                return true
+            }
             return insert(&branches[k].children, &v)
         }
         guard let rest = v.chain() else { return false }

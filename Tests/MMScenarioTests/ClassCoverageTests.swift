@@ -15,8 +15,8 @@ import Testing
 /// a commuting update unless it reached zero; seed-003 nocheck at 2 threads: 15 of the 19
 /// classes `--preemptions 3` reaches), and direct I/O completions numbered by a counter all
 /// threads shared (the seed race at 3 threads explored 253 of its 766 classes twice).
-/// Comparing classes across cuts found a third: a down_read that declared its idle CPU's
-/// lazy-TLB write only when it slept (docs/footprints.md).
+/// Comparing the classes of two exploration orders found a third: reversals matched to a
+/// wakeup-tree leaf were dropped (docs/footprints.md).
 @Suite struct ClassCoverageTests {
     /// One test and the preemption bound of the search it is compared with.
     struct Case: Sendable, CustomTestStringConvertible {

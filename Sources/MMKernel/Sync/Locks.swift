@@ -91,7 +91,6 @@ extension Kernel {
         while true {
             await t.step()
             log.write(id.object)  // a failed trylock still writes the word (cmpxchg)
-            if id.sleeps { declareSleepingAttempt(t) }
             var s = lockState(id)
             if s.writer < 0 && s.readers == 0 {
                 s.writer = Int32(t.exec.index)
@@ -127,7 +126,6 @@ extension Kernel {
         mightSleep(t, "down_read(\(id.lockClass.name))")
         while true {
             await t.step()
-            if id.sleeps { declareSleepingAttempt(t) }
             // down_read's atomic add: an update (it sees only whether a writer holds it,
             // which a writer's own write of the word changes).
             log.update(id.object)
@@ -164,17 +162,6 @@ extension Kernel {
         lockdepRelease(t, id)
         t.exec.note("up_read \(id) (readers \(s.readers))")
         if s.readers == 0 && waiting { t.exec.wake(id.object) }
-    }
-
-    /// An attempt on a sleeping lock declares the idle CPU its sleep would leave (lazy TLB
-    /// mode: the CPU's IPI state, which a shootdown reads) whether it gets the lock or not.
-    /// Declared only when it sleeps, the access hid a race: on v4.19-mremap-flush-before-
-    /// release-on, DPOR took T0's down_read after T1's up_write (no sleep, no conflict with
-    /// T2's flush), reversed that race into the run where T0 sleeps, found that run covered
-    /// by a sleeping thread, and never reached the runs where T2's flush comes before T0's
-    /// sleep (3 classes that another exploration order reaches; ClassCoverageTests).
-    private func declareSleepingAttempt(_ t: KTask) {
-        tlb.declareMaySleep(t.cpu)
     }
 
     /// Waits for `id` to be released: a sleeping lock leaves the CPU idle (lazy TLB mode,

@@ -96,13 +96,6 @@ public struct TLBState: Hashable {
         log.read(Obj.cpuIrq(cpu))
         return cpu < lazyStore.count && lazyStore[cpu]
     }
-    /// Declares what `setLazy(cpu, true)` records without changing anything: a sleeping
-    /// lock's acquire attempt may leave its CPU idle, and declares so whether or not it
-    /// finds the lock taken (see `Kernel.lock`).
-    mutating func declareMaySleep(_ cpu: Int) {
-        log.write(Obj.cpuIrq(cpu))
-    }
-
     /// Sets `cpu`'s lazy TLB mode.
     mutating func setLazy(_ cpu: Int, _ lazy: Bool) {
         log.write(Obj.cpuIrq(cpu))
