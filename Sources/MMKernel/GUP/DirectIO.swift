@@ -39,8 +39,12 @@ extension Kernel {
         let pinned = flags.contains(.pin)
         t.exec.note("submit_bio \(agentName): \(read ? "read" : "write") \(bytes) bytes, "
                     + "\(held.pfns.count) pages \(pinned ? "pinned" : "referenced")")
+        // The DMA engine's "CPU" (for its lazy-TLB state should it sleep on a lock) is the
+        // submitter's: one per submitting thread, whose requests do not overlap (it waits
+        // for each), and not the agent's slot, which depends on the interleaving.
+        let dmaCpu = 100 + t.exec.index
         t.exec.spawn(agentName) { exec in
-            let agent = KTask(exec: exec, name: agentName, cpu: 100 + exec.index, mm: nil)
+            let agent = KTask(exec: exec, name: agentName, cpu: dmaCpu, mm: nil)
             await self.dmaTransfer(agent, read: read, store: store, pfns: held.pfns, epochs: epochs,
                                    buffer: buffer, bytes: bytes, offset: offset)
             // bio_release_pages(bio, mark_dirty): a read dirties each small page
