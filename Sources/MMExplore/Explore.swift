@@ -96,6 +96,8 @@ struct Runner<Outcome: Hashable> {
                 let whole = Runner(make: make, isInteresting: isInteresting, options: o)
                     .run(testHash: testHash)
                 if whole.complete || whole.stopReason != "timeout" { return whole }
+                // The profile is DPOR's: keep the half that ran it.
+                if let p = whole.profile { control.absorb(p) }
                 let d = deepen(upTo: nil)
                 parts = d.parts
                 deepened = (d.completeUpTo, true)
@@ -213,6 +215,7 @@ struct Runner<Outcome: Hashable> {
                 stop = count(finish(end), x, into: &tally, part: part)
                     && options.stopAtFirstInteresting
                 if options.collectClasses { tally.addClass(TraceClass(x.records)) }
+                dfs.profile?.executions += 1
                 control.reportDone(1)
             }
             progress?.tick(control.executionsDone)

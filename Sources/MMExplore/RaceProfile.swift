@@ -16,6 +16,9 @@ public struct RaceProfile: Sendable, Equatable {
     public var waitQueues: [ObjectID: Int] = [:]
     /// Backtrack points added in all.
     public var backtracks = 0
+    /// Executions DPOR ran (counted ones) while profiling: after a budget moved the
+    /// exploration on to bounded search, fewer than the report's executions.
+    public var executions = 0
 
     /// An empty profile.
     public init() {}
@@ -37,6 +40,7 @@ public struct RaceProfile: Sendable, Equatable {
     /// Adds `other`'s counts.
     mutating func add(_ other: RaceProfile) {
         backtracks += other.backtracks
+        executions += other.executions
         for (o, n) in other.objects { objects[o, default: 0] += n }
         for (o, n) in other.waitQueues { waitQueues[o, default: 0] += n }
     }

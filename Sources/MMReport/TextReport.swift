@@ -69,7 +69,7 @@ public enum TextReport {
             }
         }
         if let p = r.raceProfile {
-            out += raceProfile(p, executions: r.executions)
+            out += raceProfile(p, executions: p.executions)
         }
         for missed in r.crossCheckMissed {
             out += wrap("Explorer disagreement (a bug of mmsim, test fails): " + missed, indent: 4)
@@ -276,7 +276,7 @@ extension TextReport {
 /// `check --profile`'s table: the ten largest rows, counts right-aligned.
 static func raceProfile(_ p: RaceProfileReport, executions: Int) -> [String] {
     var out = wrap("Race profile: \(p.backtracks) backtrack points added by race analysis "
-                   + "(\(executions) executions), by the objects the racing steps conflict "
+                   + "(\(executions) DPOR executions), by the objects the racing steps conflict "
                    + "on:", indent: 2)
     let shown = p.rows.prefix(10)
     let width = String(shown.map(\.backtracks).max() ?? 0).count

@@ -27,6 +27,7 @@ struct RaceProfileTests {
         #expect(p.backtracks > 0)
         #expect(p.objects == [obj(0): p.backtracks])
         #expect(p.waitQueues.isEmpty)
+        #expect(p.executions == r.executions)  // every execution was DPOR's
         // Without the option there is no profile.
         #expect(explore(ExploreOptions(strategy: .dpor), testHash: 0,
                         isInteresting: { _ in false }, make: make).profile == nil)

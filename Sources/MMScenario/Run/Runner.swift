@@ -117,7 +117,7 @@ public enum ScenarioRunner {
         report.redundant = explored.redundant
         if let profile = explored.profile {
             report.raceProfile = RaceProfileReport(
-                backtracks: profile.backtracks,
+                backtracks: profile.backtracks, executions: profile.executions,
                 rows: profile.grouped(by: Kernel.objectKindName).map {
                     RaceProfileReport.Row(object: $0.group, backtracks: $0.backtracks)
                 })

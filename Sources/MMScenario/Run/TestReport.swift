@@ -252,6 +252,9 @@ public struct RaceProfileReport: Codable, Hashable, Sendable {
     /// Backtrack points added in all (a race on two kinds of object counts once here and
     /// in both rows).
     public var backtracks: Int
+    /// The executions DPOR ran while profiling (fewer than the test's when a timeout
+    /// moved the rest of the exploration to bounded search).
+    public var executions: Int
     /// Largest first.
     public var rows: [Row]
 }
