@@ -109,6 +109,14 @@ public enum Knob: Int, CaseIterable, Sendable {
     /// Booted with movablecore=: user pages (GFP_HIGHUSER_MOVABLE) come from ZONE_MOVABLE,
     /// the upper half of RAM; kernel allocations from ZONE_NORMAL, the lower half.
     case movableZone
+    /// Frees go to the freeing CPU's per-cpu list and allocations take from their own
+    /// CPU's list first; off: every CPU shares one free list (as if every free were
+    /// drained to the buddy lists at once), so a frame freed on one CPU is the next one
+    /// handed out on any.
+    case pcpLists
+    /// The per-cpu lists hold orders 1...3 and THP-sized blocks as well as order 0
+    /// (v5.13); off: only order-0 frames, higher orders go to the zone's lists.
+    case pcpHighOrder
 
     /// The knob's name on a `kernel` line.
     public var name: String { info.name }
@@ -354,6 +362,20 @@ public enum Knob: Int, CaseIterable, Sendable {
                 source: "Documentation/admin-guide/kernel-parameters.txt movablecore= (\"Add a "
                     + "movablecore= parameter for sizing ZONE_MOVABLE\", Mel Gorman, v2.6.23); "
                     + "memory onlined to ZONE_MOVABLE (memory-hotplug.rst)")
+        case .pcpLists:
+            return KnobInfo(
+                name: "pcp_lists",
+                summary: "each CPU frees to and allocates from its own per-cpu list first; "
+                    + "off: one free list shared by every CPU",
+                source: "mm/page_alloc.c free_unref_page_commit / rmqueue_pcplist (struct "
+                    + "per_cpu_pages); a drain at pcp->high or drain_all_pages() is what "
+                    + "lets another CPU reuse a frame")
+        case .pcpHighOrder:
+            return KnobInfo(
+                name: "pcp_high_order",
+                summary: "per-cpu lists also hold orders 1-3 and THP-sized blocks",
+                source: "\"mm/page_alloc: allow high-order pages to be stored on the per-cpu "
+                    + "lists\" (Mel Gorman, v5.13)")
         case .daxUnmapOnRemove:
             return KnobInfo(
                 name: "dax_unmap_on_remove",
@@ -410,6 +432,8 @@ public enum Knob: Int, CaseIterable, Sendable {
         case .gupFastPteRecheck: return era.hasGenericGupFast  // x86 generic from v4.13
         case .longtermMigrateMovable: return era >= .v6_1  // v5.13
         case .movableZone: return false  // a boot option, not a fix
+        case .pcpLists: return true  // per-cpu pagesets predate every era
+        case .pcpHighOrder: return era >= .v6_1  // v5.13, not in 5.10.y
         }
     }
 }

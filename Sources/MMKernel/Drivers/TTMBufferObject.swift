@@ -212,7 +212,7 @@ extension Kernel {
             withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
         await t.step()
-        memory.allocator.give(pfn, order: order)
+        memory.allocator.give(pfn, order: order, cpu: t.cpu)
         checks.stats.pagesFreed += 1 << order
     }
 

@@ -1,21 +1,40 @@
 import MMExplore
 
-/// The page allocator's free lists. Freed blocks go on a per-order list; allocation takes
-/// the most recently freed block first (LIFO, like the per-cpu lists of
-/// mm/page_alloc.c), so a use-after-free changes what the next owner sees. Frames never
-/// used yet come from a bump pointer, so booting costs nothing. Buddies are not merged:
-/// an order-0 request may split a free order-9 block, an order-9 request never gathers
-/// order-0 frames (documented limitation: fragmentation is not modelled).
+/// The page allocator: per-zone buddy free lists and per-cpu lists (mm/page_alloc.c).
 ///
-/// Instrumented: the free lists are one object, `Obj.allocator`; `take` and `give` record
-/// a write of it.
+/// A free goes to the freeing CPU's list (free_unref_page → free_unref_page_commit) when
+/// its order is one the per-cpu lists hold, else to its zone's list. An allocation takes
+/// from its own CPU's list first (rmqueue_pcplist); when that is empty, from another
+/// CPU's list — the lowest-numbered CPU that has a block of the order — standing for
+/// the drain (at pcp->high, by drain_all_pages() or the vmstat worker) that moves such a
+/// block to the buddy lists, where the refill (rmqueue_bulk) finds it; then from the
+/// zone's list; then from frames never used yet (a bump pointer, so booting costs
+/// nothing). Lists hand out the most recently freed block first (LIFO, knob
+/// `alloc_lifo`), so a use-after-free changes what the next owner sees, on the freeing
+/// CPU or, through the drain, on another.
+///
+/// Why per-cpu lists matter to the explorer: frees on two CPUs touch different lists, so
+/// they commute, as in the kernel; with one shared list (knob `pcp_lists` off) freeing a
+/// 512-page buffer on one CPU while another frees a page table gives hundreds of orders
+/// that differ only in the order of the list. An allocation that finds its own list
+/// empty reads the others, so it still orders against every free it could reuse.
+///
+/// Not modelled: the drain taking the frame is immediate, so an allocation never gets a
+/// never-used frame while another CPU holds a freed one of its order (the kernel may,
+/// when no drain ran), and which of several CPUs' frames it gets is fixed (lowest CPU
+/// first; the kernel's depends on the drains' order). Buddies are not merged: an order-0
+/// request may split a free order-9 block of its zone's list, an order-9 request never
+/// gathers order-0 frames.
+///
+/// Instrumented: a zone's lists and bump pointer are one object, `Obj.allocator`; each
+/// list of a CPU (one per zone and order) is `Obj.pcp(cpu, list:)`. Creating a CPU's
+/// lists (its first free) writes `Obj.pcpSet`, which an allocation that looks at other
+/// CPUs' lists reads, so the set of lists it walks is ordered too.
 public struct PageAllocator {
     /// One zone's free lists and never-used frames.
     struct Zone: Hashable {
         /// Free blocks by order (0...10), as head pfns.
-        var free: [[Int32]] = Array(repeating: [], count: 11)
-        /// FIFO read positions (only used when not LIFO).
-        var fifoHead: [Int] = Array(repeating: 0, count: 11)
+        var free: [FreeList] = Array(repeating: FreeList(), count: 11)
         /// First frame of the zone.
         let start: Pfn
         /// Next never-used frame.
@@ -23,25 +42,62 @@ public struct PageAllocator {
         /// End of the zone.
         let end: Pfn
     }
+    /// Free blocks of one order, in the order freed; `head` is where FIFO reads.
+    struct FreeList: Hashable {
+        var pfns: [Int32] = []
+        var head = 0
+        var isEmpty: Bool { head == pfns.count }
+
+        mutating func push(_ pfn: Pfn) { pfns.append(Int32(pfn.raw)) }
+
+        mutating func pop(lifo: Bool) -> Pfn? {
+            guard !isEmpty else { return nil }
+            if lifo { return Pfn(Int(pfns.removeLast())) }
+            let pfn = pfns[head]
+            head += 1
+            if head == pfns.count { pfns.removeAll(keepingCapacity: true); head = 0 }
+            return Pfn(Int(pfn))
+        }
+    }
+    /// One CPU's lists (struct per_cpu_pages): per zone, per order.
+    struct PerCPU: Hashable {
+        let cpu: Int
+        var lists: [FreeList] = Array(repeating: FreeList(), count: 2 * 11)
+    }
     /// ZONE_NORMAL, then ZONE_MOVABLE (empty unless booted with one: knob `movable_zone`).
     private var zones: [Zone]
+    /// The per-cpu lists of every CPU that has freed a block, by CPU number.
+    private var pcp: [PerCPU] = []
     /// Where accesses are recorded.
     let log: AccessLog
     /// Hand out the most recently freed block first.
     let lifo: Bool
+    /// Frees and allocations of these orders go through per-cpu lists (nil: none).
+    let pcpOrders: Set<Int>?
     /// The first pfn of ZONE_MOVABLE (the end of RAM when there is none). Fixed at boot,
     /// as a page's zone is (page_zonenum() reads bits set when the memmap is initialised).
     public let movableStart: Pfn
 
     /// An allocator over `[firstPfn, endPfn)`; `[movableStart, endPfn)` is ZONE_MOVABLE.
+    /// `pcpOrders`: the orders the per-cpu lists hold (nil: none, every block goes through
+    /// the zone's lists).
     public init(firstPfn: Pfn, endPfn: Pfn, movableStart: Pfn? = nil, lifo: Bool,
-                log: AccessLog) {
+                pcpOrders: Set<Int>? = [0], log: AccessLog) {
         self.log = log
         self.lifo = lifo
+        self.pcpOrders = pcpOrders
         let mid = movableStart ?? endPfn
         self.movableStart = mid
         zones = [Zone(start: firstPfn, fresh: firstPfn, end: mid),
                  Zone(start: mid, fresh: mid, end: endPfn)]
+    }
+
+    /// The per-cpu lists' orders in `config`: order 0 always; from v5.13 ("mm/page_alloc:
+    /// allow high-order pages to be stored on the per-cpu lists") also orders 1...3
+    /// (PAGE_ALLOC_COSTLY_ORDER) and the THP order (knob `pcp_high_order`).
+    static func pcpOrders(_ config: KernelConfig) -> Set<Int>? {
+        guard config.has(.pcpLists) else { return nil }
+        return config.has(.pcpHighOrder) ? [0, 1, 2, 3, 9] : [0]
     }
 
     /// The frames ever handed out, zone by zone (for the end-of-run audit).
@@ -53,24 +109,72 @@ public struct PageAllocator {
     var digest: Int {
         var h = Hasher()
         h.combine(zones)
+        h.combine(pcp)
         return h.finalize()
     }
 
-    /// Takes a block of 2^order frames; nil when memory is exhausted. A `movable`
-    /// request (__GFP_MOVABLE) is served from ZONE_MOVABLE first, then ZONE_NORMAL; any
-    /// other from ZONE_NORMAL only.
-    mutating func take(order: Int, movable: Bool = false) -> Pfn? {
+    /// Takes a block of 2^order frames for CPU `cpu`; nil when memory is exhausted. A
+    /// `movable` request (__GFP_MOVABLE) is served from ZONE_MOVABLE first, then
+    /// ZONE_NORMAL; any other from ZONE_NORMAL only. In each zone: the CPU's own list,
+    /// another CPU's (as drained), the zone's list, never-used frames.
+    mutating func take(order: Int, movable: Bool = false, cpu: Int) -> Pfn? {
+        let viaPcp = pcpOrders?.contains(order) ?? false
+        for z in movable ? [1, 0] : [0] {
+            if viaPcp, let pfn = takeFromPcp(order: order, zone: z, cpu: cpu) { return pfn }
+            log.write(Obj.allocator)
+            if let pfn = take(order: order, zone: z) { return pfn }
+        }
+        return nil
+    }
+
+    /// The CPU's own most recent block of `order` in zone `z`, else the one of the
+    /// lowest-numbered other CPU that has one.
+    private mutating func takeFromPcp(order: Int, zone z: Int, cpu: Int) -> Pfn? {
+        let list = z * 11 + order
+        if let mine = pcp.firstIndex(where: { $0.cpu == cpu }) {
+            log.write(Obj.pcp(cpu, list: list))
+            if let pfn = pcp[mine].lists[list].pop(lifo: lifo) { return pfn }
+        }
+        log.read(Obj.pcpSet)
+        for i in pcp.indices where pcp[i].cpu != cpu {
+            log.read(Obj.pcp(pcp[i].cpu, list: list))
+            if !pcp[i].lists[list].isEmpty {
+                log.write(Obj.pcp(pcp[i].cpu, list: list))
+                return pcp[i].lists[list].pop(lifo: lifo)
+            }
+        }
+        return nil
+    }
+
+    /// Returns a block to the freeing CPU's list, or its zone's when the per-cpu lists do
+    /// not hold its order (free_unref_page, __free_pages_ok).
+    mutating func give(_ pfn: Pfn, order: Int, cpu: Int) {
+        let z = pfn >= movableStart ? 1 : 0
+        if pcpOrders?.contains(order) ?? false {
+            let i = pcp.firstIndex { $0.cpu == cpu } ?? createPcp(cpu)
+            log.write(Obj.pcp(cpu, list: z * 11 + order))
+            pcp[i].lists[z * 11 + order].push(pfn)
+            return
+        }
         log.write(Obj.allocator)
-        if movable, let pfn = take(order: order, zone: 1) { return pfn }
-        return take(order: order, zone: 0)
+        zones[z].free[order].push(pfn)
+    }
+
+    /// Creates `cpu`'s lists, kept in CPU order: the set of lists an allocation walks
+    /// changes.
+    private mutating func createPcp(_ cpu: Int) -> Int {
+        log.write(Obj.pcpSet)
+        let i = pcp.firstIndex { $0.cpu > cpu } ?? pcp.count
+        pcp.insert(PerCPU(cpu: cpu), at: i)
+        return i
     }
 
     private mutating func take(order: Int, zone z: Int) -> Pfn? {
-        if let pfn = pop(order, z) { return pfn }
-        if order == 0, let big = pop(9, z) {
+        if let pfn = zones[z].free[order].pop(lifo: lifo) { return pfn }
+        if order == 0, let big = zones[z].free[9].pop(lifo: lifo) {
             // Split a free 2M block: hand out its first frame, keep the rest free.
             for pfn in stride(from: big + 511, to: big, by: -1) {
-                zones[z].free[0].append(Int32(pfn.raw))
+                zones[z].free[0].push(pfn)
             }
             return big
         }
@@ -78,30 +182,9 @@ public struct PageAllocator {
         let start = (zones[z].fresh + size - 1).aligned(order: order)
         guard start + size <= zones[z].end else { return nil }
         // Frames skipped to align the block stay usable as order-0 frames.
-        for pfn in zones[z].fresh..<start { zones[z].free[0].append(Int32(pfn.raw)) }
+        for pfn in zones[z].fresh..<start { zones[z].free[0].push(pfn) }
         zones[z].fresh = start + size
         return start
-    }
-
-    private mutating func pop(_ order: Int, _ z: Int) -> Pfn? {
-        if lifo {
-            guard let pfn = zones[z].free[order].popLast() else { return nil }
-            return Pfn(Int(pfn))
-        }
-        guard zones[z].fifoHead[order] < zones[z].free[order].count else { return nil }
-        let pfn = zones[z].free[order][zones[z].fifoHead[order]]
-        zones[z].fifoHead[order] += 1
-        if zones[z].fifoHead[order] == zones[z].free[order].count {
-            zones[z].free[order].removeAll(keepingCapacity: true)
-            zones[z].fifoHead[order] = 0
-        }
-        return Pfn(Int(pfn))
-    }
-
-    /// Returns a block to its zone's free list.
-    mutating func give(_ pfn: Pfn, order: Int) {
-        log.write(Obj.allocator)
-        zones[pfn >= movableStart ? 1 : 0].free[order].append(Int32(pfn.raw))
     }
 }
 
@@ -114,7 +197,8 @@ extension Kernel {
     func allocPages(_ t: KTask, order: Int = 0, movable: Bool = false) async -> Pfn? {
         await t.step()
         guard let pfn = memory.allocator.take(order: order,
-                                              movable: movable && !t.memallocPin) else {
+                                              movable: movable && !t.memallocPin,
+                                              cpu: t.cpu) else {
             return nil
         }
         // The new owner's clear_page() writes the frame (its epoch changes, so what was
@@ -160,7 +244,7 @@ extension Kernel {
             withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
         await t.step()
-        memory.allocator.give(pfn, order: order)
+        memory.allocator.give(pfn, order: order, cpu: t.cpu)
         checks.stats.pagesFreed += 1 << order
     }
 }

@@ -26,7 +26,8 @@ public struct PhysicalMemory {
         allocator = PageAllocator(
             firstPfn: Kernel.firstAllocatablePfn, endPfn: Kernel.ramEnd,
             movableStart: config.has(.movableZone) ? Pfn(Kernel.ramPfns / 2) : nil,
-            lifo: config.has(.allocLifo), log: log)
+            lifo: config.has(.allocLifo),
+            pcpOrders: PageAllocator.pcpOrders(config), log: log)
         zeroPfn = Kernel.firstAllocatablePfn - 1
         memmap.fillInSweep(Pfn(0)..<Kernel.firstAllocatablePfn) {
             $0.flags = [.reserved]

@@ -32,6 +32,13 @@ enum Obj {
     static func pageCache(_ inode: InodeID) -> ObjectID { make(7, inode.raw) }
     /// The page allocator's free lists.
     static let allocator = make(8, 0)
+    /// One list of a CPU's per-cpu free lists (struct per_cpu_pages): by zone and order
+    /// (`list` = zone * 11 + order), so an order-0 allocation looking at another CPU's
+    /// list does not conflict with that CPU's freeing a THP.
+    static func pcp(_ cpu: Int, list: Int) -> ObjectID { make(72, cpu << 8 | list) }
+    /// Which CPUs have per-cpu lists: a CPU's first free writes it, an allocation that
+    /// walks the other CPUs' lists reads it.
+    static let pcpSet = make(73, 0)
     /// A frame's contents (user data).
     static func frame(_ pfn: Pfn) -> ObjectID { make(9, pfn.raw) }
     /// A process's mm->tlb_flush_pending (mmu_gathers in progress on the mm).
@@ -150,7 +157,7 @@ enum Obj {
             62: "mount table", 63: "block device list", 64: "array length",
             65: "DAX entry (index)", 66: "DAX entry (PMD)", 67: "pmem namespace geometry",
             68: "pmem namespace pgmap", 69: "pmem block allocator", 70: "pmem freed blocks",
-            71: "process count",
+            71: "process count", 72: "per-cpu free list", 73: "per-cpu list set",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -179,6 +186,8 @@ enum Obj {
         case 20: return { kind($0) == 20 }
         case 21: return { [10, 21].contains(kind($0)) }
         case 48: return { [52, 53].contains(kind($0)) }
+        // The allocator's digest holds every CPU's free lists.
+        case 8: return { [72, 73].contains(kind($0)) }
         case 7:
             let inode = InodeID(Int(key.raw & 0x00ff_ffff_ffff_ffff))
             return { $0 == iMmap(inode) }
