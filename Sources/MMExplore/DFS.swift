@@ -80,6 +80,12 @@ final class DFSExplorer: Chooser {
     private(set) var sleepSetBroken = false
     /// Backtrack points added by race analysis, by object (nil: not profiling).
     var profile: RaceProfile?
+    /// The memory budget (`ExecutionLimits.maxMemory`): race analysis of an execution of
+    /// a million steps builds tables of that size after the execution's own checks.
+    var maxMemory: UInt64?
+    /// Set (the resident size) when race analysis stopped at the memory budget: the
+    /// exploration cannot go on soundly and stops, with what it counted.
+    var memoryStopped: UInt64?
 
     /// A fresh explorer of the whole tree.
     init(dpor: Bool, bound: Int?) {
@@ -195,6 +201,7 @@ final class DFSExplorer: Chooser {
     /// Returns false when the subtree is exhausted.
     func advance(_ records: [StepRecord]) -> Bool {
         if dpor { analyzeRaces(records, nodes: nodes.count, from: divergence) }
+        if memoryStopped != nil { return false }
         abandoned = false
         sleepSetBroken = false
         asleep = nil
@@ -202,7 +209,11 @@ final class DFSExplorer: Chooser {
         while i >= floor {
             let t = nodes[i].chosen
             nodes[i].done |= 1 << UInt64(t)
-            if dpor { nodes[i].stepOf.append((t, records[i])) }
+            // Only a node with a choice has later children that need this step's record
+            // for their sleep sets (an execution may have a million steps without one).
+            if dpor && nodes[i].enabled & (nodes[i].enabled - 1) != 0 {
+                nodes[i].stepOf.append((t, records[i]))
+            }
             let closed = nodes[i].done | nodes[i].sleep | ~nodes[i].enabled
             var next: Int?
             handoff = []

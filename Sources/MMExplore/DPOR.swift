@@ -137,7 +137,13 @@ extension DFSExplorer {
         let n = count
         if n < 2 { return }
         var width = 0
-        for j in 0..<n { width = max(width, Int(records[j].thread) + 1) }
+        var threads: UInt64 = 0
+        for j in 0..<n {
+            width = max(width, Int(records[j].thread) + 1)
+            threads |= 1 << UInt64(records[j].thread)
+        }
+        // One thread ran every step: nothing to reverse.
+        if threads & (threads - 1) == 0 { return }
         // clock[j * width + t] = number of steps of thread t that happen before or are j.
         var clock = [UInt32](repeating: 0, count: n * width)
         var local = [UInt32](repeating: 0, count: n)
@@ -154,6 +160,11 @@ extension DFSExplorer {
         preds.reserveCapacity(8)
 
         for j in 0..<n {
+            if j & 0xffff == 0xffff, let max = maxMemory, let rss = residentBytes(),
+               rss > max {
+                memoryStopped = rss
+                return
+            }
             let r = records[j]
             let q = Int(r.thread)
             fixed.removeAll(keepingCapacity: true)

@@ -194,6 +194,7 @@ struct Runner<Outcome: Hashable> {
             dfs.profile = RaceProfile()
         }
         defer { if let p = dfs.profile { control.absorb(p) } }
+        dfs.maxMemory = control.limits.maxMemory
         var tally = Tally<Outcome>(keepLog: keepLog)
         var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
         var boundCut = false
@@ -219,9 +220,12 @@ struct Runner<Outcome: Hashable> {
                 control.reportDone(1)
             }
             progress?.tick(control.executionsDone)
-            if !dfs.advance(x.records) {
-                return PartResult(tally: tally, finished: true, boundCut: boundCut)
+            let more = dfs.advance(x.records)
+            if let rss = dfs.memoryStopped {
+                control.budgetStopped(.memory(resident: rss))
+                return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
+            if !more { return PartResult(tally: tally, finished: true, boundCut: boundCut) }
             if stop { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
         }
     }

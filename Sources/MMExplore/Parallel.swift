@@ -20,6 +20,12 @@
 import Dispatch
 import Foundation
 
+/// What the probe execution of `parallelDFS` found: a budget stopped it, the tree has no
+/// choice (one part), or the partition node and the top parts cut there.
+private enum ProbeResult {
+    case stopped, whole, cut(Int, [(prefix: [DFSNode], splits: Bool)])
+}
+
 extension Runner {
     /// Runs parts 0..<count (inline with one job, else on worker threads) and returns
     /// their results in index order. Progress is reported from the calling thread.
@@ -75,16 +81,26 @@ extension Runner {
         let unfinished = PartResult<Outcome>(tally: Tally(), finished: false)
         let stopped = (1, [(index: 0, result: unfinished)])
         // A probe execution (not counted) finds the partition node.
-        let first = DFSExplorer(dpor: dpor, bound: bound)
-        let (x0, end0, _) = execute(first, recording: first.dpor)
-        if budgetStopped(end0) { return stopped }
-        guard let p = first.partition, p < first.nodes.count else {
+        // The probe's execution and nodes are dropped before the tree is explored: an
+        // execution of millions of steps (touching 16G) would otherwise be held twice.
+        let probe: ProbeResult = {
+            let first = DFSExplorer(dpor: dpor, bound: bound)
+            let (x0, end0, _) = execute(first, recording: first.dpor)
+            if budgetStopped(end0) { return .stopped }
+            guard let p = first.partition, p < first.nodes.count else { return .whole }
+            // Naive subtrees below the partition node are alike: cut there only.
+            guard let top = cut(first, x0.records, prefix: [], from: p, partition: p)
+            else { return .stopped }
+            return .cut(p, top)
+        }()
+        let p: Int, top: [(prefix: [DFSNode], splits: Bool)]
+        switch probe {
+        case .stopped: return stopped
+        case .whole:
             let whole = shard?.owns(part: 0) ?? true
             return (1, whole ? [(0, runDFS(DFSExplorer(dpor: dpor, bound: bound), part: 0))] : [])
+        case .cut(let node, let parts): (p, top) = (node, parts)
         }
-        // Naive subtrees below the partition node are alike: cut there only.
-        guard let top = cut(first, x0.records, prefix: [], from: p, partition: p)
-        else { return stopped }
         let mine = (0..<top.count).filter { shard?.owns(part: $0) ?? true }
         let results = runTree(mine.map { k in
             PartTask(root: k, prefix: top[k].prefix, splits: top[k].splits)

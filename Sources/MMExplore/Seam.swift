@@ -190,6 +190,16 @@ public final class AccessLog {
     @exclusivity(unchecked) @usableFromInline var current = Footprint()
     /// Check accesses (see `auditEnabledByDefault`).
     public let audit: Bool
+    /// The memory budget (`ExecutionLimits.maxMemory`), set by the execution: a step that
+    /// touches millions of objects (freeing 4 GB of frames at once) grows its footprint
+    /// between two of the execution's budget checks.
+    @exclusivity(unchecked) var maxMemory: UInt64?
+    /// The footprint size at which the budget is checked next (doubling, as the storage).
+    @exclusivity(unchecked) @usableFromInline var nextSizeCheck = 1 << 16
+    /// Set when a step's footprint would take the process past `maxMemory` (the resident
+    /// size it would reach): recording stops, and the execution stops at its next
+    /// scheduling point, uncounted.
+    @exclusivity(unchecked) public private(set) var overBudget: UInt64?
     /// What the audit found, in order.
     @exclusivity(unchecked) public private(set) var findings: [String] = []
     /// Checks each step of the concurrent phase when auditing (the model compares its
@@ -248,10 +258,23 @@ public final class AccessLog {
     @usableFromInline func record(_ object: ObjectID, _ kind: AccessKind) {
         if mode == .step {
             current.add(object, kind)
+            if current.count >= nextSizeCheck { footprintGrew() }
         } else if audit {
             finding("\(kind) of \(object) outside any step "
                     + "(before a thread's first scheduling point)")
         }
+    }
+
+    /// A step's footprint reached `nextSizeCheck`: stops recording when its next doubling
+    /// would take the process past the memory budget.
+    @usableFromInline func footprintGrew() {
+        nextSizeCheck *= 2
+        guard let max = maxMemory, let rss = residentBytes() else { return }
+        let growth = UInt64(current.count) * 2 * UInt64(MemoryLayout<Access>.stride)
+        guard rss + growth > max else { return }
+        overBudget = rss + growth
+        current = Footprint()
+        mode = .off
     }
 
     /// Adds an audit finding.
@@ -273,7 +296,9 @@ public final class AccessLog {
     func takeStep() -> Footprint {
         let fp = current
         current = Footprint()
-        if audit, let auditor {
+        // A step cut off by the memory budget recorded only part of what it touched; the
+        // execution is not counted, so there is nothing to audit.
+        if audit, overBudget == nil, let auditor {
             for f in auditor.check(fp) { finding(f) }
         }
         return fp
