@@ -35,4 +35,21 @@ struct MemoryBudgetTests {
         limited.analyzeRaces(one, nodes: one.count, from: 0)
         #expect(limited.memoryStopped == nil)
     }
+
+    /// A step that touches 70,000 objects: past the budget, its log stops recording (the
+    /// execution then stops at its next scheduling point) instead of growing further.
+    @Test func aHugeStepStopsRecordingAtTheMemoryBudget() {
+        let log = AccessLog(audit: false)
+        log.maxMemory = 1
+        log.enter(.step)
+        for i in 0..<70_000 { log.write(ObjectID(UInt64(i))) }
+        #expect(log.overBudget != nil)
+        #expect(log.currentFootprint.count == 0)
+        #expect(!log.isRecording)
+        let unlimited = AccessLog(audit: false)
+        unlimited.enter(.step)
+        for i in 0..<70_000 { unlimited.write(ObjectID(UInt64(i))) }
+        #expect(unlimited.overBudget == nil)
+        #expect(unlimited.currentFootprint.count == 70_000)
+    }
 }
