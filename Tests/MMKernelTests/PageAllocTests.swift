@@ -6,17 +6,26 @@ import Testing
 /// rmqueue_pcplist): a CPU reuses its own frees first and another CPU's once drained;
 /// frees on two CPUs touch different lists, so the explorer does not order them.
 @Suite struct PageAllocTests {
+    static let cpu0 = KTask.detached(name: "T0", cpu: 0)
+    static let cpu1 = KTask.detached(name: "T1", cpu: 1)
+
+    /// Two frames allocated on CPU 0, then freed: the first by `first`, the second by
+    /// `second`.
+    static func twoFreed(_ m: Machine, first: KTask, second: KTask) async -> (Pfn, Pfn) {
+        let p1 = await m.kernel.allocPages(cpu0)!
+        let p2 = await m.kernel.allocPages(cpu0)!
+        await m.kernel.putPage(first, p1)
+        await m.kernel.putPage(second, p2)
+        return (p1, p2)
+    }
+
     /// A CPU's own most recent free comes back first; with its list empty, another CPU's
     /// free (through the drain); a CPU with nothing freed anywhere gets a never-used frame.
     @Test func ownCpuFirstThenAnotherCpusFree() async {
         let m = await Machine(.v6_1)
-        let cpu0 = KTask.detached(name: "T0", cpu: 0), cpu1 = KTask.detached(name: "T1", cpu: 1)
-        let p1 = await m.kernel.allocPages(cpu0)!
-        let p2 = await m.kernel.allocPages(cpu0)!
-        await m.kernel.putPage(cpu1, p1)
-        await m.kernel.putPage(cpu0, p2)
-        #expect(await m.kernel.allocPages(cpu0) == p2)
-        #expect(await m.kernel.allocPages(cpu0) == p1)
+        let (p1, p2) = await Self.twoFreed(m, first: Self.cpu1, second: Self.cpu0)
+        #expect(await m.kernel.allocPages(Self.cpu0) == p2)
+        #expect(await m.kernel.allocPages(Self.cpu0) == p1)
         let fresh = await m.kernel.allocPages(KTask.detached(name: "T2", cpu: 2))!
         #expect(fresh != p1 && fresh != p2)
     }
@@ -25,12 +34,8 @@ import Testing
     /// next frame handed out on every CPU.
     @Test func withoutPcpListsTheLatestFreeAnywhereComesFirst() async {
         let m = await Machine(.v6_1, [(.pcpLists, false)])
-        let cpu0 = KTask.detached(name: "T0", cpu: 0), cpu1 = KTask.detached(name: "T1", cpu: 1)
-        let p1 = await m.kernel.allocPages(cpu0)!
-        let p2 = await m.kernel.allocPages(cpu0)!
-        await m.kernel.putPage(cpu0, p1)
-        await m.kernel.putPage(cpu1, p2)
-        #expect(await m.kernel.allocPages(cpu0) == p2)
+        let (_, p2) = await Self.twoFreed(m, first: Self.cpu0, second: Self.cpu1)
+        #expect(await m.kernel.allocPages(Self.cpu0) == p2)
     }
 
     /// Explores T0 and T1 (CPUs 0 and 1) on a v6.1 kernel (with `overrides`) after an
