@@ -31,7 +31,7 @@ extension Kernel {
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
         let bytes = min(len, UInt64(got) << 12 - (buffer - first))
         if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }
-        let epochs = held.pfns.map { memory.memmap.pfnValid($0) ? page($0).epoch : 0 }
+        let epochs = held.pfns.map { memory.memmap.pfnValid($0) ? identity($0).epoch : 0 }
         // submit_bio(): the DMA engine runs as its own agent; the caller sleeps until
         // the bio completes (the end_io releases the pages).
         let (agentName, done) = dioIdentity(t)
@@ -94,9 +94,11 @@ extension Kernel {
             // The DMA engine's access to one page: the frame's contents (or the file's or
             // device's store behind it) record it.
             await t.step()
+            // Whether the frame was freed or reused is its identity (flags, epoch), not its
+            // counts: a get or put of the page by another CPU does not order against it.
             if memory.memmap.isRemoved(pfn) || (memory.memmap.pfnValid(pfn)
-                                         && (page(pfn).flags.contains(.free)
-                                             || page(pfn).epoch != epochs[i])) {
+                                         && (identity(pfn).flags.contains(.free)
+                                             || identity(pfn).epoch != epochs[i])) {
                 report(.dmaAfterFree,
                        "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
                        + "freed or reused while the I/O held it", t)
