@@ -33,8 +33,8 @@ extension Kernel {
             defer { addr += PAGE_SIZE }
             // next_uptodate_page(): uptodate pages only, and not the readahead marker.
             guard let pfn = files.inodes[inode].cached(Int(vma.pageIndex(addr))),
-                  page(pfn).flags.contains(.uptodate),
-                  !page(pfn).flags.contains(.readahead) else { continue }
+                  identity(pfn).flags.contains(.uptodate),
+                  !identity(pfn).flags.contains(.readahead) else { continue }
             let pte = EntryRef(slot: ref.slot,
                                index: ref.index + (Int(addr >> 12) - Int(faultPage >> 12)))
             guard tables.read(pte.slot, pte.index) == 0 else { continue }

@@ -19,7 +19,7 @@ extension Kernel {
                   files.inodes[inode].cached(index) != nil else { return (nil, .oom, true) }
             readIn = true
         } else if let pfn = files.inodes[inode].cached(index),
-                  page(pfn).flags.contains(.readahead) {
+                  identity(pfn).flags.contains(.readahead) {
             // do_async_mmap_readahead() → page_cache_async_ra(): the marker is reached, so
             // the next window (ra_pages, all of it async: the marker is its first page)
             // starts at the first page not cached yet.

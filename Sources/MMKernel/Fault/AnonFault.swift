@@ -123,7 +123,7 @@ extension Kernel {
         case .refcount:
             return h.refcount == 1
         case .anonExclusive:
-            return page(pfn).flags.contains(.anonExclusive) || h.refcount == 1
+            return identity(pfn).flags.contains(.anonExclusive) || h.refcount == 1
         }
     }
 
@@ -145,7 +145,7 @@ extension Kernel {
             return .done
         }
         if let old {
-            if page(old).flags.contains(.anon) { mms[vmf.mm].anonPages -= 1 } else {
+            if identity(old).flags.contains(.anon) { mms[vmf.mm].anonPages -= 1 } else {
                 mms[vmf.mm].filePages -= 1
             }
         }

@@ -184,8 +184,8 @@ extension Kernel {
     /// cannot take the data it received for clean.
     private func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
         for pfn in pfns where memory.memmap.pfnValid(pfn) && !memory.memmap.isRemoved(pfn) {
-            guard compoundHead(pfn) == pfn, !page(pfn).flags.contains(.head) else { continue }
-            if !page(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }
+            guard compoundHead(pfn) == pfn, !identity(pfn).flags.contains(.head) else { continue }
+            if !identity(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }
         }
     }
 }

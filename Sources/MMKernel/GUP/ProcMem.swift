@@ -43,7 +43,7 @@ extension Kernel {
         if pfn == memory.zeroPfn || isHugeZero(compoundHead(pfn)) {
             report(.cowBypass, "FOLL_FORCE write at \(hex(addr)) of a private mapping went "
                    + "into the zero page", t)
-        } else if memory.memmap.pfnValid(pfn) && !page(pfn).flags.contains(.anon) {
+        } else if memory.memmap.pfnValid(pfn) && !identity(pfn).flags.contains(.anon) {
             report(.cowBypass, "FOLL_FORCE write at \(hex(addr)) of a private mapping went "
                    + "into page-cache page \(hex(pfn)) (the file), not a COW copy", t)
         }

@@ -141,7 +141,7 @@ extension Kernel {
         var r = FaultResult.done
         if vmf.isWrite && !shared {
             r = await hugetlbWp(t, &vmf, entry,
-                                pagecache: fromCache || !page(pfn).flags.contains(.anon))
+                                pagecache: fromCache || !identity(pfn).flags.contains(.anon))
         }
         await unlock(t, ptl)
         return r
@@ -160,7 +160,7 @@ extension Kernel {
         var r = FaultResult.done
         if vmf.isWrite && !layout.isWrite(entry) && !vmf.vma.flags.contains(.mayShare) {
             let pfn = layout.pfn(entry)
-            r = await hugetlbWp(t, &vmf, entry, pagecache: !page(pfn).flags.contains(.anon))
+            r = await hugetlbWp(t, &vmf, entry, pagecache: !identity(pfn).flags.contains(.anon))
         } else {
             let want = PTEBits.accessed | (vmf.isWrite ? PTEBits.dirty : 0)
             if entry & want != want {

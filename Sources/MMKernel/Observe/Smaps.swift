@@ -47,7 +47,7 @@ extension Kernel {
             case .pte where w.entry != 0 && layout.isPresent(w.entry):
                 if let pfn = vmNormalPage(vma, addr, w.entry, nil) {
                     out.rss += 4
-                    if page(pfn).flags.contains(.anon) { out.anonymous += 4 }
+                    if identity(pfn).flags.contains(.anon) { out.anonymous += 4 }
                 }
             case .pmd where w.entry == 0, .pud where w.entry == 0, .pgd where w.entry == 0:
                 // A hole above the PTE level maps nothing: skip the whole block.

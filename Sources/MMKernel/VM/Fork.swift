@@ -79,7 +79,7 @@ extension Kernel {
                     if e != pmd { await writeEntry(t, srcPmd, e, .pmd, "copy_huge_pmd(wrprotect)") }
                 }
                 let pfn = layout.pfn(pmd)
-                if !isHugeZero(pfn) && page(pfn).flags.contains(.anon) {
+                if !isHugeZero(pfn) && identity(pfn).flags.contains(.anon) {
                     await getPage(t, pfn)
                     withPage(pfn) {
                         $0.entireMapcount += 1
@@ -103,7 +103,7 @@ extension Kernel {
                     guard let dref = await pteAlloc(t, vmf) else { return }
                     var e = pte
                     if cow, let pfn = vmNormalPage(vma, addr, pte, t),
-                       page(pfn).flags.contains(.anon),
+                       identity(pfn).flags.contains(.anon),
                        config.has(.forkEarlyCowPinned), pageMaybeDMAPinned(pfn) {
                         // copy_present_page() (v5.9+ "mm: Do early cow for pinned pages during
                         // fork() for ptes"): a page that may be pinned for DMA is copied for the
@@ -124,7 +124,7 @@ extension Kernel {
                             $0.mapcount += 1
                             $0.flags.remove(.anonExclusive)
                         }
-                        if page(pfn).flags.contains(.anon) { mms[child].anonPages += 1 } else {
+                        if identity(pfn).flags.contains(.anon) { mms[child].anonPages += 1 } else {
                             mms[child].filePages += 1
                         }
                     }

@@ -28,7 +28,7 @@ extension Kernel {
                 let ref = EntryRef(slot: slot, index: PageTableLevel.pte.index(addr))
                 let pte = tables.read(slot, ref.index)
                 if pte != 0, layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t),
-                   page(pfn).flags.contains(.anon), !page(pfn).flags.contains(.head),
+                   identity(pfn).flags.contains(.anon), !identity(pfn).flags.contains(.head),
                    compoundHead(pfn) == pfn, page(pfn).mapcount == 1 {
                     withPage(pfn) { $0.flags.remove(.dirty) }
                     let clean = pte & ~(PTEBits.accessed | PTEBits.dirty)
@@ -70,7 +70,7 @@ extension Kernel {
             while addr < next {
                 let pte = tables.read(slot, PageTableLevel.pte.index(addr))
                 if pte != 0, layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t),
-                   page(pfn).flags.contains(.anon), !page(pfn).flags.contains(.head),
+                   identity(pfn).flags.contains(.anon), !identity(pfn).flags.contains(.head),
                    compoundHead(pfn) == pfn, page(pfn).mapcount == 1 {
                     await getPage(t, pfn)  // isolate_lru_page()
                     isolated.append((addr, pfn))
@@ -88,14 +88,14 @@ extension Kernel {
     /// when page_ref_freeze(page, 1) finds only the isolation reference. The isolation
     /// reference is dropped at the end in every case (putback or free).
     private func shrinkAnonPage(_ t: KTask, mm: MMID, vma: VMA, _ addr: UInt64, _ pfn: Pfn) async {
-        if !page(pfn).flags.contains(.swapBacked) {
+        if !identity(pfn).flags.contains(.swapBacked) {
             let unmapped = await tryToUnmapLazyFree(t, mm: mm, vma: vma, addr, pfn)
             if unmapped {
                 // page_ref_freeze(page, 1) fails while someone else holds a reference: the
                 // page is kept (putback) and freed by that holder's last put.
                 await t.step()
                 let r = page(pfn).refcount
-                if r != 1 || page(pfn).flags.contains(.dirty) {
+                if r != 1 || identity(pfn).flags.contains(.dirty) {
                     t.exec.note("shrink_page_list: pfn \(hex(pfn)) unmapped but ref \(r): kept")
                 } else {
                     t.exec.note("shrink_page_list: lazy-free pfn \(hex(pfn)) discarded "
@@ -130,7 +130,7 @@ extension Kernel {
         await writeEntry(t, ref, 0, .pte, "ptep_clear_flush(try_to_unmap_one)")
         await flushTLBPage(t, mm: mm, addr)
         if pte & PTEBits.dirty != 0 { withPage(pfn) { $0.flags.insert(.dirty) } }
-        var discard = !page(pfn).flags.contains(.dirty)
+        var discard = !identity(pfn).flags.contains(.dirty)
         if config.has(.madvFreeRefcountCheck) {
             // "mm: fix race between MADV_FREE reclaim and blkdev direct IO read": a GUP
             // reference (direct I/O in flight) makes the refcount exceed 1 + mapcount.
@@ -139,7 +139,7 @@ extension Kernel {
             await t.step()
             let refs = page(pfn).refcount
             let maps = page(pfn).mapcount
-            discard = refs == 1 + maps && !page(pfn).flags.contains(.dirty)
+            discard = refs == 1 + maps && !identity(pfn).flags.contains(.dirty)
         }
         if !discard {
             await writeEntry(t, ref, pte, .pte, "set_pte_at(try_to_unmap_one: keep)")

@@ -60,7 +60,7 @@ extension Kernel {
                     // are migrated).
                     mms[mm].anonPages -= 1
                 } else if layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t) {
-                    if page(pfn).flags.contains(.anon) { mms[mm].anonPages -= 1 } else {
+                    if identity(pfn).flags.contains(.anon) { mms[mm].anonPages -= 1 } else {
                         mms[mm].filePages -= 1
                     }
                     removePteMapping(t, pfn)
@@ -97,12 +97,12 @@ extension Kernel {
             report(.useAfterFree, "zap_huge_pmd: vm_normal_folio_pmd: struct page of pfn "
                    + "\(hex(pfn)) was removed", t)
         }
-        if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && page(pfn).flags.contains(.anon) {
+        if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && identity(pfn).flags.contains(.anon) {
             withPage(pfn) { $0.entireMapcount -= 1 }
             mms[mm].anonPages -= 512
             tlb.pages.append(pfn)
         } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn)
-            && page(pfn).flags.contains(.zoneDevice)
+            && identity(pfn).flags.contains(.zoneDevice)
                     && page(pfn).entireMapcount > 0 {
             // v6.15+ DAX folio PMD (vmf_insert_folio_pmd): file rmap and reference.
             withPage(pfn) { $0.entireMapcount -= 1 }
