@@ -262,7 +262,9 @@ extension Kernel {
     /// false then.
     func pmdTableStillLive(_ t: KTask, _ ref: EntryRef, pfn: Pfn, _ who: String) async -> Bool {
         await t.step()
-        if tables.pfn(ofSlot: ref.slot) == pfn && identity(pfn).flags.contains(.table) { return true }
+        if tables.pfn(ofSlot: ref.slot) == pfn && identity(pfn).flags.contains(.table) {
+            return true
+        }
         report(.useAfterFree, "\(who): PMD table page \(hex(pfn)) was freed after the walk "
                + "found it (unshared, then torn down by its last sharer)", t)
         return false
