@@ -140,38 +140,28 @@ extension Kernel {
         devices.pgmaps.withUnrecorded(i) { $0.refs += n }
     }
 
-    /// Models put_dev_pagemap() → percpu_ref_put(): reads the ref's mode; in percpu mode a
-    /// commuting update of the count, in atomic mode (after the kill) a dec-and-test whose
-    /// put that drops the count to zero runs the release callback,
-    /// dev_pagemap_percpu_release(): complete(&pgmap->done).
+    /// Models put_dev_pagemap() → percpu_ref_put(): a commuting update of the count, in
+    /// percpu and atomic mode alike (see `pgmapPut` for why the release is the waiter's).
     public func putDevPagemap(_ t: KTask, _ i: PgmapID, _ n: Int = 1) async {
         await t.step()
         pgmapPut(t, i, n)
     }
 
     /// Drops `n` references (see `putDevPagemap`); shared with percpu_ref_kill's put of
-    /// the base reference.
+    /// the base reference. A commuting update of the count in either mode: the put
+    /// itself neither reads the mode nor tests for zero. In the kernel exactly one put
+    /// (the one that reaches zero after the kill) runs the release, but all that release
+    /// does is complete `done`, and only memunmap_pages() waits for it: the waiter
+    /// observes "killed and drained" from the count itself (`pgmapWaitDrained`), so which
+    /// put was last observes nothing and the puts need no order among them.
     private func pgmapPut(_ t: KTask, _ i: PgmapID, _ n: Int) {
-        log.read(Obj.pgmapLive(i))
-        // In percpu mode a put only adds to this CPU's count: puts commute. After the kill
-        // the ref is atomic and each put tests for zero: the one that reaches it runs the
-        // release, so two puts in the other order swap that role (a write, not an update:
-        // recorded as an update, a sleeping put kept its "not the last" step after another
-        // put made it the last, and DPOR skipped orders).
-        let atomic = devices.pgmaps.unrecorded(i).state != .live
-        log.access(Obj.pgmapRef(i), atomic ? .write : .update)
+        log.update(Obj.pgmapRef(i))
         devices.pgmaps.withUnrecorded(i) { $0.refs -= n }
         let after = devices.pgmaps.unrecorded(i)
-        // The count reaches zero only after the kill (the base reference is held until
-        // then): the atomic put that reaches it runs the release.
+        // The base reference is held until the kill, so a count below zero is a put with
+        // no reference behind it, whatever the order of the others.
         if after.refs < 0 {
             report(.refcountUnderflow, "percpu_ref_put: pgmap\(i) (\(after.owner)) below zero", t)
-            devices.pgmaps.withUnrecorded(i) { $0.refs = 0 }
-        }
-        if after.state == .dying && after.refs <= 0 {
-            log.write(Obj.pgmapDone(i))
-            devices.pgmaps.withUnrecorded(i) { $0.state = .dead }
-            t.exec.note("dev_pagemap_percpu_release(pgmap\(i)): complete(done)")
         }
     }
 
@@ -184,18 +174,33 @@ extension Kernel {
     }
 
     /// Models wait_for_completion(&pgmap->done) in memunmap_pages(): blocks until the
-    /// release callback completed `done` (the step after waking reads it again).
+    /// release callback, dev_pagemap_percpu_release(), completed `done`: that happens once
+    /// the killed ref's count reaches zero, so the wait reads the mode and the count (and
+    /// again in the step after waking), and the step that sees it drained records the
+    /// completion.
     private func pgmapWaitDrained(_ t: KTask, _ i: PgmapID) async {
         await t.step()
-        log.read(Obj.pgmapDone(i))
-        if devices.pgmaps.unrecorded(i).state != .dead {
+        if !pgmapDrained(i) {
             t.exec.note("wait_for_completion(pgmap\(i)->done): "
                         + "\(devices.pgmaps.unrecorded(i).refs) refs left")
             await t.exec.block(until: { [unowned self] in
-                                   self.devices.pgmaps.unrecorded(i).state == .dead
+                                   let p = self.devices.pgmaps.unrecorded(i)
+                                   return p.state != .live && p.refs <= 0
                                }, on: Obj.pgmap(i))
-            log.read(Obj.pgmapDone(i))
+            _ = pgmapDrained(i)
         }
+        log.write(Obj.pgmapDone(i))
+        devices.pgmaps.withUnrecorded(i) { $0.state = .dead }
+        t.exec.note("dev_pagemap_percpu_release(pgmap\(i)): complete(done)")
+    }
+
+    /// Whether pgmap `i`'s ref was killed and its count reached zero (what the release
+    /// callback's completion of `done` stands for): reads the mode and the count.
+    private func pgmapDrained(_ i: PgmapID) -> Bool {
+        log.read(Obj.pgmapLive(i))
+        log.read(Obj.pgmapRef(i))
+        let p = devices.pgmaps.unrecorded(i)
+        return p.state != .live && p.refs <= 0
     }
 
     /// Models memunmap_pages() (mm/memremap.c, 6.1/7.2 steps): percpu_ref_kill, drop the

@@ -91,8 +91,8 @@ enum Obj {
     /// A dev_pagemap's percpu_ref mode (live, or killed): what percpu_ref_tryget_live()
     /// reads and percpu_ref_kill() writes, apart from the count (`pgmapRef`).
     static func pgmapLive(_ pgmap: PgmapID) -> ObjectID { make(58, pgmap.raw) }
-    /// A dev_pagemap's `done` completion: completed by the release callback (the put that
-    /// drops the killed ref to zero), waited for by memunmap_pages().
+    /// A dev_pagemap's `done` completion: completed once the killed ref's count reaches
+    /// zero, which memunmap_pages()'s wait observes from the count and records.
     static func pgmapDone(_ pgmap: PgmapID) -> ObjectID { make(59, pgmap.raw) }
     /// The huge zero page pointer (huge_zero_page / huge_zero_folio).
     static let hugeZero = make(55, 0)
