@@ -174,23 +174,20 @@ extension Kernel {
     }
 
     /// Models wait_for_completion(&pgmap->done) in memunmap_pages(): blocks until the
-    /// release callback, dev_pagemap_percpu_release(), completed `done`, which happens once
-    /// the killed ref's count reaches zero. Whether the wait had to sleep observes nothing
-    /// (the explorer tests the condition as it does between steps), so the puts need no
-    /// order against it; the step that goes on reads the mode and the count, which orders
-    /// it after every put, and records the completion.
+    /// release callback, dev_pagemap_percpu_release(), completed `done`: that happens once
+    /// the killed ref's count reaches zero, so the wait reads the mode and the count (and
+    /// again in the step after waking), and the step that sees it drained records the
+    /// completion.
     private func pgmapWaitDrained(_ t: KTask, _ i: PgmapID) async {
         await t.step()
-        let drained = { [unowned self] () -> Bool in
-            let p = self.devices.pgmaps.unrecorded(i)
-            return p.state != .live && p.refs <= 0
-        }
-        t.exec.note(drained() ? "wait_for_completion(pgmap\(i)->done): done"
-                    : "wait_for_completion(pgmap\(i)->done): "
-                      + "\(devices.pgmaps.unrecorded(i).refs) refs left")
-        await t.exec.block(until: drained, on: Obj.pgmap(i))
         if !pgmapDrained(i) {
-            internalError("wait_for_completion(pgmap\(i)->done) returned before the drain", t)
+            t.exec.note("wait_for_completion(pgmap\(i)->done): "
+                        + "\(devices.pgmaps.unrecorded(i).refs) refs left")
+            await t.exec.block(until: { [unowned self] in
+                                   let p = self.devices.pgmaps.unrecorded(i)
+                                   return p.state != .live && p.refs <= 0
+                               }, on: Obj.pgmap(i))
+            _ = pgmapDrained(i)
         }
         log.write(Obj.pgmapDone(i))
         devices.pgmaps.withUnrecorded(i) { $0.state = .dead }
