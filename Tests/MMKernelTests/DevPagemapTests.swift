@@ -54,8 +54,8 @@ import Testing
     /// Holders' puts and the unbind's kill and put of the per-pfn references: every
     /// count change commutes, so what is left to order is the wait's first test of the
     /// count against each holder's put (it reads how many are left): one class per set
-    /// of puts before it, 2^holders, where ordered puts would give holders! times more.
-    /// In every one the memmap goes, after the last put.
+    /// of puts before it, 2^holders (puts that ordered against each other would add
+    /// their orders on top). In every one the memmap goes, after the last put.
     @Test(arguments: [2, 3])
     func putsAfterTheKillCommuteAndTheMemmapGoesLast(holders: Int) {
         let r = Self.unbind(holders: holders, puts: true)

@@ -187,6 +187,8 @@ extension Kernel {
                                    let p = self.devices.pgmaps.unrecorded(i)
                                    return p.state != .live && p.refs <= 0
                                }, on: Obj.pgmap(i))
+            // complete() is sticky: once the count reached zero the wait is over (the
+            // explorer woke it then), so this read only orders it after the puts.
             _ = pgmapDrained(i)
         }
         log.write(Obj.pgmapDone(i))
