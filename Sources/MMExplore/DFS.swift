@@ -131,8 +131,9 @@ final class DFSExplorer: Chooser {
                 while candidates != 0 {
                     let t = candidates.trailingZeroBitCount
                     candidates &= candidates - 1
-                    if let s = parent.step(of: t), !dependent(s, taken) {
+                    if var s = parent.step(of: t), !dependent(s, taken) {
                         sleep |= 1 << UInt64(t)
+                        s.fp = s.fp.after(taken.fp)
                         stepOf.append((t, s))
                     }
                 }
@@ -302,12 +303,14 @@ struct WakeupBranch {
     var children: [WakeupBranch]
 }
 
-/// Two steps are dependent when their footprints conflict, or when they block on or
-/// wake the same wait queue (`extra`; wait queues are apart from the objects' data, see
+/// Whether a sleeping step `a` (recorded at an earlier node) may change behaviour after
+/// step `b`: their footprints interfere (`Footprint.interferes(with:)`: a conflict, or a
+/// decrement of a counter by as much as `a` had room for), or they block on or wake the
+/// same wait queue (`extra`; wait queues are apart from the objects' data, see
 /// DPOR.swift). Steps of the same thread are ordered by program order separately.
 @inline(__always)
 func dependent(_ a: StepRecord, _ b: StepRecord) -> Bool {
-    if a.fp.conflicts(with: b.fp) { return true }
+    if a.fp.interferes(with: b.fp) { return true }
     if a.extra.isEmpty || b.extra.isEmpty { return false }
     for x in a.extra where b.extra.contains(where: { $0.conflicts(with: x) }) { return true }
     return false

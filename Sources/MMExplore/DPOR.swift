@@ -25,15 +25,16 @@
 // orders it after every step that made the condition true.
 
 /// Per-object access history for one race analysis: open addressing over the objects'
-/// raw identities (no Hasher: a multiplicative hash), and the reads and commuting updates
-/// since each object's last write as linked lists in one shared pool (no allocation per
-/// object). A step that touches thousands of struct pages costs linear time.
+/// raw identities (no Hasher: a multiplicative hash), and the reads, commuting updates and
+/// decrements since each object's last write as linked lists in one shared pool (no
+/// allocation per object). A step that touches thousands of struct pages costs linear time.
 struct ObjectTable {
     /// Raw identity + 1 per slot; 0 marks an empty slot.
     private var keys: [UInt64]
     private var lastWrite: [Int32]
     private var readHead: [Int32]
     private var updateHead: [Int32]
+    private var decrementHead: [Int32]
     private var poolStep: [Int32] = []
     private var poolNext: [Int32] = []
     private var used = 0
@@ -44,6 +45,7 @@ struct ObjectTable {
         lastWrite = Array(repeating: -1, count: 4096)
         readHead = Array(repeating: -1, count: 4096)
         updateHead = Array(repeating: -1, count: 4096)
+        decrementHead = Array(repeating: -1, count: 4096)
         shift = 64 - 12
     }
 
@@ -66,11 +68,13 @@ struct ObjectTable {
 
     private mutating func grow() {
         let oldKeys = keys, oldW = lastWrite, oldR = readHead, oldU = updateHead
+        let oldD = decrementHead
         let n = keys.count * 2
         keys = Array(repeating: 0, count: n)
         lastWrite = Array(repeating: -1, count: n)
         readHead = Array(repeating: -1, count: n)
         updateHead = Array(repeating: -1, count: n)
+        decrementHead = Array(repeating: -1, count: n)
         shift -= 1
         used = 0
         for i in oldKeys.indices where oldKeys[i] != 0 {
@@ -78,14 +82,22 @@ struct ObjectTable {
             lastWrite[j] = oldW[i]
             readHead[j] = oldR[i]
             updateHead[j] = oldU[i]
+            decrementHead[j] = oldD[i]
         }
     }
 
     func lastWriteOf(_ i: Int) -> Int32 { lastWrite[i] }
 
-    /// Calls `body` with every read (or update) since the last write of slot `i`.
-    func forEach(_ i: Int, updates: Bool, _ body: (Int32) -> Void) {
-        var k = updates ? updateHead[i] : readHead[i]
+    /// Calls `body` with every access of `kind` (not a write) since the last write of
+    /// slot `i`.
+    func forEach(_ i: Int, _ kind: AccessKind, _ body: (Int32) -> Void) {
+        var k: Int32
+        switch kind {
+        case .read: k = readHead[i]
+        case .update: k = updateHead[i]
+        case .decrement: k = decrementHead[i]
+        case .write: return
+        }
         while k >= 0 {
             body(poolStep[Int(k)])
             k = poolNext[Int(k)]
@@ -93,15 +105,16 @@ struct ObjectTable {
     }
 
     /// Calls `body` with every earlier step an access of `kind` to `object` conflicts
-    /// with: the object's last write, the reads since (unless this only reads) and the
-    /// updates since (unless this is an update too). A step may come more than once.
+    /// with: the object's last write, and the reads, updates and decrements since, except
+    /// those of this access's own kind. A step may come more than once.
     @inline(__always)
     mutating func forEachConflict(_ a: Access, _ body: (Int32) -> Void) {
         let i = slot(a.object)
         let w = lastWriteOf(i)
         if w >= 0 { body(w) }
-        if a.kind != .read { forEach(i, updates: false, body) }
-        if a.kind != .update { forEach(i, updates: true, body) }
+        if a.kind != .read { forEach(i, .read, body) }
+        if a.kind != .update { forEach(i, .update, body) }
+        if a.kind != .decrement { forEach(i, .decrement, body) }
     }
 
     /// Records step `j`'s accesses `fp`, writes last, so that a step that reads and
@@ -119,6 +132,7 @@ struct ObjectTable {
             lastWrite[i] = j
             readHead[i] = -1
             updateHead[i] = -1
+            decrementHead[i] = -1
         case .read:
             poolStep.append(j)
             poolNext.append(readHead[i])
@@ -127,6 +141,10 @@ struct ObjectTable {
             poolStep.append(j)
             poolNext.append(updateHead[i])
             updateHead[i] = Int32(poolStep.count - 1)
+        case .decrement:
+            poolStep.append(j)
+            poolNext.append(decrementHead[i])
+            decrementHead[i] = Int32(poolStep.count - 1)
         }
     }
 }

@@ -36,6 +36,14 @@ public enum AccessKind: UInt8, Sendable {
     /// it (e.g. taking an rwsem for read: two readers succeed in either order and leave
     /// the same state); it conflicts with reads and writes.
     case update
+    /// The step subtracts from a counter and then tests only whether the result fell to
+    /// a threshold it chose, and it did not (a reference put that did not drop the last
+    /// reference). Decrements of one object commute with each other in a trace: when the
+    /// last of a run of them stays above the threshold, every order of the run does, so
+    /// none of them sees another result. They conflict with every other kind, `update`
+    /// included: an increment moved before a decrement could hold the count up, or let it
+    /// fall. A decrement that reaches its threshold is recorded as a `write`.
+    case decrement
 
     /// The kind of a step that accesses an object both as `self` and as `other`.
     @inlinable public func joined(_ other: AccessKind) -> AccessKind {
@@ -49,15 +57,40 @@ public struct Access: Hashable, Sendable {
     public var object: ObjectID
     /// Read or write.
     public var kind: AccessKind
+    /// For a `decrement`: how much the step subtracted (0 otherwise).
+    public var amount: UInt16 = 0
+    /// For a `decrement`: how far above its threshold the count stayed (> 0; 0
+    /// otherwise). A sleeping step stays the same step after another decrement of the
+    /// object only while that decrement's amount is below this.
+    public var room: Int32 = 0
     /// Creates an access.
     @inlinable public init(_ object: ObjectID, _ kind: AccessKind) {
         self.object = object
         self.kind = kind
     }
-    /// Two accesses conflict when they touch the same object, unless both only read or
-    /// both are commuting updates.
+    /// Creates a `decrement` access.
+    @inlinable public init(_ object: ObjectID, decrement amount: UInt16, room: Int32) {
+        self.object = object
+        self.kind = .decrement
+        self.amount = amount
+        self.room = room
+    }
+    /// Two accesses conflict when they touch the same object, unless both only read, both
+    /// are commuting updates or both are decrements that stayed above their threshold:
+    /// the dependence of Mazurkiewicz traces, which race analysis uses.
     @inlinable public func conflicts(with other: Access) -> Bool {
         object == other.object && (kind != other.kind || kind == .write)
+    }
+
+    /// Whether a step recorded with `self` may behave differently after a step with
+    /// `other`, in the state where that step ran: a conflict, or a decrement of the
+    /// object by at least `self`'s room (the recorded step would then reach its
+    /// threshold). Sleep sets compare a step recorded at one node with steps taken
+    /// later, so they need this, not `conflicts(with:)`.
+    @inlinable public func interferes(with other: Access) -> Bool {
+        object == other.object
+            && (kind != other.kind || kind == .write
+                || (kind == .decrement && room <= Int32(other.amount)))
     }
 }
 
@@ -111,7 +144,60 @@ public struct Footprint: Hashable, Sendable {
 
     /// Adds every access of `other`.
     @inlinable public mutating func add(_ other: Footprint) {
-        for i in 0..<other.count { add(other[i].object, other[i].kind) }
+        for i in 0..<other.count {
+            let a = other[i]
+            if a.kind == .decrement {
+                addDecrement(a.object, amount: a.amount, room: a.room)
+            } else {
+                add(a.object, a.kind)
+            }
+        }
+    }
+
+    /// Adds a decrement of `object` by `amount` that left it `room` above its threshold.
+    /// A second decrement of the object in the step adds up (the room is the later
+    /// one's); a decrement joined with another kind is a write.
+    @inlinable public mutating func addDecrement(_ object: ObjectID, amount: UInt16,
+                                                 room: Int32) {
+        for i in 0..<count where self[i].object == object {
+            var a = self[i]
+            let sum = Int(a.amount) + Int(amount)
+            if a.kind == .decrement && sum <= Int(UInt16.max) {
+                a.amount = UInt16(sum)
+                a.room = room
+            } else {
+                a = Access(object, .write)
+            }
+            return set(i, a)
+        }
+        add(object, .write)   // appends a new entry; then make it the decrement
+        set(count - 1, Access(object, decrement: amount, room: room))
+    }
+
+    /// This footprint as the same step would record it after a step with `other`
+    /// that it does not interfere with: each decrement's room shrinks by the other's
+    /// decrement of the same object.
+    @inlinable public func after(_ other: Footprint) -> Footprint {
+        var out = self
+        for i in 0..<count where self[i].kind == .decrement {
+            for j in 0..<other.count
+            where other[j].object == self[i].object && other[j].kind == .decrement {
+                var a = out[i]
+                a.room -= Int32(other[j].amount)
+                out.set(i, a)
+            }
+        }
+        return out
+    }
+
+    @usableFromInline mutating func set(_ index: Int, _ access: Access) {
+        switch index {
+        case 0: a0 = access
+        case 1: a1 = access
+        case 2: a2 = access
+        case 3: a3 = access
+        default: spill[index - 4] = access
+        }
     }
 
     @usableFromInline mutating func join(_ index: Int, _ kind: AccessKind) {
@@ -120,13 +206,13 @@ public struct Footprint: Hashable, Sendable {
     }
 
     @usableFromInline mutating func setKind(_ index: Int, _ kind: AccessKind) {
-        switch index {
-        case 0: a0.kind = kind
-        case 1: a1.kind = kind
-        case 2: a2.kind = kind
-        case 3: a3.kind = kind
-        default: spill[index - 4].kind = kind
+        var a = self[index]
+        a.kind = kind
+        if kind != .decrement {
+            a.amount = 0
+            a.room = 0
         }
+        set(index, a)
     }
 
     /// The access at `index` (0..<count).
@@ -155,6 +241,17 @@ public struct Footprint: Hashable, Sendable {
     @inlinable public func conflicts(with other: Footprint) -> Bool {
         for i in 0..<count {
             for j in 0..<other.count where self[i].conflicts(with: other[j]) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// True when some access of `self` interferes with some access of `other`
+    /// (`Access.interferes(with:)`).
+    @inlinable public func interferes(with other: Footprint) -> Bool {
+        for i in 0..<count {
+            for j in 0..<other.count where self[i].interferes(with: other[j]) {
                 return true
             }
         }
@@ -243,6 +340,23 @@ public final class AccessLog {
     /// Records a write of `object` by the running step.
     @inlinable @inline(__always) public func write(_ object: ObjectID) {
         if mode.rawValue >= Mode.step.rawValue { record(object, .write) }
+    }
+
+    /// Records that the running step subtracted `amount` from the counter `object` and
+    /// then tested only whether it fell to a threshold, which it stayed `room` above: a
+    /// `decrement` when `room` > 0 (and the amount fits), else a write.
+    @inlinable @inline(__always)
+    public func decrement(_ object: ObjectID, amount: Int32, room: Int32) {
+        guard mode.rawValue >= Mode.step.rawValue else { return }
+        guard room > 0, amount > 0, amount <= Int32(UInt16.max) else {
+            return record(object, .write)
+        }
+        if mode == .step {
+            current.addDecrement(object, amount: UInt16(amount), room: room)
+            if current.count >= nextSizeCheck { footprintGrew() }
+        } else {
+            record(object, .decrement)
+        }
     }
 
     /// Records a commuting update of `object` by the running step.

@@ -142,7 +142,7 @@ extension Kernel {
         let n = 1 << order
         var head = start
         while head + n <= start + count {
-            withPage(head) { $0.flags.insert(.head); $0.order = UInt8(order) }
+            withIdentity(head) { $0.flags.insert(.head); $0.order = UInt8(order) }
             for i in 1..<n {
                 withPage(head + i) {
                     $0.flags.insert(.tail)

@@ -205,11 +205,11 @@ extension Kernel {
     /// reporting a frame still mapped as `freed-while-mapped`.
     private func freeBlock(_ t: KTask, _ pfn: Pfn, order: Int) async {
         for i in 0..<(1 << order) {
-            if page(pfn + i).mapcount > 0 {
+            if mapcounts(pfn + i).mapcount > 0 {
                 report(.freedWhileMapped, "ttm_pool_free: pfn \(hex(pfn + i)) still mapped "
-                       + "(mapcount \(page(pfn + i).mapcount))", t)
+                       + "(mapcount \(mapcounts(pfn + i).mapcount))", t)
             }
-            withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
+            withIdentity(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
         await t.step()
         memory.allocator.give(pfn, order: order, cpu: t.cpu)

@@ -46,9 +46,9 @@ extension Kernel {
         await writeEntry(t, vmf.pud, 0, .pud, "__split_huge_pud")
         await flushTLBRange(t, mm: vmf.mm, vmf.address & ~(PUD_SIZE - 1), PUD_SIZE)
         let pfn = layout.pfn(pud)
-        let folio = memory.memmap.pfnValid(pfn) && page(pfn).entireMapcount > 0
+        let folio = memory.memmap.pfnValid(pfn) && mapcounts(pfn).entire > 0
         if folio {
-            withPage(pfn) { $0.entireMapcount -= 1 }
+            withMapcounts(pfn) { $0.entire -= 1 }
             mms[vmf.mm].filePages -= Int(PUD_SIZE >> 12)
         }
         await unlock(t, ptl)

@@ -12,8 +12,8 @@ extension Kernel {
             await putPage(t, pfn)
             return zero
         }
-        for i in 0..<512 { withPage(pfn + i) { $0.flags.insert(.zero) } }
-        withPage(pfn) { $0.flags.insert(.reserved) }
+        for i in 0..<512 { withIdentity(pfn + i) { $0.flags.insert(.zero) } }
+        withIdentity(pfn) { $0.flags.insert(.reserved) }
         memory.hugeZeroPfn = pfn
         return pfn
     }
@@ -86,7 +86,7 @@ extension Kernel {
             }
             let unshare = vmf.flags.contains(.unshare) && !vmf.isWrite
             if canReuseAnon(pfn) && unshare {
-                withPage(pfn) { $0.flags.insert(.anonExclusive) }  // FAULT_FLAG_UNSHARE
+                withIdentity(pfn) { $0.flags.insert(.anonExclusive) }  // FAULT_FLAG_UNSHARE
                 await unlock(t, ptl)
                 return .done
             }
@@ -97,7 +97,7 @@ extension Kernel {
                 return .fallback
             }
             if canReuseAnon(pfn) {
-                withPage(pfn) { $0.flags.insert(.anonExclusive) }
+                withIdentity(pfn) { $0.flags.insert(.anonExclusive) }
                 await writeEntry(t, vmf.pmd, pmd | mkwriteBits(vmf.vma) | PTEBits.dirty
                                  | PTEBits.accessed, .pmd, "do_huge_pmd_wp_page(reuse)")
                 t.faultBrokeCow = true
@@ -141,7 +141,7 @@ extension Kernel {
             mms[vmf.mm].anonPages += 512
             await unlock(t, ptl)
         } else {
-            withPage(pfn) { $0.entireMapcount -= 1 }
+            withMapcounts(pfn) { $0.entire -= 1 }
             await unlock(t, ptl)
             await putPage(t, pfn)
         }
@@ -166,9 +166,9 @@ extension Kernel {
             // v6.15+ DAX PMDs map refcounted folios: the split drops rmap and reference.
             let pfn = layout.pfn(pmd)
             let folio = !isHugeZero(pfn) && memory.memmap.pfnValid(pfn)
-                && page(pfn).entireMapcount > 0
+                && mapcounts(pfn).entire > 0
             if folio {
-                withPage(pfn) { $0.entireMapcount -= 1 }
+                withMapcounts(pfn) { $0.entire -= 1 }
                 mms[vmf.mm].filePages -= 512
             }
             await unlock(t, ptl)
@@ -192,7 +192,7 @@ extension Kernel {
         } else {
             for i in 0..<512 {
                 tables.write(deposit, i, layout.make(pfn: pfn + i, prot: keep))
-                withPage(pfn + i) { $0.mapcount += 1 }
+                withMapcounts(pfn + i) { $0.mapcount += 1 }
             }
             withPage(pfn) {
                 $0.entireMapcount -= 1

@@ -380,7 +380,7 @@ extension Kernel {
         if write { e = maybeMkwrite(e | PTEBits.accessed | PTEBits.dirty, vmf.vma) }
         if folio {
             await getPage(t, pfn)
-            withPage(pfn) { $0.entireMapcount += 1 }
+            withMapcounts(pfn) { $0.entire += 1 }
             mms[vmf.mm].filePages += Int(h.size >> 12)
         }
         if let deposit { mms[vmf.mm].deposited[addr] = deposit }

@@ -185,7 +185,9 @@ extension Kernel {
     private func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
         for pfn in pfns where memory.memmap.pfnValid(pfn) && !memory.memmap.isRemoved(pfn) {
             guard compoundHead(pfn) == pfn, !identity(pfn).flags.contains(.head) else { continue }
-            if !identity(pfn).flags.contains(.dirty) { withPage(pfn) { $0.flags.insert(.dirty) } }
+            if !identity(pfn).flags.contains(.dirty) {
+                withIdentity(pfn) { $0.flags.insert(.dirty) }
+            }
         }
     }
 }

@@ -89,7 +89,9 @@ extension Kernel {
     func gupPutFolio(_ t: KTask, _ pfn: Pfn, refs: Int32, pinned: Bool) async {
         if pinned && (pfn == memory.zeroPfn || isHugeZero(pfn)) && config.era >= .v6_1 { return }
         let head = compoundHead(pfn)
-        let h = page(head)
+        // Only the folio's shape decides what to undo: reading its counts here would
+        // make the put that follows a write, ordering it against every other put.
+        let h = identity(head)
         if pinned {
             if h.flags.contains(.head) && h.order > 1 {
                 withPage(head) { $0.pincount -= refs }

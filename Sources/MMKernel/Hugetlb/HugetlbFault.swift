@@ -99,7 +99,7 @@ extension Kernel {
             // alloc_huge_page() → a surplus page from the buddy allocator; clear_huge_page().
             guard let new = await allocPages(t, order: 9) else { return .oom }
             hugetlb.pagesAllocated += 1
-            withPage(new) { $0.flags.insert(.uptodate) }
+            withIdentity(new) { $0.flags.insert(.uptodate) }
             pfn = new
             if shared {
                 // hugetlb_add_to_page_cache(): the cache takes its own reference.
@@ -120,7 +120,7 @@ extension Kernel {
                     t.exec.note("hugetlb_add_to_page_cache: idx \(idx) pfn \(hex(new))")
                 }
             } else {
-                withPage(new) { $0.flags.formUnion([.anon, .anonExclusive]) }
+                withIdentity(new) { $0.flags.formUnion([.anon, .anonExclusive]) }
                 if let i = mms[vmf.mm].vmaContaining(vmf.address) {
                     mms[vmf.mm].vmas[i].hasAnonVMA = true
                 }
@@ -133,7 +133,7 @@ extension Kernel {
             await putPage(t, pfn)
             return .done
         }
-        withPage(pfn) { $0.entireMapcount += 1 }  // page_dup_file_rmap / hugepage_add_new_anon_rmap
+        withMapcounts(pfn) { $0.entire += 1 }  // page_dup_file_rmap / hugepage_add_new_anon_rmap
         let writable = shared && vmf.vma.flags.contains(.write)
         var entry = layout.make(pfn: pfn, prot: vmf.vma.pageProt & ~PTEBits.rw) | PTEBits.pse
         if writable { entry |= PTEBits.rw | PTEBits.dirty }
@@ -209,7 +209,7 @@ extension Kernel {
         let prot = vmf.vma.pageProt | PTEBits.rw | PTEBits.dirty | PTEBits.accessed
         await writeEntry(t, vmf.pmd, layout.make(pfn: new, prot: prot) | PTEBits.pse, .pmd,
                          "hugetlb_wp: set_huge_pte_at(copy)")
-        withPage(old) { $0.entireMapcount -= 1 }  // page_remove_rmap(old_page, true)
+        withMapcounts(old) { $0.entire -= 1 }  // page_remove_rmap(old_page, true)
         await putPage(t, old)
         return .done
     }

@@ -52,11 +52,11 @@ extension Kernel {
                 await writeEntry(t, pmd, 0, .pmd, "huge_ptep_get_and_clear")
                 tlb.cleared(addr, PMD_SIZE)
                 let pfn = layout.pfn(e)
-                if page(pfn).entireMapcount <= 0 {
+                if mapcounts(pfn).entire <= 0 {
                     report(.bugOn,
                            "page_remove_rmap: hugetlb pfn \(hex(pfn)) mapcount underflow", t)
                 } else {
-                    withPage(pfn) { $0.entireMapcount -= 1 }
+                    withMapcounts(pfn) { $0.entire -= 1 }
                 }
                 tlb.pages.append(pfn)
             }

@@ -89,12 +89,12 @@ extension Kernel {
             await lock(t, .hugetlbFault(inode: inode))
             await t.step()
             let cached = hugetlb.files[f].page(idx)
-            if let pfn = cached, page(pfn).entireMapcount > 0 {
+            if let pfn = cached, mapcounts(pfn).entire > 0 {
                 await hugetlbUnmapFileFolio(t, inode: inode, index: UInt64(idx) << 9)
             }
             if let pfn = cached {
                 hugetlb.files[f].setPage(idx, nil)
-                withPage(pfn) { $0.flags.remove(.pageCache); $0.inode = -1 }
+                withIdentity(pfn) { $0.flags.remove(.pageCache); $0.inode = -1 }
                 t.exec.note("remove_inode_hugepages: idx \(idx) pfn \(hex(pfn)) leaves the cache")
                 await putPage(t, pfn)
             }

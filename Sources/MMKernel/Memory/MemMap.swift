@@ -65,6 +65,7 @@ public struct MemMap {
     @inline(__always) public mutating func page(_ pfn: Pfn) -> Page {
         log.read(Obj.page(pfn))
         log.read(Obj.pageCount(pfn))
+        log.read(Obj.pageMapcount(pfn))
         log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         return pages[slot(pfn)]
@@ -82,10 +83,45 @@ public struct MemMap {
     @inline(__always) mutating func withPage<R>(_ pfn: Pfn, _ body: (inout Page) -> R) -> R {
         log.write(Obj.page(pfn))
         log.write(Obj.pageCount(pfn))
+        log.write(Obj.pageMapcount(pfn))
         log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         let s = slot(pfn)
         return body(&pages[s])
+    }
+
+    /// Changes only the identity of `pfn`'s struct page (flags, mapping, index...): a
+    /// write of its identity, none of its counts, which `body` cannot reach.
+    @inline(__always) mutating func withIdentity<R>(_ pfn: Pfn,
+                                                    _ body: (inout PageIdentity) -> R) -> R {
+        log.write(Obj.page(pfn))
+        log.read(Obj.section(pfn))
+        let s = slot(pfn)
+        var id = PageIdentity(pages[s])
+        let r = body(&id)
+        id.store(into: &pages[s])
+        return r
+    }
+
+    /// The mapcounts of `pfn`'s struct page (page_mapcount(), folio_entire_mapcount()).
+    @inline(__always) mutating func mapcounts(_ pfn: Pfn) -> PageMapcounts {
+        log.read(Obj.pageMapcount(pfn))
+        log.read(Obj.section(pfn))
+        return PageMapcounts(pages[slot(pfn)])
+    }
+
+    /// Changes only the mapcounts of `pfn`'s struct page (the rmap's counts), which
+    /// `body` gets alone.
+    @inline(__always) mutating func withMapcounts<R>(_ pfn: Pfn,
+                                                     _ body: (inout PageMapcounts) -> R) -> R {
+        log.write(Obj.pageMapcount(pfn))
+        log.read(Obj.section(pfn))
+        let s = slot(pfn)
+        var m = PageMapcounts(pages[s])
+        let r = body(&m)
+        pages[s].mapcount = m.mapcount
+        pages[s].entireMapcount = m.entire
+        return r
     }
 
     /// A page's refcount in a sweep that may set it (memunmap_pages' put of every idle
@@ -190,17 +226,22 @@ public struct MemMap {
     }
 
     /// Models page_ref_sub_and_test(): subtracts `n` and returns the refcount before; the
-    /// caller handles underflow (nothing is subtracted then). Always a write, never a
-    /// commuting update: what the caller does next depends on the count it finds (the put
-    /// that reaches zero frees the page; a ZONE_DEVICE put that reaches one frees it to
-    /// its driver), and two puts in the other order swap those roles. Recorded as an
-    /// update when it did not reach zero, a sleeping thread's put kept its recorded "not
+    /// caller handles underflow (nothing is subtracted then). What the caller does next
+    /// depends on the count only when it falls to `quietAbove` or below (the put that
+    /// reaches zero frees the page; a ZONE_DEVICE put that reaches its idle count wakes
+    /// or frees it to its driver): then it is a write, and two puts in the other order
+    /// swap those roles. Above that it is a decrement, which commutes with other puts'
+    /// decrements but not with gets (a get moved before it keeps the count up). A put
+    /// asleep in DPOR stays asleep across another put only while the count it left
+    /// stays above `quietAbove` (`Access.interferes(with:)`): an earlier version recorded
+    /// such puts as commuting updates, a sleeping thread's put kept its recorded "not
     /// the last" step after another put had made it the last one, and DPOR skipped
     /// classes (the seed-003 race at 2 threads: 4 of 19).
-    @inline(__always) mutating func refcountSub(_ pfn: Pfn, _ n: Int32) -> Int32 {
+    @inline(__always) mutating func refcountSub(_ pfn: Pfn, _ n: Int32,
+                                                quietAbove: Int32) -> Int32 {
         let s = slot(pfn)
         let old = pages[s].refcount
-        log.access(Obj.pageCount(pfn), .write)
+        log.decrement(Obj.pageCount(pfn), amount: n, room: old - n - quietAbove)
         log.read(Obj.pageCountBlock(pfn))
         log.read(Obj.section(pfn))
         if old >= n { pages[s].refcount = old - n }
@@ -225,7 +266,14 @@ public struct MemMap {
                 let b = blocks[Int(sectionBlockStart[s]) + (i >> 9)]
                 let page = b >= 0 ? pages[Int(b) + (pfn.raw & (MemMap.blockPages - 1))]
                     : unmaterialised(b, offset: pfn.raw & (MemMap.blockPages - 1))
-                if page != Page() { out[Obj.page(pfn)] = page.hashValue }
+                if page != Page() {
+                    out[Obj.page(pfn)] = PageIdentity(page).hashValue
+                    var counts = Hasher()
+                    counts.combine(page.refcount)
+                    counts.combine(page.pincount)
+                    out[Obj.pageCount(pfn)] = counts.finalize()
+                    out[Obj.pageMapcount(pfn)] = PageMapcounts(page).hashValue
+                }
             }
         }
     }

@@ -93,4 +93,29 @@ public struct PageIdentity: Hashable, Sendable {
         pgmap = page.pgmap
         epoch = page.epoch
     }
+
+    /// Writes these identity fields into `page`, leaving its counts alone.
+    @inline(__always) func store(into page: inout Page) {
+        page.flags = flags
+        page.order = order
+        page.headOffset = headOffset
+        page.inode = inode
+        page.index = index
+        page.pgmap = pgmap
+        page.epoch = epoch
+    }
+}
+
+/// The rmap's counts of a struct page (`MemMap.mapcounts`): a field of their own.
+public struct PageMapcounts: Hashable, Sendable {
+    /// Number of PTEs mapping this subpage (the kernel's `_mapcount + 1`).
+    public var mapcount: Int32
+    /// Number of PMD mappings of the whole compound page (`entire_mapcount`), head only.
+    public var entire: Int32
+
+    /// The mapcounts of `page`.
+    @inline(__always) init(_ page: Page) {
+        mapcount = page.mapcount
+        entire = page.entireMapcount
+    }
 }

@@ -43,7 +43,7 @@ extension Kernel {
         await t.step()
         guard checkRefTarget(t, pfn, name) else { return }
         let p = identity(head)
-        let old = memory.memmap.refcountSub(head, n)
+        let old = memory.memmap.refcountSub(head, n, quietAbove: putQuietAbove(p))
         if old < n {
             report(.refcountUnderflow,
                    "\(name): pfn \(hex(head)) refcount \(old), dropping \(n)", t)
@@ -60,19 +60,28 @@ extension Kernel {
         }
     }
 
+    /// The count above which nothing after a put of `page` depends on the result:
+    /// zero (__put_page frees at zero), or for a ZONE_DEVICE page its idle count
+    /// (zoneDevicePut wakes or frees there; it is zero or one).
+    private func putQuietAbove(_ page: PageIdentity) -> Int32 {
+        guard page.flags.contains(.zoneDevice) else { return 0 }
+        let type = page.pgmapID.map { pgmapInfo($0).type } ?? .generic
+        return max(0, zoneDeviceIdleRefcount(type))
+    }
+
     /// Models page_add_*_rmap for a PTE mapping: +1 on the subpage's mapcount.
     func addPteMapping(_ t: KTask, _ pfn: Pfn) {
-        withPage(pfn) { $0.mapcount += 1 }
+        withMapcounts(pfn) { $0.mapcount += 1 }
     }
 
     /// Models page_remove_rmap for a PTE mapping; a mapcount below zero is the kernel's
     /// "Bad page map" BUG.
     func removePteMapping(_ t: KTask, _ pfn: Pfn) {
-        let m = page(pfn).mapcount
+        let m = mapcounts(pfn).mapcount
         if m <= 0 {
             report(.bugOn, "page_remove_rmap: pfn \(hex(pfn)) mapcount underflow", t)
             return
         }
-        withPage(pfn) { $0.mapcount -= 1 }
+        withMapcounts(pfn) { $0.mapcount -= 1 }
     }
 }

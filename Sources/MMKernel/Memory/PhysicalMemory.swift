@@ -33,7 +33,7 @@ public struct PhysicalMemory {
             $0.flags = [.reserved]
             $0.refcount = 1
         }
-        memmap.withPage(zeroPfn) { $0.flags = [.reserved, .zero] }
+        memmap.withIdentity(zeroPfn) { $0.flags = [.reserved, .zero] }
         self.memmap = memmap
     }
 
@@ -64,6 +64,23 @@ extension Kernel {
 
     /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
     @inline(__always) func identity(_ pfn: Pfn) -> PageIdentity { memory.memmap.identity(pfn) }
+
+    /// Mutates only the identity of `pfn`'s struct page (flags, mapping, index).
+    @discardableResult @inline(__always)
+    func withIdentity<R>(_ pfn: Pfn, _ body: (inout PageIdentity) -> R) -> R {
+        memory.memmap.withIdentity(pfn, body)
+    }
+
+    /// The mapcounts of `pfn`'s struct page, without its identity or refcount.
+    @inline(__always) func mapcounts(_ pfn: Pfn) -> PageMapcounts {
+        memory.memmap.mapcounts(pfn)
+    }
+
+    /// Mutates only the mapcounts of `pfn`'s struct page (the rmap's counts).
+    @discardableResult @inline(__always)
+    func withMapcounts<R>(_ pfn: Pfn, _ body: (inout PageMapcounts) -> R) -> R {
+        memory.memmap.withMapcounts(pfn, body)
+    }
 
     /// Models folio_zonenum(folio) == ZONE_MOVABLE (is_zone_movable_page()): RAM above
     /// the boot-time boundary of movablecore= (knob `movable_zone`). A constant of the

@@ -62,7 +62,7 @@ extension Kernel {
                 let head = compoundHead(pfn)
                 let h = page(head)
                 o.refcount = Int(h.refcount)
-                o.mapcount = Int(page(pfn).mapcount + h.entireMapcount)
+                o.mapcount = Int(mapcounts(pfn).mapcount + h.entireMapcount)
                 o.pincount = Int(h.pincount)
             }
         }

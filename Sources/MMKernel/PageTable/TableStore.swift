@@ -116,7 +116,7 @@ extension Kernel {
             await putPage(t, pfn)
             return
         }
-        withPage(pfn) { $0.flags.remove(.table) }
+        withIdentity(pfn) { $0.flags.remove(.table) }
         tables.releaseSlot(slot)
         await putPage(t, pfn)
     }

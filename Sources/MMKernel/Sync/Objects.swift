@@ -13,10 +13,14 @@ enum Obj {
     /// A struct page's identity: flags, compound order and head, mapping, index, pgmap,
     /// allocation epoch (what allocation, freeing and page-cache insertion change).
     static func page(_ pfn: Pfn) -> ObjectID { make(2, pfn.raw) }
-    /// A struct page's counts: refcount, mapcounts, pincount. Split from the identity as
-    /// in the kernel, where a walker reading page flags does not contend with an atomic
-    /// get_page on the same page.
+    /// A struct page's reference counts: refcount and pincount. Split from the identity
+    /// as in the kernel, where a walker reading page flags does not contend with an
+    /// atomic get_page on the same page.
     static func pageCount(_ pfn: Pfn) -> ObjectID { make(15, pfn.raw) }
+    /// A struct page's mapcounts (`_mapcount`, `entire_mapcount`): a field apart from
+    /// `_refcount`, so rmap changes and the tests of them (is it still mapped?) do not
+    /// order against get_page/put_page.
+    static func pageMapcount(_ pfn: Pfn) -> ObjectID { make(74, pfn.raw) }
     /// The counts of 512 struct pages (2 MiB of pfns) as one object: every access to a
     /// count reads it, a sweep over a namespace's pages writes it (MemMap.refcountInSweep).
     static func pageCountBlock(_ pfn: Pfn) -> ObjectID { make(16, pfn.raw >> 9) }
@@ -158,6 +162,7 @@ enum Obj {
             65: "DAX entry (index)", 66: "DAX entry (PMD)", 67: "pmem namespace geometry",
             68: "pmem namespace pgmap", 69: "pmem block allocator", 70: "pmem freed blocks",
             71: "process count", 72: "per-cpu free list", 73: "per-cpu list set",
+            74: "struct page mapcounts",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -172,12 +177,17 @@ enum Obj {
             // Resizing a file (truncate, extend) writes the file's object.
             let file = daxFile(Int((key.raw & 0x00ff_ffff_ffff_ffff) >> 32))
             return { $0 == file }
-        case 2:
-            // A struct page's digest holds its counts: a count update, or a sweep's write
-            // of its block of counts, accounts for it.
+        case 2, 74:
+            // A struct page's identity or mapcounts: a section's write (online, removal,
+            // a sweep over it) accounts for them too.
+            let sec = section(Pfn(Int(key.raw & 0x00ff_ffff_ffff_ffff)))
+            return { $0 == sec }
+        case 15:
+            // A struct page's counts: a sweep's write of its block of counts, or of its
+            // section, accounts for them too.
             let pfn = Pfn(Int(key.raw & 0x00ff_ffff_ffff_ffff))
-            let count = pageCount(pfn), block = pageCountBlock(pfn), sec = section(pfn)
-            return { $0 == count || $0 == block || $0 == sec }
+            let block = pageCountBlock(pfn), sec = section(pfn)
+            return { $0 == block || $0 == sec }
         case 10:
             let i = PgmapID(Int(key.raw & 0x00ff_ffff_ffff_ffff))
             let ref = pgmapRef(i), live = pgmapLive(i), done = pgmapDone(i)

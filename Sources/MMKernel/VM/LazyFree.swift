@@ -29,15 +29,15 @@ extension Kernel {
                 let pte = tables.read(slot, ref.index)
                 if pte != 0, layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t),
                    identity(pfn).flags.contains(.anon), !identity(pfn).flags.contains(.head),
-                   compoundHead(pfn) == pfn, page(pfn).mapcount == 1 {
-                    withPage(pfn) { $0.flags.remove(.dirty) }
+                   compoundHead(pfn) == pfn, mapcounts(pfn).mapcount == 1 {
+                    withIdentity(pfn) { $0.flags.remove(.dirty) }
                     let clean = pte & ~(PTEBits.accessed | PTEBits.dirty)
                     if clean != pte {
                         await writeEntry(t, ref, clean, .pte,
                                          "madvise_free_pte_range(mkold, mkclean)")
                         tlb.cleared(addr, PAGE_SIZE)
                     }
-                    withPage(pfn) { $0.flags.remove(.swapBacked) }  // mark_page_lazyfree()
+                    withIdentity(pfn) { $0.flags.remove(.swapBacked) }  // mark_page_lazyfree()
                 }
                 addr += PAGE_SIZE
             }
@@ -71,7 +71,7 @@ extension Kernel {
                 let pte = tables.read(slot, PageTableLevel.pte.index(addr))
                 if pte != 0, layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t),
                    identity(pfn).flags.contains(.anon), !identity(pfn).flags.contains(.head),
-                   compoundHead(pfn) == pfn, page(pfn).mapcount == 1 {
+                   compoundHead(pfn) == pfn, mapcounts(pfn).mapcount == 1 {
                     await getPage(t, pfn)  // isolate_lru_page()
                     isolated.append((addr, pfn))
                 }
@@ -129,7 +129,7 @@ extension Kernel {
         }
         await writeEntry(t, ref, 0, .pte, "ptep_clear_flush(try_to_unmap_one)")
         await flushTLBPage(t, mm: mm, addr)
-        if pte & PTEBits.dirty != 0 { withPage(pfn) { $0.flags.insert(.dirty) } }
+        if pte & PTEBits.dirty != 0 { withIdentity(pfn) { $0.flags.insert(.dirty) } }
         var discard = !identity(pfn).flags.contains(.dirty)
         if config.has(.madvFreeRefcountCheck) {
             // "mm: fix race between MADV_FREE reclaim and blkdev direct IO read": a GUP
@@ -138,12 +138,12 @@ extension Kernel {
             // between dirties the page before it drops its reference.
             await t.step()
             let refs = page(pfn).refcount
-            let maps = page(pfn).mapcount
+            let maps = mapcounts(pfn).mapcount
             discard = refs == 1 + maps && !identity(pfn).flags.contains(.dirty)
         }
         if !discard {
             await writeEntry(t, ref, pte, .pte, "set_pte_at(try_to_unmap_one: keep)")
-            withPage(pfn) { $0.flags.insert(.swapBacked) }
+            withIdentity(pfn) { $0.flags.insert(.swapBacked) }
             await unlock(t, ptl)
             return false
         }

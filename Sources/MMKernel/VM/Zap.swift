@@ -98,14 +98,14 @@ extension Kernel {
                    + "\(hex(pfn)) was removed", t)
         }
         if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn) && identity(pfn).flags.contains(.anon) {
-            withPage(pfn) { $0.entireMapcount -= 1 }
+            withMapcounts(pfn) { $0.entire -= 1 }
             mms[mm].anonPages -= 512
             tlb.pages.append(pfn)
         } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn)
             && identity(pfn).flags.contains(.zoneDevice)
-                    && page(pfn).entireMapcount > 0 {
+                    && mapcounts(pfn).entire > 0 {
             // v6.15+ DAX folio PMD (vmf_insert_folio_pmd): file rmap and reference.
-            withPage(pfn) { $0.entireMapcount -= 1 }
+            withMapcounts(pfn) { $0.entire -= 1 }
             mms[mm].filePages -= 512
             tlb.pages.append(pfn)
         }
