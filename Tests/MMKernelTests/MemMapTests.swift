@@ -71,7 +71,12 @@ import Testing
         m.auditDigest(into: &digest)
         var one = Page()
         one.refcount = 1
-        #expect(digest[Obj.page(range.lowerBound + 4000)] == one.hashValue)
+        // Identity, counts and mapcounts are digested as the three objects they are.
+        let p = range.lowerBound + 4000
+        #expect(digest[Obj.page(p)] == PageIdentity(one).hashValue)
+        #expect(digest[Obj.pageCount(p)] == MemMap.countsDigest(one))
+        #expect(digest[Obj.pageCount(p)] != MemMap.countsDigest(Page()))
+        #expect(digest[Obj.pageMapcount(p)] == PageMapcounts(one).hashValue)
         #expect(digest[Obj.page(range.upperBound)] == nil)
     }
 

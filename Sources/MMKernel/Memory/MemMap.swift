@@ -268,14 +268,19 @@ public struct MemMap {
                     : unmaterialised(b, offset: pfn.raw & (MemMap.blockPages - 1))
                 if page != Page() {
                     out[Obj.page(pfn)] = PageIdentity(page).hashValue
-                    var counts = Hasher()
-                    counts.combine(page.refcount)
-                    counts.combine(page.pincount)
-                    out[Obj.pageCount(pfn)] = counts.finalize()
+                    out[Obj.pageCount(pfn)] = MemMap.countsDigest(page)
                     out[Obj.pageMapcount(pfn)] = PageMapcounts(page).hashValue
                 }
             }
         }
+    }
+
+    /// The audit's digest of a page's reference counts (refcount, pincount).
+    static func countsDigest(_ page: Page) -> Int {
+        var h = Hasher()
+        h.combine(page.refcount)
+        h.combine(page.pincount)
+        return h.finalize()
     }
 
     /// Marks `[startPfn, startPfn+count)` online (sections are whole).

@@ -27,9 +27,11 @@ import MMExplore
 /// gathers order-0 frames.
 ///
 /// Instrumented: a zone's lists and bump pointer are one object, `Obj.allocator`; each
-/// list of a CPU (one per zone and order) is `Obj.pcp(cpu, list:)`. Creating a CPU's
-/// lists (its first free) writes `Obj.pcpSet`, which an allocation that looks at other
-/// CPUs' lists reads, so the set of lists it walks is ordered too.
+/// list of a CPU (one per zone and order) is `Obj.pcp(cpu, list:)`. Whether a CPU has
+/// lists yet is `Obj.pcpLists(cpu)`; creating them (its first free) writes that and
+/// adds to `Obj.pcpSet`, which an allocation that looks at other CPUs' lists reads, so
+/// the set of lists it walks is ordered too. Two CPUs creating their lists commute
+/// (an update: the set is kept in CPU order, and neither looks at the other's).
 public struct PageAllocator {
     /// One zone's free lists and never-used frames.
     struct Zone: Hashable {
@@ -131,6 +133,7 @@ public struct PageAllocator {
     /// lowest-numbered other CPU that has one.
     private mutating func takeFromPcp(order: Int, zone z: Int, cpu: Int) -> Pfn? {
         let list = z * 11 + order
+        log.read(Obj.pcpLists(cpu))
         if let mine = pcp.firstIndex(where: { $0.cpu == cpu }) {
             log.write(Obj.pcp(cpu, list: list))
             if let pfn = pcp[mine].lists[list].pop(lifo: lifo) { return pfn }
@@ -151,6 +154,7 @@ public struct PageAllocator {
     mutating func give(_ pfn: Pfn, order: Int, cpu: Int) {
         let z = pfn >= movableStart ? 1 : 0
         if pcpOrders?.contains(order) ?? false {
+            log.read(Obj.pcpLists(cpu))
             let i = pcp.firstIndex { $0.cpu == cpu } ?? createPcp(cpu)
             log.write(Obj.pcp(cpu, list: z * 11 + order))
             pcp[i].lists[z * 11 + order].push(pfn)
@@ -163,7 +167,8 @@ public struct PageAllocator {
     /// Creates `cpu`'s lists, kept in CPU order: the set of lists an allocation walks
     /// changes.
     private mutating func createPcp(_ cpu: Int) -> Int {
-        log.write(Obj.pcpSet)
+        log.write(Obj.pcpLists(cpu))
+        log.update(Obj.pcpSet)
         let i = pcp.firstIndex { $0.cpu > cpu } ?? pcp.count
         pcp.insert(PerCPU(cpu: cpu), at: i)
         return i
@@ -241,7 +246,7 @@ extension Kernel {
                        "free_pages: pfn \(hex(pfn + i)) still mapped (mapcount \(p.mapcount), "
                        + "entire \(p.entireMapcount))", t)
             }
-            withPage(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
+            withIdentity(pfn + i) { $0.flags = [.free]; $0.inode = -1 }
         }
         await t.step()
         memory.allocator.give(pfn, order: order, cpu: t.cpu)

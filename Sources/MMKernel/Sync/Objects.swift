@@ -43,6 +43,8 @@ enum Obj {
     /// Which CPUs have per-cpu lists: a CPU's first free writes it, an allocation that
     /// walks the other CPUs' lists reads it.
     static let pcpSet = make(73, 0)
+    /// Whether one CPU has its per-cpu lists yet (its first free creates them).
+    static func pcpLists(_ cpu: Int) -> ObjectID { make(75, cpu) }
     /// A frame's contents (user data).
     static func frame(_ pfn: Pfn) -> ObjectID { make(9, pfn.raw) }
     /// A process's mm->tlb_flush_pending (mmu_gathers in progress on the mm).
@@ -162,7 +164,7 @@ enum Obj {
             65: "DAX entry (index)", 66: "DAX entry (PMD)", 67: "pmem namespace geometry",
             68: "pmem namespace pgmap", 69: "pmem block allocator", 70: "pmem freed blocks",
             71: "process count", 72: "per-cpu free list", 73: "per-cpu list set",
-            74: "struct page mapcounts",
+            74: "struct page mapcounts", 75: "a CPU's per-cpu lists",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -197,7 +199,7 @@ enum Obj {
         case 21: return { [10, 21].contains(kind($0)) }
         case 48: return { [52, 53].contains(kind($0)) }
         // The allocator's digest holds every CPU's free lists.
-        case 8: return { [72, 73].contains(kind($0)) }
+        case 8: return { [72, 73, 75].contains(kind($0)) }
         case 7:
             let inode = InodeID(Int(key.raw & 0x00ff_ffff_ffff_ffff))
             return { $0 == iMmap(inode) }
