@@ -156,10 +156,16 @@ public struct Footprint: Hashable, Sendable {
 
     /// Adds a decrement of `object` by `amount` that left it `room` above its threshold.
     /// A second decrement of the object in the step adds up (the room is the later
-    /// one's); a decrement joined with another kind is a write.
+    /// one's); a decrement joined with another kind is a write. Like `add`, it looks for
+    /// the object among the first four and the last eight entries only (linear time for
+    /// a step that puts thousands of pages); beyond them, where an earlier decrement of
+    /// the object might hide, it adds a write: a decrement split in two entries would
+    /// let each look smaller than the room of a sleeping put.
     @inlinable public mutating func addDecrement(_ object: ObjectID, amount: UInt16,
                                                  room: Int32) {
-        for i in 0..<count where self[i].object == object {
+        let n = storedCount
+        let recent = n <= 12 ? 4 : n - 8
+        func merge(_ i: Int) {
             var a = self[i]
             let sum = Int(a.amount) + Int(amount)
             if a.kind == .decrement && sum <= Int(UInt16.max) {
@@ -168,8 +174,13 @@ public struct Footprint: Hashable, Sendable {
             } else {
                 a = Access(object, .write)
             }
-            return set(i, a)
+            set(i, a)
         }
+        for i in 0..<min(n, 4) where self[i].object == object { return merge(i) }
+        if n > 4 {
+            for i in recent..<n where self[i].object == object { return merge(i) }
+        }
+        if n > 12 { return add(object, .write) }
         add(object, .write)   // appends a new entry; then make it the decrement
         set(count - 1, Access(object, decrement: amount, room: room))
     }
@@ -305,10 +316,11 @@ public final class AccessLog {
     public weak var auditor: StepAuditor?
 
     /// Audit by default: in debug builds (the test suite) unless `MMSIM_AUDIT=0`, and in
-    /// any build with `MMSIM_AUDIT=1`.
+    /// any build with `MMSIM_AUDIT=1` or `MMSIM_AUDIT=full` (which audits the fine-grained
+    /// stores too: struct pages, page tables, mms).
     public static let auditEnabledByDefault: Bool = {
         let env = getenv("MMSIM_AUDIT").map { String(cString: $0) }
-        if env == "1" { return true }
+        if env == "1" || env == "full" { return true }
         if env == "0" { return false }
         #if DEBUG
         return true

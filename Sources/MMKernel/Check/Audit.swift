@@ -38,7 +38,7 @@ extension Kernel {
         var out: [Pfn] = []
         for _ in 0..<n {
             guard let pfn = await allocPages(t) else { break }
-            withIdentity(pfn) { $0.flags.insert(.harness) }
+            withState(pfn) { $0.flags.insert(.harness) }
             writePhys(pfn.physAddr, 0x4841524e455353)  // the new owner writes to it
             out.append(pfn)
         }
@@ -49,7 +49,7 @@ extension Kernel {
 extension Kernel {
     /// The harness drops a frame it held (end of execution).
     public func releaseHarnessPage(_ t: KTask, _ pfn: Pfn) async {
-        withIdentity(pfn) { $0.flags.remove(.harness) }
+        withState(pfn) { $0.flags.remove(.harness) }
         await putPage(t, pfn)
     }
 }

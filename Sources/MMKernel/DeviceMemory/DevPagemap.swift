@@ -265,7 +265,7 @@ extension Kernel {
     /// free_zone_device_folio() later. The page never returns to the page allocator.
     func zoneDevicePut(_ t: KTask, _ pfn: Pfn, old: Int32, _ n: Int32,
                        name: String = "put_page") async {
-        let p = identity(pfn)
+        let p = shape(pfn)
         let type = p.pgmapID.map { pgmapInfo($0).type } ?? .generic
         let now = old - n
         t.exec.note("\(name) zone-device pfn \(hex(pfn)) ref \(old) -> \(now)")

@@ -35,6 +35,11 @@ extension PageIdentity {
     @inline(__always) var pgmapID: PgmapID? { PgmapID(packed: pgmap) }
 }
 
+extension PageShape {
+    /// The dev_pagemap of a ZONE_DEVICE page, nil for none.
+    @inline(__always) var pgmapID: PgmapID? { PgmapID(packed: pgmap) }
+}
+
 extension PgmapID: TrackedIndex {
     /// A pgmap ID indexes `DeviceMemory.pgmaps`.
     public typealias Indexed = DevPagemap

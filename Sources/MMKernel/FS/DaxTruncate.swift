@@ -72,7 +72,7 @@ extension Kernel {
                 if e & (DaxEntryBits.zero | DaxEntryBits.empty) == 0 {
                     let pfn = DaxEntryBits.pfn(e)
                     for p in pfn..<(pfn + n) where memory.memmap.pfnValid(p) {
-                        withIdentity(p) { $0.inode = -1 }
+                        withState(p) { $0.inode = -1 }
                     }
                 }
                 files.daxEntries.set(f, slot, 0)

@@ -23,7 +23,7 @@ extension Kernel {
             // do_async_mmap_readahead() → page_cache_async_ra(): the marker is reached, so
             // the next window (ra_pages, all of it async: the marker is its first page)
             // starts at the first page not cached yet.
-            withIdentity(pfn) { $0.flags.remove(.readahead) }
+            withState(pfn) { $0.flags.remove(.readahead) }
             var next = index + 1
             while next < files.inodes[inode].pages && files.inodes[inode].cached(next) != nil {
                 next += 1
@@ -132,7 +132,7 @@ extension Kernel {
             mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
             return await finishFault(t, vmf, pfn: newPfn, anon: true)
         }
-        if vmf.isWrite { withIdentity(pfn) { $0.flags.insert(.dirty) } }  // do_shared_fault
+        if vmf.isWrite { withState(pfn) { $0.flags.insert(.dirty) } }  // do_shared_fault
         return await finishFault(t, vmf, pfn: pfn, anon: false)
     }
 

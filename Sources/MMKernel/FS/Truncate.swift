@@ -22,7 +22,7 @@ extension Kernel {
         for index in newPages..<oldPages {
             guard let pfn = files.inodes[inode].cached(index) else { continue }
             // delete_from_page_cache(): the page leaves the cache and drops its reference.
-            withIdentity(pfn) { $0.flags.remove(.pageCache) }
+            withState(pfn) { $0.flags.remove(.pageCache) }
             await putPage(t, pfn)
         }
         files.inodes[inode].cache.removeLast(oldPages - newPages)

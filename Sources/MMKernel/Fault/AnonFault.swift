@@ -79,13 +79,13 @@ extension Kernel {
                 return .done
             }
             if canReuseAnon(pfn) {
-                withIdentity(pfn) { $0.flags.insert(.anonExclusive) }
+                withState(pfn) { $0.flags.insert(.anonExclusive) }
                 await unlock(t, ptl)
                 return .done
             }
         }
         if page.flags.contains(.anon) && canReuseAnon(pfn) {
-            withIdentity(pfn) { $0.flags.insert(.anonExclusive) }
+            withState(pfn) { $0.flags.insert(.anonExclusive) }
             // wp_page_reuse(): maybe_mkwrite, so a FOLL_FORCE write to a !VM_WRITE vma
             // leaves the PTE read-only (and dirty); VM_FAULT_WRITE.
             await writeEntry(t, ref, pte | mkwriteBits(vma) | PTEBits.dirty | PTEBits.accessed,
@@ -96,7 +96,7 @@ extension Kernel {
         }
         if !page.flags.contains(.anon) && vma.flags.contains(.shared) {
             // wp_page_shared(): page_mkwrite, then the PTE becomes writable and dirty.
-            withIdentity(pfn) { $0.flags.insert(.dirty) }
+            withState(pfn) { $0.flags.insert(.dirty) }
             await writeEntry(t, ref, pte | PTEBits.rw | PTEBits.dirty | PTEBits.accessed, .pte,
                              "wp_page_shared")
             await unlock(t, ptl)

@@ -86,7 +86,7 @@ extension Kernel {
             }
             let unshare = vmf.flags.contains(.unshare) && !vmf.isWrite
             if canReuseAnon(pfn) && unshare {
-                withIdentity(pfn) { $0.flags.insert(.anonExclusive) }  // FAULT_FLAG_UNSHARE
+                withState(pfn) { $0.flags.insert(.anonExclusive) }  // FAULT_FLAG_UNSHARE
                 await unlock(t, ptl)
                 return .done
             }
@@ -97,7 +97,7 @@ extension Kernel {
                 return .fallback
             }
             if canReuseAnon(pfn) {
-                withIdentity(pfn) { $0.flags.insert(.anonExclusive) }
+                withState(pfn) { $0.flags.insert(.anonExclusive) }
                 await writeEntry(t, vmf.pmd, pmd | mkwriteBits(vmf.vma) | PTEBits.dirty
                                  | PTEBits.accessed, .pmd, "do_huge_pmd_wp_page(reuse)")
                 t.faultBrokeCow = true

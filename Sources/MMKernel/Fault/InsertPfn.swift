@@ -334,7 +334,7 @@ extension Kernel {
         guard addr >= vmf.vma.start && addr < vmf.vma.end else { return .sigbus }
         guard checkRefTarget(t, pfn, "vmf_insert_folio_\(h.name)") else { return .sigbus }
         let want = h == .pmd ? 9 : 18
-        if bugOn(Int(identity(pfn).order) != want,
+        if bugOn(Int(shape(pfn).order) != want,
                  "vmf_insert_folio_\(h.name): WARN_ON_ONCE(folio_order != \(want))", t) {
             return .sigbus
         }

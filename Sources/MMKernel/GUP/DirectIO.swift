@@ -31,7 +31,7 @@ extension Kernel {
         guard got > 0 else { return got < 0 ? got : -Errno.EFAULT }
         let bytes = min(len, UInt64(got) << 12 - (buffer - first))
         if case .file(let inode) = store, read { writebackFileRange(inode: inode, offset, bytes) }
-        let epochs = held.pfns.map { memory.memmap.pfnValid($0) ? identity($0).epoch : 0 }
+        let epochs = held.pfns.map { memory.memmap.pfnValid($0) ? shape($0).epoch : 0 }
         // submit_bio(): the DMA engine runs as its own agent; the caller sleeps until
         // the bio completes (the end_io releases the pages).
         let (agentName, done) = dioIdentity(t)
@@ -97,8 +97,8 @@ extension Kernel {
             // Whether the frame was freed or reused is its identity (flags, epoch), not its
             // counts: a get or put of the page by another CPU does not order against it.
             if memory.memmap.isRemoved(pfn) || (memory.memmap.pfnValid(pfn)
-                                         && (identity(pfn).flags.contains(.free)
-                                             || identity(pfn).epoch != epochs[i])) {
+                                         && (shape(pfn).flags.contains(.free)
+                                             || shape(pfn).epoch != epochs[i])) {
                 report(.dmaAfterFree,
                        "DMA \(read ? "into" : "from") pfn \(hex(pfn)): the frame was "
                        + "freed or reused while the I/O held it", t)
@@ -184,9 +184,9 @@ extension Kernel {
     /// cannot take the data it received for clean.
     private func dioMarkPagesDirty(_ t: KTask, _ pfns: [Pfn]) {
         for pfn in pfns where memory.memmap.pfnValid(pfn) && !memory.memmap.isRemoved(pfn) {
-            guard compoundHead(pfn) == pfn, !identity(pfn).flags.contains(.head) else { continue }
+            guard compoundHead(pfn) == pfn, !shape(pfn).flags.contains(.head) else { continue }
             if !identity(pfn).flags.contains(.dirty) {
-                withIdentity(pfn) { $0.flags.insert(.dirty) }
+                withState(pfn) { $0.flags.insert(.dirty) }
             }
         }
     }

@@ -27,7 +27,7 @@ extension Kernel {
         }
         writePhys(pfn.physAddr | (addr & (PAGE_SIZE - 1)), value)
         if memory.memmap.pfnValid(pfn) && pfn != memory.zeroPfn {
-            withIdentity(pfn) { $0.flags.insert(.dirty) }
+            withState(pfn) { $0.flags.insert(.dirty) }
         }
         t.exec.note("mem_write \(hex(addr)): \(value) into pfn \(hex(pfn))")
         await gupPutFolio(t, pfn, refs: 1, pinned: false)  // put_page

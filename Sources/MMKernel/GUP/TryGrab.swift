@@ -91,7 +91,7 @@ extension Kernel {
         let head = compoundHead(pfn)
         // Only the folio's shape decides what to undo: reading its counts here would
         // make the put that follows a write, ordering it against every other put.
-        let h = identity(head)
+        let h = shape(head)
         if pinned {
             if h.flags.contains(.head) && h.order > 1 {
                 withPage(head) { $0.pincount -= refs }

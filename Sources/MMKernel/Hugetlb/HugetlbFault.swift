@@ -99,7 +99,7 @@ extension Kernel {
             // alloc_huge_page() → a surplus page from the buddy allocator; clear_huge_page().
             guard let new = await allocPages(t, order: 9) else { return .oom }
             hugetlb.pagesAllocated += 1
-            withIdentity(new) { $0.flags.insert(.uptodate) }
+            withState(new) { $0.flags.insert(.uptodate) }
             pfn = new
             if shared {
                 // hugetlb_add_to_page_cache(): the cache takes its own reference.
@@ -120,7 +120,7 @@ extension Kernel {
                     t.exec.note("hugetlb_add_to_page_cache: idx \(idx) pfn \(hex(new))")
                 }
             } else {
-                withIdentity(new) { $0.flags.formUnion([.anon, .anonExclusive]) }
+                withState(new) { $0.flags.formUnion([.anon, .anonExclusive]) }
                 if let i = mms[vmf.mm].vmaContaining(vmf.address) {
                     mms[vmf.mm].vmas[i].hasAnonVMA = true
                 }

@@ -94,7 +94,7 @@ extension Kernel {
             }
             if let pfn = cached {
                 hugetlb.files[f].setPage(idx, nil)
-                withIdentity(pfn) { $0.flags.remove(.pageCache); $0.inode = -1 }
+                withState(pfn) { $0.flags.remove(.pageCache); $0.inode = -1 }
                 t.exec.note("remove_inode_hugepages: idx \(idx) pfn \(hex(pfn)) leaves the cache")
                 await putPage(t, pfn)
             }

@@ -244,7 +244,7 @@ extension Kernel {
         guard !hugetlb.givenUp.isEmpty, e != 0 else { return true }
         let pfn = tables.pfn(ofSlot: ref.slot)
         guard let rec = hugetlb.givenUp.first(where: {
-            $0.mm == mm && $0.slot == ref.slot && $0.epoch == identity(pfn).epoch
+            $0.mm == mm && $0.slot == ref.slot && $0.epoch == shape(pfn).epoch
         }) else { return true }
         if layout.isLeaf(e), let f = hugetlbFile(inode: rec.inode),
            hugetlb.files[f].pages.contains(Pfn.packed(compoundHead(layout.pfn(e)))) {
@@ -262,7 +262,7 @@ extension Kernel {
     /// false then.
     func pmdTableStillLive(_ t: KTask, _ ref: EntryRef, pfn: Pfn, _ who: String) async -> Bool {
         await t.step()
-        if tables.pfn(ofSlot: ref.slot) == pfn && identity(pfn).flags.contains(.table) {
+        if tables.pfn(ofSlot: ref.slot) == pfn && shape(pfn).flags.contains(.table) {
             return true
         }
         report(.useAfterFree, "\(who): PMD table page \(hex(pfn)) was freed after the walk "

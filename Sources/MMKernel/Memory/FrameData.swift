@@ -28,7 +28,7 @@ extension Kernel {
         let pfn = Pfn(physAddr: phys)
         log.read(Obj.frame(pfn))
         guard let w = memory.frames.word(phys & ~7) else { return 0 }
-        if memory.memmap.pfnValid(pfn) && identity(pfn).epoch != w.epoch { return 0 }
+        if memory.memmap.pfnValid(pfn) && shape(pfn).epoch != w.epoch { return 0 }
         return w.value
     }
 
@@ -36,7 +36,7 @@ extension Kernel {
     func writePhys(_ phys: UInt64, _ value: UInt64) {
         let pfn = Pfn(physAddr: phys)
         log.write(Obj.frame(pfn))
-        let epoch = memory.memmap.pfnValid(pfn) ? identity(pfn).epoch : 0
+        let epoch = memory.memmap.pfnValid(pfn) ? shape(pfn).epoch : 0
         memory.frames.set(phys & ~7, epoch: epoch, value)
     }
 

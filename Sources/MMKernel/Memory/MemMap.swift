@@ -64,6 +64,7 @@ public struct MemMap {
     /// identity and its counts.
     @inline(__always) public mutating func page(_ pfn: Pfn) -> Page {
         log.read(Obj.page(pfn))
+        log.read(Obj.pageState(pfn))
         log.read(Obj.pageCount(pfn))
         log.read(Obj.pageMapcount(pfn))
         log.read(Obj.pageCountBlock(pfn))
@@ -75,13 +76,23 @@ public struct MemMap {
     /// pgmap, epoch): reads only that, not the counts.
     @inline(__always) mutating func identity(_ pfn: Pfn) -> PageIdentity {
         log.read(Obj.page(pfn))
+        log.read(Obj.pageState(pfn))
         log.read(Obj.section(pfn))
         return PageIdentity(pages[slot(pfn)])
+    }
+
+    /// What `pfn`'s struct page is (shape flags, compound head, pgmap, epoch): reads
+    /// only that, not its state or counts.
+    @inline(__always) mutating func shape(_ pfn: Pfn) -> PageShape {
+        log.read(Obj.page(pfn))
+        log.read(Obj.section(pfn))
+        return PageShape(pages[slot(pfn)])
     }
 
     /// Changes the struct page of `pfn` in place (identity and counts).
     @inline(__always) mutating func withPage<R>(_ pfn: Pfn, _ body: (inout Page) -> R) -> R {
         log.write(Obj.page(pfn))
+        log.write(Obj.pageState(pfn))
         log.write(Obj.pageCount(pfn))
         log.write(Obj.pageMapcount(pfn))
         log.read(Obj.pageCountBlock(pfn))
@@ -91,15 +102,29 @@ public struct MemMap {
     }
 
     /// Changes only the identity of `pfn`'s struct page (flags, mapping, index...): a
-    /// write of its identity, none of its counts, which `body` cannot reach.
+    /// write of its shape and state, none of its counts, which `body` cannot reach.
     @inline(__always) mutating func withIdentity<R>(_ pfn: Pfn,
                                                     _ body: (inout PageIdentity) -> R) -> R {
         log.write(Obj.page(pfn))
+        log.write(Obj.pageState(pfn))
         log.read(Obj.section(pfn))
         let s = slot(pfn)
         var id = PageIdentity(pages[s])
         let r = body(&id)
         id.store(into: &pages[s])
+        return r
+    }
+
+    /// Changes only the state of `pfn`'s struct page (page cache, dirty, anon...,
+    /// mapping, index): a write of its state; `body` cannot reach the shape or counts.
+    @inline(__always) mutating func withState<R>(_ pfn: Pfn,
+                                                 _ body: (inout PageState) -> R) -> R {
+        log.write(Obj.pageState(pfn))
+        log.read(Obj.section(pfn))
+        let s = slot(pfn)
+        var state = PageState(pages[s])
+        let r = body(&state)
+        state.store(into: &pages[s])
         return r
     }
 
@@ -267,7 +292,8 @@ public struct MemMap {
                 let page = b >= 0 ? pages[Int(b) + (pfn.raw & (MemMap.blockPages - 1))]
                     : unmaterialised(b, offset: pfn.raw & (MemMap.blockPages - 1))
                 if page != Page() {
-                    out[Obj.page(pfn)] = PageIdentity(page).hashValue
+                    out[Obj.page(pfn)] = PageShape(page).hashValue
+                    out[Obj.pageState(pfn)] = PageState(page).hashValue
                     out[Obj.pageCount(pfn)] = MemMap.countsDigest(page)
                     out[Obj.pageMapcount(pfn)] = PageMapcounts(page).hashValue
                 }

@@ -106,6 +106,66 @@ public struct PageIdentity: Hashable, Sendable {
     }
 }
 
+extension PageFlags {
+    /// The flags an allocation or free sets and nothing else changes while the frame is
+    /// allocated: what the frame is (compound shape, page table, zero page, device
+    /// memory, reserved, free). The others are the page's state (`PageState`).
+    public static let shapeFlags: PageFlags = [.reserved, .head, .tail, .table, .free, .zero,
+                                              .zoneDevice]
+}
+
+/// What a struct page is, as allocation left it (`MemMap.shape`): the shape flags,
+/// compound order and head, pgmap and epoch; object `Obj.page`. A put, a DMA's
+/// is-it-freed check and compound_head() read only this.
+public struct PageShape: Hashable, Sendable {
+    /// The shape flags (`PageFlags.shapeFlags`) only.
+    public var flags: PageFlags
+    /// Compound order, head only.
+    public var order: UInt8
+    /// For a tail page: distance to its head.
+    public var headOffset: UInt16
+    /// Index of the dev_pagemap of a ZONE_DEVICE page; -1 for none.
+    public var pgmap: Int16
+    /// Allocation epoch.
+    public var epoch: UInt32
+
+    /// The shape of `page`.
+    @inline(__always) init(_ page: Page) {
+        flags = page.flags.intersection(.shapeFlags)
+        order = page.order
+        headOffset = page.headOffset
+        pgmap = page.pgmap
+        epoch = page.epoch
+    }
+}
+
+/// A struct page's state while allocated (`MemMap.withState`): the other flags (anon,
+/// page cache, dirty, uptodate...), its mapping and index; object `Obj.pageState`.
+public struct PageState: Hashable, Sendable {
+    /// The flags that are not shape flags.
+    public var flags: PageFlags
+    /// The file whose page cache holds the page; -1 for none.
+    public var inode: Int32
+    /// Page index in the file, or the slot of a page table.
+    public var index: UInt32
+
+    /// The state of `page`.
+    @inline(__always) init(_ page: Page) {
+        flags = page.flags.subtracting(.shapeFlags)
+        inode = page.inode
+        index = page.index
+    }
+
+    /// Writes this state into `page`; shape flags set here are ignored (they are not
+    /// state), so a state change cannot reach the shape.
+    @inline(__always) func store(into page: inout Page) {
+        page.flags = page.flags.intersection(.shapeFlags)
+            .union(flags.subtracting(.shapeFlags))
+        page.inode = inode
+        page.index = index
+    }
+}
+
 /// The rmap's counts of a struct page (`MemMap.mapcounts`): a field of their own.
 public struct PageMapcounts: Hashable, Sendable {
     /// Number of PTEs mapping this subpage (the kernel's `_mapcount + 1`).

@@ -28,7 +28,7 @@ extension Kernel {
         let head = headIfMemmap(pfn)
         await t.step()
         guard checkRefTarget(t, pfn, "get_page") else { return }
-        if identity(head).flags.contains(.free) {
+        if shape(head).flags.contains(.free) {
             report(.useAfterFree, "get_page: pfn \(hex(pfn)) is free in the allocator", t)
         }
         let old = memory.memmap.refcountAdd(head, n)
@@ -42,7 +42,7 @@ extension Kernel {
         let head = headIfMemmap(pfn)
         await t.step()
         guard checkRefTarget(t, pfn, name) else { return }
-        let p = identity(head)
+        let p = shape(head)
         let old = memory.memmap.refcountSub(head, n, quietAbove: putQuietAbove(p))
         if old < n {
             report(.refcountUnderflow,
@@ -63,7 +63,7 @@ extension Kernel {
     /// The count above which nothing after a put of `page` depends on the result:
     /// zero (__put_page frees at zero), or for a ZONE_DEVICE page its idle count
     /// (zoneDevicePut wakes or frees there; it is zero or one).
-    private func putQuietAbove(_ page: PageIdentity) -> Int32 {
+    private func putQuietAbove(_ page: PageShape) -> Int32 {
         guard page.flags.contains(.zoneDevice) else { return 0 }
         let type = page.pgmapID.map { pgmapInfo($0).type } ?? .generic
         return max(0, zoneDeviceIdleRefcount(type))

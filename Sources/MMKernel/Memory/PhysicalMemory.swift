@@ -65,6 +65,16 @@ extension Kernel {
     /// The identity of `pfn`'s struct page (flags, head, mapping), without its counts.
     @inline(__always) func identity(_ pfn: Pfn) -> PageIdentity { memory.memmap.identity(pfn) }
 
+    /// What `pfn`'s struct page is (shape flags, compound head, pgmap, epoch), without
+    /// its state or counts.
+    @inline(__always) func shape(_ pfn: Pfn) -> PageShape { memory.memmap.shape(pfn) }
+
+    /// Mutates only the state of `pfn`'s struct page (page cache, dirty, anon..., mapping).
+    @discardableResult @inline(__always)
+    func withState<R>(_ pfn: Pfn, _ body: (inout PageState) -> R) -> R {
+        memory.memmap.withState(pfn, body)
+    }
+
     /// Mutates only the identity of `pfn`'s struct page (flags, mapping, index).
     @discardableResult @inline(__always)
     func withIdentity<R>(_ pfn: Pfn, _ body: (inout PageIdentity) -> R) -> R {
@@ -91,7 +101,7 @@ extension Kernel {
 
     /// The head pfn of the compound page `pfn` belongs to (compound_head()).
     @inline(__always) func compoundHead(_ pfn: Pfn) -> Pfn {
-        let p = identity(pfn)
+        let p = shape(pfn)
         return p.flags.contains(.tail) ? pfn - Int(p.headOffset) : pfn
     }
 }

@@ -10,8 +10,8 @@ enum Obj {
     static func entry(_ slot: TableSlot, _ index: Int) -> ObjectID {
         make(1, slot.raw << 9 | index)
     }
-    /// A struct page's identity: flags, compound order and head, mapping, index, pgmap,
-    /// allocation epoch (what allocation, freeing and page-cache insertion change).
+    /// A struct page's shape: shape flags, compound order and head, pgmap, allocation
+    /// epoch (what allocation and freeing change).
     static func page(_ pfn: Pfn) -> ObjectID { make(2, pfn.raw) }
     /// A struct page's reference counts: refcount and pincount. Split from the identity
     /// as in the kernel, where a walker reading page flags does not contend with an
@@ -21,6 +21,10 @@ enum Obj {
     /// `_refcount`, so rmap changes and the tests of them (is it still mapped?) do not
     /// order against get_page/put_page.
     static func pageMapcount(_ pfn: Pfn) -> ObjectID { make(74, pfn.raw) }
+    /// A struct page's state while allocated: the flags that are not its shape (anon, page
+    /// cache, dirty, uptodate...), mapping and index. Apart from `page` (the shape), so
+    /// a page leaving the page cache does not order against a put or a DMA's check.
+    static func pageState(_ pfn: Pfn) -> ObjectID { make(76, pfn.raw) }
     /// The counts of 512 struct pages (2 MiB of pfns) as one object: every access to a
     /// count reads it, a sweep over a namespace's pages writes it (MemMap.refcountInSweep).
     static func pageCountBlock(_ pfn: Pfn) -> ObjectID { make(16, pfn.raw >> 9) }
@@ -165,6 +169,7 @@ enum Obj {
             68: "pmem namespace pgmap", 69: "pmem block allocator", 70: "pmem freed blocks",
             71: "process count", 72: "per-cpu free list", 73: "per-cpu list set",
             74: "struct page mapcounts", 75: "a CPU's per-cpu lists",
+            76: "struct page state",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }
@@ -179,7 +184,7 @@ enum Obj {
             // Resizing a file (truncate, extend) writes the file's object.
             let file = daxFile(Int((key.raw & 0x00ff_ffff_ffff_ffff) >> 32))
             return { $0 == file }
-        case 2, 74:
+        case 2, 74, 76:
             // A struct page's identity or mapcounts: a section's write (online, removal,
             // a sweep over it) accounts for them too.
             let sec = section(Pfn(Int(key.raw & 0x00ff_ffff_ffff_ffff)))

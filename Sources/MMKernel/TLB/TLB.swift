@@ -288,7 +288,7 @@ extension Kernel {
         t.exec.note("TLB hit cpu\(t.cpu) \(hex(addr)) -> pfn \(hex(pfn))")
         if memory.memmap.pfnValid(head) && !tlb.staleReported(way: i) {
             let h = page(head)
-            let freed = h.flags.contains(.free) || identity(pfn).flags.contains(.free)
+            let freed = h.flags.contains(.free) || shape(pfn).flags.contains(.free)
             if freed || h.epoch != cached.epoch {
                 tlb.markStaleReported(way: i)
                 report(.staleTLB, "cpu\(t.cpu) TLB hit \(hex(addr)) -> pfn \(hex(pfn)), "
@@ -306,7 +306,7 @@ extension Kernel {
     /// Fills `t`'s CPU TLB after a successful walk (part of the walk's last step).
     func tlbFill(_ t: KTask, mm: MMID, _ addr: UInt64, size: UInt64, entry: UInt64) {
         let head = layout.pfn(entry).aligned(order: size.trailingZeroBitCount - 12)
-        let epoch = memory.memmap.pfnValid(head) ? identity(head).epoch : 0
+        let epoch = memory.memmap.pfnValid(head) ? shape(head).epoch : 0
         tlb.fill(cpu: t.cpu, mm: mm, addr, size: size, entry: entry, epoch: epoch)
     }
 }

@@ -30,14 +30,14 @@ extension Kernel {
                 if pte != 0, layout.isPresent(pte), let pfn = vmNormalPage(vma, addr, pte, t),
                    identity(pfn).flags.contains(.anon), !identity(pfn).flags.contains(.head),
                    compoundHead(pfn) == pfn, mapcounts(pfn).mapcount == 1 {
-                    withIdentity(pfn) { $0.flags.remove(.dirty) }
+                    withState(pfn) { $0.flags.remove(.dirty) }
                     let clean = pte & ~(PTEBits.accessed | PTEBits.dirty)
                     if clean != pte {
                         await writeEntry(t, ref, clean, .pte,
                                          "madvise_free_pte_range(mkold, mkclean)")
                         tlb.cleared(addr, PAGE_SIZE)
                     }
-                    withIdentity(pfn) { $0.flags.remove(.swapBacked) }  // mark_page_lazyfree()
+                    withState(pfn) { $0.flags.remove(.swapBacked) }  // mark_page_lazyfree()
                 }
                 addr += PAGE_SIZE
             }
@@ -129,7 +129,7 @@ extension Kernel {
         }
         await writeEntry(t, ref, 0, .pte, "ptep_clear_flush(try_to_unmap_one)")
         await flushTLBPage(t, mm: mm, addr)
-        if pte & PTEBits.dirty != 0 { withIdentity(pfn) { $0.flags.insert(.dirty) } }
+        if pte & PTEBits.dirty != 0 { withState(pfn) { $0.flags.insert(.dirty) } }
         var discard = !identity(pfn).flags.contains(.dirty)
         if config.has(.madvFreeRefcountCheck) {
             // "mm: fix race between MADV_FREE reclaim and blkdev direct IO read": a GUP
@@ -143,7 +143,7 @@ extension Kernel {
         }
         if !discard {
             await writeEntry(t, ref, pte, .pte, "set_pte_at(try_to_unmap_one: keep)")
-            withIdentity(pfn) { $0.flags.insert(.swapBacked) }
+            withState(pfn) { $0.flags.insert(.swapBacked) }
             await unlock(t, ptl)
             return false
         }

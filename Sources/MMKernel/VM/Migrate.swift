@@ -118,7 +118,7 @@ extension Kernel {
             $0.flags.formUnion([.anon, .swapBacked, .uptodate])
             $0.flags.formUnion(old.intersection([.dirty, .anonExclusive]))
         }
-        if exclusive { withIdentity(dst) { $0.flags.insert(.anonExclusive) } }
+        if exclusive { withState(dst) { $0.flags.insert(.anonExclusive) } }
         t.exec.note("migrate_folio: copied pfn \(hex(src)) -> \(hex(dst))")
         // The new frame's allocation reference becomes the mapping's (the kernel's
         // folio_get in remove_migration_pte and folio_put(dst) at the end cancel out).
@@ -151,7 +151,7 @@ extension Kernel {
         }
         await writeEntry(t, ref, 0, .pte, "ptep_clear_flush(try_to_migrate_one)")
         await flushTLBPage(t, mm: mm, addr)
-        if pte & PTEBits.dirty != 0 { withIdentity(src) { $0.flags.insert(.dirty) } }
+        if pte & PTEBits.dirty != 0 { withState(src) { $0.flags.insert(.dirty) } }
         let p = page(src)
         if config.era.cowReuse == .anonExclusive && p.flags.contains(.anonExclusive)
             && p.refcount >= GUP_PIN_COUNTING_BIAS {
@@ -161,7 +161,7 @@ extension Kernel {
             return nil
         }
         let exclusive = config.era.cowReuse == .anonExclusive && p.flags.contains(.anonExclusive)
-        if exclusive { withIdentity(src) { $0.flags.remove(.anonExclusive) } }
+        if exclusive { withState(src) { $0.flags.remove(.anonExclusive) } }
         let entry = layout.makeMigration(pfn: src, write: layout.isWrite(pte))
         await writeEntry(t, ref, entry, .pte, "set_pte_at(migration entry)")
         removePteMapping(t, src)
@@ -186,7 +186,7 @@ extension Kernel {
         let e = orig & ~PTEBits.pfnMask | layout.make(pfn: pfn, prot: 0)
         await writeEntry(t, ref, e, .pte, "remove_migration_pte")
         addPteMapping(t, pfn)
-        if exclusive { withIdentity(pfn) { $0.flags.insert(.anonExclusive) } }
+        if exclusive { withState(pfn) { $0.flags.insert(.anonExclusive) } }
         await unlock(t, ptl)
         return true
     }

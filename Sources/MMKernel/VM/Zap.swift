@@ -102,7 +102,7 @@ extension Kernel {
             mms[mm].anonPages -= 512
             tlb.pages.append(pfn)
         } else if !isHugeZero(pfn) && memory.memmap.pfnValid(pfn)
-            && identity(pfn).flags.contains(.zoneDevice)
+            && shape(pfn).flags.contains(.zoneDevice)
                     && mapcounts(pfn).entire > 0 {
             // v6.15+ DAX folio PMD (vmf_insert_folio_pmd): file rmap and reference.
             withMapcounts(pfn) { $0.entire -= 1 }
