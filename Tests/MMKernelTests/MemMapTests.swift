@@ -71,9 +71,10 @@ import Testing
         m.auditDigest(into: &digest)
         var one = Page()
         one.refcount = 1
-        // Identity, counts and mapcounts are digested as the three objects they are.
+        // Shape, state, counts and mapcounts are digested as the four objects they are.
         let p = range.lowerBound + 4000
-        #expect(digest[Obj.page(p)] == PageIdentity(one).hashValue)
+        #expect(digest[Obj.page(p)] == PageShape(one).hashValue)
+        #expect(digest[Obj.pageState(p)] == PageState(one).hashValue)
         #expect(digest[Obj.pageCount(p)] == MemMap.countsDigest(one))
         #expect(digest[Obj.pageCount(p)] != MemMap.countsDigest(Page()))
         #expect(digest[Obj.pageMapcount(p)] == PageMapcounts(one).hashValue)

@@ -108,11 +108,7 @@ public struct MemMap {
         log.write(Obj.page(pfn))
         log.write(Obj.pageState(pfn))
         log.read(Obj.section(pfn))
-        let s = slot(pfn)
-        var id = PageIdentity(pages[s])
-        let r = body(&id)
-        id.store(into: &pages[s])
-        return r
+        return modify(pfn, body)
     }
 
     /// Changes only the state of `pfn`'s struct page (page cache, dirty, anon...,
@@ -121,10 +117,18 @@ public struct MemMap {
                                                  _ body: (inout PageState) -> R) -> R {
         log.write(Obj.pageState(pfn))
         log.read(Obj.section(pfn))
+        return modify(pfn, body)
+    }
+
+    /// Runs `body` on `Part`'s view of `pfn`'s struct page and stores the view back (the
+    /// caller recorded the writes of the part's objects).
+    @inline(__always) private mutating func modify<Part: PagePart, R>(
+        _ pfn: Pfn, _ body: (inout Part) -> R
+    ) -> R {
         let s = slot(pfn)
-        var state = PageState(pages[s])
-        let r = body(&state)
-        state.store(into: &pages[s])
+        var part = Part(pages[s])
+        let r = body(&part)
+        part.store(into: &pages[s])
         return r
     }
 
@@ -141,12 +145,7 @@ public struct MemMap {
                                                      _ body: (inout PageMapcounts) -> R) -> R {
         log.write(Obj.pageMapcount(pfn))
         log.read(Obj.section(pfn))
-        let s = slot(pfn)
-        var m = PageMapcounts(pages[s])
-        let r = body(&m)
-        pages[s].mapcount = m.mapcount
-        pages[s].entireMapcount = m.entire
-        return r
+        return modify(pfn, body)
     }
 
     /// A page's refcount in a sweep that may set it (memunmap_pages' put of every idle

@@ -66,8 +66,18 @@ public struct Page: Hashable, Sendable {
     public var epoch: UInt32 = 0
 }
 
+/// A view of some fields of a struct page that an accessor hands out and stores back
+/// (`MemMap.withIdentity`, `withState`, `withMapcounts`): the fields outside the view
+/// cannot change through it.
+protocol PagePart {
+    /// The view of `page`.
+    init(_ page: Page)
+    /// Writes the view's fields into `page`, leaving the others alone.
+    func store(into page: inout Page)
+}
+
 /// The identity fields of a struct page, without its counts (`MemMap.identity`).
-public struct PageIdentity: Hashable, Sendable {
+public struct PageIdentity: Hashable, Sendable, PagePart {
     /// Flags.
     public var flags: PageFlags
     /// Compound order, head only.
@@ -141,7 +151,7 @@ public struct PageShape: Hashable, Sendable {
 
 /// A struct page's state while allocated (`MemMap.withState`): the other flags (anon,
 /// page cache, dirty, uptodate...), its mapping and index; object `Obj.pageState`.
-public struct PageState: Hashable, Sendable {
+public struct PageState: Hashable, Sendable, PagePart {
     /// The flags that are not shape flags.
     public var flags: PageFlags
     /// The file whose page cache holds the page; -1 for none.
@@ -167,7 +177,7 @@ public struct PageState: Hashable, Sendable {
 }
 
 /// The rmap's counts of a struct page (`MemMap.mapcounts`): a field of their own.
-public struct PageMapcounts: Hashable, Sendable {
+public struct PageMapcounts: Hashable, Sendable, PagePart {
     /// Number of PTEs mapping this subpage (the kernel's `_mapcount + 1`).
     public var mapcount: Int32
     /// Number of PMD mappings of the whole compound page (`entire_mapcount`), head only.
@@ -177,5 +187,11 @@ public struct PageMapcounts: Hashable, Sendable {
     @inline(__always) init(_ page: Page) {
         mapcount = page.mapcount
         entire = page.entireMapcount
+    }
+
+    /// Writes these mapcounts into `page`.
+    @inline(__always) func store(into page: inout Page) {
+        page.mapcount = mapcount
+        page.entireMapcount = entire
     }
 }
