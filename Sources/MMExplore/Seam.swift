@@ -42,7 +42,10 @@ public enum AccessKind: UInt8, Sendable {
     /// last of a run of them stays above the threshold, every order of the run does, so
     /// none of them sees another result. They conflict with every other kind, `update`
     /// included: an increment moved before a decrement could hold the count up, or let it
-    /// fall. A decrement that reaches its threshold is recorded as a `write`.
+    /// fall. A decrement that reaches its threshold is recorded as a `write`. Every
+    /// decrement of one object must test the same threshold: with a higher one earlier in
+    /// a run, another order can take that one down to it (DecrementTests shows DPOR then
+    /// missing outcomes).
     case decrement
 
     /// The kind of a step that accesses an object both as `self` and as `other`.
@@ -356,7 +359,8 @@ public final class AccessLog {
 
     /// Records that the running step subtracted `amount` from the counter `object` and
     /// then tested only whether it fell to a threshold, which it stayed `room` above: a
-    /// `decrement` when `room` > 0 (and the amount fits), else a write.
+    /// `decrement` when `room` > 0 (and the amount fits), else a write. All decrements of
+    /// `object` must measure `room` from the same threshold (`AccessKind.decrement`).
     @inlinable @inline(__always)
     public func decrement(_ object: ObjectID, amount: Int32, room: Int32) {
         guard mode.rawValue >= Mode.step.rawValue else { return }

@@ -62,7 +62,9 @@ extension Kernel {
 
     /// The count above which nothing after a put of `page` depends on the result:
     /// zero (__put_page frees at zero), or for a ZONE_DEVICE page its idle count
-    /// (zoneDevicePut wakes or frees there; it is zero or one).
+    /// (zoneDevicePut wakes or frees there; it is zero or one). It depends only on what
+    /// the page is and the era, so every put of one page tests the same threshold, as
+    /// `AccessKind.decrement` requires.
     private func putQuietAbove(_ page: PageShape) -> Int32 {
         guard page.flags.contains(.zoneDevice) else { return 0 }
         let type = page.pgmapID.map { pgmapInfo($0).type } ?? .generic
