@@ -40,10 +40,12 @@ let package = Package(
         .target(name: "MMScenario", dependencies: ["MMKernel", "MMExplore"], swiftSettings: sameAsync),
         // Renderers: herd-style text and JSON.
         .target(name: "MMReport", dependencies: ["MMScenario"], swiftSettings: sameAsync),
+        // glibc allocator tuning for the command (mallopt is not in Swift's Glibc module).
+        .target(name: "CHeapTuning"),
         .executableTarget(
             name: "mmsim",
             dependencies: [
-                "MMKernel", "MMExplore", "MMScenario", "MMReport",
+                "MMKernel", "MMExplore", "MMScenario", "MMReport", "CHeapTuning",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: sameAsync),
