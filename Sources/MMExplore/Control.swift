@@ -60,6 +60,8 @@ final class Control: @unchecked Sendable {
     /// The budgets every execution checks at its scheduling points.
     let limits: ExecutionLimits
     let interruptRequested: (@Sendable () -> Bool)?
+    /// The cores the exploration's explorers share (`jobs`; Speculation.swift).
+    let cores: CorePool
     private let lock = NSLock()
     private var _timedOut = false
     private var _outOfMemory = false
@@ -79,6 +81,7 @@ final class Control: @unchecked Sendable {
         limits = ExecutionLimits(deadline: deadline, maxMemory: options.maxMemory,
                                  interruptRequested: options.interruptRequested)
         interruptRequested = options.interruptRequested
+        cores = CorePool(options.jobs)
     }
 
     var timedOut: Bool { lock.lock(); defer { lock.unlock() }; return _timedOut }

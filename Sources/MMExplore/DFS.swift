@@ -65,10 +65,10 @@ final class DFSExplorer: Chooser {
     /// Index of the partition node (first node with a choice), once known.
     private(set) var partition: Int?
     /// First node whose choice changed since the previous execution.
-    private var divergence = 0
+    private(set) var divergence = 0
     /// The wakeup subtree of the branch just taken at the deepest node: the sequence the
     /// next new node is to follow (DPOR).
-    private var handoff: [WakeupBranch] = []
+    private(set) var handoff: [WakeupBranch] = []
     /// The current execution reached a node where every enabled thread sleeps (or that
     /// the bound excludes) and just runs to its end uncounted.
     private(set) var abandoned = false
@@ -86,6 +86,11 @@ final class DFSExplorer: Chooser {
     /// Set (the resident size) when race analysis stopped at the memory budget: the
     /// exploration cannot go on soundly and stops, with what it counted.
     var memoryStopped: UInt64?
+    /// A speculative explorer's reversed races whose first step is in its fixed prefix
+    /// (nil for every other explorer, which drops them: Speculation.swift).
+    var outside: [OutsideInsertion]?
+    /// A speculative explorer's first step at its last prefix node (its child's step).
+    var firstStep: StepRecord?
 
     /// A fresh explorer of the whole tree.
     init(dpor: Bool, bound: Int?) {
@@ -104,6 +109,19 @@ final class DFSExplorer: Chooser {
         nodes = prefix
         self.partition = partition
         divergence = prefix.count
+    }
+
+    /// A speculative explorer of the subtree below `prefix`, whose last node has been
+    /// moved to its next child as `advance` would, following `handoff` (Speculation.swift).
+    init(speculating prefix: [DFSNode], handoff: [WakeupBranch], partition: Int?) {
+        dpor = true
+        bound = nil
+        floor = prefix.count
+        nodes = prefix
+        self.partition = partition
+        self.handoff = handoff
+        divergence = prefix.count - 1
+        outside = []
     }
 
     func choose(_ x: Execution, enabled: UInt64) -> Int {
@@ -203,17 +221,24 @@ final class DFSExplorer: Chooser {
     func advance(_ records: [StepRecord]) -> Bool {
         if dpor { analyzeRaces(records, nodes: nodes.count, from: divergence) }
         if memoryStopped != nil { return false }
+        return moveOn(from: nodes.count - 1) { records[$0] }
+    }
+
+    /// Marks the child taken at node `start` explored (`stepAt(i)`: the step node `i`
+    /// took) and moves to the deepest node at or above it with an unexplored alternative.
+    /// Returns false when the subtree is exhausted.
+    func moveOn(from start: Int, stepAt: (Int) -> StepRecord) -> Bool {
         abandoned = false
         sleepSetBroken = false
         asleep = nil
-        var i = nodes.count - 1
+        var i = start
         while i >= floor {
             let t = nodes[i].chosen
             nodes[i].done |= 1 << UInt64(t)
             // Only a node with a choice has later children that need this step's record
             // for their sleep sets (an execution may have a million steps without one).
             if dpor && nodes[i].enabled & (nodes[i].enabled - 1) != 0 {
-                nodes[i].stepOf.append((t, records[i]))
+                nodes[i].stepOf.append((t, stepAt(i)))
             }
             let closed = nodes[i].done | nodes[i].sleep | ~nodes[i].enabled
             var next: Int?
@@ -298,7 +323,7 @@ final class DFSExplorer: Chooser {
 }
 
 /// A branch of a wakeup tree: a thread to run next, then the branches to follow after it.
-struct WakeupBranch {
+struct WakeupBranch: Equatable {
     var thread: Int32
     var children: [WakeupBranch]
 }

@@ -243,8 +243,23 @@ extension DFSExplorer {
             }
             k += 1
         }
-        if insertWakeup(at: i, &v), profile != nil {
-            profile?.count(records[i], records[j])
+        wake(at: i, v, race: (records[i], records[j]))
+    }
+}
+
+extension DFSExplorer {
+    /// Inserts `v`, the reversed sequence of `race`, at node `i`; a speculative explorer
+    /// keeps it for its owner when node `i` is in its fixed prefix (Speculation.swift).
+    func wake(at i: Int, _ v: ReversedSequence,
+              race: @autoclosure () -> (StepRecord, StepRecord)?) {
+        if i < floor, outside != nil {
+            outside!.append(OutsideInsertion(node: i, sequence: v,
+                                             race: profile != nil ? race() : nil))
+            return
+        }
+        var v = v
+        if insertWakeup(at: i, &v), profile != nil, let (a, b) = race() {
+            profile?.count(a, b)
         }
     }
 }

@@ -173,11 +173,13 @@ struct Runner<Outcome: Hashable> {
     /// Counts an execution; returns true when it was interesting.
     @discardableResult
     func count(_ outcome: Outcome, _ x: Execution, into tally: inout Tally<Outcome>,
-               part: Int) -> Bool {
+               part: Int, announce: Bool = true) -> Bool {
         let interesting = isInteresting(outcome)
         tally.add(outcome, steps: x.totalSteps, interesting: interesting,
                   schedule: Schedule(choices: x.choices))
-        if interesting && options.stopAtFirstInteresting { control.foundInteresting(part: part) }
+        if interesting && options.stopAtFirstInteresting && announce {
+            control.foundInteresting(part: part)
+        }
         return interesting
     }
 
@@ -188,24 +190,41 @@ struct Runner<Outcome: Hashable> {
         return control.executionsDone >= max
     }
 
-    /// Explores a DFS tree (or a subtree) to its end or until a budget stops it.
-    func runDFS(_ dfs: DFSExplorer, part: Int) -> PartResult<Outcome> {
+    /// Explores a DFS tree (or a subtree) to its end or until a budget stops it. With more
+    /// than one job, later children of its path are explored ahead of time on other cores
+    /// and taken over when reached (Speculation.swift); `speculation` is set when this is
+    /// such an exploration itself.
+    func runDFS(_ dfs: DFSExplorer, part: Int, speculation: Speculation<Outcome>? = nil)
+        -> PartResult<Outcome>
+    {
+        let speculative = speculation != nil
         if options.profile && dfs.dpor {
             dfs.profile = RaceProfile()
         }
-        defer { if let p = dfs.profile { control.absorb(p) } }
+        // A speculation's profile goes to its owner, when taken over.
+        defer { if !speculative, let p = dfs.profile { control.absorb(p) } }
+        // A speculation runs on the core its owner took for it.
+        if !speculative { control.cores.take() }
+        var ahead: [Speculation<Outcome>] = [], dropped: [Speculation<Outcome>] = []
+        defer {
+            for s in ahead + dropped { s.cancel() }
+            for s in ahead + dropped { _ = s.wait() }
+            if !speculative { control.cores.give() }
+        }
         dfs.maxMemory = control.limits.maxMemory
         var tally = Tally<Outcome>(keepLog: keepLog)
         var progress = jobs == 1 ? ProgressThrottle(options.progress, start: control.start) : nil
         var boundCut = false
         while true {
-            if control.shouldStop(part: part, executions: tally.executions) || overBudget {
+            if control.shouldStop(part: part, executions: tally.executions) || overBudget
+                || speculation?.isCancelled == true {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
             let (x, end, finish) = execute(dfs, recording: dfs.dpor || options.collectClasses)
             if budgetStopped(end) {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
+            if speculative && dfs.firstStep == nil { dfs.firstStep = x.records[dfs.floor - 1] }
             dfs.auditSleeper(x)
             var stop = false
             if dfs.abandoned && !dfs.sleepSetBroken {
@@ -213,11 +232,11 @@ struct Runner<Outcome: Hashable> {
             } else if let exact = exactPreemptions, preemptions(of: dfs, cut: &boundCut) != exact {
                 // An earlier deepening round counted it.
             } else {
-                stop = count(finish(end), x, into: &tally, part: part)
+                stop = count(finish(end), x, into: &tally, part: part, announce: !speculative)
                     && options.stopAtFirstInteresting
                 if options.collectClasses { tally.addClass(TraceClass(x.records)) }
                 dfs.profile?.executions += 1
-                control.reportDone(1)
+                if !speculative { control.reportDone(1) }
             }
             progress?.tick(control.executionsDone)
             let more = dfs.advance(x.records)
@@ -227,6 +246,12 @@ struct Runner<Outcome: Hashable> {
             }
             if !more { return PartResult(tally: tally, finished: true, boundCut: boundCut) }
             if stop { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
+            if !ahead.isEmpty, let exhausted = takeAhead(
+                dfs, &ahead, dropped: &dropped, records: x.records, tally: &tally, part: part,
+                speculative: speculative) {
+                return PartResult(tally: tally, finished: exhausted, boundCut: boundCut)
+            }
+            speculate(dfs, &ahead, records: x.records, part: part, parent: speculation)
         }
     }
 
@@ -310,6 +335,7 @@ struct Runner<Outcome: Hashable> {
             totalSteps: t.totalSteps, pctBound: pctBound, redundant: t.redundant,
             testHash: testHash,
             profile: options.profile ? control.profile : nil,
-            classes: t.classes, repeatedClasses: t.repeatedClasses)
+            classes: t.classes, repeatedClasses: t.repeatedClasses,
+            speculation: t.speculation)
     }
 }

@@ -132,8 +132,31 @@ public struct ExploreReport<Outcome: Hashable> {
     /// one already had (zero for a search that explores each class once).
     public var repeatedClasses = 0
 
+    /// With more than one job, DPOR: the subtrees explored ahead of time on another core
+    /// (Speculation.swift). Never part of what a report says about the program: the
+    /// executions and outcomes are those of one job.
+    public var speculation = SpeculationCount()
+
     /// The replay token of `firstInteresting`, if any.
     public var firstInterestingToken: String? {
         firstInteresting?.schedule.token(testHash: testHash)
+    }
+}
+
+/// Subtrees a DPOR exploration with several jobs explored ahead of time on another core.
+public struct SpeculationCount: Sendable, Equatable {
+    /// Subtrees taken over as explored, and the executions counted in them.
+    public var taken = 0
+    public var executions = 0
+    /// Subtrees dropped because what they started from changed before they were reached.
+    public var dropped = 0
+
+    public init() {}
+
+    /// Adds another exploration's counts.
+    public mutating func add(_ other: SpeculationCount) {
+        taken += other.taken
+        executions += other.executions
+        dropped += other.dropped
     }
 }

@@ -10,6 +10,8 @@ struct Tally<Outcome: Hashable> {
     var executions = 0
     var totalSteps = 0
     var redundant = 0
+    /// Subtrees explored ahead of time on another core, taken over or dropped.
+    var speculation = SpeculationCount()
     var firstInteresting: (outcome: Outcome, schedule: Schedule)?
     /// Outcome index and steps of each execution, kept only when a merge may have to cut
     /// this part short (a `maxExecutions` budget spread over parallel parts).
@@ -54,6 +56,7 @@ struct Tally<Outcome: Hashable> {
     /// order; only its first `limit` executions when a limit is given (needs its log).
     mutating func append(_ part: Tally, limit: Int? = nil) {
         redundant += part.redundant
+        speculation.add(part.speculation)
         if let theirs = part.classes {
             repeatedClasses += part.repeatedClasses
             for c in theirs where classes?.insert(c).inserted == false { repeatedClasses += 1 }

@@ -51,7 +51,9 @@ struct BenchExplore: ParsableCommand {
         _ = try threadRange()
         _ = try variantList()
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (1...maxJobs).contains(jobs) else {
+            throw ValidationError("--jobs must be between 1 and \(maxJobs)")
+        }
     }
 
     func threadRange() throws -> ClosedRange<Int> {

@@ -49,3 +49,7 @@ struct BudgetOptions: ParsableArguments {
         return overflow ? nil : bytes
     }
 }
+
+/// The most `--jobs` accepted: each job is an OS thread with an 8 MiB stack, and more
+/// workers than a large machine has cores only add threads that wait.
+let maxJobs = 256

@@ -75,7 +75,9 @@ struct Check: ParsableCommand {
     var profile = false
 
     func validate() throws {
-        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        guard (1...maxJobs).contains(jobs) else {
+            throw ValidationError("--jobs must be between 1 and \(maxJobs)")
+        }
         if let p = preemptions, p < 0 { throw ValidationError("--preemptions must be >= 0") }
         if let k = crossCheck {
             guard k >= 0 else { throw ValidationError("--cross-check must be >= 0") }

@@ -1,0 +1,48 @@
+// Speculative exploration with several jobs (MMExplore/Speculation.swift): later subtrees
+// of DPOR's path explored ahead of time on another core must leave the report exactly as
+// one job makes it.
+import MMExplore
+import Testing
+
+struct SpeculationTests {
+    /// Random programs deep enough for subtrees to be explored ahead of time: with 2 and
+    /// 3 jobs the report is one job's (executions, outcomes and their order and counts,
+    /// witnesses, redundant runs), and over the set some speculations were taken over and
+    /// some dropped, so both paths ran.
+    @Test func speculationLeavesTheReportAsOneJobMakesIt() {
+        var total = SpeculationCount()
+        for seed in UInt64(1)...30 {
+            let make = RandomProgram(seed: seed, threads: 3, steps: 3, objects: 2,
+                                     agent: seed % 3 == 0).make()
+            let one = run(.dpor, jobs: 1, make)
+            #expect(one.speculation == SpeculationCount())
+            for jobs in [2, 3] {
+                let many = run(.dpor, jobs: jobs, make)
+                #expect(sameReport(one, many), "seed \(seed), \(jobs) jobs")
+                #expect(one.redundant == many.redundant, "seed \(seed), \(jobs) jobs")
+                #expect(one.firstSchedules == many.firstSchedules, "seed \(seed)")
+                total.add(many.speculation)
+            }
+        }
+        #expect(total.taken > 0 && total.executions > 0)
+        #expect(total.dropped > 0)
+    }
+
+    /// The same with a lock (block and wake) and a budget of executions: a speculation's
+    /// executions count towards it in exploration order.
+    @Test func speculationKeepsBudgetsInExplorationOrder() {
+        let make = program([
+            { t, c in await lock(t, c, 0); await increment(t, c, 0); await unlock(t, c, 0) },
+            { t, c in await increment(t, c, 1); await lock(t, c, 0); await unlock(t, c, 0) },
+            { t, c in await increment(t, c, 1); await increment(t, c, 0) },
+            { t, c in await increment(t, c, 0); await increment(t, c, 1) },
+        ]) { c, _ in "\(c.v[0]) \(c.v[1])" }
+        let one = run(.dpor, jobs: 1, make)
+        let two = run(.dpor, jobs: 2, make)
+        #expect(sameReport(one, two) && one.redundant == two.redundant)
+        for max in [5, 50, one.executions / 2] {
+            #expect(sameReport(run(.dpor, jobs: 1, max: max, make),
+                               run(.dpor, jobs: 2, max: max, make)), "max \(max)")
+        }
+    }
+}
