@@ -49,6 +49,9 @@ struct DFSNode {
     /// Wakeup-tree branches still to explore at the node, in order (DPOR); the branch being
     /// explored has been taken out, its subtree handed to the next node.
     var pending: [WakeupBranch] = []
+    /// Times race analysis grew the node's wakeup tree (a speculation of its next child
+    /// is stale only after it grew: Speculation.swift).
+    var grown = 0
 
     func step(of thread: Int) -> StepRecord? {
         for e in stepOf where e.thread == thread { return e.step }
@@ -296,7 +299,9 @@ final class DFSExplorer: Chooser {
             if v.isInitial(t) { return false }
         }
         guard let first = v.firstThread, n.enabled & (1 << UInt64(first)) != 0 else { return false }
-        return Self.insert(&nodes[i].pending, &v)
+        guard Self.insert(&nodes[i].pending, &v) else { return false }
+        nodes[i].grown &+= 1
+        return true
     }
 
     /// Descends `branches` along initials of `v`, removing each matched step; appends the

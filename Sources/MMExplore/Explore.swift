@@ -236,7 +236,11 @@ struct Runner<Outcome: Hashable> {
                     && options.stopAtFirstInteresting
                 if options.collectClasses { tally.addClass(TraceClass(x.records)) }
                 dfs.profile?.executions += 1
-                if !speculative { control.reportDone(1) }
+                if speculative {
+                    tally.speculation.executions += 1
+                } else {
+                    control.reportDone(1)
+                }
             }
             progress?.tick(control.executionsDone)
             let more = dfs.advance(x.records)
@@ -251,7 +255,8 @@ struct Runner<Outcome: Hashable> {
                 speculative: speculative) {
                 return PartResult(tally: tally, finished: exhausted, boundCut: boundCut)
             }
-            speculate(dfs, &ahead, records: x.records, part: part, parent: speculation)
+            speculate(dfs, &ahead, dropped: &dropped, stale: &tally.speculation.dropped,
+                      records: x.records, part: part, parent: speculation)
         }
     }
 

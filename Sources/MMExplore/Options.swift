@@ -145,7 +145,8 @@ public struct ExploreReport<Outcome: Hashable> {
 
 /// Subtrees a DPOR exploration with several jobs explored ahead of time on another core.
 public struct SpeculationCount: Sendable, Equatable {
-    /// Subtrees taken over as explored, and the executions counted in them.
+    /// Subtrees taken over as explored, and the counted executions speculative explorers
+    /// ran in them (each once, nested speculations included).
     public var taken = 0
     public var executions = 0
     /// Subtrees dropped because what they started from changed before they were reached.

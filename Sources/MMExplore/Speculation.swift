@@ -80,6 +80,8 @@ final class Speculation<Outcome: Hashable>: @unchecked Sendable {
     /// The node whose child it explores, and that node as the explorer starts from it.
     let node: Int
     let start: DFSNode
+    /// The owner's node `grown` when the speculation was last seen to match it.
+    var grown: Int
     /// The wakeup subtree the child follows.
     let handoff: [WakeupBranch]
     private let cancelled = Atomic<Bool>(false)
@@ -93,6 +95,7 @@ final class Speculation<Outcome: Hashable>: @unchecked Sendable {
          body: @escaping (Speculation) -> SpeculationResult<Outcome>) {
         self.node = node
         self.start = start
+        grown = start.grown
         self.handoff = handoff
         self.parent = parent
         self.body = body
@@ -152,12 +155,8 @@ extension DFSExplorer {
         var j = floor
         while j < divergence && j < records.count {
             defer { j += 1 }
+            guard !taken(j), let (k, b) = nextBranch(at: j) else { continue }
             var n = nodes[j]
-            guard !n.pending.isEmpty, !taken(j) else { continue }
-            let closed = n.done | (1 << UInt64(n.chosen)) | n.sleep | ~n.enabled
-            guard let k = n.pending.firstIndex(where: { closed & (1 << UInt64($0.thread)) == 0 })
-            else { continue }
-            let b = n.pending[k]
             n.done |= 1 << UInt64(n.chosen)
             if n.enabled & (n.enabled - 1) != 0 { n.stepOf.append((n.chosen, records[j])) }
             n.pending.removeFirst(k + 1)
@@ -168,6 +167,16 @@ extension DFSExplorer {
             return (prefix, b.children)
         }
         return nil
+    }
+
+    /// The wakeup branch node `j` of the path takes next once its current child is done,
+    /// and its index among the node's pending branches; nil when none is known yet.
+    func nextBranch(at j: Int) -> (Int, WakeupBranch)? {
+        let n = nodes[j]
+        let closed = n.done | (1 << UInt64(n.chosen)) | n.sleep | ~n.enabled
+        guard let k = n.pending.firstIndex(where: { closed & (1 << UInt64($0.thread)) == 0 })
+        else { return nil }
+        return (k, n.pending[k])
     }
 
     /// Takes over speculation `r` of the child just moved to at node `divergence`: makes
@@ -217,7 +226,6 @@ extension Runner {
             control.cores.take()
             tally.append(r.part.tally)
             tally.speculation.taken += 1
-            tally.speculation.executions += r.part.tally.executions
             if !speculative { control.reportDone(r.part.tally.executions) }
             if options.stopAtFirstInteresting && r.part.tally.firstInteresting != nil {
                 if !speculative { control.foundInteresting(part: part) }
@@ -231,8 +239,29 @@ extension Runner {
     /// Starts exploring the next child of the shallowest node of `dfs`'s path that has
     /// one known and not yet taken, on another thread, when a core is free.
     func speculate(_ dfs: DFSExplorer, _ ahead: inout [Speculation<Outcome>],
+                   dropped: inout [Speculation<Outcome>], stale: inout Int,
                    records: [StepRecord], part: Int, parent: Speculation<Outcome>?) {
-        guard jobs > 1, dfs.dpor, control.cores.tryTake() else { return }
+        guard jobs > 1, dfs.dpor else { return }
+        // A speculation whose child's wakeup subtree grew since it started would be
+        // dropped when reached: drop it now, so that the core explores the grown one.
+        var k = 0
+        while k < ahead.count {
+            let s = ahead[k]
+            if dfs.nodes[s.node].grown != s.grown {
+                if let (_, b) = dfs.nextBranch(at: s.node), Int(b.thread) == s.start.chosen,
+                   b.children == s.handoff {
+                    s.grown = dfs.nodes[s.node].grown
+                } else {
+                    s.cancel()
+                    dropped.append(s)
+                    ahead.remove(at: k)
+                    stale += 1
+                    continue
+                }
+            }
+            k += 1
+        }
+        guard control.cores.tryTake() else { return }
         let taken = ahead.map(\.node)
         guard let (prefix, handoff) = dfs.speculationCandidate(records,
                                                                taken: taken.contains)

@@ -285,6 +285,11 @@ static func raceProfile(_ p: RaceProfileReport, executions: Int) -> [String] {
         out.append("  " + String(repeating: " ", count: width - n.count) + n + "  " + row.object)
     }
     if p.rows.count > shown.count { out.append("  (\(p.rows.count - shown.count) more in --json)") }
+    if p.aheadTaken + p.aheadDropped > 0 {
+        out += wrap("Explored ahead on free cores: \(p.aheadTaken) subtrees taken over "
+                    + "(\(p.aheadExecutions) executions), \(p.aheadDropped) dropped as stale.",
+                    indent: 2)
+    }
     return out
 }
 }

@@ -120,7 +120,10 @@ public enum ScenarioRunner {
                 backtracks: profile.backtracks, executions: profile.executions,
                 rows: profile.grouped(by: Kernel.objectKindName).map {
                     RaceProfileReport.Row(object: $0.group, backtracks: $0.backtracks)
-                })
+                },
+                aheadTaken: explored.speculation.taken,
+                aheadExecutions: explored.speculation.executions,
+                aheadDropped: explored.speculation.dropped)
         }
         report.completeUpToPreemptions = explored.completeUpToPreemptions
         if explored.deepenedAfterBudget {

@@ -257,4 +257,9 @@ public struct RaceProfileReport: Codable, Hashable, Sendable {
     public var executions: Int
     /// Largest first.
     public var rows: [Row]
+    /// With `--jobs` above 1: subtrees explored ahead of time on a free core and taken
+    /// over, the executions in them, and those dropped as stale (MMExplore/Speculation.swift).
+    public var aheadTaken = 0
+    public var aheadExecutions = 0
+    public var aheadDropped = 0
 }
