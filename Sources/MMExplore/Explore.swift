@@ -207,9 +207,15 @@ struct Runner<Outcome: Hashable> {
         if !speculative { control.cores.take() }
         var ahead: [Speculation<Outcome>] = [], dropped: [Speculation<Outcome>] = []
         defer {
-            for s in ahead + dropped { s.cancel() }
-            for s in ahead + dropped { _ = s.wait() }
-            if !speculative { control.cores.give() }
+            // Wait for the speculations still running without holding a core: one of
+            // them may be waiting for a core itself (to go on after a speculation of its
+            // own), and two explorers each holding one while waiting would deadlock.
+            let running = ahead + dropped
+            for s in running { s.cancel() }
+            control.cores.give()
+            for s in running { _ = s.wait() }
+            // A speculation's thread gives its core back when the run returns.
+            if speculative { control.cores.take() }
         }
         dfs.maxMemory = control.limits.maxMemory
         var tally = Tally<Outcome>(keepLog: keepLog)
