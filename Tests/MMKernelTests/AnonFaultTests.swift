@@ -141,4 +141,48 @@ import Testing
         m.kernel.auditReferences()
         #expect(m.kernel.violations.isEmpty, "\(m.kernel.violations)")
     }
+
+    /// anon_vma_prepare() (mm/rmap.c) only reads vma->anon_vma when the vma has one: a
+    /// write fault there does not order against a lookup of another vma, so two threads
+    /// doing so are one class. The first fault of a vma links its anon_vma, which a
+    /// reader of vma->anon_vma (fork's vma_needs_copy) must see in both orders.
+    @Test func anonVMAPrepareWritesOnlyTheFirstTime() {
+        let base = ConcurrencyTests.base
+        func setup(touched: Bool) -> (Kernel, KTask) async -> Void {
+            { k, t in
+                var req = MmapRequest(target: .anon, length: 8192)
+                req.placement = .at(base)
+                _ = await k.mmap(t, mm: t.mm!, req)
+                var other = MmapRequest(target: .anon, length: 4096)
+                other.placement = .at(base + 0x10_0000)
+                _ = await k.mmap(t, mm: t.mm!, other)
+                if touched { _ = await k.store(t, base, 1) }
+            }
+        }
+        var sawLinks: Set<Bool> = []
+        let threads: [(Kernel, KTask) async -> Void] = [
+            { k, t in _ = await k.store(t, base + 4096, 2) },
+            { k, t in
+                await t.step()
+                let mm = t.mm!
+                if let i = k.mms[mm].vmaContaining(base + 0x10_0000) {
+                    _ = k.mms[mm].vmas[i]
+                }
+                if let i = k.mms[mm].vmaContaining(base) {
+                    sawLinks.insert(k.mms[mm].hasAnonVMA(k.mms[mm].vmas[i]))
+                }
+            },
+        ]
+        let linked = ConcurrencyTests.exploreAll(
+            KernelConfig(era: .v6_1), cpus: [0, 1], setup: setup(touched: true),
+            threads: threads, check: { _ in true })
+        #expect(linked.executions == 1)
+        #expect(sawLinks == [true])
+        sawLinks = []
+        let fresh = ConcurrencyTests.exploreAll(
+            KernelConfig(era: .v6_1), cpus: [0, 1], setup: setup(touched: false),
+            threads: threads, check: { _ in true })
+        #expect(fresh.executions == 2)
+        #expect(sawLinks == [false, true])
+    }
 }

@@ -122,7 +122,7 @@ extension Kernel {
         for mm in mms.ids where !mms[mm].exited {
             for v in mms[mm].vmas {
                 guard case .fsDax(let i) = v.backing, i == ino else { continue }
-                if !evenCows && !v.flags.contains(.shared) && v.hasAnonVMA { continue }
+                if !evenCows && !v.flags.contains(.shared) && mms[mm].hasAnonVMA(v) { continue }
                 let first = max(UInt64(from), v.pgoff)
                 let last = min(UInt64(from + count), v.pgoff + (v.length >> 12))
                 guard first < last else { continue }

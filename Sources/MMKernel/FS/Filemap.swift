@@ -129,7 +129,7 @@ extension Kernel {
             }
             copyFrameData(from: pfn, to: newPfn)
             await putPage(t, pfn)
-            mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+            mms[vmf.mm].anonVMAPrepare(at: vmf.address)
             return await finishFault(t, vmf, pfn: newPfn, anon: true)
         }
         if vmf.isWrite { withState(pfn) { $0.flags.insert(.dirty) } }  // do_shared_fault

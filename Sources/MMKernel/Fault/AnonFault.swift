@@ -17,7 +17,7 @@ extension Kernel {
             return .done
         }
         guard let pfn = await allocPages(t, movable: true) else { return .oom }
-        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        mms[vmf.mm].anonVMAPrepare(at: vmf.address)
         var entry = layout.make(pfn: pfn, prot: vmf.vma.pageProt)
         if vmf.vma.flags.contains(.write) { entry |= PTEBits.rw | PTEBits.dirty }
         await lock(t, ptl)
@@ -41,9 +41,6 @@ extension Kernel {
             $0.flags.formUnion([.anon, .anonExclusive, .swapBacked, .uptodate])
         }
     }
-
-    /// The index of the fault's vma in its MM (vmas do not move during a fault).
-    func vmaIndex(_ vmf: VMFault) -> Int { mms[vmf.mm].vmaContaining(vmf.address)! }
 
     /// Models do_wp_page() (mm/memory.c): a write to a present read-only PTE. Called with
     /// the PTL held; releases it.
@@ -136,7 +133,7 @@ extension Kernel {
         if srcPfn != memory.zeroPfn && memory.memmap.pfnValid(srcPfn) {
             copyFrameData(from: srcPfn, to: newPfn)
         }
-        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        mms[vmf.mm].anonVMAPrepare(at: vmf.address)
         let ptl = LockID.ptl(slot: ref.slot)
         await lock(t, ptl)
         guard tables.read(ref.slot, ref.index) == orig else {

@@ -84,7 +84,7 @@ extension Kernel {
                let src = daxDirectAccess(region, block: map.block, pages: 1, extent: 1) {
                 copyFrameData(from: src.pfn, to: newPfn)
             }
-            mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+            mms[vmf.mm].anonVMAPrepare(at: vmf.address)
             t.exec.note("dax_fault_cow_page: index \(index) -> anon pfn \(hex(newPfn))")
             return await finishFault(t, vmf, pfn: newPfn, anon: true)
         }

@@ -49,7 +49,7 @@ extension Kernel {
             await putPage(t, pfn)
             return .oom
         }
-        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        mms[vmf.mm].anonVMAPrepare(at: vmf.address)
         var entry = layout.make(pfn: pfn, prot: vmf.vma.pageProt) | PTEBits.pse
         if vmf.vma.flags.contains(.write) { entry |= PTEBits.rw | PTEBits.dirty }
         await lock(t, ptl)
@@ -136,7 +136,7 @@ extension Kernel {
         await flushTLBRange(t, mm: vmf.mm, vmf.address & ~(PMD_SIZE - 1), PMD_SIZE)
         await writeEntry(t, vmf.pmd, entry, .pmd,
                          zeroToThp ? "do_huge_zero_wp_pmd" : "do_huge_pmd_wp_page(copy)")
-        mms[vmf.mm].vmas[vmaIndex(vmf)].hasAnonVMA = true
+        mms[vmf.mm].anonVMAPrepare(at: vmf.address)
         if isHugeZero(pfn) {
             mms[vmf.mm].anonPages += 512
             await unlock(t, ptl)

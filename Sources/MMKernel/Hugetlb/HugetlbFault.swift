@@ -121,9 +121,7 @@ extension Kernel {
                 }
             } else {
                 withState(new) { $0.flags.formUnion([.anon, .anonExclusive]) }
-                if let i = mms[vmf.mm].vmaContaining(vmf.address) {
-                    mms[vmf.mm].vmas[i].hasAnonVMA = true
-                }
+                mms[vmf.mm].anonVMAPrepare(at: vmf.address)
             }
         }
         let ptl = LockID.ptl(slot: vmf.pmd.slot)
@@ -203,7 +201,7 @@ extension Kernel {
             $0.flags.formUnion([.anon, .anonExclusive, .uptodate])
             $0.entireMapcount = 1
         }
-        if let i = mms[vmf.mm].vmaContaining(vmf.address) { mms[vmf.mm].vmas[i].hasAnonVMA = true }
+        mms[vmf.mm].anonVMAPrepare(at: vmf.address)
         await writeEntry(t, vmf.pmd, 0, .pmd, "hugetlb_wp: huge_ptep_clear_flush")
         await flushTLBRange(t, mm: vmf.mm, haddr, PMD_SIZE)
         let prot = vmf.vma.pageProt | PTEBits.rw | PTEBits.dirty | PTEBits.accessed

@@ -36,6 +36,9 @@ enum Obj {
     static func iMmap(_ inode: InodeID) -> ObjectID { make(5, inode.raw) }
     /// A process's vma tree and counters.
     static func vmas(_ mm: MMID) -> ObjectID { make(6, mm.raw) }
+    /// A process's vmas' anon_vma links (vma->anon_vma): set by a fault under mmap_lock
+    /// held shared, so apart from the tree a fault only reads.
+    static func anonVMA(_ mm: MMID) -> ObjectID { make(77, mm.raw) }
     /// A file's page cache.
     static func pageCache(_ inode: InodeID) -> ObjectID { make(7, inode.raw) }
     /// The page allocator's free lists.
@@ -169,7 +172,7 @@ enum Obj {
             68: "pmem namespace pgmap", 69: "pmem block allocator", 70: "pmem freed blocks",
             71: "process count", 72: "per-cpu free list", 73: "per-cpu list set",
             74: "struct page mapcounts", 75: "a CPU's per-cpu lists",
-            76: "struct page state",
+            76: "struct page state", 77: "anon_vma links",
         ]
         return names[kind(o)] ?? "kind \(kind(o))"
     }

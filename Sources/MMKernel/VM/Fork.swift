@@ -15,7 +15,8 @@ extension Kernel {
         for v in mms[parent].vmas where !v.flags.contains(.dontCopy) {
             mms[child].vmas.append(v)
             // vma_needs_copy(): pfn mappings and vmas with anonymous pages.
-            if v.hasAnonVMA || !v.flags.intersection([.pfnMap, .mixedMap, .hugetlb]).isEmpty {
+            let special = !v.flags.intersection([.pfnMap, .mixedMap, .hugetlb]).isEmpty
+            if mms[parent].hasAnonVMA(v) || special {
                 await copyPageRange(t, parent: parent, child: child, vma: v)
             }
         }

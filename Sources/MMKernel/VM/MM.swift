@@ -11,13 +11,22 @@ public struct MMCounter: Hashable, Sendable {
     public static func -= (c: inout MMCounter, n: Int) { c.pages -= n }
 }
 
+/// Whether a vma has an anon_vma (vma->anon_vma != NULL). Its flag is private to this
+/// file, so every read goes through `MM.hasAnonVMA(_:)` and every write through
+/// `MM.anonVMAPrepare(at:)`, which record the access on `Obj.anonVMA(mm)`.
+public struct AnonVMAMark: Hashable, Sendable {
+    fileprivate var linked = false
+}
+
 /// A modelled `struct mm_struct`: one process's address space. A handful exist per
 /// execution, so a class is fine; its vmas are values in a sorted array.
 ///
 /// Instrumented: the vma tree is object `Obj.vmas(id)` (exit writes it too), the RSS
-/// counters `Obj.mmCounters(id)` (adds are commuting updates), deposited tables
-/// `Obj.deposit(id)`, write_protect_seq `Obj.writeProtectSeq(id)`; mmap_lock is a lock
-/// (Sync/Locks.swift records it). Each property's accessors record the access.
+/// counters `Obj.mmCounters(id)` (adds are commuting updates), the vmas' anon_vma links
+/// `Obj.anonVMA(id)` (a fault sets one under mmap_lock held shared, apart from the
+/// tree), deposited tables `Obj.deposit(id)`, write_protect_seq
+/// `Obj.writeProtectSeq(id)`; mmap_lock is a lock (Sync/Locks.swift records it).
+/// Each property's accessors record the access.
 public final class MM {
     /// Index in `Kernel.mms`.
     public let id: MMID
@@ -41,9 +50,13 @@ public final class MM {
     @exclusivity(unchecked) private var exitedStore = false
 
     /// vmas sorted by start address.
+    /// Changing the tree (adding, removing, splitting vmas) writes the anon_vma links too.
     public var vmas: [VMA] {
         get { log.read(Obj.vmas(id)); return vmaStore }
-        _modify { log.write(Obj.vmas(id)); yield &vmaStore }
+        _modify {
+            log.write(Obj.vmas(id)); log.write(Obj.anonVMA(id))
+            yield &vmaStore
+        }
     }
     /// MM_ANONPAGES.
     public var anonPages: MMCounter {
@@ -90,6 +103,9 @@ public final class MM {
         h.combine(vmaStore.count); h.combine(exitedStore)
         for v in vmaStore { h.combine(v.start); h.combine(v.end); h.combine(v.flags.rawValue) }
         out[Obj.vmas(id)] = h.finalize()
+        var links = Hasher()
+        for v in vmaStore { links.combine(v.start); links.combine(v.anonVMA.linked) }
+        out[Obj.anonVMA(id)] = links.finalize()
         out[Obj.mmCounters(id)] = anonStore.pages &* 1_000_003 &+ fileStore.pages
         out[Obj.deposit(id)] = depositStore.hashValue
         out[Obj.writeProtectSeq(id)] = Int(wpSeqStore)
@@ -112,6 +128,25 @@ public final class MM {
     public func vmaContaining(_ addr: UInt64) -> Int? {
         guard let i = findVMA(addr), vmaStore[i].start <= addr else { return nil }
         return i
+    }
+
+    /// Models the test of vma->anon_vma (vma_needs_copy(), the i_mmap walks that skip
+    /// private COW copies): whether `vma` has an anon_vma.
+    public func hasAnonVMA(_ vma: VMA) -> Bool {
+        log.read(Obj.anonVMA(id))
+        return vma.anonVMA.linked
+    }
+
+    /// Models anon_vma_prepare() (mm/rmap.c) for the vma containing `addr`: a read when
+    /// the vma has its anon_vma already (the lockless fast path), else links one (a
+    /// write, under mm->page_table_lock in the kernel). The fault holds mmap_lock, so the
+    /// vma is there.
+    func anonVMAPrepare(at addr: UInt64) {
+        guard let i = vmaContaining(addr) else { return }
+        log.read(Obj.anonVMA(id))
+        if vmaStore[i].anonVMA.linked { return }
+        log.write(Obj.anonVMA(id))
+        vmaStore[i].anonVMA.linked = true
     }
 
     /// Inserts a vma keeping the order.

@@ -34,8 +34,9 @@ public struct VMA: Hashable, Sendable {
     public var pgoff: UInt64
     /// What backs it.
     public var backing: VMABacking
-    /// An anon_vma exists (a private page was faulted in): fork must copy the range.
-    public var hasAnonVMA = false
+    /// Whether an anon_vma is linked (a private page was faulted in): fork must copy the
+    /// range. Readable only through `MM.hasAnonVMA(_:)`, which records the read.
+    public var anonVMA = AnonVMAMark()
     /// The hugetlb vma lock (vm_private_data, v6.1+), an index into
     /// `Kernel.hugetlb.vmaLocks`; -1 when the vma has none.
     public var hugetlbVmaLock: Int32 = -1
