@@ -94,6 +94,9 @@ final class DFSExplorer: Chooser {
     var outside: [OutsideInsertion]?
     /// A speculative explorer's first step at its last prefix node (its child's step).
     var firstStep: StepRecord?
+    /// Race analysis's object and wait-queue tables, kept empty between analyses.
+    var objectTable: ObjectTable?
+    var waitQueueTable: ObjectTable?
 
     /// A fresh explorer of the whole tree.
     init(dpor: Bool, bound: Int?) {

@@ -28,6 +28,8 @@
 /// raw identities (no Hasher: a multiplicative hash), and the reads, commuting updates and
 /// decrements since each object's last write as linked lists in one shared pool (no
 /// allocation per object). A step that touches thousands of struct pages costs linear time.
+/// An explorer keeps its tables from one race analysis to the next (`reset` empties the
+/// slots used), so an execution does not allocate and fill them again.
 struct ObjectTable {
     /// Raw identity + 1 per slot; 0 marks an empty slot.
     private var keys: [UInt64]
@@ -37,16 +39,36 @@ struct ObjectTable {
     private var decrementHead: [Int32]
     private var poolStep: [Int32] = []
     private var poolNext: [Int32] = []
+    /// The slots in use, for `reset`.
+    private var occupied: [Int32] = []
     private var used = 0
     private var shift: UInt64
 
-    init() {
-        keys = Array(repeating: 0, count: 4096)
-        lastWrite = Array(repeating: -1, count: 4096)
-        readHead = Array(repeating: -1, count: 4096)
-        updateHead = Array(repeating: -1, count: 4096)
-        decrementHead = Array(repeating: -1, count: 4096)
-        shift = 64 - 12
+    /// An empty table of 2^`log2Slots` slots (it grows when half full).
+    init(log2Slots: Int = 12) {
+        let n = 1 << log2Slots
+        keys = Array(repeating: 0, count: n)
+        lastWrite = Array(repeating: -1, count: n)
+        readHead = Array(repeating: -1, count: n)
+        updateHead = Array(repeating: -1, count: n)
+        decrementHead = Array(repeating: -1, count: n)
+        shift = 64 - UInt64(log2Slots)
+    }
+
+    /// Empties the table, keeping its storage.
+    mutating func reset() {
+        for i in occupied {
+            let k = Int(i)
+            keys[k] = 0
+            lastWrite[k] = -1
+            readHead[k] = -1
+            updateHead[k] = -1
+            decrementHead[k] = -1
+        }
+        occupied.removeAll(keepingCapacity: true)
+        poolStep.removeAll(keepingCapacity: true)
+        poolNext.removeAll(keepingCapacity: true)
+        used = 0
     }
 
     /// The slot of `object`, inserted empty when absent.
@@ -60,6 +82,7 @@ struct ObjectTable {
             if keys[i] == 0 {
                 keys[i] = key
                 used += 1
+                occupied.append(Int32(i))
                 return i
             }
             i = (i + 1) & mask
@@ -77,6 +100,7 @@ struct ObjectTable {
         decrementHead = Array(repeating: -1, count: n)
         shift -= 1
         used = 0
+        occupied.removeAll(keepingCapacity: true)
         for i in oldKeys.indices where oldKeys[i] != 0 {
             let j = slot(ObjectID(oldKeys[i] &- 1))
             lastWrite[j] = oldW[i]
@@ -167,11 +191,17 @@ extension DFSExplorer {
         var local = [UInt32](repeating: 0, count: n)
         var perThread = [UInt32](repeating: 0, count: width)
         var lastOf = [Int32](repeating: -1, count: width)
-        var objects = ObjectTable()
+        var objects = objectTable.take() ?? ObjectTable()
         // Blocks and wakes conflict with each other, not with the object's data: a waiter
         // reads the data its condition names before it blocks, and the waker changes that
         // data, so those steps already conflict through their footprints.
-        var waitQueues = ObjectTable()
+        var waitQueues = waitQueueTable.take() ?? ObjectTable(log2Slots: 6)
+        defer {
+            objects.reset()
+            waitQueues.reset()
+            objectTable = objects
+            waitQueueTable = waitQueues
+        }
         var fixed: [Int32] = []   // happens-before edges that are never races
         var preds: [Int32] = []   // conflicting earlier steps (candidate races)
         fixed.reserveCapacity(4)

@@ -108,10 +108,21 @@ public struct Footprint: Hashable, Sendable {
     @usableFromInline var a3 = Access(ObjectID(0), .read)
     /// Accesses beyond the fourth.
     @usableFromInline var spill: [Access] = []
+    /// For a large footprint (`indexedFrom` entries or more): where the first object of
+    /// each hash slot is stored (-1: no object has that slot), so a step that walks the
+    /// same few objects again and again (a check over 512 file pages re-reading the vma
+    /// tree and one PMD) keeps one entry each, in constant time per access. A slot keeps
+    /// its first object: the objects a walk repeats are the ones it touched first.
+    @usableFromInline var index: [Int32] = []
     /// Storage of `count` (internal-but-inlinable so `add` can set it).
     @usableFromInline var storedCount: Int = 0
     /// How many distinct objects the step touched.
     @inlinable public var count: Int { storedCount }
+
+    /// The size from which a footprint keeps its `index`.
+    @usableFromInline static let indexedFrom = 13
+    /// Slots of `index` (a power of two).
+    @usableFromInline static let indexSlots = 256
 
     /// An empty footprint: the step touches nothing shared (a pure local step).
     @inlinable public init() {}
@@ -121,20 +132,48 @@ public struct Footprint: Hashable, Sendable {
         storedCount = 1
     }
 
-    /// Adds an access. An object among the four inline ones or the last eight spilled
-    /// keeps one entry (the kinds joined); further back a repeat is stored again, which
-    /// conflicts exactly as the merged entry would (so a step touching 100,000 struct
-    /// pages costs linear time, not quadratic).
-    @inlinable public mutating func add(_ object: ObjectID, _ kind: AccessKind) {
+    /// Two footprints are equal when they hold the same accesses in the same order.
+    @inlinable public static func == (l: Footprint, r: Footprint) -> Bool {
+        guard l.storedCount == r.storedCount else { return false }
+        for i in 0..<l.storedCount where l[i] != r[i] { return false }
+        return true
+    }
+
+    /// Hashes the accesses (not the lookup index).
+    @inlinable public func hash(into h: inout Hasher) {
+        h.combine(storedCount)
+        for i in 0..<storedCount { h.combine(self[i]) }
+    }
+
+    /// The `index` slot of `object`.
+    @inlinable static func indexSlot(_ object: ObjectID) -> Int {
+        Int(truncatingIfNeeded: (object.raw &* 0x9E37_79B9_7F4A_7C15) >> 56)
+    }
+
+    /// Where `object` is stored, if the lookup sees it: the four inline entries, the last
+    /// eight, and in a large footprint the entry its index slot names.
+    @inlinable func position(of object: ObjectID) -> Int? {
         let n = storedCount
+        for i in 0..<min(n, 4) where self[i].object == object { return i }
+        guard n > 4 else { return nil }
+        if !index.isEmpty {
+            let i = Int(index[Self.indexSlot(object)])
+            if i < 0 { return nil }  // no object of its slot is stored
+            if self[i].object == object { return i }
+        }
         let recent = n <= 12 ? 4 : n - 8
-        for i in 0..<min(n, 4) where self[i].object == object {
-            return join(i, kind)
-        }
-        if n > 4 {
-            for i in recent..<n where self[i].object == object { return join(i, kind) }
-        }
-        let access = Access(object, kind)
+        for i in recent..<n where self[i].object == object { return i }
+        return nil
+    }
+
+    /// True when `object`, which `position(of:)` did not find, is stored nowhere: the
+    /// lookup saw every entry (twelve or fewer), or no object of its index slot is stored.
+    @inlinable func surelyAbsent(_ object: ObjectID) -> Bool {
+        storedCount <= 12 || (!index.isEmpty && index[Self.indexSlot(object)] < 0)
+    }
+
+    /// Appends an entry (the caller found none for its object).
+    @inlinable mutating func append(_ access: Access) {
         switch storedCount {
         case 0: a0 = access
         case 1: a1 = access
@@ -143,6 +182,32 @@ public struct Footprint: Hashable, Sendable {
         default: spill.append(access)
         }
         storedCount += 1
+        if !index.isEmpty {
+            let h = Self.indexSlot(access.object)
+            if index[h] < 0 { index[h] = Int32(storedCount - 1) }
+        } else if storedCount == Self.indexedFrom {
+            index = Array(repeating: -1, count: Self.indexSlots)
+            for i in 4..<storedCount {
+                let h = Self.indexSlot(self[i].object)
+                if index[h] < 0 { index[h] = Int32(i) }
+            }
+        }
+    }
+
+    /// The footprint without its lookup index, to keep once the step is over.
+    @inlinable public func sealed() -> Footprint {
+        var out = self
+        out.index = []
+        return out
+    }
+
+    /// Adds an access. An object already stored keeps one entry (the kinds joined) when
+    /// the lookup sees it (`position(of:)`); a repeat it does not see is stored again,
+    /// which conflicts exactly as the merged entry would. Constant time per access: a
+    /// step touching 100,000 struct pages is not quadratic.
+    @inlinable public mutating func add(_ object: ObjectID, _ kind: AccessKind) {
+        if let i = position(of: object) { return join(i, kind) }
+        append(Access(object, kind))
     }
 
     /// Adds every access of `other`.
@@ -159,16 +224,13 @@ public struct Footprint: Hashable, Sendable {
 
     /// Adds a decrement of `object` by `amount` that left it `room` above its threshold.
     /// A second decrement of the object in the step adds up (the room is the later
-    /// one's); a decrement joined with another kind is a write. Like `add`, it looks for
-    /// the object among the first four and the last eight entries only (linear time for
-    /// a step that puts thousands of pages); beyond them, where an earlier decrement of
-    /// the object might hide, it adds a write: a decrement split in two entries would
+    /// one's); a decrement joined with another kind is a write. It looks for the object
+    /// where `add` does; where an earlier decrement of the object might hide from that
+    /// lookup (`surelyAbsent`), it adds a write: a decrement split in two entries would
     /// let each look smaller than the room of a sleeping put.
     @inlinable public mutating func addDecrement(_ object: ObjectID, amount: UInt16,
                                                  room: Int32) {
-        let n = storedCount
-        let recent = n <= 12 ? 4 : n - 8
-        func merge(_ i: Int) {
+        if let i = position(of: object) {
             var a = self[i]
             let sum = Int(a.amount) + Int(amount)
             if a.kind == .decrement && sum <= Int(UInt16.max) {
@@ -177,15 +239,10 @@ public struct Footprint: Hashable, Sendable {
             } else {
                 a = Access(object, .write)
             }
-            set(i, a)
+            return set(i, a)
         }
-        for i in 0..<min(n, 4) where self[i].object == object { return merge(i) }
-        if n > 4 {
-            for i in recent..<n where self[i].object == object { return merge(i) }
-        }
-        if n > 12 { return add(object, .write) }
-        add(object, .write)   // appends a new entry; then make it the decrement
-        set(count - 1, Access(object, decrement: amount, room: room))
+        if !surelyAbsent(object) { return append(Access(object, .write)) }
+        append(Access(object, decrement: amount, room: room))
     }
 
     /// This footprint as the same step would record it after a step with `other`
@@ -424,7 +481,7 @@ public final class AccessLog {
 
     /// Ends the running step and returns its footprint (execution only).
     func takeStep() -> Footprint {
-        let fp = current
+        let fp = current.sealed()
         current = Footprint()
         // A step cut off by the memory budget recorded only part of what it touched; the
         // execution is not counted, so there is nothing to audit.

@@ -97,6 +97,46 @@ import Testing
         #expect(fp.conflicts(with: Footprint(obj(9), .write)))
     }
 
+    /// A step that walks the same few objects again and again (a check over 512 file
+    /// pages re-reading the vma tree and one PMD) keeps one entry per object however
+    /// long its footprint grows, with each object's kinds joined; the lookup index does
+    /// not take part in equality.
+    @Test func largeFootprintKeepsOneEntryPerRepeatedObject() {
+        var fp = Footprint()
+        for i in 0..<4 { fp.add(obj(100 + i), .read) }
+        for round in 0..<512 {
+            fp.add(obj(1), .read)
+            fp.add(obj(2), .read)
+            fp.add(obj(200 + round), .read)
+        }
+        fp.add(obj(1), .write)
+        #expect(fp.count == 4 + 2 + 512)
+        #expect(fp.covers(obj(1), .write))
+        #expect(!fp.covers(obj(2), .write))
+        var entries = 0
+        for i in 0..<fp.count where fp[i].object == obj(1) { entries += 1 }
+        #expect(entries == 1)
+        var same = Footprint()
+        for i in 0..<fp.count { same.add(fp[i].object, fp[i].kind) }
+        #expect(same == fp && same.hashValue == fp.hashValue)
+        #expect(fp.sealed() == fp)
+    }
+
+    /// Two decrements of one object in a large footprint add up in one entry, so a
+    /// sleeping put sees their sum, not two smaller ones.
+    @Test func largeFootprintAddsUpDecrements() {
+        var fp = Footprint()
+        for i in 0..<30 { fp.add(obj(100 + i), .read) }
+        fp.addDecrement(obj(1), amount: 1, room: 3)
+        for i in 0..<30 { fp.add(obj(300 + i), .read) }
+        fp.addDecrement(obj(1), amount: 2, room: 1)
+        var found: [Access] = []
+        for i in 0..<fp.count where fp[i].object == obj(1) { found.append(fp[i]) }
+        #expect(found.count == 1)
+        #expect(found.first?.kind == .decrement && found.first?.amount == 3)
+        #expect(found.first?.room == 1)
+    }
+
     /// A race through the ninth object a step touches: with at most four declared
     /// objects per step, DPOR used to miss it; recorded footprints keep it.
     @Test func raceThroughManyObjectStepIsFound() {
