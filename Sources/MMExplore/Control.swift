@@ -71,6 +71,7 @@ final class Control: @unchecked Sendable {
     private var _done = 0
     /// The lowest part index that found an interesting outcome; parts after it are moot.
     private var _interestingPart = Int.max
+    private var _threadLimitPart = Int.max
 
     init(_ options: ExploreOptions) {
         let t0 = now()
@@ -101,13 +102,15 @@ final class Control: @unchecked Sendable {
         _profile.add(p)
     }
 
-    /// An execution hit the explorer's thread limit: it is counted (its internal error
-    /// is reported with its trace) and every worker stops, since every execution that
-    /// follows the same path hits it again.
-    func threadLimitHit() {
+    /// An execution of part `part` hit the explorer's thread limit: it is counted (its
+    /// internal error is reported with its trace) and its explorer stops, since every
+    /// execution that follows the same path hits it again; so do the parts after it in
+    /// exploration order, which one worker would not have reached. Earlier parts go on.
+    func threadLimitHit(part: Int) {
         lock.lock()
         defer { lock.unlock() }
         _threadLimit = true
+        _threadLimitPart = min(_threadLimitPart, part)
     }
 
     /// An execution was stopped by a budget: every worker stops too.
@@ -128,8 +131,8 @@ final class Control: @unchecked Sendable {
         if let maxExecutions, executions >= maxExecutions { return true }
         lock.lock()
         defer { lock.unlock() }
-        if part > _interestingPart { return true }
-        if _timedOut || _outOfMemory || _interrupted || _threadLimit { return true }
+        if part > _interestingPart || part > _threadLimitPart { return true }
+        if _timedOut || _outOfMemory || _interrupted { return true }
         if let interruptRequested, interruptRequested() {
             _interrupted = true
             return true

@@ -29,6 +29,11 @@ struct PartResult<Outcome: Hashable> {
     var finished: Bool
     /// A preemption bound kept the part from some schedule (iterative deepening).
     var boundCut = false
+    /// An execution of the part hit the explorer's thread limit and the part stopped
+    /// after counting it; the parts after it are moot. A speculation's tells its owner,
+    /// which stops there only if it takes the speculation over (a dropped one's
+    /// executions are not the exploration's).
+    var threadLimit = false
 }
 
 struct Runner<Outcome: Hashable> {
@@ -159,11 +164,12 @@ struct Runner<Outcome: Hashable> {
     }
 
     /// True when a budget cut execution `end` short: it is not counted, and every worker
-    /// stops (the exploration is incomplete).
-    func budgetStopped(_ end: ExecutionEnd) -> Bool {
+    /// stops (the exploration is incomplete). An execution of part `part` over the thread
+    /// limit is counted, and stops that part and the later ones.
+    func budgetStopped(_ end: ExecutionEnd, part: Int = 0) -> Bool {
         guard let stop = end.stopped else { return false }
         guard stop.isBudget else {
-            control.threadLimitHit()
+            control.threadLimitHit(part: part)
             return false
         }
         control.budgetStopped(stop)
@@ -227,7 +233,11 @@ struct Runner<Outcome: Hashable> {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
             let (x, end, finish) = execute(dfs, recording: dfs.dpor || options.collectClasses)
-            if budgetStopped(end) {
+            // Over the thread limit: counted like any other, then the part stops (see
+            // PartResult); a speculation's owner decides whether the others stop.
+            let limitHit = end.stopped.map { !$0.isBudget } == true
+            if limitHit && !speculative { control.threadLimitHit(part: part) }
+            if !limitHit && budgetStopped(end) {
                 return PartResult(tally: tally, finished: false, boundCut: boundCut)
             }
             if speculative && dfs.firstStep == nil { dfs.firstStep = x.records[dfs.floor - 1] }
@@ -249,6 +259,10 @@ struct Runner<Outcome: Hashable> {
                 }
             }
             progress?.tick(control.executionsDone)
+            if limitHit {
+                return PartResult(tally: tally, finished: false, boundCut: boundCut,
+                                  threadLimit: true)
+            }
             let more = dfs.advance(x.records)
             if let rss = dfs.memoryStopped {
                 control.budgetStopped(.memory(resident: rss))
@@ -256,10 +270,12 @@ struct Runner<Outcome: Hashable> {
             }
             if !more { return PartResult(tally: tally, finished: true, boundCut: boundCut) }
             if stop { return PartResult(tally: tally, finished: false, boundCut: boundCut) }
+            var limitTaken = false
             if !ahead.isEmpty, let exhausted = takeAhead(
                 dfs, &ahead, dropped: &dropped, records: x.records, tally: &tally, part: part,
-                speculative: speculative) {
-                return PartResult(tally: tally, finished: exhausted, boundCut: boundCut)
+                speculative: speculative, threadLimit: &limitTaken) {
+                return PartResult(tally: tally, finished: exhausted, boundCut: boundCut,
+                                  threadLimit: limitTaken)
             }
             speculate(dfs, &ahead, dropped: &dropped, stale: &tally.speculation.dropped,
                       records: x.records, part: part, parent: speculation)
@@ -279,7 +295,9 @@ struct Runner<Outcome: Hashable> {
                     return PartResult(tally: tally, finished: false)
                 }
                 let (x, end, finish) = execute(chooser(run), recording: false)
-                if budgetStopped(end) { return PartResult(tally: tally, finished: false) }
+                if budgetStopped(end, part: part) {
+                    return PartResult(tally: tally, finished: false)
+                }
                 let interesting = count(finish(end), x, into: &tally, part: part)
                 if jobs > 1 { control.reportDone(1) }
                 progress?.tick(tally.executions)
@@ -311,6 +329,8 @@ struct Runner<Outcome: Hashable> {
                !(last && part.finished && !cut) {
                 return (total, false, "max-executions")
             }
+            // One worker stops at the execution over the thread limit.
+            if part.threadLimit { return (total, false, "thread-limit") }
             if !part.finished {
                 // A timeout, the memory budget or Ctrl-C cuts parts anywhere: keep what
                 // every worker did.

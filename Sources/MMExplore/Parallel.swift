@@ -92,7 +92,8 @@ extension Runner {
         let probe: ProbeResult = {
             let first = DFSExplorer(dpor: dpor, bound: bound)
             let (x0, end0, _) = execute(first, recording: first.dpor)
-            if budgetStopped(end0) { return .stopped }
+            if probeStopped(end0) { return .stopped }
+            if probeHitThreadLimit(end0) { return .whole }
             guard let p = first.partition, p < first.nodes.count else { return .whole }
             // Naive subtrees below the partition node are alike: cut there only.
             guard let top = cut(first, x0.records, prefix: [], from: p, partition: p)
@@ -112,6 +113,21 @@ extension Runner {
             PartTask(root: k, prefix: top[k].prefix, splits: top[k].splits)
         }, partition: p)
         return (top.count, Array(zip(mine, results)).map { (index: $0.0, result: $0.1) })
+    }
+
+    /// For a probe execution (not counted): true when a budget stopped it, and every
+    /// worker stops. An execution over the explorer's thread limit does not stop the
+    /// exploration here: the explorer reaches it later, in order, counts it and stops
+    /// there, as one job does.
+    func probeStopped(_ end: ExecutionEnd) -> Bool {
+        guard let stop = end.stopped, stop.isBudget else { return false }
+        control.budgetStopped(stop)
+        return true
+    }
+
+    /// True when a probe execution went over the explorer's thread limit.
+    func probeHitThreadLimit(_ end: ExecutionEnd) -> Bool {
+        end.stopped.map { !$0.isBudget } ?? false
     }
 
     /// Cuts the subtree whose first execution `explorer` just ran (`records`) at node
@@ -153,8 +169,10 @@ extension Runner {
                 let probe = DFSExplorer(dpor: true, bound: explorer.bound, prefix: prefix,
                                         partition: p)
                 let (x, end, _) = execute(probe, recording: true)
-                if budgetStopped(end) { return nil }
-                earlier = x.records[j]
+                if probeStopped(end) { return nil }
+                // Over the thread limit, the child's step may be missing: the later
+                // children then keep it out of their sleep sets (more runs, none lost).
+                earlier = probeHitThreadLimit(end) || x.records.count <= j ? nil : x.records[j]
             }
             parts.append((prefix, splits && explorer.dpor))
         }
@@ -188,16 +206,21 @@ extension Runner {
                                         prefix: task.prefix,
                                         partition: p)
                 let (x, end, _) = execute(probe, recording: true)
-                if !budgetStopped(end),
-                   let parts = cut(probe, x.records, prefix: task.prefix, from: task.prefix.count,
-                                   partition: p, splits: false) {
-                    return parts.enumerated().map { k, part in
-                        PartTask(root: task.root, prefix: part.prefix, splits: false,
-                                 path: task.path + [k])
+                let stopped = probeStopped(end)
+                if !stopped && !probeHitThreadLimit(end) {
+                    if let parts = cut(probe, x.records, prefix: task.prefix,
+                                       from: task.prefix.count, partition: p, splits: false) {
+                        return parts.enumerated().map { k, part in
+                            PartTask(root: task.root, prefix: part.prefix, splits: false,
+                                     path: task.path + [k])
+                        }
                     }
                 }
-                queue.finish(task.path, PartResult(tally: Tally(), finished: false))
-                return nil
+                if stopped || control.shouldStop(part: task.root, executions: 0) {
+                    queue.finish(task.path, PartResult(tally: Tally(), finished: false))
+                    return nil
+                }
+                // A probe over the thread limit: the part is explored uncut.
             }
             let dfs = DFSExplorer(dpor: options.strategy == .dpor, bound: options.preemptionBound,
                                   prefix: task.prefix, partition: p)
@@ -258,6 +281,11 @@ extension Runner {
             merged[i].tally.append(r.tally)
             merged[i].finished = merged[i].finished && r.finished
             merged[i].boundCut = merged[i].boundCut || r.boundCut
+            // Likewise the pieces after an execution over the thread limit.
+            if r.threadLimit {
+                stoppedRoot.insert(i)
+                merged[i].threadLimit = true
+            }
         }
         return merged
     }

@@ -198,10 +198,12 @@ extension Runner {
     /// same start, takes its result over (`tally`, and the owner's cores while waiting);
     /// drops the speculations the move made stale. Nil to go on with the next execution,
     /// true when the subtree is exhausted, false when the result stopped the exploration
-    /// (a budget, or the first interesting execution).
+    /// (a budget, the first interesting execution, or the thread limit: `threadLimit` is
+    /// set then for a speculative owner to pass on).
     func takeAhead(_ dfs: DFSExplorer, _ ahead: inout [Speculation<Outcome>],
                    dropped: inout [Speculation<Outcome>], records: [StepRecord],
-                   tally: inout Tally<Outcome>, part: Int, speculative: Bool) -> Bool? {
+                   tally: inout Tally<Outcome>, part: Int, speculative: Bool,
+                   threadLimit: inout Bool) -> Bool? {
         // Dropped ones that have stopped need no waiting for.
         dropped.removeAll { $0.isFinished }
         while true {
@@ -229,6 +231,13 @@ extension Runner {
             if !speculative { control.reportDone(r.part.tally.executions) }
             if options.stopAtFirstInteresting && r.part.tally.firstInteresting != nil {
                 if !speculative { control.foundInteresting(part: part) }
+                return false
+            }
+            if r.part.threadLimit {
+                // The speculation stopped at an execution over the thread limit, now one
+                // of ours: stop as one job would there (a speculation tells its owner).
+                if !speculative { control.threadLimitHit(part: part) }
+                threadLimit = true
                 return false
             }
             if !r.part.finished { return false }

@@ -45,4 +45,36 @@ struct SpeculationTests {
                                run(.dpor, jobs: 2, max: max, make)), "max \(max)")
         }
     }
+
+    /// An execution over the explorer's thread limit (an internal error of the model)
+    /// stops the exploration where one job stops it, also when a later subtree explored
+    /// ahead of time meets it first: before, the speculation stopped every worker at
+    /// once, in the middle of the subtree one job explores before it.
+    @Test func threadLimitInALaterSubtreeStopsWhereOneJobStops() {
+        let make = program([
+            { t, c in
+                await t.step(obj(20), .write)
+                await t.step(obj(5), .read)
+                guard c.v[5] == 1 else { return }
+                for k in 0..<(maxExecutionThreads + 2) {
+                    t.spawn("agent\(k)") { a in await a.step(obj(6), .read) }
+                }
+            },
+            { t, c in
+                await t.step(obj(21), .write)
+                await t.step(obj(5), .write)
+                c.v[5] = 1
+            },
+            { t, c in await increment(t, c, 0); await increment(t, c, 1) },
+            { t, c in await increment(t, c, 1); await increment(t, c, 0) },
+            { t, c in await increment(t, c, 0); await increment(t, c, 1) },
+        ]) { c, _ in "\(c.v[0]) \(c.v[1]) \(c.v[5])" }
+        let one = run(.dpor, jobs: 1, make)
+        #expect(!one.complete && one.stopReason == "thread-limit", "\(one.stopReason ?? "-")")
+        #expect(one.executions > 100)
+        for _ in 0..<3 {
+            let two = run(.dpor, jobs: 2, make)
+            #expect(sameReport(one, two), "\(one.executions) vs \(two.executions)")
+        }
+    }
 }
