@@ -21,6 +21,9 @@ extension Kernel: StepAuditor {
         let now = auditDigest()
         var out: [String] = []
         for (object, value) in now where checks.auditBaseline[object] != value {
+            if checks.auditBaseline[object] == nil && footprintCreates(footprint, object) {
+                continue
+            }
             if !footprintWrites(footprint, object) { out.append(undeclared(object)) }
         }
         for (object, _) in checks.auditBaseline where now[object] == nil {
@@ -45,6 +48,16 @@ extension Kernel: StepAuditor {
         let accepted = Obj.acceptedWriters(of: object)
         for i in 0..<fp.count where fp[i].kind != .read {
             if fp[i].object == object || accepted(fp[i].object) { return true }
+        }
+        return false
+    }
+
+    /// Whether the step wrote what creates `object`, new since the last step (a process's
+    /// fields: the process table).
+    private func footprintCreates(_ fp: Footprint, _ object: ObjectID) -> Bool {
+        let creators = Obj.creators(of: object)
+        for i in 0..<fp.count where fp[i].kind != .read && creators(fp[i].object) {
+            return true
         }
         return false
     }

@@ -216,6 +216,19 @@ enum Obj {
     }
 }
 
+extension Obj {
+    /// For the audit: which written objects account for `key` coming into being. A new
+    /// process's fields (vma tree, counters, deposited tables, write_protect_seq,
+    /// tlb_flush_pending, anon_vma links) start when the process table grows; a process
+    /// that existed before the step has them already, so this covers creation only.
+    static func creators(of key: ObjectID) -> (ObjectID) -> Bool {
+        switch kind(key) {
+        case 6, 12, 46, 47, 60, 77: return { $0 == processCount }
+        default: return { _ in false }
+        }
+    }
+}
+
 extension Kernel {
     /// The kind of shared object `id` stands for ("page-table entry", "DAX entry (PMD)"),
     /// as the audit and `check --profile` name it.
