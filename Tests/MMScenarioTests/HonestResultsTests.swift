@@ -195,6 +195,41 @@ import Testing
         #expect(full.complete && full.passed)
     }
 
+    /// A run a budget stopped before it counted an execution (the full audit makes one
+    /// execution outlast `--timeout 20`) has seen no counterexample: `expect Always` is
+    /// inconclusive, not failed (it failed). One execution where the condition does not
+    /// hold refutes it.
+    @Test func noExecutionRefutesNothing() throws {
+        let source = """
+            MM race
+            kernel v6.1
+
+            init {
+              process P
+              P: buf = mmap anon len=4K populate
+            }
+
+            T0 on P {
+              store buf value=1
+            }
+
+            T1 on P {
+              r = load buf
+            }
+
+            exists (T1:r == 99)
+            expect Always
+            """
+        let none = try run(source, ExploreOptions(maxExecutions: 0))
+        #expect(none.executions == 0 && !none.complete)
+        #expect(none.expectations.map(\.inconclusive) == [true])
+        #expect(none.verdict == .inconclusive)
+        let one = try run(source, ExploreOptions(maxExecutions: 1))
+        #expect(one.executions == 1)
+        #expect(one.expectations.map(\.inconclusive) == [false])
+        #expect(one.verdict == .failed)
+    }
+
     // MARK: 3. unexpected violations
 
     /// A use-after-free that no expect line names fails the test (it "passed" when the

@@ -343,14 +343,17 @@ public enum ScenarioRunner {
     /// Whether `e` holds on what was explored, and whether that is undecided because a
     /// budget stopped the exploration: a violation or an outcome seen is established
     /// either way, but `pass`, `Never`, `Always` and an unseen violation or `Sometimes`
-    /// need every execution.
+    /// need every execution. `Always` fails only on an execution seen where the condition
+    /// did not hold, `Never` only on one where it did: a run stopped before it counted
+    /// any execution decides neither.
     static func judge(_ e: Expectation, _ r: TestReport) -> (holds: Bool, undecided: Bool) {
         let h = holds(e, r)
         if r.complete { return (h, false) }
         switch e {
         case .pass: return (h, h)
         case .violation: return (h, !h)
-        case .observation(.never), .observation(.always): return (h, h)
+        case .observation(.never): return (h, (r.observation?.positive ?? 0) == 0)
+        case .observation(.always): return (h, (r.observation?.negative ?? 0) == 0)
         case .observation(.sometimes): return (h, !h)
         }
     }
