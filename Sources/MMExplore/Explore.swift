@@ -301,6 +301,10 @@ struct Runner<Outcome: Hashable> {
                 let interesting = count(finish(end), x, into: &tally, part: part)
                 if jobs > 1 { control.reportDone(1) }
                 progress?.tick(tally.executions)
+                // Over the thread limit: counted, then this part stops (later ones too).
+                if end.stopped != nil {
+                    return PartResult(tally: tally, finished: false, threadLimit: true)
+                }
                 if interesting && options.stopAtFirstInteresting && run + 1 < runs {
                     return PartResult(tally: tally, finished: false)
                 }
