@@ -11,18 +11,20 @@
 // (DFSExplorer.insertWakeup) unless an initial of it (a thread whose first step in v has
 // no predecessor in v) is asleep or explored there already.
 //
-// Blocking: a step that blocks on, or wakes a waiter of, a wait queue writes that queue,
-// so block/wake pairs on one queue race and get reversed (the wake first: the blocker then
-// finds its condition true); a wake that finds no waiter only reads the queue (it races
-// with blocks, not with other such wakes). Wait queues are a table apart from the objects' data: a
-// waiter reads the data its condition names before it blocks and the waker changes that
-// data, so those two steps already conflict through their footprints; a queue conflicting
-// with its object's data as well would only make every update of the data race with every
-// waiter. The step a blocked thread runs after being woken writes the queue too, and the
-// wake that enabled it is a non-reversible race (the woken step cannot run first): it
-// counts as a happens-before edge like program order, never as a race. A thread blocked
-// `until` a condition has no waker: its woken step reads the condition's data, which
-// orders it after every step that made the condition true.
+// Blocking: a step that wakes a waiter of a wait queue writes that queue and a step that
+// blocks on it updates it, so block/wake pairs on one queue race and get reversed (the
+// wake first: the blocker then finds its condition true); two blocks commute (a wake wakes
+// every waiter: the queue is a set, whose order nobody sees); a wake that finds no waiter
+// only reads the queue (it races with blocks, not with other such wakes). Wait queues are
+// a table apart from the objects' data: a waiter reads the data its condition names
+// before it blocks and the waker changes that data, so those two steps already conflict
+// through their footprints; a queue conflicting with its object's data as well would only
+// make every update of the data race with every waiter. The step a blocked thread runs
+// after being woken writes the queue too, and the wake that enabled it is a
+// non-reversible race (the woken step cannot run first): it counts as a happens-before
+// edge like program order, never as a race. A thread blocked `until` a condition has no
+// waker: its woken step reads the condition's data, which orders it after every step that
+// made the condition true.
 
 /// Per-object access history for one race analysis: open addressing over the objects'
 /// raw identities (no Hasher: a multiplicative hash), and the reads, commuting updates and

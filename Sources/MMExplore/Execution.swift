@@ -25,7 +25,8 @@ struct StepRecord {
     var spawner: Int32
     /// The objects the step touched, as its instrumented objects recorded them.
     var fp: Footprint
-    /// Objects the step blocked on or woke, counted as writes beyond the declared footprint.
+    /// Wait queues the step blocked on (updates), woke (writes; reads when it found no
+    /// waiter) or re-examined once woken (writes): apart from the data footprint.
     var extra: [Access]
 }
 
@@ -316,7 +317,11 @@ final class Execution: SchedulingDriver {
     func block(_ thread: ExecThread, on object: ObjectID) async {
         let p = thread.index
         settle(p)
-        addExtra(object)
+        // Joining a queue is a commuting update: a wake wakes every waiter, so two threads
+        // blocking in either order leave the same set of waiters and nothing sees their
+        // order. It conflicts with wakes (writes, or reads that found no waiter), with
+        // hasWaiters reads and with woken steps.
+        addExtra(object, .update)
         slots[p].status = .blocked
         slots[p].blockedOn = object
         await leave(p)

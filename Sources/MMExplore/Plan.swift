@@ -130,7 +130,8 @@ public struct TraceStep: Hashable, Sendable {
     /// orders it against other threads' steps. Empty outside the concurrent phase, where
     /// nothing is recorded.
     public var footprint: Footprint
-    /// The wait queues the step blocked on, woke, or re-examined once woken, as writes. A
+    /// The wait queues the step blocked on (updates), woke (writes; reads when it found no
+    /// waiter) or re-examined once woken (writes). A
     /// table apart from `footprint`, as the explorer keeps them (see DPOR.swift): a queue
     /// orders steps only against steps of the same queue, not against its object's data.
     public var waits: Footprint

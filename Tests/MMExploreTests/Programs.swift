@@ -16,11 +16,13 @@ final class Cells {
     }
 }
 
-/// A lock on cell `m`'s object (100 + m), implemented with block/wake.
+/// A lock on cell `m`'s object (100 + m), implemented with block/wake as the model's
+/// spin_lock is: an attempt reads the lock word and writes it only when it takes the lock.
 func lock(_ t: ExecThread, _ c: Cells, _ m: Int) async {
     while true {
-        await t.step(obj(100 + m), .write)
+        await t.step(obj(100 + m), .read)
         if !c.held[m] {
+            t.record(obj(100 + m), .write)
             c.held[m] = true
             return
         }

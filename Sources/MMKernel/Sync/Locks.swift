@@ -90,7 +90,9 @@ extension Kernel {
         if id.sleeps { mightSleep(t, "down_write(\(id.lockClass.name))") }
         while true {
             await t.step()
-            log.write(id.object)  // a failed trylock still writes the word (cmpxchg)
+            // A failed attempt only reads the word: the model keeps no queue of spinners
+            // (a woken waiter retries), so it changes nothing another CPU could see, and two
+            // CPUs failing on one held lock do not race.
             var s = lockState(id)
             if s.writer < 0 && s.readers == 0 {
                 s.writer = Int32(t.exec.index)
