@@ -20,7 +20,7 @@
 // before it blocks and the waker changes that data, so those two steps already conflict
 // through their footprints; a queue conflicting with its object's data as well would only
 // make every update of the data race with every waiter. The step a blocked thread runs
-// after being woken writes the queue too, and the wake that enabled it is a
+// after being woken updates the queue too, and the wake that enabled it is a
 // non-reversible race (the woken step cannot run first): it counts as a happens-before
 // edge like program order, never as a race. A thread blocked `until` a condition has no
 // waker: its woken step reads the condition's data, which orders it after every step that

@@ -26,7 +26,8 @@ struct StepRecord {
     /// The objects the step touched, as its instrumented objects recorded them.
     var fp: Footprint
     /// Wait queues the step blocked on (updates), woke (writes; reads when it found no
-    /// waiter) or re-examined once woken (writes): apart from the data footprint.
+    /// waiter) or was the first step after a wake of (updates): apart from the data
+    /// footprint.
     var extra: [Access]
 }
 
@@ -197,7 +198,7 @@ final class Execution: SchedulingDriver {
             if recording {
                 if records.count == records.capacity && !recordsCanGrow() { return -1 }
                 var extra: [Access] = []
-                if let o = slots[n].wokenOn { extra.append(Access(o, .write)) }
+                if let o = slots[n].wokenOn { extra.append(Access(o, .update)) }
                 records.append(StepRecord(thread: Int32(n), enabler: slots[n].enabler,
                                           spawner: slots[n].spawner, fp: Footprint(), extra: extra))
             }
@@ -220,7 +221,7 @@ final class Execution: SchedulingDriver {
                                    concurrent: !alone,
                                    waits: alone
                                        ? Footprint()
-                                       : wokenOn.map { Footprint($0, .write) } ?? Footprint()))
+                                       : wokenOn.map { Footprint($0, .update) } ?? Footprint()))
         }
         return n
     }
@@ -362,8 +363,9 @@ final class Execution: SchedulingDriver {
         for i in slots.indices where slots[i].status == .blocked && slots[i].blockedOn == object
             && slots[i].until == nil {
             slots[i].status = .parked
-            // The step after waking re-examines the object: a write, so that it depends
-            // on every other wake and block of the same object.
+            // The step after waking updates the queue: it conflicts with wakes and
+            // hasWaiters reads of it, not with blocks or other woken steps (it leaves the
+            // waiters as they were, whoever blocks before or after it).
             slots[i].wokenOn = object
             slots[i].enabler = Int32(stepIndex - 1)
         }

@@ -131,7 +131,7 @@ public struct TraceStep: Hashable, Sendable {
     /// nothing is recorded.
     public var footprint: Footprint
     /// The wait queues the step blocked on (updates), woke (writes; reads when it found no
-    /// waiter) or re-examined once woken (writes). A
+    /// waiter) or was the first step after a wake of (updates). A
     /// table apart from `footprint`, as the explorer keeps them (see DPOR.swift): a queue
     /// orders steps only against steps of the same queue, not against its object's data.
     public var waits: Footprint
