@@ -139,11 +139,8 @@ struct DPORTests {
     /// unprotected accesses: DPOR finds the same final states and deadlocks as naive.
     @Test(arguments: 0..<40)
     func randomLockingProgramsAgreeWithNaive(seed: Int) {
-        var g = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1
-        func next(_ k: Int) -> Int {
-            g = g &* 6364136223846793005 &+ 1442695040888963407
-            return Int((g >> 33) % UInt64(k))
-        }
+        var random = TestRandom(seed: seed, salt: 1)
+        func next(_ k: Int) -> Int { random.next(k) }
         // Per thread: a list of (lock or -1, object, write, release the lock after).
         let count = 2 + seed % 2
         let threads = (0..<count).map { _ in
@@ -187,11 +184,8 @@ struct DPORTests {
     /// every deadlock naive enumeration finds.
     @Test(arguments: 0..<8)
     func waitersOnOneLockAgreeWithNaive(seed: Int) {
-        var g = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 3
-        func next(_ k: Int) -> Int {
-            g = g &* 6364136223846793005 &+ 1442695040888963407
-            return Int((g >> 33) % UInt64(k))
-        }
+        var random = TestRandom(seed: seed, salt: 3)
+        func next(_ k: Int) -> Int { random.next(k) }
         // Per thread: accesses (object, write) inside the lock, then one outside.
         let threads = (0..<3).map { _ in
             ([(next(3), next(2) == 0)], (next(3), next(2) == 0))
@@ -228,11 +222,8 @@ struct ValueDependentFootprintTests {
     // of the reversed sequence after another thread's step (fixed in DPOR.swift).
     @Test(arguments: [1258, 2530] + Array(0..<200))
     func randomValueDependentProgramsAgreeWithNaive(seed: Int) {
-        var g = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 7
-        func next(_ k: Int) -> Int {
-            g = g &* 6364136223846793005 &+ 1442695040888963407
-            return Int((g >> 33) % UInt64(k))
-        }
+        var random = TestRandom(seed: seed, salt: 7)
+        func next(_ k: Int) -> Int { random.next(k) }
         // Per step: the cell read first, the value that triggers the rest, then cells
         // written (or read) only on that value.
         typealias Op = (first: Int, firstWrites: Bool, when: Int, then: [(Int, Bool)])
@@ -274,11 +265,8 @@ struct DecrementTests {
     /// final state naive does, and never runs more executions.
     @Test(arguments: Array(0..<150))
     func randomRefcountProgramsAgreeWithNaive(seed: Int) {
-        var g = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 11
-        func next(_ k: Int) -> Int {
-            g = g &* 6364136223846793005 &+ 1442695040888963407
-            return Int((g >> 33) % UInt64(k))
-        }
+        var random = TestRandom(seed: seed, salt: 11)
+        func next(_ k: Int) -> Int { random.next(k) }
         enum Op { case get, put(amount: Int, threshold: Int), read }
         let start = 1 + next(5)
         // One threshold per counter, as one page's puts all test the same count. With a

@@ -44,6 +44,22 @@ func increment(_ t: ExecThread, _ c: Cells, _ i: Int) async {
     c.v[i] = r + 1
 }
 
+/// The random source of the generated test programs: a 64-bit linear congruential
+/// generator (Knuth's MMIX constants), so that a seed names the same program everywhere.
+struct TestRandom {
+    private var state: UInt64
+    /// The generator of test case `seed` of one family of tests (`salt` keeps families
+    /// apart).
+    init(seed: Int, salt: UInt64) { state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ salt }
+    /// A generator started at `state`.
+    init(state: UInt64) { self.state = state }
+    /// A number in `0..<k`.
+    mutating func next(_ k: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(k))
+    }
+}
+
 typealias Made<O> = (plan: ExecutionPlan, finish: (ExecutionEnd) -> O)
 
 /// Builds `make` for a program over fresh `Cells`.
@@ -84,11 +100,8 @@ struct RandomProgram {
     var agent: [[(object: Int, write: Bool)]] = []
 
     init(seed: UInt64, threads n: Int, steps: Int, objects: Int, agent: Bool = false) {
-        var g = seed
-        func next(_ k: Int) -> Int {
-            g = g &* 6364136223846793005 &+ 1442695040888963407
-            return Int((g >> 33) % UInt64(k))
-        }
+        var random = TestRandom(state: seed)
+        func next(_ k: Int) -> Int { random.next(k) }
         func step() -> [(object: Int, write: Bool)] {
             var s: [(object: Int, write: Bool)] = []
             for _ in 0..<(1 + next(2)) {
