@@ -18,9 +18,10 @@ final class Cells {
 
 /// A lock on cell `m`'s object (100 + m), implemented with block/wake as the model's
 /// spin_lock is: an attempt reads the lock word and writes it only when it takes the lock.
-func lock(_ t: ExecThread, _ c: Cells, _ m: Int) async {
+/// `attempt: .write` records every attempt as a write (the model's rule before 78f5a1f).
+func lock(_ t: ExecThread, _ c: Cells, _ m: Int, attempt: AccessKind = .read) async {
     while true {
-        await t.step(obj(100 + m), .read)
+        await t.step(obj(100 + m), attempt)
         if !c.held[m] {
             t.record(obj(100 + m), .write)
             c.held[m] = true

@@ -124,6 +124,33 @@ import Testing
 
     // MARK: 2. budgets inside an execution
 
+    /// A test of one process where T0 runs `stores` and T1 `loads` on one page, asking
+    /// whether T1's `r` can be 99 (never: nothing stores 99), with `expect` lines.
+    static func storesVsLoads(stores: [String], loads: [String], expect: [String]) -> String {
+        let t0 = stores.map { "  " + $0 }.joined(separator: "\n")
+        let t1 = loads.map { "  " + $0 }.joined(separator: "\n")
+        return """
+            MM race
+            kernel v6.1
+
+            init {
+              process P
+              P: buf = mmap anon len=4K populate
+            }
+
+            T0 on P {
+            \(t0)
+            }
+
+            T1 on P {
+            \(t1)
+            }
+
+            exists (T1:r == 99)
+            \(expect.joined(separator: "\n"))
+            """
+    }
+
     static let touch16G = """
         MM touch16g
         kernel v6.1 -thp_always
@@ -163,29 +190,9 @@ import Testing
     /// An exploration a budget stopped does not judge `Never`/`pass` as holding; what it
     /// saw can still refute `Always`.
     @Test func stoppedExplorationIsInconclusive() throws {
-        let source = """
-            MM race
-            kernel v6.1
-
-            init {
-              process P
-              P: buf = mmap anon len=4K populate
-            }
-
-            T0 on P {
-              store buf value=1
-              store buf value=2
-            }
-
-            T1 on P {
-              r = load buf
-              s = load buf
-            }
-
-            exists (T1:r == 99)
-            expect Never
-            expect pass
-            """
+        let source = Self.storesVsLoads(stores: ["store buf value=1", "store buf value=2"],
+                                        loads: ["r = load buf", "s = load buf"],
+                                        expect: ["expect Never", "expect pass"])
         let r = try run(source, ExploreOptions(maxExecutions: 1))
         #expect(!r.complete)
         #expect(r.expectations.map(\.inconclusive) == [true, true])
@@ -200,26 +207,8 @@ import Testing
     /// inconclusive, not failed (it failed). One execution where the condition does not
     /// hold refutes it.
     @Test func noExecutionRefutesNothing() throws {
-        let source = """
-            MM race
-            kernel v6.1
-
-            init {
-              process P
-              P: buf = mmap anon len=4K populate
-            }
-
-            T0 on P {
-              store buf value=1
-            }
-
-            T1 on P {
-              r = load buf
-            }
-
-            exists (T1:r == 99)
-            expect Always
-            """
+        let source = Self.storesVsLoads(stores: ["store buf value=1"], loads: ["r = load buf"],
+                                        expect: ["expect Always"])
         let none = try run(source, ExploreOptions(maxExecutions: 0))
         #expect(none.executions == 0 && !none.complete)
         #expect(none.expectations.map(\.inconclusive) == [true])

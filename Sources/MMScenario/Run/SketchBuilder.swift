@@ -40,8 +40,9 @@ public enum SketchBuilder {
 
     /// The steps of the threads' phase up to `last` that happen before it: program order
     /// within each thread in `threads` (and each thread that joins the cone), and steps
-    /// whose footprint conflicts with a later step of the cone, or that wrote a wait queue
-    /// a later step of the cone wrote (queues and data are apart, as in the explorer).
+    /// whose footprint conflicts with a later step of the cone, or whose use of a wait
+    /// queue (block, wake, woken step) conflicts with a later step's use of it (queues and
+    /// data are apart, as in the explorer).
     static func cone(_ steps: [TraceStep], upTo last: Int, threads: Set<String>) -> Set<Int> {
         var inCone = threads
         var touched: [ObjectID: AccessKind] = [:]
