@@ -271,6 +271,11 @@ public struct Footprint: Hashable, Sendable {
         }
     }
 
+    /// Turns a write of `object` into a read (`AccessLog.restored`).
+    @inlinable mutating func restore(_ object: ObjectID) {
+        if let i = position(of: object), self[i].kind == .write { setKind(i, .read) }
+    }
+
     @usableFromInline mutating func join(_ index: Int, _ kind: AccessKind) {
         let k = self[index].kind.joined(kind)
         if k != self[index].kind { setKind(index, k) }
@@ -432,6 +437,14 @@ public final class AccessLog {
         }
     }
 
+    /// Says that the running step, which wrote `object`, has put back the value it read
+    /// there at the step's start (a lock taken and released within one step): to every
+    /// other thread the step only read it, and its access becomes a read. Where the
+    /// footprint's lookup does not see the object, it stays a write (conservative).
+    @inlinable public func restored(_ object: ObjectID) {
+        if mode == .step { current.restore(object) }
+    }
+
     /// Records a commuting update of `object` by the running step.
     @inlinable @inline(__always) public func update(_ object: ObjectID) {
         if mode.rawValue >= Mode.step.rawValue { record(object, .update) }
@@ -540,6 +553,12 @@ public final class ExecThread {
     @exclusivity(unchecked) public var isTracing: Bool = false
     /// How many serials `nextSerial` has handed out.
     @exclusivity(unchecked) private var serials = 0
+    /// Counts the thread's scheduling points and blocks: two calls that see the same
+    /// value run in one step (nothing else ran between them).
+    @exclusivity(unchecked) public private(set) var stepSerial: UInt64 = 0
+
+    /// Counts a scheduling point or block (`stepSerial`).
+    @usableFromInline func countStep() { stepSerial &+= 1 }
 
     /// Numbers what this thread creates (0, 1, ...). The count is the thread's own, so an
     /// identity made of it and the thread's name is the same whatever the other threads
@@ -567,6 +586,7 @@ public final class ExecThread {
     /// that follows is the code up to the thread's next scheduling point; its footprint
     /// is what the instrumented objects it touches record in the execution's log.
     @inlinable public func step() async {
+        countStep()
         if let driver { await driver.schedulingPoint(self) }
     }
 
@@ -574,6 +594,7 @@ public final class ExecThread {
     /// the branch point). For programs whose objects are plain identities, such as the
     /// explorer's own tests; model code uses instrumented objects and `step()`.
     @inlinable public func step(_ object: ObjectID, _ kind: AccessKind) async {
+        countStep()
         if let driver {
             await driver.schedulingPoint(self)
             driver.log.access(object, kind)
@@ -592,6 +613,7 @@ public final class ExecThread {
         guard let driver else {
             preconditionFailure("a detached thread blocked on \(object): nothing can wake it")
         }
+        countStep()
         await driver.block(self, on: object)
     }
 
@@ -607,6 +629,7 @@ public final class ExecThread {
         guard let driver else {
             preconditionFailure("a detached thread blocked on \(object): nothing can wake it")
         }
+        countStep()
         await driver.block(self, until: condition, on: object)
     }
 

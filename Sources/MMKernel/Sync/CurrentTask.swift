@@ -21,6 +21,9 @@ public final class KTask {
     @exclusivity(unchecked) var faultBrokeCow = false
     /// PF_MEMALLOC_PIN (memalloc_pin_save(), v5.13): allocations leave ZONE_MOVABLE alone.
     @exclusivity(unchecked) public var memallocPin = false
+    /// The lock this task took last and the step it took it in (`ExecThread.stepSerial`):
+    /// a release in that same step leaves the lock word as the step found it.
+    @exclusivity(unchecked) var lastAcquire: (lock: LockID, step: UInt64)?
     /// Locks held per lockdep class (`LockClass` raw value), for lock-order checks.
     @exclusivity(unchecked) var heldCounts: [UInt16] = Array(repeating: 0,
                                                              count: LockClass.allCases.count)

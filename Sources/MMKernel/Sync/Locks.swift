@@ -97,6 +97,7 @@ extension Kernel {
             if s.writer < 0 && s.readers == 0 {
                 s.writer = Int32(t.exec.index)
                 setLockState(id, s)
+                t.lastAcquire = (id, t.exec.stepSerial)
                 if case .ptl = id { t.spinlocksHeld += 1 }
                 lockdepAcquire(t, id)
                 t.exec.note("\(id.sleeps ? "down_write" : "spin_lock") \(id)")
@@ -107,8 +108,14 @@ extension Kernel {
     }
 
     /// Releases an exclusive hold. Models spin_unlock() / up_write().
+    ///
+    /// A spinlock's release joins the step before it, and what follows it is a new step
+    /// (Lipton's reduction, `LockID.releaseJoinsStep`). A section whose acquire ran in that
+    /// same step left the lock word as it found it (free): to every other CPU the step only
+    /// read the word, so two such sections commute unless their bodies conflict.
     func unlock(_ t: KTask, _ id: LockID) async {
-        await t.step()
+        let joins = id.releaseJoinsStep
+        if !joins { await t.step() }
         var s = lockState(id)
         if s.writer != Int32(t.exec.index) {
             internalError("unlock of \(id.lockClass.name) not held exclusively by \(t.name)", t)
@@ -119,6 +126,12 @@ extension Kernel {
         lockdepRelease(t, id)
         t.exec.note("\(id.sleeps ? "up_write" : "spin_unlock") \(id)")
         t.exec.wake(id.object)
+        if joins {
+            if let a = t.lastAcquire, a.lock == id, a.step == t.exec.stepSerial {
+                log.restored(id.object)
+            }
+            await t.step()
+        }
     }
 
     /// Takes an rwsem shared. Models down_read() (kernel/locking/rwsem.c). Readers are
@@ -193,6 +206,17 @@ extension LockID: CustomStringConvertible {
         case .invalidate(let inode): return "invalidate_lock(ino\(inode))"
         }
     }
+
+    /// True when a release may run in the step before it rather than start a step of its
+    /// own: spinlocks. A release is a left mover (Lipton, CACM 1975; Flanagan and Qadeer,
+    /// PLDI 2003): any other CPU's action just before it can run just after it instead,
+    /// with the same effect, because a CPU that finds a spinlock held only reads the word
+    /// and waits (`lock`), changing nothing. Not for sleeping locks: a sleeper's CPU goes
+    /// idle in lazy TLB mode (`wait`), which other CPUs' shootdowns see, so the window in
+    /// which a holder is about to release stays one step of its own; nor for a lock a
+    /// trylock tests (hugetlb_vma_trylock_write() sees whether the word is held: the
+    /// hugetlb vma lock, an rwsem).
+    var releaseJoinsStep: Bool { !sleeps }
 
     /// True for sleeping locks (rwsems); false for spinlocks.
     var sleeps: Bool {
