@@ -32,6 +32,33 @@ import Testing
 
     static let a = 100, b = 101
 
+    /// What the CPUs of one test saw, over all its executions.
+    final class Seen {
+        var values: Set<[UInt64]> = []
+    }
+
+    /// A CPU that takes the PTL and writes 7 to A, then to B. Between the writes it
+    /// releases the PTL (`releasingBetween`), or only reaches a scheduling point and
+    /// releases after B.
+    static func writeAB(releasingBetween: Bool) -> (Kernel, KTask, TableSlot) async -> Void {
+        { k, t, s in
+            await k.lock(t, .ptl(slot: s))
+            k.tables.write(s, Self.a, 7)
+            if releasingBetween { await k.unlock(t, .ptl(slot: s)) } else { await t.step() }
+            k.tables.write(s, Self.b, 7)
+            if !releasingBetween { await k.unlock(t, .ptl(slot: s)) }
+        }
+    }
+
+    /// A CPU that reads A and B in one PTL section and adds what it saw to `seen`.
+    static func readAB(into seen: Seen) -> (Kernel, KTask, TableSlot) async -> Void {
+        { k, t, s in
+            await k.lock(t, .ptl(slot: s))
+            seen.values.insert([k.tables.read(s, Self.a), k.tables.read(s, Self.b)])
+            await k.unlock(t, .ptl(slot: s))
+        }
+    }
+
     /// Two CPUs taking one PTL only to read under it: each section is one step that leaves
     /// the lock word free as it found it, so neither order shows anything the other does
     /// not, and one execution covers both.
@@ -71,41 +98,22 @@ import Testing
     /// step of its own), and can never see B without A. It sees A and B as (0, 0), (7, 0)
     /// and (7, 7), and never (0, 7).
     @Test func theCodeAfterAReleaseIsAStepOfItsOwn() {
-        var seen: Set<[UInt64]> = []
+        let seen = Seen()
         _ = Self.run([
-            { k, t, s in
-                await k.lock(t, .ptl(slot: s))
-                k.tables.write(s, Self.a, 7)
-                await k.unlock(t, .ptl(slot: s))
-                k.tables.write(s, Self.b, 7)
-            },
-            { k, t, s in
-                await k.lock(t, .ptl(slot: s))
-                seen.insert([k.tables.read(s, Self.a), k.tables.read(s, Self.b)])
-                await k.unlock(t, .ptl(slot: s))
-            },
+            Self.writeAB(releasingBetween: true),
+            Self.readAB(into: seen),
         ]) { _, _ in [] }
-        #expect(seen == [[0, 0], [7, 0], [7, 7]])
+        #expect(seen.values == [[0, 0], [7, 0], [7, 7]])
     }
 
     /// A section over two steps keeps the lock visibly held between them: the other CPU's
     /// section runs wholly before or wholly after it, never between its two writes.
     @Test func aSectionOverTwoStepsExcludesTheOther() {
-        var seen: Set<[UInt64]> = []
+        let seen = Seen()
         _ = Self.run([
-            { k, t, s in
-                await k.lock(t, .ptl(slot: s))
-                k.tables.write(s, Self.a, 7)
-                await t.step()
-                k.tables.write(s, Self.b, 7)
-                await k.unlock(t, .ptl(slot: s))
-            },
-            { k, t, s in
-                await k.lock(t, .ptl(slot: s))
-                seen.insert([k.tables.read(s, Self.a), k.tables.read(s, Self.b)])
-                await k.unlock(t, .ptl(slot: s))
-            },
+            Self.writeAB(releasingBetween: false),
+            Self.readAB(into: seen),
         ]) { _, _ in [] }
-        #expect(seen == [[0, 0], [7, 7]])
+        #expect(seen.values == [[0, 0], [7, 7]])
     }
 }
